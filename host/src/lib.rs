@@ -1,0 +1,10 @@
+//! anneal: a native host runtime that turns a one-line engineering task into a reviewed,
+//! validated implementation plan, through the seven stages of SPEC §2. Stage 4 is a strategy
+//! loaded as a sandboxed WebAssembly component.
+pub mod model;
+pub mod offline;
+pub mod render;
+pub mod rundir;
+pub mod runtime;
+pub mod stages;
+pub mod text;

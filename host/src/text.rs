@@ -1,0 +1,178 @@
+//! Small text utilities shared by the probe and the offline engine: task terms, slugs.
+
+/// Words that carry no meaning for matching a task against a repository.
+const STOPWORDS: &[&str] = &[
+    "the",
+    "and",
+    "for",
+    "with",
+    "that",
+    "this",
+    "from",
+    "into",
+    "onto",
+    "our",
+    "your",
+    "their",
+    "its",
+    "are",
+    "was",
+    "were",
+    "will",
+    "would",
+    "should",
+    "could",
+    "must",
+    "can",
+    "have",
+    "has",
+    "had",
+    "not",
+    "but",
+    "all",
+    "any",
+    "each",
+    "every",
+    "both",
+    "only",
+    "also",
+    "then",
+    "than",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "how",
+    "what",
+    "why",
+    "use",
+    "using",
+    "used",
+    "make",
+    "makes",
+    "made",
+    "add",
+    "adds",
+    "new",
+    "way",
+    "so",
+    "to",
+    "of",
+    "in",
+    "on",
+    "at",
+    "by",
+    "as",
+    "is",
+    "be",
+    "it",
+    "an",
+    "a",
+    "or",
+    "we",
+    "they",
+    "them",
+    "there",
+    "these",
+    "those",
+    "via",
+    "per",
+    "out",
+    "one",
+    "two",
+    "get",
+    "set",
+    "let",
+    "more",
+    "less",
+    "most",
+    "some",
+    "such",
+    "own",
+    "same",
+    "other",
+    "need",
+    "needs",
+    "want",
+    "wants",
+    "just",
+    "still",
+    "very",
+    "too",
+    "over",
+    "under",
+    "after",
+    "before",
+    "during",
+    "without",
+    "within",
+    "about",
+    "across",
+    "able",
+    "existing",
+    "current",
+    "currently",
+    "please",
+];
+
+/// The meaningful terms of `text`: lowercase alphanumeric words of three or more characters,
+/// stopwords removed, in first-seen order, without duplicates.
+///
+/// `"Rewrite the auth middleware"` → `["rewrite", "auth", "middleware"]`.
+pub fn terms(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in text.split(|c: char| !c.is_alphanumeric() && c != '_') {
+        let w = word.to_lowercase();
+        if w.chars().count() < 3
+            || STOPWORDS.contains(&w.as_str())
+            || w.chars().all(|c| c.is_ascii_digit())
+        {
+            continue;
+        }
+        if !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
+}
+
+/// A lowercase kebab-case slug of at most `max_words` words from `text` (ASCII letters and
+/// digits only); `"Add rate limiting!"` → `"add-rate-limiting"`. Never empty: `"task"` when
+/// `text` has no usable word.
+pub fn slug(text: &str, max_words: usize) -> String {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_ascii_lowercase())
+        .take(max_words)
+        .collect();
+    if words.is_empty() {
+        "task".to_string()
+    } else {
+        words.join("-")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_drop_stopwords_and_short_words() {
+        assert_eq!(
+            terms("Rewrite the auth middleware to unify OIDC and JWT"),
+            vec!["rewrite", "auth", "middleware", "unify", "oidc", "jwt"]
+        );
+        assert!(terms("a to of").is_empty());
+    }
+
+    #[test]
+    fn slug_is_kebab_and_bounded() {
+        assert_eq!(
+            slug("Add rate limiting to the API!", 3),
+            "add-rate-limiting"
+        );
+        assert_eq!(slug("!!!", 3), "task");
+    }
+}
