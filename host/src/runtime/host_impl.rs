@@ -1,1 +1,374 @@
+//! The host side of `anneal:strategy/host`: what a strategy guest can ask for.
+//!
+//! The guest never touches the filesystem, network, clock or environment: it gets exactly these
+//! calls. Planning, reviewing and convergence checks go through [`Services`], which the pipeline
+//! provides (so the runtime does not depend on the stages); artifact writes go through the
+//! cap-std run directory; every payload is size-checked; every call counts against the guest's
+//! share of the budget; time spent in host calls is not charged to the guest's CPU limit.
+use super::bindings::since_v0_1_0::anneal::strategy::host::Host;
+use super::limits::GuestLimits;
+use crate::model::{AgentRequest, Decision, Envelope, HostError, LogLevel, Plan, RedTeamReport};
+use crate::rundir::RunDir;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+/// A boxed, sendable future.
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What the pipeline provides to strategies: the agents, the red team, Momus, the checker.
+/// Implementations bound their own concurrency (`--jobs`) and record what they did.
+pub trait Services: Send + Sync {
+    /// Runs one planner agent.
+    fn invoke_agent(&self, req: AgentRequest) -> BoxFut<'_, Result<Plan, HostError>>;
+    /// Runs the red-team three concurrently, then Oracle, on `plan`.
+    fn red_team(&self, plan: Plan, depth: Option<u32>) -> BoxFut<'_, Result<RedTeamReport, HostError>>;
+    /// Runs Momus on `plan`.
+    fn momus(&self, plan: Plan, depth: Option<u32>) -> BoxFut<'_, Result<Envelope, HostError>>;
+    /// Asks the run's convergence checker.
+    fn check_convergence(&self, depth: u32, scores: Vec<f64>, cap: u32) -> BoxFut<'_, Result<Decision, HostError>>;
+}
+
+/// Files and directories of the run directory that belong to the host; guests cannot write them.
+pub const RESERVED: &[&str] = &["plan", "reviews", "evidence", "rollup.yaml", "run.log", "events.jsonl", "probe-report.yaml", "strategy.yaml"];
+
+/// Shared, bounded run log (`run.log`): host and guest lines, in order.
+#[derive(Default)]
+pub struct RunLog {
+    lines: Mutex<Vec<String>>,
+}
+
+impl RunLog {
+    /// Appends one line (already sanitized by the caller).
+    pub fn push(&self, line: String) {
+        self.lines.lock().expect("run log lock").push(line);
+    }
+    /// The whole log, one line per entry.
+    pub fn text(&self) -> String {
+        let mut s = self.lines.lock().expect("run log lock").join("\n");
+        s.push('\n');
+        s
+    }
+}
+
+/// Removes terminal escape sequences and control characters (but tab) from guest text, and
+/// cuts it to `max` bytes on a character boundary, marking the cut.
+pub fn sanitize(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max));
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // CSI / OSC sequences: skip to their end.
+            match chars.peek() {
+                Some('[') => {
+                    chars.next();
+                    for d in chars.by_ref() {
+                        if ('@'..='~').contains(&d) {
+                            break;
+                        }
+                    }
+                }
+                Some(']') => {
+                    chars.next();
+                    while let Some(d) = chars.next() {
+                        if d == '\u{7}' || (d == '\u{1b}' && chars.peek() == Some(&'\\')) {
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        if c.is_control() && c != '\t' {
+            out.push(' ');
+            continue;
+        }
+        if out.len() + c.len_utf8() > max {
+            out.push_str(" …[cut]");
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Per-store state of the `host` interface for one strategy instance.
+pub struct HostState {
+    /// Strategy name, for messages.
+    pub strategy: String,
+    services: Option<Arc<dyn Services>>,
+    run: Option<Arc<RunDir>>,
+    log: Arc<RunLog>,
+    progress: Arc<dyn Fn(&str) + Send + Sync>,
+    limits: GuestLimits,
+    /// Time spent inside host calls, not charged to the guest.
+    pub host_time: Duration,
+    /// When the guest started running.
+    pub started: Instant,
+    /// Agent calls made so far.
+    pub agent_calls: u32,
+    artifacts: u32,
+    artifact_bytes: u64,
+    log_bytes: usize,
+    /// Run-relative paths of artifacts written by the guest.
+    pub artifacts_written: Vec<String>,
+}
+
+impl HostState {
+    /// State for a `run` call: full access to `services` and artifact writes into `run`.
+    pub fn new(
+        strategy: &str,
+        services: Arc<dyn Services>,
+        run: Arc<RunDir>,
+        log: Arc<RunLog>,
+        progress: Arc<dyn Fn(&str) + Send + Sync>,
+        limits: GuestLimits,
+    ) -> Self {
+        HostState {
+            strategy: strategy.into(),
+            services: Some(services),
+            run: Some(run),
+            log,
+            progress,
+            limits,
+            host_time: Duration::ZERO,
+            started: Instant::now(),
+            agent_calls: 0,
+            artifacts: 0,
+            artifact_bytes: 0,
+            log_bytes: 0,
+            artifacts_written: Vec::new(),
+        }
+    }
+
+    /// State for `info()` and inspection: every host call is refused.
+    pub fn detached(strategy: &str, limits: GuestLimits) -> Self {
+        HostState {
+            strategy: strategy.into(),
+            services: None,
+            run: None,
+            log: Arc::new(RunLog::default()),
+            progress: Arc::new(|_| {}),
+            limits,
+            host_time: Duration::ZERO,
+            started: Instant::now(),
+            agent_calls: 0,
+            artifacts: 0,
+            artifact_bytes: 0,
+            log_bytes: 0,
+            artifacts_written: Vec::new(),
+        }
+    }
+
+    /// Guest CPU time so far: wall-clock since start, minus time in host calls.
+    pub fn guest_time(&self) -> Duration {
+        self.started.elapsed().saturating_sub(self.host_time)
+    }
+
+    fn services(&self) -> Result<Arc<dyn Services>, HostError> {
+        self.services
+            .clone()
+            .ok_or_else(|| HostError::InvalidRequest("the host is not available here (info() must not call the host)".into()))
+    }
+
+    fn charge(&mut self, calls: u32) -> Result<(), HostError> {
+        if self.agent_calls.saturating_add(calls) > self.limits.agent_calls {
+            return Err(HostError::BudgetExhausted(format!(
+                "strategy {} reached its limit of {} agent calls for this run (--max-guest-calls)",
+                self.strategy, self.limits.agent_calls
+            )));
+        }
+        self.agent_calls += calls;
+        Ok(())
+    }
+
+    fn check_size<T: serde::Serialize>(&self, what: &str, value: &T) -> Result<(), HostError> {
+        let n = serde_json::to_vec(value).map(|v| v.len()).unwrap_or(usize::MAX);
+        if n > self.limits.call_bytes {
+            return Err(HostError::LimitExceeded(format!(
+                "{what} is {n} bytes, over the {} byte limit for one host call",
+                self.limits.call_bytes
+            )));
+        }
+        Ok(())
+    }
+
+    fn check_plan(&self, plan: &Plan) -> Result<(), HostError> {
+        self.check_size("the plan", plan)?;
+        crate::model::validate::validate_plan(plan)
+            .map_err(|problems| HostError::InvalidRequest(format!("the plan is not valid: {}", problems.join("; "))))
+    }
+
+    async fn timed<T>(&mut self, f: impl Future<Output = T>) -> T {
+        let t = Instant::now();
+        let r = f.await;
+        self.host_time += t.elapsed();
+        r
+    }
+
+    fn log_line(&mut self, level: &str, message: &str) {
+        if self.log_bytes >= self.limits.log_total_bytes {
+            return;
+        }
+        let line = sanitize(message, self.limits.log_message_bytes);
+        self.log_bytes += line.len();
+        let note = if self.log_bytes >= self.limits.log_total_bytes { " (log limit reached: later guest lines dropped)" } else { "" };
+        self.log.push(format!("[guest {}] {level}: {line}{note}", self.strategy));
+    }
+}
+
+/// Whether `path` (already checked by [`crate::rundir::check_rel_path`]) names a host-owned file.
+pub fn is_reserved(path: &str) -> bool {
+    let first = path.split('/').next().unwrap_or("");
+    RESERVED.contains(&first) || (!path.contains('/') && path.ends_with(".xml"))
+}
+
+impl Host for HostState {
+    async fn invoke_agent(&mut self, request: AgentRequest) -> wasmtime::Result<Result<Plan, HostError>> {
+        let r = async {
+            self.check_size("the agent request", &request)?;
+            self.charge(1)?;
+            let s = self.services()?;
+            let plan = self.timed(s.invoke_agent(request)).await?;
+            Ok(plan)
+        }
+        .await;
+        Ok(r)
+    }
+
+    async fn invoke_batch(&mut self, requests: Vec<AgentRequest>) -> wasmtime::Result<Vec<Result<Plan, HostError>>> {
+        let pre = async {
+            if requests.len() > self.limits.batch_size {
+                return Err(HostError::LimitExceeded(format!(
+                    "a batch of {} agent requests is over the limit of {}",
+                    requests.len(),
+                    self.limits.batch_size
+                )));
+            }
+            self.check_size("the batch", &requests)?;
+            self.charge(requests.len() as u32)?;
+            self.services()
+        }
+        .await;
+        let s = match pre {
+            Ok(s) => s,
+            Err(e) => return Ok(requests.iter().map(|_| Err(e.clone())).collect()),
+        };
+        let futs: Vec<_> = requests.into_iter().map(|r| s.invoke_agent(r)).collect();
+        Ok(self.timed(futures::future::join_all(futs)).await)
+    }
+
+    async fn red_team(&mut self, plan: Plan, depth: Option<u32>) -> wasmtime::Result<Result<RedTeamReport, HostError>> {
+        let r = async {
+            self.check_plan(&plan)?;
+            self.charge(1)?;
+            let s = self.services()?;
+            self.timed(s.red_team(plan, depth)).await
+        }
+        .await;
+        Ok(r)
+    }
+
+    async fn momus(&mut self, plan: Plan, depth: Option<u32>) -> wasmtime::Result<Result<Envelope, HostError>> {
+        let r = async {
+            self.check_plan(&plan)?;
+            self.charge(1)?;
+            let s = self.services()?;
+            self.timed(s.momus(plan, depth)).await
+        }
+        .await;
+        Ok(r)
+    }
+
+    async fn check_convergence(&mut self, depth: u32, scores: Vec<f64>, cap: u32) -> wasmtime::Result<Result<Decision, HostError>> {
+        let r = async {
+            if scores.len() > 64 {
+                return Err(HostError::InvalidRequest(format!("{} scores is more than any depth cap allows", scores.len())));
+            }
+            self.charge(1)?;
+            let s = self.services()?;
+            self.timed(s.check_convergence(depth, scores, cap)).await
+        }
+        .await;
+        Ok(r)
+    }
+
+    async fn write_artifact(&mut self, path: String, contents: String) -> wasmtime::Result<Result<(), HostError>> {
+        let r = (|| {
+            let run = self.run.clone().ok_or_else(|| HostError::InvalidRequest("artifacts cannot be written here (info() must not call the host)".into()))?;
+            crate::rundir::check_rel_path(&path).map_err(|e| HostError::InvalidRequest(e.to_string()))?;
+            if is_reserved(&path) {
+                return Err(HostError::InvalidRequest(format!(
+                    "{path:?} is reserved for the host (plan/, reviews/, evidence/, rollup.yaml, run.log, the XML prompt); write strategy files elsewhere"
+                )));
+            }
+            if contents.len() > self.limits.call_bytes {
+                return Err(HostError::LimitExceeded(format!(
+                    "artifact {path:?} is {} bytes, over the {} byte limit for one host call",
+                    contents.len(),
+                    self.limits.call_bytes
+                )));
+            }
+            if self.artifacts >= self.limits.artifacts {
+                return Err(HostError::LimitExceeded(format!("artifact limit reached: {} artifacts per run", self.limits.artifacts)));
+            }
+            if self.artifact_bytes + contents.len() as u64 > self.limits.artifact_total_bytes {
+                return Err(HostError::LimitExceeded(format!(
+                    "artifact byte limit reached: {} bytes per run",
+                    self.limits.artifact_total_bytes
+                )));
+            }
+            run.write(&path, contents.as_bytes()).map_err(|e| HostError::InvalidRequest(e.to_string()))?;
+            self.artifacts += 1;
+            self.artifact_bytes += contents.len() as u64;
+            if !self.artifacts_written.contains(&path) {
+                self.artifacts_written.push(path.clone());
+            }
+            Ok(())
+        })();
+        Ok(r)
+    }
+
+    async fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
+        let level = match level {
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        };
+        self.log_line(level, &message);
+        Ok(())
+    }
+
+    async fn progress(&mut self, message: String) -> wasmtime::Result<()> {
+        let line = sanitize(&message, self.limits.log_message_bytes.min(200));
+        (self.progress)(&line);
+        self.log_line("progress", &message);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_strips_escapes_and_cuts() {
+        assert_eq!(sanitize("a\u{1b}[31mred\u{1b}[0m b", 100), "ared b");
+        assert_eq!(sanitize("x\u{1b}]0;title\u{7}y", 100), "xy");
+        assert_eq!(sanitize("a\nb\0c", 100), "a b c");
+        assert!(sanitize(&"é".repeat(100), 11).ends_with("…[cut]"));
+    }
+
+    #[test]
+    fn reserved_paths() {
+        assert!(is_reserved("rollup.yaml"));
+        assert!(is_reserved("plan/plan.md"));
+        assert!(is_reserved("reviews/x.yaml"));
+        assert!(is_reserved("cast-anneal-1.xml"));
+        assert!(!is_reserved("variants/variant-1-correctness.md"));
+        assert!(!is_reserved("depth-history.json"));
+    }
+}

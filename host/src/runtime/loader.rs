@@ -1,1 +1,217 @@
+//! Finding, checking and compiling components.
+//!
+//! A strategy is named (`cast`, bundled in the binary) or given as a path (`./x.wasm`). Before a
+//! component runs, the loader checks in this order, each failure with its own message: the
+//! bytes are WebAssembly at all; they are not a precompiled artifact (never accepted from a
+//! user); they are a component, not a core module; the component's imports are only the
+//! interfaces of a WIT version this host serves; it exports what its world requires. The full
+//! type check against the WIT happens when it is linked (see `runtime::instance`).
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::Component;
+use wasmtime::Engine;
+
+/// WIT package versions of `anneal:strategy` this host serves, newest first.
+pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0"];
+
+/// Bundled components, shipped inside the binary (built from `guests/` by `xtask guests`).
+pub const BUNDLED: &[(&str, &[u8])] = &[
+    ("cast", include_bytes!("../../bundled/cast.wasm")),
+    ("convergence", include_bytes!("../../bundled/convergence.wasm")),
+];
+
+/// Bundled strategies users can name with `--strategy`.
+pub const BUNDLED_STRATEGIES: &[&str] = &["cast"];
+
+/// Which world a component must implement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum World {
+    /// `anneal:strategy/strategy`: exports `info` and `run`.
+    Strategy,
+    /// `anneal:strategy/convergence`: exports `check`.
+    Convergence,
+}
+
+impl World {
+    fn name(self) -> &'static str {
+        match self {
+            World::Strategy => "strategy",
+            World::Convergence => "convergence",
+        }
+    }
+    fn required_exports(self) -> &'static [&'static str] {
+        match self {
+            World::Strategy => &["info", "run"],
+            World::Convergence => &["check"],
+        }
+    }
+}
+
+/// Where a component comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Bundled under this name.
+    Bundled(&'static str),
+    /// A file given by the user.
+    Path(PathBuf),
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Bundled(n) => write!(f, "{n} (bundled)"),
+            Source::Path(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// Why a component was refused. Each message says what happened and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("unknown strategy {name:?}: the bundled strategies are {bundled}; to run your own, pass a path to its .wasm file (e.g. --strategy ./{name}.wasm)")]
+    UnknownName { name: String, bundled: String },
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{origin} is not a WebAssembly file (it does not start with the `\\0asm` magic); pass the .wasm component your build produced")]
+    NotWasm { origin: String },
+    #[error("{origin} is a precompiled wasmtime artifact; anneal only accepts WebAssembly components and compiles them itself")]
+    Precompiled { origin: String },
+    #[error("{origin} is a core WebAssembly module, not a component; turn it into one with `wasm-tools component new` (or build it with a wit-bindgen guest as docs/writing-a-strategy.md shows)")]
+    CoreModule { origin: String },
+    #[error("{origin} is not a valid WebAssembly component: {reason}")]
+    Invalid { origin: String, reason: String },
+    #[error("{origin} was built against anneal:strategy@{found}, which this host does not serve; supported versions: {supported}. Rebuild it against one of them")]
+    UnsupportedVersion { origin: String, found: String, supported: String },
+    #[error("{origin} imports {import:?}, which the host does not provide (a {world} component may import only anneal:strategy interfaces); remove that dependency from the guest")]
+    ForbiddenImport { origin: String, import: String, world: &'static str },
+    #[error("{origin} does not implement the anneal:strategy {world} world: it lacks the export(s) {missing}{hint}")]
+    WrongWorld { origin: String, world: &'static str, missing: String, hint: String },
+}
+
+/// A component that passed the loader's checks, compiled for the engine.
+pub struct Loaded {
+    pub component: Component,
+    /// Where it came from.
+    pub source: Source,
+    /// Lowercase hex sha256 of the component bytes.
+    pub sha256: String,
+    /// The `anneal:strategy` version it was built against (from its imports).
+    pub api_version: String,
+    /// Size of the component in bytes.
+    pub size: usize,
+}
+
+/// Resolves a `--strategy` (or `--convergence`) argument: a bundled name, or a path when the
+/// argument contains `/` or ends with `.wasm`.
+///
+/// # Errors
+/// [`LoadError::UnknownName`] for a name that is not bundled.
+pub fn resolve(arg: &str, bundled_names: &[&'static str]) -> Result<Source, LoadError> {
+    if arg.contains('/') || arg.ends_with(".wasm") {
+        return Ok(Source::Path(PathBuf::from(arg)));
+    }
+    bundled_names
+        .iter()
+        .find(|n| **n == arg)
+        .map(|n| Source::Bundled(n))
+        .ok_or_else(|| LoadError::UnknownName { name: arg.to_string(), bundled: bundled_names.join(", ") })
+}
+
+/// The bytes of a source.
+///
+/// # Errors
+/// [`LoadError::Read`] when the file cannot be read, [`LoadError::UnknownName`] for a bundled
+/// name missing from the binary.
+pub fn read(source: &Source) -> Result<Vec<u8>, LoadError> {
+    match source {
+        Source::Bundled(name) => BUNDLED
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.to_vec())
+            .ok_or_else(|| LoadError::UnknownName { name: name.to_string(), bundled: BUNDLED_STRATEGIES.join(", ") }),
+        Source::Path(p) => std::fs::read(p).map_err(|e| LoadError::Read { path: p.display().to_string(), source: e }),
+    }
+}
+
+/// Checks `bytes` and compiles them as a component of `world`.
+///
+/// # Errors
+/// Any [`LoadError`] but `UnknownName`/`Read`.
+pub fn load(engine: &Engine, bytes: &[u8], source: Source, world: World) -> Result<Loaded, LoadError> {
+    let origin = source.to_string();
+    if !bytes.starts_with(b"\0asm") {
+        if Engine::detect_precompiled(bytes).is_some() {
+            return Err(LoadError::Precompiled { origin });
+        }
+        return Err(LoadError::NotWasm { origin });
+    }
+    if wasmparser::Parser::is_core_wasm(bytes) {
+        return Err(LoadError::CoreModule { origin });
+    }
+    if !wasmparser::Parser::is_component(bytes) {
+        return Err(LoadError::Invalid { origin, reason: "unknown WebAssembly layer or version".into() });
+    }
+    let component = Component::new(engine, bytes).map_err(|e| LoadError::Invalid { origin: origin.clone(), reason: format!("{e:#}") })?;
+    let api_version = check_world(engine, &component, &origin, world)?;
+    Ok(Loaded { component, source, sha256: sha256_hex(bytes), api_version, size: bytes.len() })
+}
+
+/// Lowercase hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks imports (only `anneal:strategy/*@<supported>`) and exports (those of `world`).
+/// Returns the API version found in the imports (the newest supported one when the component
+/// imports nothing).
+fn check_world(engine: &Engine, component: &Component, origin: &str, world: World) -> Result<String, LoadError> {
+    let ty = component.component_type();
+    let mut version: Option<String> = None;
+    for (name, _) in ty.imports(engine) {
+        let Some(rest) = name.strip_prefix("anneal:strategy/") else {
+            return Err(LoadError::ForbiddenImport { origin: origin.into(), import: name.to_string(), world: world.name() });
+        };
+        let (iface, ver) = rest.split_once('@').unwrap_or((rest, ""));
+        if !SUPPORTED_API_VERSIONS.contains(&ver) {
+            return Err(LoadError::UnsupportedVersion {
+                origin: origin.into(),
+                found: if ver.is_empty() { "(no version)".into() } else { ver.to_string() },
+                supported: SUPPORTED_API_VERSIONS.join(", "),
+            });
+        }
+        if !matches!(iface, "host" | "types") || (world == World::Convergence && iface == "host") {
+            return Err(LoadError::ForbiddenImport { origin: origin.into(), import: name.to_string(), world: world.name() });
+        }
+        version = Some(ver.to_string());
+    }
+    let exports: Vec<String> = ty
+        .exports(engine)
+        .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentFunc(_)))
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let missing: Vec<&str> = world.required_exports().iter().copied().filter(|e| !exports.iter().any(|x| x == e)).collect();
+    if !missing.is_empty() {
+        let hint = match world {
+            World::Strategy if exports.iter().any(|e| e == "check") => {
+                "; it looks like a convergence checker — pass it with --convergence, not --strategy".to_string()
+            }
+            World::Convergence if exports.iter().any(|e| e == "run") => {
+                "; it looks like a strategy — pass it with --strategy, not --convergence".to_string()
+            }
+            _ if exports.is_empty() => "; it exports no functions".to_string(),
+            _ => format!("; it exports: {}", exports.join(", ")),
+        };
+        return Err(LoadError::WrongWorld { origin: origin.into(), world: world.name(), missing: missing.join(", "), hint });
+    }
+    Ok(version.unwrap_or_else(|| SUPPORTED_API_VERSIONS[0].to_string()))
+}
+
+/// Display name of a path source's file stem (`./x/foo.wasm` → `foo`), for run files.
+pub fn stem(source: &Source) -> String {
+    match source {
+        Source::Bundled(n) => n.to_string(),
+        Source::Path(p) => p.file_stem().and_then(|s| s.to_str()).map(crate::text::slug_name).unwrap_or_else(|| "strategy".into()),
+    }
+}
 

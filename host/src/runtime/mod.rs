@@ -4,5 +4,6 @@
 pub mod bindings;
 pub mod engine;
 pub mod host_impl;
+pub mod instance;
 pub mod limits;
 pub mod loader;

@@ -1,0 +1,189 @@
+//! Instantiating and calling components: one fresh store per call, with the limits applied,
+//! no WASI, and errors that name the strategy and the limit it hit.
+use super::bindings::since_v0_1_0::{convergence::Convergence, Strategy, StrategyPre};
+use super::engine::Runtime;
+use super::host_impl::HostState;
+use super::limits::{GuestLimiter, GuestLimits, LimitHit};
+use super::loader::Loaded;
+use crate::model::{Decision, RunInput, StageOutput, StrategyInfo, Thresholds};
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime::{Store, Trap, UpdateDeadline};
+
+/// Store data of a strategy instance.
+pub struct StoreState {
+    limiter: GuestLimiter,
+    cpu_limit: std::time::Duration,
+    /// The `host` interface state.
+    pub host: HostState,
+}
+
+/// Why calling a guest failed. The host is always left running.
+#[derive(Debug, thiserror::Error)]
+pub enum GuestError {
+    /// The component does not match the world's types (caught at link time).
+    #[error("{origin} does not match the anneal:strategy@{version} {world} world: {reason}")]
+    Link { origin: String, version: String, world: &'static str, reason: String },
+    /// A sandbox limit stopped the guest.
+    #[error("strategy {name} was stopped by its {limit}")]
+    Limit { name: String, limit: LimitHit },
+    /// The guest's stack overflowed.
+    #[error("strategy {name} was stopped by its stack limit ({kib} KiB of wasm stack): it recursed too deeply")]
+    Stack { name: String, kib: usize },
+    /// The guest trapped (a panic, `unreachable`, an out-of-bounds access, …).
+    #[error("strategy {name} crashed (trap): {detail}")]
+    Trap { name: String, detail: String },
+    /// The guest returned an error of its own.
+    #[error("strategy {name} failed: {message}")]
+    Returned { name: String, message: String },
+}
+
+fn store(runtime: &Runtime, host: HostState, limits: &GuestLimits) -> Store<StoreState> {
+    let mut store = Store::new(
+        runtime.engine(),
+        StoreState { limiter: GuestLimiter::new(limits.clone()), cpu_limit: limits.cpu_time, host },
+    );
+    store.limiter(|s| &mut s.limiter);
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(|mut ctx| {
+        let data = ctx.data_mut();
+        if data.host.guest_time() > data.cpu_limit {
+            let hit = LimitHit::CpuTime { limit: data.cpu_limit };
+            let msg = hit.to_string();
+            data.limiter.hit = Some(hit);
+            return Err(wasmtime::Error::msg(msg));
+        }
+        Ok(UpdateDeadline::Continue(1))
+    });
+    store
+}
+
+fn classify(err: wasmtime::Error, store: &Store<StoreState>, name: &str, limits: &GuestLimits) -> GuestError {
+    if let Some(hit) = store.data().limiter.hit.clone() {
+        return GuestError::Limit { name: name.into(), limit: hit };
+    }
+    match err.downcast_ref::<Trap>() {
+        Some(Trap::StackOverflow) => GuestError::Stack { name: name.into(), kib: limits.stack_bytes.min(super::engine::MAX_WASM_STACK) >> 10 },
+        Some(Trap::Interrupt) => GuestError::Limit { name: name.into(), limit: LimitHit::CpuTime { limit: limits.cpu_time } },
+        _ => GuestError::Trap { name: name.into(), detail: format!("{err:?}").lines().take(30).collect::<Vec<_>>().join("\n") },
+    }
+}
+
+fn strategy_pre(runtime: &Runtime, loaded: &Loaded) -> Result<StrategyPre<StoreState>, GuestError> {
+    let mut linker: Linker<StoreState> = Linker::new(runtime.engine());
+    let link_err = |e: wasmtime::Error| GuestError::Link {
+        origin: loaded.source.to_string(),
+        version: loaded.api_version.clone(),
+        world: "strategy",
+        reason: format!("{e:#}"),
+    };
+    Strategy::add_to_linker::<StoreState, HasSelf<HostState>>(&mut linker, |s| &mut s.host).map_err(link_err)?;
+    let pre = linker.instantiate_pre(&loaded.component).map_err(link_err)?;
+    StrategyPre::new(pre).map_err(link_err)
+}
+
+/// Calls `info()` on a strategy with every host call refused.
+///
+/// # Errors
+/// [`GuestError`] when the component does not link or the guest traps or exceeds a limit.
+pub async fn strategy_info(runtime: &Runtime, loaded: &Loaded, limits: &GuestLimits) -> Result<StrategyInfo, GuestError> {
+    let name = loaded.source.to_string();
+    let pre = strategy_pre(runtime, loaded)?;
+    let mut store = store(runtime, HostState::detached(&name, limits.clone()), limits);
+    let result = async {
+        let inst = pre.instantiate_async(&mut store).await?;
+        inst.call_info(&mut store).await
+    }
+    .await;
+    result.map_err(|e| classify(e, &store, &name, limits))
+}
+
+/// Runs stage 4: instantiates the strategy in a fresh store with `host` and calls `run(input)`.
+/// Returns the output and the host state (artifacts written, agent calls, guest time).
+///
+/// # Errors
+/// [`GuestError`] for link failures, traps, limits, or an `err` the guest returned.
+pub async fn run_strategy(
+    runtime: &Runtime,
+    loaded: &Loaded,
+    host: HostState,
+    limits: &GuestLimits,
+    input: &RunInput,
+) -> Result<(StageOutput, HostState), (GuestError, HostState)> {
+    let name = host.strategy.clone();
+    let pre = match strategy_pre(runtime, loaded) {
+        Ok(p) => p,
+        Err(e) => return Err((e, host)),
+    };
+    let mut store = store(runtime, host, limits);
+    let result = async {
+        let inst = pre.instantiate_async(&mut store).await?;
+        inst.call_run(&mut store, input).await
+    }
+    .await;
+    match result {
+        Ok(Ok(out)) => Ok((out, store.into_data().host)),
+        Ok(Err(message)) => {
+            let message = super::host_impl::sanitize(&message, 2000);
+            Err((GuestError::Returned { name, message }, store.into_data().host))
+        }
+        Err(e) => {
+            let err = classify(e, &store, &name, limits);
+            Err((err, store.into_data().host))
+        }
+    }
+}
+
+/// Limits for a convergence checker: it needs little.
+pub fn checker_limits() -> GuestLimits {
+    GuestLimits { memory_bytes: 32 << 20, cpu_time: std::time::Duration::from_secs(5), ..GuestLimits::default() }
+}
+
+/// A loaded convergence checker, called in a fresh store each time.
+pub struct Checker {
+    pre: super::bindings::since_v0_1_0::convergence::ConvergencePre<StoreState>,
+    name: String,
+    limits: GuestLimits,
+}
+
+impl Checker {
+    /// Links a convergence component.
+    ///
+    /// # Errors
+    /// [`GuestError::Link`] when it does not match the convergence world.
+    pub fn new(runtime: &Runtime, loaded: &Loaded) -> Result<Checker, GuestError> {
+        let linker: Linker<StoreState> = Linker::new(runtime.engine());
+        let mut linker = linker;
+        let link_err = |e: wasmtime::Error| GuestError::Link {
+            origin: loaded.source.to_string(),
+            version: loaded.api_version.clone(),
+            world: "convergence",
+            reason: format!("{e:#}"),
+        };
+        crate::model::wire::add_to_linker::<StoreState, HasSelf<HostState>>(&mut linker, |s| &mut s.host).map_err(link_err)?;
+        let pre = linker.instantiate_pre(&loaded.component).map_err(link_err)?;
+        let pre = super::bindings::since_v0_1_0::convergence::ConvergencePre::new(pre).map_err(link_err)?;
+        Ok(Checker { pre, name: loaded.source.to_string(), limits: checker_limits() })
+    }
+
+    /// `check(depth, scores, cap, thresholds)`: `Ok(Err(reason))` is the checker's own verdict
+    /// that the input is invalid.
+    ///
+    /// # Errors
+    /// [`GuestError`] when the checker traps or exceeds a limit.
+    pub async fn check(
+        &self,
+        runtime: &Runtime,
+        depth: u32,
+        scores: &[f64],
+        cap: u32,
+        thresholds: Option<Thresholds>,
+    ) -> Result<Result<Decision, String>, GuestError> {
+        let mut store = store(runtime, HostState::detached(&self.name, self.limits.clone()), &self.limits);
+        let result = async {
+            let inst: Convergence = self.pre.instantiate_async(&mut store).await?;
+            inst.call_check(&mut store, depth, scores, cap, thresholds).await
+        }
+        .await;
+        result.map_err(|e| classify(e, &store, &self.name, &self.limits))
+    }
+}
