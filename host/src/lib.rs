@@ -1,7 +1,11 @@
 //! anneal: a native host runtime that turns a one-line engineering task into a reviewed,
 //! validated implementation plan, through the seven stages of SPEC §2. Stage 4 is a strategy
 //! loaded as a sandboxed WebAssembly component.
+pub mod cli;
+pub mod events;
 pub mod model;
+pub mod options;
+pub mod pipeline;
 pub mod offline;
 pub mod render;
 pub mod rundir;

@@ -1,1 +1,161 @@
+//! Stage 4, Plan (SPEC §2): the strategy component runs in the sandbox and asks the host, through
+//! [`Services`], for planner agents, red-team passes, Momus audits and convergence checks.
+//!
+//! The host keeps its own record of every Momus envelope and red-team report it produced, keyed
+//! by the plan's content hash, so what reaches the rollup is what the host computed, never what
+//! a guest claims.
+use super::{RunContext, Tally};
+use crate::model::{AgentRequest, Decision, Envelope, HostError, Plan, RedTeamReport};
+use crate::rundir::RunDir;
+use crate::runtime::engine::Runtime;
+use crate::runtime::host_impl::{BoxFut, Services};
+use crate::runtime::instance::Checker;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
 
+/// Planner roles the offline engine serves.
+pub const PLANNER_ROLES: &[&str] = &["prometheus-cast", "prometheus-alloy", "prometheus-temper"];
+
+/// Content hash of a plan (sha256 of its JSON form).
+pub fn plan_hash(plan: &Plan) -> String {
+    let json = serde_json::to_vec(plan).expect("plan serializes");
+    crate::runtime::loader::sha256_hex(&Sha256::digest(json))
+}
+
+/// The pipeline's [`Services`] for one iteration.
+pub struct PipelineServices {
+    pub rc: Arc<RunContext>,
+    pub jobs: Arc<Semaphore>,
+    pub tally: Arc<Tally>,
+    pub run: Arc<RunDir>,
+    pub runtime: Arc<Runtime>,
+    pub checker: Arc<Checker>,
+    pub planner_category: crate::model::Category,
+    momus: Mutex<HashMap<String, Envelope>>,
+    red_team: Mutex<HashMap<String, RedTeamReport>>,
+}
+
+impl PipelineServices {
+    pub fn new(
+        rc: Arc<RunContext>,
+        jobs: Arc<Semaphore>,
+        tally: Arc<Tally>,
+        run: Arc<RunDir>,
+        runtime: Arc<Runtime>,
+        checker: Arc<Checker>,
+        planner_category: crate::model::Category,
+    ) -> Self {
+        PipelineServices {
+            rc,
+            jobs,
+            tally,
+            run,
+            runtime,
+            checker,
+            planner_category,
+            momus: Mutex::new(HashMap::new()),
+            red_team: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The red-team report the host produced for exactly this plan, if any.
+    pub fn recorded_red_team(&self, plan: &Plan) -> Option<RedTeamReport> {
+        self.red_team.lock().expect("records lock").get(&plan_hash(plan)).cloned()
+    }
+
+    /// The Momus envelope the host produced for exactly this plan, if any.
+    pub fn recorded_momus(&self, plan: &Plan) -> Option<Envelope> {
+        self.momus.lock().expect("records lock").get(&plan_hash(plan)).cloned()
+    }
+
+    /// Runs the red team on `plan` and records it (writing per-depth envelopes when `depth` is set).
+    pub async fn red_team_now(&self, plan: Plan, depth: Option<u32>) -> RedTeamReport {
+        let hash = plan_hash(&plan);
+        let report = super::redteam::run(self.rc.clone(), Arc::new(plan), depth, self.jobs.clone(), &self.tally).await;
+        if let Some(d) = depth {
+            for (name, e) in [("security", &report.security), ("scope", &report.scope), ("assumptions", &report.assumptions)] {
+                write_envelope(&self.run, &format!("reviews/redteam-{name}-envelope-depth-{d}.yaml"), e);
+            }
+            write_envelope(&self.run, &format!("reviews/oracle-envelope-depth-{d}.yaml"), &report.oracle);
+        }
+        self.red_team.lock().expect("records lock").insert(hash, report.clone());
+        report
+    }
+
+    /// Runs Momus on `plan` (with the red-team caps when the red team already ran on it) and
+    /// records it (writing the per-depth envelope when `depth` is set).
+    pub async fn momus_now(&self, plan: Plan, depth: Option<u32>) -> Envelope {
+        let hash = plan_hash(&plan);
+        let red = self.recorded_red_team(&plan);
+        let rc = self.rc.clone();
+        let permit = self.jobs.clone().acquire_owned().await.expect("jobs semaphore closed");
+        let env = self
+            .tally
+            .agent("momus", rc.iteration, depth, move || crate::offline::momus::audit(&rc.ctx(), &plan, depth, red.as_ref()))
+            .await;
+        drop(permit);
+        if let Some(d) = depth {
+            write_envelope(&self.run, &format!("reviews/momus-envelope-depth-{d}.yaml"), &env);
+        }
+        self.momus.lock().expect("records lock").insert(hash, env.clone());
+        env
+    }
+}
+
+/// Writes an envelope as YAML; a failure is logged to stderr (the rollup still records it).
+pub fn write_envelope(run: &RunDir, path: &str, e: &Envelope) {
+    let yaml = serde_yaml::to_string(e).expect("envelope serializes");
+    if let Err(err) = run.write(path, yaml.as_bytes()) {
+        eprintln!("anneal: could not write {path}: {err}");
+    }
+}
+
+impl Services for PipelineServices {
+    fn invoke_agent(&self, req: AgentRequest) -> BoxFut<'_, Result<Plan, HostError>> {
+        Box::pin(async move {
+            if !PLANNER_ROLES.contains(&req.role.as_str()) {
+                return Err(HostError::InvalidRequest(format!(
+                    "unknown agent role {:?}; the offline engine serves {}",
+                    req.role,
+                    PLANNER_ROLES.join(", ")
+                )));
+            }
+            let permit = self.jobs.clone().acquire_owned().await.expect("jobs semaphore closed");
+            let rc = self.rc.clone();
+            let role = req.role.clone();
+            let depth = req.depth;
+            let result = self
+                .tally
+                .agent(&role, rc.iteration, depth, move || crate::offline::planner::write_plan(&rc.ctx(), &req))
+                .await;
+            drop(permit);
+            let plan = result.map_err(|e| HostError::AgentFailed(e.to_string()))?;
+            crate::model::validate::validate_plan(&plan)
+                .map_err(|p| HostError::AgentFailed(format!("{role} wrote an invalid plan: {}", p.join("; "))))?;
+            Ok(plan)
+        })
+    }
+
+    fn red_team(&self, plan: Plan, depth: Option<u32>) -> BoxFut<'_, Result<RedTeamReport, HostError>> {
+        Box::pin(async move { Ok(self.red_team_now(plan, depth).await) })
+    }
+
+    fn momus(&self, plan: Plan, depth: Option<u32>) -> BoxFut<'_, Result<Envelope, HostError>> {
+        Box::pin(async move { Ok(self.momus_now(plan, depth).await) })
+    }
+
+    fn check_convergence(&self, depth: u32, scores: Vec<f64>, cap: u32) -> BoxFut<'_, Result<Decision, HostError>> {
+        Box::pin(async move {
+            self.tally.events.record("start", "convergence", self.rc.iteration, Some(depth), "");
+            let r = self.checker.check(&self.runtime, depth, &scores, cap, None).await;
+            self.tally.events.record("finish", "convergence", self.rc.iteration, Some(depth), "");
+            match r {
+                Ok(Ok(d)) => Ok(d),
+                Ok(Err(reason)) => Err(HostError::InvalidRequest(format!("the convergence checker refused the input: {reason}"))),
+                Err(e) => Err(HostError::AgentFailed(e.to_string())),
+            }
+        })
+    }
+}

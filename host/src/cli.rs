@@ -1,0 +1,381 @@
+//! The `anneal` command line (clap): flags, exit codes, progress on stderr, the summary.
+use crate::model::Category;
+use crate::pipeline::{self, Config, Outcome, StartError};
+use crate::render::rollup::Emission;
+use crate::runtime::limits::GuestLimits;
+use crate::stages::{hephaestus, probe};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Exit codes (documented in README and `--help`).
+pub mod exit {
+    /// The plan was emitted (EMIT).
+    pub const EMIT: i32 = 0;
+    /// Usage error: bad flag, out-of-range value, empty task, unknown strategy option.
+    pub const USAGE: i32 = 2;
+    /// ABORT: Metis blocked the task with clarifying questions (printed).
+    pub const ABORT: i32 = 3;
+    /// Not emitted: the re-loop cap was reached without a simultaneous pass.
+    pub const NOT_EMITTED: i32 = 4;
+    /// Runtime error: the strategy could not be loaded, trapped, hit a sandbox limit, or the run
+    /// directory could not be written.
+    pub const RUNTIME: i32 = 5;
+}
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  EMIT: the plan passed every gate in the same iteration
+  2  usage error (bad flag or value, empty task, unknown strategy option)
+  3  ABORT: the task needs clarification (the questions are printed)
+  4  not emitted: the re-loop cap was reached (--loop lifts it)
+  5  runtime error: strategy refused or crashed, sandbox limit hit, I/O failure
+
+Environment:
+  ANNEAL_RUNS_ROOT  where run directories go (default ./.anneal/runs)
+
+Flags that would break an invariant (--no-red-team, --no-validate, --sequential-red-team,
+--no-momus, --no-evidence) are refused: logged, recorded in the rollup, and ignored.";
+
+/// anneal: turn a one-line engineering task into a reviewed, validated implementation plan.
+#[derive(Parser, Debug)]
+#[command(name = "anneal", version, about, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The engineering task, in one line (quote it).
+    pub task: Option<String>,
+    /// Strategy: a bundled name (cast) or the path of a .wasm component.
+    #[arg(long, default_value = "cast", value_name = "NAME|PATH")]
+    pub strategy: String,
+    /// Repository to plan for.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub repo: PathBuf,
+    /// Where run directories go.
+    #[arg(long, env = "ANNEAL_RUNS_ROOT", value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Concurrent agent calls (1 = sequential fallback).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Lift the re-loop cap of 3 full iterations.
+    #[arg(long = "loop")]
+    pub unbounded: bool,
+    /// Model category of the planners.
+    #[arg(long = "type", value_enum, default_value = "deep", value_name = "CATEGORY")]
+    pub category: CategoryArg,
+    /// Let a RISKY verdict proceed (explicit human override, SPEC §4).
+    #[arg(long)]
+    pub accept_risk: bool,
+    /// Strategy option, repeatable; `anneal strategy inspect NAME` lists them.
+    #[arg(long = "opt", value_name = "KEY=VALUE")]
+    pub opts: Vec<String>,
+    /// Another convergence checker component (.wasm) for Temper.
+    #[arg(long, value_name = "PATH")]
+    pub convergence: Option<String>,
+    /// Timeout of each phase-00 gate command Hephaestus runs, in seconds.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub gate_timeout: u64,
+    /// A command Hephaestus may run although the probe did not detect it (repeatable).
+    #[arg(long = "allow-command", value_name = "COMMAND")]
+    pub allow_commands: Vec<String>,
+    /// Guest linear-memory limit, in MiB.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_guest_memory: u64,
+    /// Guest CPU-time limit, in seconds of guest execution (host calls not counted).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub max_guest_cpu: u64,
+    /// Agent calls a strategy may make in one run.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_guest_calls: u32,
+    /// No progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[arg(long, hide = true)]
+    pub no_red_team: bool,
+    #[arg(long, hide = true)]
+    pub no_validate: bool,
+    #[arg(long, hide = true)]
+    pub sequential_red_team: bool,
+    #[arg(long, hide = true)]
+    pub no_momus: bool,
+    #[arg(long, hide = true)]
+    pub no_evidence: bool,
+}
+
+/// Planner categories (SPEC §3 invariant 7).
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CategoryArg {
+    Ultrabrain,
+    Deep,
+    Quick,
+}
+
+impl From<CategoryArg> for Category {
+    fn from(c: CategoryArg) -> Category {
+        match c {
+            CategoryArg::Ultrabrain => Category::Ultrabrain,
+            CategoryArg::Deep => Category::Deep,
+            CategoryArg::Quick => Category::Quick,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Strategies: list the bundled ones, inspect a component.
+    Strategy {
+        #[command(subcommand)]
+        action: StrategyAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StrategyAction {
+    /// List the bundled strategies.
+    List,
+    /// Describe a strategy: name, version, options, WIT version, imports, size, sha256.
+    Inspect {
+        /// Bundled name or path of a .wasm component.
+        strategy: String,
+    },
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("anneal: cannot start the async runtime: {e}");
+            return exit::RUNTIME;
+        }
+    };
+    rt.block_on(async_main(cli))
+}
+
+async fn async_main(cli: Cli) -> i32 {
+    if let Some(Command::Strategy { action }) = &cli.command {
+        return strategy_command(action).await;
+    }
+    let Some(task) = cli.task.clone() else {
+        eprintln!("anneal: no task given. Usage: anneal [OPTIONS] \"<task>\" (see anneal --help)");
+        return exit::USAGE;
+    };
+    let mut options = Vec::new();
+    for kv in &cli.opts {
+        match crate::options::parse_kv(kv) {
+            Ok(p) => options.push(p),
+            Err(e) => {
+                eprintln!("anneal: --opt: {e}");
+                return exit::USAGE;
+            }
+        }
+    }
+    let refused: Vec<String> = [
+        (cli.no_red_team, "--no-red-team"),
+        (cli.no_validate, "--no-validate"),
+        (cli.sequential_red_team, "--sequential-red-team"),
+        (cli.no_momus, "--no-momus"),
+        (cli.no_evidence, "--no-evidence"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, f)| f.to_string())
+    .collect();
+    for f in &refused {
+        eprintln!("anneal: refusing {f}: it would break an invariant of SPEC §3 (recorded in the rollup, ignored)");
+    }
+    let runs_root = cli.out.clone().unwrap_or_else(|| PathBuf::from("./.anneal/runs"));
+    let cargo_target = std::env::var_os("ANNEAL_CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| runs_root.parent().map(|p| p.join("cache/cargo-target")).unwrap_or_else(|| PathBuf::from(".anneal/cache/cargo-target")));
+    let cargo_target = std::path::absolute(&cargo_target).unwrap_or(cargo_target);
+    let cfg = Config {
+        task,
+        repo: cli.repo.clone(),
+        runs_root,
+        strategy: cli.strategy.clone(),
+        convergence: cli.convergence.clone(),
+        jobs: cli.jobs as usize,
+        max_iterations: if cli.unbounded { None } else { Some(3) },
+        planner_category: cli.category.into(),
+        accept_risk: cli.accept_risk,
+        refused_flags: refused,
+        options,
+        limits: GuestLimits {
+            memory_bytes: (cli.max_guest_memory as usize) << 20,
+            cpu_time: Duration::from_secs(cli.max_guest_cpu),
+            agent_calls: cli.max_guest_calls,
+            ..GuestLimits::default()
+        },
+        hephaestus: hephaestus::Options {
+            timeout: Duration::from_secs(cli.gate_timeout),
+            allowed_commands: cli.allow_commands.clone(),
+            cargo_target_dir: Some(cargo_target),
+            ..hephaestus::Options::default()
+        },
+        probe: probe::ProbeOptions::default(),
+    };
+    let progress = progress_sink(cli.quiet);
+    match pipeline::run(cfg, progress.clone()).await {
+        Ok(outcome) => {
+            progress("done");
+            summary(&outcome)
+        }
+        Err(StartError::Usage(m)) => {
+            eprintln!("anneal: {m}");
+            exit::USAGE
+        }
+        Err(e) => {
+            eprintln!("anneal: {e}");
+            exit::RUNTIME
+        }
+    }
+}
+
+fn progress_sink(quiet: bool) -> pipeline::Progress {
+    if quiet {
+        return Arc::new(|_| {});
+    }
+    if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Arc::new(move |m: &str| {
+            if m == "done" {
+                bar.finish_and_clear();
+            } else if m.starts_with('[') || m.starts_with("run ") || m.starts_with("refused") {
+                bar.println(format!("anneal: {m}"));
+                bar.set_message(m.to_string());
+            } else {
+                bar.println(format!("anneal: {m}"));
+            }
+        })
+    } else {
+        Arc::new(|m: &str| {
+            if m != "done" {
+                eprintln!("anneal: {m}");
+            }
+        })
+    }
+}
+
+/// Prints the end-of-run summary on stdout and returns the exit code.
+fn summary(o: &Outcome) -> i32 {
+    let r = &o.rollup;
+    let g = &r.gate_status;
+    let dir = o.run_dir.display();
+    let code = if o.error.is_some() {
+        exit::RUNTIME
+    } else {
+        match r.emission_decision {
+            Emission::Emit => exit::EMIT,
+            Emission::Abort => exit::ABORT,
+            Emission::ReLoop => exit::NOT_EMITTED,
+        }
+    };
+    let decision = if o.error.is_some() { "ERROR" } else if r.emission_decision == Emission::ReLoop { "NOT EMITTED" } else { r.emission_decision.as_str() };
+    println!("anneal: {decision} — {} on task \"{}\"", r.architecture, r.task);
+    println!("  run          {}", r.run_id);
+    println!(
+        "  verdict      {} (metis {}, momus {}{}, red team {}, oracle {}, hephaestus {})",
+        r.overall_verdict.as_str(),
+        g.metis.as_str(),
+        g.momus.map(|v| v.as_str()).unwrap_or("-"),
+        r.momus_score.map(|s| format!(" {s}")).unwrap_or_default(),
+        g.red_team_trinity.as_deref().unwrap_or("-"),
+        g.oracle.map(|v| v.as_str()).unwrap_or("-"),
+        g.hephaestus.as_deref().unwrap_or("-"),
+    );
+    println!(
+        "  iterations   {} · agent spawns {} · wall-clock {:.1} s",
+        r.iteration_count,
+        r.accounting.agent_spawns,
+        r.accounting.wall_clock_ms as f64 / 1000.0
+    );
+    println!("  plan         {dir}/plan/plan.md");
+    println!("  prompt       {dir}/{}", o.xml);
+    println!("  rollup       {dir}/rollup.yaml");
+    if !r.clarifying_questions.is_empty() {
+        println!("\nThe task needs clarification. Answer these and run again:");
+        for q in &r.clarifying_questions {
+            println!("  - {q}");
+        }
+    }
+    if let Some(reason) = &r.stop_reason {
+        println!("\n{reason}. The last iteration's findings are in {dir}/reviews/.");
+    }
+    if let Some(e) = &o.error {
+        eprintln!("anneal: error: {e}");
+        eprintln!("anneal: the run directory {dir} records what was done before the error");
+    }
+    code
+}
+
+async fn strategy_command(action: &StrategyAction) -> i32 {
+    let runtime = match crate::runtime::engine::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("anneal: cannot start the WebAssembly engine: {e:#}");
+            return exit::RUNTIME;
+        }
+    };
+    match action {
+        StrategyAction::List => {
+            for name in crate::runtime::loader::BUNDLED_STRATEGIES {
+                match pipeline::load_component(&runtime, name, crate::runtime::loader::BUNDLED_STRATEGIES, crate::runtime::loader::World::Strategy) {
+                    Ok(l) => match crate::runtime::instance::strategy_info(&runtime, &l, &GuestLimits::default()).await {
+                        Ok(info) => println!("{:<10} {:<8} bundled  {}", info.name, info.version, info.description),
+                        Err(e) => println!("{name:<10} (broken: {e})"),
+                    },
+                    Err(e) => println!("{name:<10} (broken: {e})"),
+                }
+            }
+            exit::EMIT
+        }
+        StrategyAction::Inspect { strategy } => {
+            let loaded = match pipeline::load_component(&runtime, strategy, crate::runtime::loader::BUNDLED_STRATEGIES, crate::runtime::loader::World::Strategy) {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("anneal: {e}");
+                    return exit::RUNTIME;
+                }
+            };
+            match crate::runtime::instance::strategy_info(&runtime, &loaded, &GuestLimits::default()).await {
+                Ok(info) => {
+                    println!("name         {}", info.name);
+                    println!("version      {}", info.version);
+                    println!("description  {}", info.description);
+                    println!("wit          anneal:strategy@{}", loaded.api_version);
+                    println!("source       {}", loaded.source);
+                    println!("size         {} bytes", loaded.size);
+                    println!("sha256       {}", loaded.sha256);
+                    let imports: Vec<String> = loaded.component.component_type().imports(runtime.engine()).map(|(n, _)| n.to_string()).collect();
+                    println!("imports      {}", imports.join(", "));
+                    let opts = crate::options::describe(&info);
+                    if opts.is_empty() {
+                        println!("options      (none)");
+                    } else {
+                        println!("options");
+                        for o in opts {
+                            println!("  --opt {o}");
+                        }
+                    }
+                    exit::EMIT
+                }
+                Err(e) => {
+                    eprintln!("anneal: {e}");
+                    exit::RUNTIME
+                }
+            }
+        }
+    }
+}

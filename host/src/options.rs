@@ -1,0 +1,120 @@
+//! Strategy options (`--opt key=value`): validated against what the strategy declares in
+//! `info()`, defaults filled in, so every strategy — bundled or third-party — gets the same
+//! checking and the same `--help`-style listing.
+use crate::model::{OptionKind, OptionSpec, StrategyInfo};
+
+/// Parses `key=value`.
+///
+/// # Errors
+/// A message when there is no `=` or the key is empty.
+pub fn parse_kv(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!("expected key=value, got {s:?}")),
+    }
+}
+
+/// Checks `given` against `info.options` and returns every declared option with its value
+/// (the given one, else the default), in declaration order.
+///
+/// # Errors
+/// A usage message naming the option: unknown (listing the accepted ones), given twice, not an
+/// integer, outside `[min, max]`, or a flag that is not `true`/`false`.
+pub fn resolve(info: &StrategyInfo, given: &[(String, String)]) -> Result<Vec<(String, String)>, String> {
+    for (i, (k, _)) in given.iter().enumerate() {
+        if !info.options.iter().any(|o| &o.name == k) {
+            let accepted = if info.options.is_empty() {
+                "it accepts no options".to_string()
+            } else {
+                format!("it accepts: {}", info.options.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", "))
+            };
+            return Err(format!("strategy {} has no option {k:?}; {accepted}", info.name));
+        }
+        if given[..i].iter().any(|(k2, _)| k2 == k) {
+            return Err(format!("option {k:?} given twice"));
+        }
+    }
+    let mut out = Vec::new();
+    for spec in &info.options {
+        let value = given.iter().find(|(k, _)| k == &spec.name).map(|(_, v)| v.clone()).unwrap_or_else(|| spec.default_value.clone());
+        check(spec, &value, &info.name)?;
+        out.push((spec.name.clone(), value));
+    }
+    Ok(out)
+}
+
+fn check(spec: &OptionSpec, value: &str, strategy: &str) -> Result<(), String> {
+    match spec.kind {
+        OptionKind::Integer => {
+            let n: i64 = value
+                .parse()
+                .map_err(|_| format!("option {} of strategy {strategy} takes an integer, got {value:?}", spec.name))?;
+            let (lo, hi) = (spec.min.unwrap_or(i64::MIN), spec.max.unwrap_or(i64::MAX));
+            if n < lo || n > hi {
+                return Err(format!("option {} of strategy {strategy} must be in {lo}..={hi}, got {n}", spec.name));
+            }
+        }
+        OptionKind::Flag => {
+            if value != "true" && value != "false" {
+                return Err(format!("option {} of strategy {strategy} takes true or false, got {value:?}", spec.name));
+            }
+        }
+        OptionKind::Text => {
+            if value.len() > 1000 {
+                return Err(format!("option {} of strategy {strategy} is longer than 1000 bytes", spec.name));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One line per option, for `--help`-style listings: `name (kind, default D, min..=max): description`.
+pub fn describe(info: &StrategyInfo) -> Vec<String> {
+    info.options
+        .iter()
+        .map(|o| {
+            let kind = match o.kind {
+                OptionKind::Integer => "integer",
+                OptionKind::Text => "text",
+                OptionKind::Flag => "flag",
+            };
+            let range = match (o.min, o.max) {
+                (Some(a), Some(b)) => format!(", {a}..={b}"),
+                _ => String::new(),
+            };
+            format!("{} ({kind}, default {}{range}): {}", o.name, o.default_value, o.description)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info() -> StrategyInfo {
+        StrategyInfo {
+            name: "alloy".into(),
+            version: "0.1.0".into(),
+            description: String::new(),
+            options: vec![OptionSpec {
+                name: "versions".into(),
+                description: "planners".into(),
+                kind: OptionKind::Integer,
+                default_value: "5".into(),
+                min: Some(2),
+                max: Some(7),
+            }],
+        }
+    }
+
+    #[test]
+    fn defaults_and_ranges() {
+        assert_eq!(resolve(&info(), &[]).unwrap(), vec![("versions".to_string(), "5".to_string())]);
+        assert_eq!(resolve(&info(), &[("versions".into(), "7".into())]).unwrap()[0].1, "7");
+        assert!(resolve(&info(), &[("versions".into(), "8".into())]).unwrap_err().contains("2..=7"));
+        assert!(resolve(&info(), &[("versions".into(), "x".into())]).is_err());
+        assert!(resolve(&info(), &[("depth".into(), "3".into())]).unwrap_err().contains("accepts: versions"));
+        assert!(parse_kv("a").is_err());
+        assert_eq!(parse_kv(" a = b ").unwrap(), ("a".into(), "b".into()));
+    }
+}

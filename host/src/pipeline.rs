@@ -1,0 +1,546 @@
+//! The seven-stage pipeline of SPEC §2 with the re-loop rules of SPEC §3 invariant 5 and the
+//! emission logic of SPEC §4.
+//!
+//! One call of [`run`] is one run: it loads and checks the strategy (and the convergence
+//! checker), creates the run directory, then iterates stages 1–7 until Atlas decides EMIT or
+//! ABORT, or the iteration cap is reached. Whatever happens after the run directory exists, the
+//! directory is left consistent: every output of SPEC §8 that can be written is written, and
+//! `rollup.yaml` — written last — records the decision or the error.
+use crate::events::Events;
+use crate::model::{Category, Envelope, Plan, ProbeReport, RunInput, StageOutput, StrategyInfo, TaskKind, Verdict};
+use crate::render::rollup::{self, Accounting, Emission, GateStatus, GuestRecord, IterationRecord, Rollup, StrategyRecord};
+use crate::rundir::RunDir;
+use crate::runtime::engine::Runtime;
+use crate::runtime::host_impl::{HostState, RunLog};
+use crate::runtime::instance::{self, Checker, GuestError};
+use crate::runtime::limits::GuestLimits;
+use crate::runtime::loader::{self, LoadError, Loaded, Source, World};
+use crate::stages::plan::{write_envelope, PipelineServices};
+use crate::stages::{self, hephaestus, RunContext, Tally};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::Semaphore;
+
+/// Everything a run needs, from the CLI or a test.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub task: String,
+    /// Repository to plan for.
+    pub repo: PathBuf,
+    /// Where run directories go (`${ANNEAL_RUNS_ROOT:-./.anneal/runs}`).
+    pub runs_root: PathBuf,
+    /// Bundled name or path of the strategy component.
+    pub strategy: String,
+    /// Path of another convergence checker; `None` → the bundled one.
+    pub convergence: Option<String>,
+    /// Concurrent agent calls (`--jobs`, ≥ 1; 1 = sequential fallback).
+    pub jobs: usize,
+    /// Full iterations before giving up (SPEC §3 invariant 5: default 3); `None` = `--loop`.
+    pub max_iterations: Option<u32>,
+    /// Planner category (`--type`).
+    pub planner_category: Category,
+    /// `--accept-risk`: RISKY proceeds (SPEC §4).
+    pub accept_risk: bool,
+    /// Invariant-breaking flags the user passed, refused (SPEC §3).
+    pub refused_flags: Vec<String>,
+    /// `--opt key=value` pairs, validated against the strategy's `info()`.
+    pub options: Vec<(String, String)>,
+    pub limits: GuestLimits,
+    pub hephaestus: hephaestus::Options,
+    pub probe: stages::probe::ProbeOptions,
+}
+
+/// Why a run could not start (nothing was written).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("{0}")]
+    Guest(#[from] GuestError),
+    /// Bad user input: exit code 2.
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// How a run ended.
+pub struct Outcome {
+    pub run_id: String,
+    pub run_dir: PathBuf,
+    pub rollup: Rollup,
+    /// Set when the run ended on a runtime error after the run directory was created.
+    pub error: Option<String>,
+    pub xml: String,
+}
+
+/// Progress sink: one line per call, already sanitized.
+pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// `anneal-YYYYMMDD-HHMMSS-{slug}` (SPEC §8).
+pub fn run_id(task: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+    format!("anneal-{}-{}", now.format("%Y%m%d-%H%M%S"), crate::text::slug(task, 4))
+}
+
+/// Loads a component from a `--strategy`/`--convergence` argument.
+///
+/// # Errors
+/// [`LoadError`] with a message saying what to do.
+pub fn load_component(runtime: &Runtime, arg: &str, bundled: &[&'static str], world: World) -> Result<Loaded, LoadError> {
+    let source = loader::resolve(arg, bundled)?;
+    let bytes = loader::read(&source)?;
+    loader::load(runtime.engine(), &bytes, source, world)
+}
+
+/// Stage names as recorded in the rollup's `stage_wall_clock_ms`.
+const STAGES: [&str; 7] = ["1-intent-gate", "2-probe", "3-enrich", "4-plan", "5-red-team", "6-validate", "7-emit"];
+
+struct Timer(BTreeMap<String, u64>);
+impl Timer {
+    fn add(&mut self, stage: usize, t: Instant) {
+        *self.0.entry(STAGES[stage].to_string()).or_default() += t.elapsed().as_millis() as u64;
+    }
+}
+
+/// What one iteration produced, kept for the outputs.
+struct Iteration {
+    metis: Envelope,
+    plan: Option<Plan>,
+    output: Option<StageOutput>,
+    momus: Option<Envelope>,
+    red: Option<crate::model::RedTeamReport>,
+    heph: Option<hephaestus::Report>,
+}
+
+/// Runs the pipeline.
+///
+/// # Errors
+/// [`StartError`] when the run cannot start (unknown or invalid strategy, bad option, missing
+/// repository); nothing is written then. Failures after the run directory exists are reported
+/// in [`Outcome::error`] and in `rollup.yaml`.
+pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError> {
+    let started = Instant::now();
+    let task = cfg.task.trim().to_string();
+    if task.is_empty() {
+        return Err(StartError::Usage("the task is empty: say what to plan, e.g. anneal \"Add rate limiting to the login endpoint\"".into()));
+    }
+    if cfg.jobs == 0 {
+        return Err(StartError::Usage("--jobs must be at least 1".into()));
+    }
+    let repo = std::fs::canonicalize(&cfg.repo)
+        .map_err(|e| StartError::Usage(format!("repository {} cannot be opened: {e}", cfg.repo.display())))?;
+    if !repo.is_dir() {
+        return Err(StartError::Usage(format!("repository {} is not a directory", repo.display())));
+    }
+    let runtime = Arc::new(Runtime::new().map_err(|e| StartError::Io(format!("cannot start the WebAssembly engine: {e:#}")))?);
+    let loaded = load_component(&runtime, &cfg.strategy, loader::BUNDLED_STRATEGIES, World::Strategy)?;
+    let info: StrategyInfo = instance::strategy_info(&runtime, &loaded, &cfg.limits).await?;
+    let options = crate::options::resolve(&info, &cfg.options).map_err(StartError::Usage)?;
+    let checker_loaded = load_component(&runtime, cfg.convergence.as_deref().unwrap_or("convergence"), &["convergence"], World::Convergence)?;
+    let checker = Arc::new(Checker::new(&runtime, &checker_loaded)?);
+    let strategy_name = crate::text::slug_name(&info.name);
+
+    // The run directory; from here on, every failure is recorded in it.
+    let mut id = run_id(&task, chrono::Utc::now());
+    let run = {
+        let mut n = 1;
+        loop {
+            match RunDir::create(&cfg.runs_root, &id) {
+                Ok(r) => break Arc::new(r),
+                Err(crate::rundir::RunDirError::Io { source, .. }) if source.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => {
+                    n += 1;
+                    id = format!("{}-{n}", run_id(&task, chrono::Utc::now()));
+                }
+                Err(e) => return Err(StartError::Io(format!("cannot create the run directory: {e}"))),
+            }
+        }
+    };
+    let events = Arc::new(Events::default());
+    let tally = Arc::new(Tally::new(events.clone()));
+    let log = Arc::new(RunLog::default());
+    let jobs = Arc::new(Semaphore::new(cfg.jobs));
+    let say = |msg: &str| {
+        log.push(format!("[host] {msg}"));
+        progress(msg);
+    };
+    say(&format!("run {id}: strategy {} {} ({}), repository {}", info.name, info.version, loaded.source, repo.display()));
+    for f in &cfg.refused_flags {
+        say(&format!("refused flag {f}: it would break an invariant of SPEC §3; ignored"));
+    }
+
+    let mut timer = Timer(BTreeMap::new());
+    let mut iterations: Vec<IterationRecord> = Vec::new();
+    let mut folded: Vec<String> = Vec::new();
+    let mut intent = None;
+    let mut probe: Option<ProbeReport> = None;
+    let mut last: Option<Iteration> = None;
+    let mut guest = GuestRecord::default();
+    let mut error: Option<String> = None;
+    let mut stop_reason: Option<String> = None;
+    let mut decision = Emission::ReLoop;
+    let mut overall = Verdict::Block;
+    let mut gate_status = GateStatus { metis: Verdict::Block, momus: None, red_team_trinity: None, oracle: None, hephaestus: None };
+    let mut simultaneous = false;
+    let mut invalid: Vec<String> = Vec::new();
+    let mut iteration: u32 = 0;
+    // SPEC §3 invariant 5: Alloy re-enters at the Intent Gate, the others at stage 3.
+    let reenter_at_intent = info.name == "alloy";
+
+    'iterations: loop {
+        iteration += 1;
+        // Stage 1: Intent Gate.
+        if intent.is_none() || reenter_at_intent {
+            say(&format!("[1/7] intent gate (iteration {iteration})"));
+            let t = Instant::now();
+            let i = stages::intent::run(&task, iteration, &tally).await;
+            timer.add(0, t);
+            say(&format!("      task kind: {:?}, {}", i.kind, if i.clear { "clear" } else { "too vague to plan" }));
+            intent = Some(i);
+        }
+        let intent_now = intent.clone().expect("intent set above");
+        // Stage 2: Probe (once per run: the repository does not change between iterations).
+        if probe.is_none() {
+            say("[2/7] probe: scanning the repository");
+            let t = Instant::now();
+            let (r, task2, popts) = (repo.clone(), task.clone(), cfg.probe.clone());
+            tally.events.record("start", "probe", iteration, None, "");
+            let p = tokio::task::spawn_blocking(move || stages::probe::probe(&r, &task2, &popts)).await.expect("probe panicked");
+            tally.events.record("finish", "probe", iteration, None, "");
+            timer.add(1, t);
+            match p {
+                Ok(p) => {
+                    say(&format!(
+                        "      {} files, languages: {}, {} commands, {} services, {} relevant files",
+                        p.files_scanned,
+                        p.languages.iter().take(3).map(|l| l.name.as_str()).collect::<Vec<_>>().join(", "),
+                        p.commands.len(),
+                        p.services.len(),
+                        p.relevant_files.len()
+                    ));
+                    write_yaml(&run, "probe-report.yaml", &p);
+                    probe = Some(p);
+                }
+                Err(e) => {
+                    error = Some(format!("the probe could not scan {}: {e:#}", repo.display()));
+                    break 'iterations;
+                }
+            }
+        }
+        let probe_now = probe.clone().expect("probe set above");
+        // Stage 3: Enrich.
+        say(&format!("[3/7] metis: directives{}", if folded.is_empty() { String::new() } else { format!(" (+{} folded from earlier failures)", folded.len()) }));
+        let t = Instant::now();
+        let base = RunContext {
+            run_id: id.clone(),
+            task: task.clone(),
+            task_kind: intent_now.kind,
+            directives: Vec::new(),
+            probe: probe_now.clone(),
+            repo_root: repo.clone(),
+            iteration,
+        };
+        let metis = stages::metis::run(Arc::new(base.clone()), intent_now.clone(), folded.clone(), &tally).await;
+        timer.add(2, t);
+        write_envelope(&run, "reviews/metis.yaml", &metis);
+        let rc = Arc::new(RunContext { directives: metis.directives.clone(), ..base });
+        if metis.verdict == Verdict::Block && !metis.clarifying_questions.is_empty() {
+            say("      metis: BLOCK — the task needs clarification");
+            overall = Verdict::Block;
+            decision = Emission::Abort;
+            gate_status = GateStatus { metis: metis.verdict, momus: None, red_team_trinity: None, oracle: None, hephaestus: None };
+            invalid = invalid_envelopes(&[("metis", &metis)]);
+            iterations.push(IterationRecord {
+                iteration,
+                overall_verdict: overall,
+                emission_decision: decision,
+                gate_status: gate_status.clone(),
+                momus_score: None,
+                folded_into_next: Vec::new(),
+            });
+            last = Some(Iteration { metis, plan: None, output: None, momus: None, red: None, heph: None });
+            break 'iterations;
+        }
+        // Stage 4: the strategy component.
+        say(&format!("[4/7] plan: strategy {} in the sandbox", info.name));
+        let t = Instant::now();
+        let services = Arc::new(PipelineServices::new(
+            rc.clone(),
+            jobs.clone(),
+            tally.clone(),
+            run.clone(),
+            runtime.clone(),
+            checker.clone(),
+            cfg.planner_category,
+        ));
+        let progress2 = progress.clone();
+        let host = HostState::new(&info.name, services.clone(), run.clone(), log.clone(), Arc::new(move |m: &str| progress2(&format!("      {m}"))), cfg.limits.clone());
+        let input = RunInput {
+            run_id: id.clone(),
+            task: task.clone(),
+            task_kind: intent_now.kind,
+            category: cfg.planner_category,
+            directives: rc.directives.clone(),
+            probe: probe_now.clone(),
+            options: options.clone(),
+            iteration,
+        };
+        tally.events.record("start", &format!("strategy:{}", info.name), iteration, None, "");
+        let result = instance::run_strategy(&runtime, &loaded, host, &cfg.limits, &input).await;
+        tally.events.record("finish", &format!("strategy:{}", info.name), iteration, None, "");
+        timer.add(3, t);
+        let (out, host) = match result {
+            Ok(ok) => ok,
+            Err((e, host)) => {
+                record_guest(&mut guest, &host, None);
+                error = Some(e.to_string());
+                last = Some(Iteration { metis, plan: None, output: None, momus: None, red: None, heph: None });
+                break 'iterations;
+            }
+        };
+        record_guest(&mut guest, &host, Some(&out));
+        if let Err(problems) = crate::model::validate::validate_plan(&out.plan) {
+            error = Some(format!("strategy {} returned an invalid plan: {}", info.name, problems.join("; ")));
+            last = Some(Iteration { metis, plan: None, output: Some(out), momus: None, red: None, heph: None });
+            break 'iterations;
+        }
+        let plan = out.plan.clone();
+        say(&format!("      plan: {} phases by {}", plan.phases.len(), plan.author));
+        // Stage 5: Red Team on the final plan (reusing the host's own record when the strategy
+        // already had the red team attack exactly this plan, as Temper does at every depth).
+        say("[5/7] red team: security, scope, assumptions (concurrently), then oracle");
+        let t = Instant::now();
+        let red = match services.recorded_red_team(&plan) {
+            Some(r) => r,
+            None => services.red_team_now(plan.clone(), None).await,
+        };
+        // Momus's gate verdict carries the red-team caps (SPEC §5).
+        let momus = match services.recorded_momus(&plan) {
+            Some(m) => apply_caps(m, &red),
+            None => services.momus_now(plan.clone(), None).await,
+        };
+        timer.add(4, t);
+        write_envelope(&run, "reviews/momus.yaml", &momus);
+        write_envelope(&run, "reviews/redteam-security.yaml", &red.security);
+        write_envelope(&run, "reviews/redteam-scope.yaml", &red.scope);
+        write_envelope(&run, "reviews/redteam-assumptions.yaml", &red.assumptions);
+        write_envelope(&run, "reviews/oracle.yaml", &red.oracle);
+        let trinity = [&red.security, &red.scope, &red.assumptions].iter().filter(|e| e.verdict.passes()).count();
+        say(&format!("      momus {} (score {}), red team {trinity}/3 PASS, oracle {}", momus.verdict.as_str(), momus.score.map(|s| s.to_string()).unwrap_or("-".into()), red.oracle.verdict.as_str()));
+        // Stage 6: Hephaestus.
+        say("[6/7] hephaestus: reference integrity and phase-00 gates in a scratch copy");
+        let t = Instant::now();
+        tally.events.record("start", "hephaestus", iteration, None, "");
+        let heph = hephaestus::validate(&rc.ctx(), &plan, &run, &cfg.hephaestus).await;
+        tally.events.record("finish", "hephaestus", iteration, None, "");
+        timer.add(5, t);
+        write_envelope(&run, "reviews/hephaestus.yaml", &heph.envelope);
+        say(&format!("      hephaestus {}", if heph.passed { "PASS" } else { "FAIL" }));
+        // Stage 7: Atlas's gate arithmetic (SPEC §4).
+        let t = Instant::now();
+        let heph_verdict = crate::model::rules::hephaestus_verdict(heph.passed);
+        invalid = invalid_envelopes(&[
+            ("metis", &metis),
+            ("momus", &momus),
+            ("redteam-security", &red.security),
+            ("redteam-scope", &red.scope),
+            ("redteam-assumptions", &red.assumptions),
+            ("oracle", &red.oracle),
+            ("hephaestus", &heph.envelope),
+        ]);
+        let gates = [metis.verdict, momus.verdict, red.security.verdict, red.scope.verdict, red.assumptions.verdict, red.oracle.verdict, heph_verdict];
+        overall = Verdict::worst(gates);
+        let green = |v: Verdict| v.passes() || (cfg.accept_risk && v == Verdict::Risky);
+        simultaneous = gates.iter().all(|v| green(*v)) && heph.passed && invalid.is_empty();
+        decision = rollup::emission(simultaneous, overall, cfg.accept_risk, !metis.clarifying_questions.is_empty());
+        gate_status = GateStatus {
+            metis: metis.verdict,
+            momus: Some(momus.verdict),
+            red_team_trinity: Some(format!("{trinity}/3 PASS")),
+            oracle: Some(red.oracle.verdict),
+            hephaestus: Some(if heph.passed { "PASS".into() } else { "FAIL".into() }),
+        };
+        timer.add(6, t);
+        let mut next = Vec::new();
+        if decision == Emission::ReLoop {
+            next = fold(iteration, &[&momus, &red.security, &red.scope, &red.assumptions, &red.oracle, &heph.envelope, &metis], &invalid);
+        }
+        iterations.push(IterationRecord {
+            iteration,
+            overall_verdict: overall,
+            emission_decision: decision,
+            gate_status: gate_status.clone(),
+            momus_score: momus.score,
+            folded_into_next: next.clone(),
+        });
+        say(&format!("[7/7] atlas: {} (overall {}, simultaneous pass {simultaneous})", decision.as_str(), overall.as_str()));
+        last = Some(Iteration { metis, plan: Some(plan), output: Some(out), momus: Some(momus), red: Some(red), heph: Some(heph) });
+        if decision != Emission::ReLoop {
+            break;
+        }
+        if let Some(cap) = cfg.max_iterations {
+            if iteration >= cap {
+                stop_reason = Some(format!("not emitted after {iteration} iteration(s): the re-loop cap is {cap} (--loop lifts it)"));
+                break;
+            }
+        }
+        say(&format!("      re-loop: folding {} finding(s) into the directives of iteration {}", next.len(), iteration + 1));
+        for d in next {
+            if !folded.contains(&d) {
+                folded.push(d);
+            }
+        }
+    }
+
+    // Stage 7: Atlas writes the outputs, rollup.yaml last.
+    let t = Instant::now();
+    let it = last;
+    let (depth_final, depth_scores, convergence_reason, bias_set) = match it.as_ref().and_then(|i| i.output.as_ref()) {
+        Some(o) => (o.depth_final, o.depth_scores.clone(), o.convergence_reason, o.bias_set.clone()),
+        None => (None, Vec::new(), None, Vec::new()),
+    };
+    if error.is_some() {
+        decision = Emission::Abort;
+        simultaneous = false;
+    }
+    let xml_name = format!("{strategy_name}-{id}.xml");
+    let mut rollup = Rollup {
+        run_id: id.clone(),
+        architecture: info.name.clone(),
+        overall_verdict: overall,
+        gate_status,
+        simultaneous_pass: simultaneous,
+        emission_decision: decision,
+        iteration_count: iteration,
+        depth_final,
+        depth_scores,
+        convergence_reason,
+        synthesis_provenance: if !bias_set.is_empty() && run.exists("synthesis-provenance.md") { Some("synthesis-provenance.md".into()) } else { None },
+        bias_set,
+        task: task.clone(),
+        task_kind: intent.as_ref().map(|i| i.kind).unwrap_or(TaskKind::Feature),
+        strategy: StrategyRecord {
+            name: info.name.clone(),
+            version: info.version.clone(),
+            source: match &loaded.source {
+                Source::Bundled(_) => "bundled".into(),
+                Source::Path(p) => p.display().to_string(),
+            },
+            sha256: loaded.sha256.clone(),
+            wit: format!("anneal:strategy@{}", loaded.api_version),
+            options: options.iter().cloned().collect(),
+        },
+        momus_score: it.as_ref().and_then(|i| i.momus.as_ref()).and_then(|m| m.score),
+        risk_accepted: cfg.accept_risk && overall == Verdict::Risky && decision == Emission::Emit,
+        invalid_envelopes: invalid,
+        refused_flags: cfg.refused_flags.clone(),
+        clarifying_questions: it.as_ref().map(|i| i.metis.clarifying_questions.clone()).unwrap_or_default(),
+        error: error.clone(),
+        stop_reason,
+        accounting: Accounting::default(),
+        guest,
+        iterations,
+        outputs: BTreeMap::new(),
+    };
+    let write_result = stages::atlas::emit(stages::atlas::EmitInput {
+        run: &run,
+        rollup: &mut rollup,
+        plan: it.as_ref().and_then(|i| i.plan.as_ref()),
+        probe: probe.as_ref(),
+        metis: it.as_ref().map(|i| &i.metis),
+        momus: it.as_ref().and_then(|i| i.momus.as_ref()),
+        red: it.as_ref().and_then(|i| i.red.as_ref()),
+        heph: it.as_ref().and_then(|i| i.heph.as_ref()),
+        xml_name: &xml_name,
+        strategy_version: &info.version,
+        skills: &skill_pairs(&repo, &cfg.probe),
+        log: &log,
+        events: &events,
+        tally: &tally,
+        timer_ms: {
+            timer.add(6, t);
+            timer.0.clone()
+        },
+        started,
+    });
+    if let Err(e) = write_result {
+        let msg = format!("writing the outputs failed: {e}");
+        rollup.error = Some(match rollup.error.take() {
+            Some(prev) => format!("{prev}; {msg}"),
+            None => msg,
+        });
+    }
+    Ok(Outcome { run_id: id, run_dir: run.path().to_path_buf(), error: rollup.error.clone(), rollup, xml: xml_name })
+}
+
+fn skill_pairs(repo: &std::path::Path, popts: &stages::probe::ProbeOptions) -> Vec<(String, String)> {
+    stages::probe::find_skills(repo, popts.home.as_deref()).into_iter().map(|s| (s.name, s.description)).collect()
+}
+
+fn write_yaml<T: serde::Serialize>(run: &RunDir, path: &str, value: &T) {
+    match serde_yaml::to_string(value) {
+        Ok(y) => {
+            if let Err(e) = run.write(path, y.as_bytes()) {
+                eprintln!("anneal: could not write {path}: {e}");
+            }
+        }
+        Err(e) => eprintln!("anneal: could not serialize {path}: {e}"),
+    }
+}
+
+fn record_guest(guest: &mut GuestRecord, host: &HostState, out: Option<&StageOutput>) {
+    guest.agent_calls += host.agent_calls;
+    guest.cpu_ms += host.guest_time().as_millis() as u64;
+    for a in &host.artifacts_written {
+        if !guest.artifacts.contains(a) {
+            guest.artifacts.push(a.clone());
+        }
+    }
+    if let Some(o) = out {
+        guest.stage_loops += o.stage_loops;
+        guest.notes.extend(o.notes.iter().map(|n| crate::runtime::host_impl::sanitize(n, 500)));
+    }
+}
+
+/// Envelopes that fail validation, as `agent: problem; problem`.
+fn invalid_envelopes(envs: &[(&str, &Envelope)]) -> Vec<String> {
+    envs.iter()
+        .filter_map(|(name, e)| crate::model::validate::validate_envelope(e).err().map(|p| format!("{name}: {}", p.join("; "))))
+        .collect()
+}
+
+/// SPEC §5 red-team caps applied to a Momus envelope made before the red team ran.
+fn apply_caps(mut momus: Envelope, red: &crate::model::RedTeamReport) -> Envelope {
+    if let Some(score) = momus.score {
+        let capped = crate::model::rules::cap_score(score, &[&red.security, &red.scope, &red.assumptions, &red.oracle]);
+        if capped < score {
+            momus.score = Some(capped);
+            momus.verdict = momus.verdict.max(crate::model::rules::band(capped));
+            momus.summary = crate::offline::truncate_summary(format!("{} [red-team cap: score {score} → {capped}]", momus.summary));
+        }
+    }
+    momus
+}
+
+/// The failures of an iteration, folded as directives for the next (SPEC §3 invariant 5):
+/// every demand of a finding in an envelope that did not pass, de-duplicated, at most 20.
+fn fold(iteration: u32, envs: &[&Envelope], invalid: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in envs {
+        if e.verdict.passes() {
+            continue;
+        }
+        for f in &e.findings {
+            let d = format!("Fix from iteration {iteration} ({}, {}): {}", e.agent, f.location, f.demand);
+            if !out.iter().any(|x| x.ends_with(&f.demand)) {
+                out.push(d);
+            }
+        }
+    }
+    for i in invalid {
+        out.push(format!("Fix from iteration {iteration}: an envelope was invalid ({i}); every reviewer must return a schema-valid envelope."));
+    }
+    out.truncate(20);
+    out
+}
