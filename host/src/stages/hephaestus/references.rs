@@ -116,7 +116,9 @@ pub(super) fn file_checks(plan: &Plan, repo_root: &Path) -> Vec<Item> {
             };
             if !resolves_inside(root, &rel) {
                 items.push(fail(
-                    format!("`{rel}` resolves outside the repository through a symlink"),
+                    format!(
+                        "`{rel}` resolves outside the repository (or nowhere) through a symlink"
+                    ),
                     Severity::Critical,
                     format!("Replace `{rel}` with a path that stays inside the repository."),
                 ));
