@@ -1,0 +1,538 @@
+//! Stage 6, Hephaestus (SPEC §6 and invariant 2 of SPEC §3): planning-time validation with
+//! real evidence.
+//!
+//! 1. Reference integrity ([`references`]): every `modify`/`delete` target exists inside the
+//!    repository, every `create` target does not yet (a failed check: see that module), no
+//!    path leaves the repository, and every gate command of every phase names a program that
+//!    exists (and a make target, just recipe, cargo subcommand or package script that exists).
+//!    `check:` entries are manual checks, recorded NOT RUN.
+//! 2. Phase 00's gate commands run for real ([`runner`], [`scratch`]): only a command equal
+//!    (after trimming) to a `DetectedCommand.command` of the probe report or to an entry of
+//!    [`Options::allowed_commands`] is trusted; any other is recorded NOT RUN "untrusted: not
+//!    detected from the project's manifests" and never run. Trusted commands run one after the
+//!    other, in gate order, in one scratch copy of the repository (as a developer would run the
+//!    gate), with `/bin/sh -c`, a scrubbed environment and a timeout; their output goes to
+//!    `evidence/phase-00-gate-{n}.log`, `n` being the command's 1-based position in the gate
+//!    (format in [`evidence`]).
+//! 3. Evidence rules ([`evidence::judge`]) on each log as written to the run directory.
+//!
+//! PASS iff no check failed and at least one phase-00 command ran and passed. The report is
+//! also written as `evidence/hephaestus.md`, and returned as an envelope (agent `hephaestus`,
+//! SAFE on PASS, BLOCK on FAIL: SPEC §4) with one finding per failed check.
+pub mod evidence;
+pub mod references;
+pub mod runner;
+pub mod scratch;
+
+use crate::model::{Envelope, Finding, Phase, Plan, ProbeReport, Severity, Verdict};
+use crate::offline::Context;
+use crate::rundir::RunDir;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use runner::{ENV_ALLOWLIST, FIXED_ENV, SECRET_MARKERS};
+
+/// Agent name on the envelope.
+pub const AGENT: &str = "hephaestus";
+
+/// Run-relative path of the human-readable report.
+pub const EVIDENCE_REPORT: &str = "evidence/hephaestus.md";
+
+/// Run-relative path of the evidence of phase 00's gate entry `n` (1-based).
+pub fn gate_log_path(n: usize) -> String {
+    format!("evidence/phase-00-gate-{n}.log")
+}
+
+/// How Hephaestus runs commands.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Per command; on expiry the command's whole process group is killed. Default 600 s.
+    pub timeout: Duration,
+    /// Extra trusted commands from configuration, compared with gate entries after trimming.
+    pub allowed_commands: Vec<String>,
+    /// Evidence kept per command; longer output keeps its head and tail (cut at line
+    /// boundaries, with a marker line saying how much was omitted). Default 1 MiB; values
+    /// under 1 KiB count as 1 KiB.
+    pub max_output_bytes: usize,
+    /// When set, `CARGO_TARGET_DIR` for commands that invoke cargo or rustc (a persistent
+    /// cache so repeated runs are fast). When unset they build inside the scratch copy.
+    pub cargo_target_dir: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            timeout: Duration::from_secs(600),
+            allowed_commands: Vec::new(),
+            max_output_bytes: 1 << 20,
+            cargo_target_dir: None,
+        }
+    }
+}
+
+/// Outcome of one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CheckStatus {
+    Passed,
+    Failed,
+    /// Manual checks and untrusted commands.
+    NotRun,
+}
+
+impl CheckStatus {
+    /// `PASSED`, `FAILED` or `NOT RUN`.
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckStatus::Passed => "PASSED",
+            CheckStatus::Failed => "FAILED",
+            CheckStatus::NotRun => "NOT RUN",
+        }
+    }
+}
+
+/// One check. Names: `file: phase NN <action> <path>`, `command exists: <command>`,
+/// `manual check: phase NN gate N`, `run: phase 00 gate N: <command>`,
+/// `phase 00: runnable command`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Check {
+    pub name: String,
+    pub status: CheckStatus,
+    /// What was found; for a run, the log line that proves success or failure.
+    pub detail: String,
+    /// Run-relative evidence file (`evidence/phase-00-gate-N.log`) for commands that ran.
+    pub evidence: Option<String>,
+}
+
+/// What Hephaestus concluded.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// PASS: no failed check and at least one phase-00 command ran and passed.
+    pub passed: bool,
+    /// Files, then commands and manual checks, then phase-00 runs (plan order within each).
+    pub checks: Vec<Check>,
+    /// Run-relative files written: the gate logs, then `evidence/hephaestus.md`.
+    pub evidence: Vec<String>,
+    /// Agent `hephaestus`; SAFE on PASS, BLOCK on FAIL; one finding per failed check.
+    pub envelope: Envelope,
+}
+
+/// Which part of the validation a check belongs to (sections of `hephaestus.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    File,
+    Command,
+    Manual,
+    Run,
+}
+
+/// A check plus what its finding says if it failed.
+struct Item {
+    check: Check,
+    kind: Kind,
+    severity: Severity,
+    location: String,
+    demand: String,
+}
+
+impl Item {
+    fn passed(kind: Kind, name: &str, detail: String) -> Item {
+        Item::new(kind, name, CheckStatus::Passed, detail)
+    }
+
+    fn not_run(kind: Kind, name: &str, detail: String) -> Item {
+        Item::new(kind, name, CheckStatus::NotRun, detail)
+    }
+
+    fn failed(
+        kind: Kind,
+        name: &str,
+        detail: String,
+        severity: Severity,
+        location: &str,
+        demand: String,
+    ) -> Item {
+        Item {
+            severity,
+            location: location.into(),
+            demand,
+            ..Item::new(kind, name, CheckStatus::Failed, detail)
+        }
+    }
+
+    fn new(kind: Kind, name: &str, status: CheckStatus, detail: String) -> Item {
+        Item {
+            check: Check {
+                name: name.into(),
+                status,
+                detail,
+                evidence: None,
+            },
+            kind,
+            severity: Severity::Low,
+            location: String::new(),
+            demand: String::new(),
+        }
+    }
+}
+
+/// `plan/phase-{id}-{slug}.md`, where a phase's findings point.
+fn phase_file(p: &Phase) -> String {
+    format!("plan/phase-{}-{}.md", p.id, p.slug)
+}
+
+/// Validates `plan` against the repository of `ctx` (SPEC §6), writing evidence into `run`.
+/// Commands get an environment scrubbed from this process's environment. Never panics and
+/// never fails: every problem is a failed check.
+pub async fn validate(ctx: &Context<'_>, plan: &Plan, run: &RunDir, opts: &Options) -> Report {
+    let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    validate_with_env(ctx, plan, run, opts, &env).await
+}
+
+/// [`validate`] with the base environment given: commands get
+/// [`runner::scrubbed_env`]`(base_env, …)`, and programs are looked up on its `PATH`. For tests
+/// and for hosts that want to narrow the environment further.
+pub async fn validate_with_env(
+    ctx: &Context<'_>,
+    plan: &Plan,
+    run: &RunDir,
+    opts: &Options,
+    base_env: &[(OsString, OsString)],
+) -> Report {
+    let lookup = references::Lookup::from_env(&runner::scrubbed_env(base_env, None));
+    let mut items = references::file_checks(plan, ctx.repo_root);
+    items.extend(references::command_checks(
+        plan,
+        ctx.repo_root,
+        &lookup,
+        ctx.probe,
+    ));
+    let mut evidence = Vec::new();
+    let ran_ok = run_phase_00(ctx, plan, run, opts, base_env, &mut items, &mut evidence).await;
+    let mut passed = ran_ok > 0 && !items.iter().any(|i| i.check.status == CheckStatus::Failed);
+    let md = render_report(ctx, &items, passed, ran_ok);
+    match run.write(EVIDENCE_REPORT, md.as_bytes()) {
+        Ok(()) => evidence.push(EVIDENCE_REPORT.to_string()),
+        Err(e) => {
+            passed = false;
+            items.push(Item::failed(
+                Kind::Run,
+                "evidence report",
+                format!("{EVIDENCE_REPORT} could not be written: {e}"),
+                Severity::High,
+                EVIDENCE_REPORT,
+                "Make the run directory writable so Hephaestus can record its evidence.".into(),
+            ));
+        }
+    }
+    let envelope = build_envelope(ctx, &items, passed, ran_ok);
+    Report {
+        passed,
+        checks: items.into_iter().map(|i| i.check).collect(),
+        evidence,
+        envelope,
+    }
+}
+
+/// Why `command` may run: detected by the probe, or allowed in configuration.
+fn trust_of(command: &str, probe: &ProbeReport, opts: &Options) -> Option<String> {
+    if let Some(d) = probe.commands.iter().find(|d| d.command.trim() == command) {
+        return Some(format!(
+            "detected by the probe in {} ({})",
+            d.source, d.purpose
+        ));
+    }
+    opts.allowed_commands
+        .iter()
+        .any(|a| a.trim() == command)
+        .then(|| "allowed in configuration".to_string())
+}
+
+/// Name of the repository for evidence headers: the last component of the probe's
+/// `repository`, else of the repository root.
+fn repo_name(ctx: &Context<'_>) -> String {
+    let from_probe = ctx
+        .probe
+        .repository
+        .trim()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    if !from_probe.is_empty() {
+        return from_probe;
+    }
+    std::fs::canonicalize(ctx.repo_root)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "repository".into())
+}
+
+/// An example of what phase 00 should name, for demands.
+fn detected_example(probe: &ProbeReport) -> String {
+    let pick = probe
+        .commands
+        .iter()
+        .find(|c| c.purpose == "build")
+        .or_else(|| probe.commands.iter().find(|c| c.purpose == "test"))
+        .or_else(|| probe.commands.first());
+    match pick {
+        Some(c) => format!("a command the probe detected, such as `{}`", c.command),
+        None => "a command the probe detected from the project's manifests (it detected none: add a build or test command to a manifest, or allow one in configuration)".into(),
+    }
+}
+
+fn run_name(n: usize, command: &str) -> String {
+    format!("run: phase 00 gate {n}: {command}")
+}
+
+/// Runs phase 00's trusted gate commands (module docs, step 2); returns how many passed.
+async fn run_phase_00(
+    ctx: &Context<'_>,
+    plan: &Plan,
+    run: &RunDir,
+    opts: &Options,
+    base_env: &[(OsString, OsString)],
+    items: &mut Vec<Item>,
+    evidence_files: &mut Vec<String>,
+) -> usize {
+    let Some(phase) = plan.phases.iter().find(|p| p.id == "00") else {
+        items.push(Item::failed(
+            Kind::Run,
+            "phase 00: runnable command",
+            "the plan has no phase 00 (preflight), so it names no command Hephaestus can run"
+                .into(),
+            Severity::High,
+            "plan/plan.md",
+            format!(
+                "Add phase 00 (preflight) whose gate names {}.",
+                detected_example(ctx.probe)
+            ),
+        ));
+        return 0;
+    };
+    let location = phase_file(phase);
+    let mut to_run = Vec::new();
+    for (i, entry) in phase.gate.iter().enumerate() {
+        let entry = entry.trim();
+        if entry.is_empty() || entry.starts_with("check:") {
+            continue; // recorded by the reference checks
+        }
+        match trust_of(entry, ctx.probe, opts) {
+            Some(why) => to_run.push((i + 1, entry, why)),
+            None => items.push(Item::not_run(
+                Kind::Run,
+                &run_name(i + 1, entry),
+                "untrusted: not detected from the project's manifests (nor allowed in configuration); never run".into(),
+            )),
+        }
+    }
+    if to_run.is_empty() {
+        items.push(Item::failed(
+            Kind::Run,
+            "phase 00: runnable command",
+            "phase 00 names no command Hephaestus can run".into(),
+            Severity::High,
+            &location,
+            format!("Make phase 00's gate name {}.", detected_example(ctx.probe)),
+        ));
+        return 0;
+    }
+    let repo = repo_name(ctx);
+    let src = ctx.repo_root.to_path_buf();
+    let exclude = run.path().parent().map(Path::to_path_buf);
+    let name = repo.clone();
+    let copied = tokio::task::spawn_blocking(move || {
+        scratch::copy_repository(&src, &name, exclude.as_deref())
+    })
+    .await
+    .map_err(|e| std::io::Error::other(e.to_string()))
+    .and_then(|r| r);
+    let scratch = match copied {
+        Ok(s) => s,
+        Err(e) => {
+            for (n, cmd, _) in to_run {
+                items.push(Item::failed(
+                    Kind::Run,
+                    &run_name(n, cmd),
+                    format!("not run: the scratch copy of the repository could not be made: {e}"),
+                    Severity::High,
+                    &location,
+                    "Make the repository readable and the temporary directory writable so Hephaestus can copy it.".into(),
+                ));
+            }
+            return 0;
+        }
+    };
+    let mut passed = 0;
+    for (n, cmd, why) in to_run {
+        let cargo = references::invokes_cargo(cmd);
+        let env =
+            runner::scrubbed_env(base_env, opts.cargo_target_dir.as_deref().filter(|_| cargo));
+        let outcome = runner::run(
+            cmd,
+            scratch.root(),
+            &env,
+            opts.timeout,
+            opts.max_output_bytes,
+        )
+        .await;
+        let header = evidence::LogHeader {
+            gate_index: n,
+            command: cmd,
+            trusted: &why,
+            repository: &repo,
+            env_names: env
+                .iter()
+                .map(|(k, _)| k.to_string_lossy().into_owned())
+                .collect(),
+            timeout: opts.timeout,
+        };
+        let path = gate_log_path(n);
+        let name = run_name(n, cmd);
+        if let Err(e) = run.write(&path, evidence::render_log(&header, &outcome).as_bytes()) {
+            items.push(Item::failed(
+                Kind::Run,
+                &name,
+                format!("its evidence could not be written to {path}: {e}"),
+                Severity::High,
+                &location,
+                "Make the run directory writable so Hephaestus can record its evidence.".into(),
+            ));
+            continue;
+        }
+        evidence_files.push(path.clone());
+        let (status, detail) = match run
+            .read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| evidence::read_log(&t))
+        {
+            Ok(facts) => evidence::judge(&facts, &outcome.exit, cargo),
+            Err(why) => (CheckStatus::Failed, why),
+        };
+        let mut item = if status == CheckStatus::Passed {
+            passed += 1;
+            Item::passed(Kind::Run, &name, detail)
+        } else {
+            let demand = run_demand(cmd, &detail, opts.timeout);
+            Item::failed(Kind::Run, &name, detail, Severity::High, &location, demand)
+        };
+        item.check.evidence = Some(path);
+        items.push(item);
+    }
+    passed
+}
+
+/// The imperative demand for a phase-00 command that failed, by cause.
+fn run_demand(cmd: &str, detail: &str, timeout: Duration) -> String {
+    if detail.starts_with("timed out") {
+        format!(
+            "Replace `{cmd}` in phase 00's gate with a command that finishes within {} s, such as a narrower build or test target.",
+            runner::secs(timeout)
+        )
+    } else if detail.starts_with("empty evidence") {
+        format!("Replace `{cmd}` in phase 00's gate with a command that prints what it checked: empty evidence is INVALID.")
+    } else if detail.starts_with("INVALID") {
+        format!("Re-run validation of phase 00's gate `{cmd}` so it leaves complete evidence.")
+    } else {
+        let short: String = detail.chars().take(160).collect();
+        format!("Gate phase 00 on a detected command that passes on the repository as it is today: `{cmd}` fails there ({short}).")
+    }
+}
+
+fn summary(items: &[Item], passed: bool, ran_ok: usize) -> String {
+    let count = |s| items.iter().filter(|i| i.check.status == s).count();
+    let (p, f, n) = (
+        count(CheckStatus::Passed),
+        count(CheckStatus::Failed),
+        count(CheckStatus::NotRun),
+    );
+    if passed {
+        format!("PASS: {ran_ok} phase-00 command(s) ran and passed; {} checks: {p} passed, {f} failed, {n} not run.", items.len())
+    } else if let Some(first) = items.iter().find(|i| i.check.status == CheckStatus::Failed) {
+        format!(
+            "FAIL: {f} of {} checks failed; first: {}: {}",
+            items.len(),
+            first.check.name,
+            first.check.detail
+        )
+    } else {
+        format!(
+            "FAIL: no phase-00 command ran and passed; {} checks: {p} passed, {n} not run.",
+            items.len()
+        )
+    }
+}
+
+fn build_envelope(ctx: &Context<'_>, items: &[Item], passed: bool, ran_ok: usize) -> Envelope {
+    let verdict = if passed {
+        Verdict::Safe
+    } else {
+        Verdict::Block
+    };
+    let mut env =
+        crate::offline::envelope(AGENT, ctx, None, verdict, summary(items, passed, ran_ok));
+    env.findings = items
+        .iter()
+        .filter(|i| i.check.status == CheckStatus::Failed)
+        .map(|i| Finding {
+            location: i.location.clone(),
+            severity: i.severity,
+            concern: format!("{}: {}", i.check.name, i.check.detail),
+            demand: i.demand.clone(),
+        })
+        .collect();
+    env
+}
+
+/// `evidence/hephaestus.md`: every check with its status, detail and evidence file.
+fn render_report(ctx: &Context<'_>, items: &[Item], passed: bool, ran_ok: usize) -> String {
+    let mut s = format!("# Hephaestus: {}\n\n", if passed { "PASS" } else { "FAIL" });
+    s.push_str(&format!("- run: `{}`\n", ctx.run_id));
+    s.push_str(&format!("- repository: {}\n", repo_name(ctx)));
+    s.push_str(&format!(
+        "- written: {}\n",
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    ));
+    s.push_str(&format!("- result: {}\n", summary(items, passed, ran_ok)));
+    s.push_str(
+        "- rule: PASS requires no failed check and at least one phase-00 gate command that ran in a scratch copy and passed \
+         (SPEC §6); empty evidence, or a success without the log line that shows it, is INVALID (invariant 2).\n",
+    );
+    for (kind, title) in [
+        (Kind::Run, "Phase 00 gate commands (run for real)"),
+        (Kind::File, "Reference integrity: files"),
+        (Kind::Command, "Reference integrity: gate commands"),
+        (Kind::Manual, "Manual checks (not run)"),
+    ] {
+        s.push_str(&format!("\n## {title}\n\n"));
+        let mut any = false;
+        for i in items.iter().filter(|i| i.kind == kind) {
+            any = true;
+            s.push_str(&format!(
+                "- **{}** {}\n",
+                i.check.status.label(),
+                i.check.name.replace('\n', " ")
+            ));
+            s.push_str(&format!(
+                "  - detail: {}\n",
+                i.check.detail.replace('\n', " ")
+            ));
+            if let Some(e) = &i.check.evidence {
+                s.push_str(&format!("  - evidence: `{e}`\n"));
+            }
+            if i.check.status == CheckStatus::Failed {
+                s.push_str(&format!("  - demand: {}\n", i.demand));
+            }
+        }
+        if !any {
+            s.push_str("_none_\n");
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests;
