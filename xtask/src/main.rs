@@ -15,7 +15,7 @@ use std::process::Command;
 /// Guests shipped inside the host binary.
 const BUNDLED: &[&str] = &["cast", "convergence"];
 /// Guests built only for the tests (hostile behaviours and the like).
-const TEST_ONLY: &[&str] = &[];
+const TEST_ONLY: &[&str] = &["hostile"];
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -1,0 +1,140 @@
+//! A hostile strategy for the sandbox tests. Never bundled. `--opt mode=…` picks the attack:
+//!
+//! - `ok`: behaves (one planner call, Momus), so option passing itself is testable.
+//! - `trap`: panics (a trap in the guest).
+//! - `loop`: spins forever.
+//! - `loop-after-call`: makes a host call, then spins forever.
+//! - `memory`: allocates without bound.
+//! - `stack`: recurses without bound.
+//! - `escape`: writes `../outside`, then an absolute path, a NUL path and a host-owned file;
+//!   fails with the host's answers (or with "ESCAPED" if any write was accepted).
+//! - `huge-log`: logs a 32 MiB message, then behaves like `ok`.
+//! - `huge-artifact`: writes a 16 MiB artifact.
+//! - `many-artifacts`: writes 5 000 small artifacts.
+//! - `many-calls`: calls the planner until the host refuses.
+use anneal_guest::host::{self, LogLevel};
+use anneal_guest::strategy::Guest;
+use anneal_guest::types::{AgentRequest, OptionKind, OptionSpec, RunInput, StageOutput, StrategyInfo};
+
+struct Hostile;
+
+fn request() -> AgentRequest {
+    AgentRequest {
+        role: "prometheus-cast".into(),
+        category: None,
+        lens: None,
+        extra_directives: Vec::new(),
+        prior_plan: None,
+        feedback: Vec::new(),
+        scores: Vec::new(),
+        depth: None,
+    }
+}
+
+fn behave() -> Result<StageOutput, String> {
+    let plan = host::invoke_agent(&request()).map_err(|e| format!("{e:?}"))?;
+    host::momus(&plan, None).map_err(|e| format!("{e:?}"))?;
+    Ok(StageOutput {
+        plan,
+        stage_loops: 0,
+        depth_final: None,
+        depth_scores: Vec::new(),
+        convergence_reason: None,
+        bias_set: Vec::new(),
+        notes: vec!["hostile guest in mode ok".into()],
+    })
+}
+
+#[inline(never)]
+fn recurse(n: u64, acc: &mut [u8; 64]) -> u64 {
+    acc[(n % 64) as usize] = n as u8;
+    let mut local = [0u8; 256];
+    local[(n % 256) as usize] = acc[0];
+    recurse(n + 1, acc) + local[3] as u64
+}
+
+impl Guest for Hostile {
+    fn info() -> StrategyInfo {
+        StrategyInfo {
+            name: "hostile".into(),
+            version: "0.0.1".into(),
+            description: "Misbehaves on purpose; for the sandbox tests only.".into(),
+            options: vec![OptionSpec {
+                name: "mode".into(),
+                description: "which attack to run".into(),
+                kind: OptionKind::Text,
+                default_value: "ok".into(),
+                min: None,
+                max: None,
+            }],
+        }
+    }
+
+    fn run(input: RunInput) -> Result<StageOutput, String> {
+        let mode = anneal_guest::options::get(&input, "mode").unwrap_or("ok").to_string();
+        match mode.as_str() {
+            "ok" => behave(),
+            "trap" => panic!("hostile guest: deliberate trap"),
+            "loop" => loop {
+                std::hint::black_box(0u64);
+            },
+            "loop-after-call" => {
+                let _ = host::invoke_agent(&request());
+                let mut i = 0u64;
+                loop {
+                    i = std::hint::black_box(i.wrapping_add(1));
+                }
+            }
+            "memory" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1u8; 1 << 20]);
+                    std::hint::black_box(&hoard);
+                }
+            }
+            "stack" => {
+                let mut acc = [0u8; 64];
+                let n = recurse(0, &mut acc);
+                Err(format!("unreachable: {n}"))
+            }
+            "escape" => {
+                let mut answers = Vec::new();
+                for path in ["../outside", "/tmp/anneal-escape", "a\0b", "plan/plan.md", "link/escape.txt"] {
+                    match host::write_artifact(path, "escaped") {
+                        Ok(()) if path == "link/escape.txt" => answers.push(format!("{path:?}: accepted")),
+                        Ok(()) => return Err(format!("ESCAPED: the host accepted {path:?}")),
+                        Err(e) => answers.push(format!("{path:?}: {e:?}")),
+                    }
+                }
+                Err(format!("every escape was refused: {}", answers.join("; ")))
+            }
+            "huge-log" => {
+                host::log(LogLevel::Info, &"x".repeat(32 << 20));
+                behave()
+            }
+            "huge-artifact" => match host::write_artifact("big.txt", &"y".repeat(16 << 20)) {
+                Ok(()) => Err("ESCAPED: a 16 MiB artifact was accepted".into()),
+                Err(e) => Err(format!("refused as expected: {e:?}")),
+            },
+            "many-artifacts" => {
+                for i in 0..5000 {
+                    if let Err(e) = host::write_artifact(&format!("spam/{i}.txt"), "z") {
+                        return Err(format!("stopped after {i} artifacts: {e:?}"));
+                    }
+                }
+                Err("ESCAPED: 5000 artifacts were accepted".into())
+            }
+            "many-calls" => {
+                for i in 0..100_000u32 {
+                    if let Err(e) = host::invoke_agent(&request()) {
+                        return Err(format!("stopped after {i} agent calls: {e:?}"));
+                    }
+                }
+                Err("ESCAPED: 100000 agent calls were accepted".into())
+            }
+            other => Err(format!("unknown mode {other:?}")),
+        }
+    }
+}
+
+anneal_guest::strategy::export_strategy!(Hostile);
