@@ -1,0 +1,121 @@
+//! Helpers shared by the integration tests: the fixture repository, running the real `anneal`
+//! binary, finding and reading a run directory.
+#![allow(dead_code)]
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// A test-only guest built by `cargo run -p xtask -- guests` (scripts/test.sh does it).
+pub fn test_guest(name: &str) -> PathBuf {
+    let p = root().join("target/test-guests").join(format!("{name}.wasm"));
+    assert!(p.exists(), "{} is missing: build the test guests with `cargo run -p xtask -- guests` (scripts/test.sh does)", p.display());
+    p
+}
+
+/// A scratch workspace for one test: a copy of the fixture service repository and an empty runs root.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&root().join("tests/fixtures/service-repo"), &dir.path().join("service-repo"));
+        std::fs::create_dir(dir.path().join("runs")).unwrap();
+        Scratch { dir }
+    }
+    pub fn repo(&self) -> PathBuf {
+        self.dir.path().join("service-repo")
+    }
+    pub fn runs(&self) -> PathBuf {
+        self.dir.path().join("runs")
+    }
+    /// Runs `anneal` with `args` plus `--repo`/`--out` pointing into the scratch dir.
+    pub fn anneal(&self, args: &[&str]) -> Output {
+        let mut full: Vec<String> = vec!["--repo".into(), self.repo().display().to_string(), "--out".into(), self.runs().display().to_string(), "--quiet".into()];
+        full.extend(args.iter().map(|s| s.to_string()));
+        anneal(&full, &[])
+    }
+    /// The single run directory under the runs root.
+    pub fn run_dir(&self) -> PathBuf {
+        let dirs: Vec<PathBuf> = std::fs::read_dir(self.runs()).unwrap().map(|e| e.unwrap().path()).collect();
+        assert_eq!(dirs.len(), 1, "expected one run directory, found {dirs:?}");
+        dirs[0].clone()
+    }
+    pub fn run_dirs(&self) -> usize {
+        std::fs::read_dir(self.runs()).unwrap().count()
+    }
+}
+
+/// Runs the real binary with a 10-minute ceiling.
+pub fn anneal(args: &[String], env: &[(&str, &str)]) -> Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("anneal").unwrap();
+    cmd.args(args).timeout(Duration::from_secs(600)).env_remove("ANNEAL_RUNS_ROOT");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name();
+        if name == "__pycache__" {
+            continue;
+        }
+        let ty = e.file_type().unwrap();
+        if ty.is_dir() {
+            copy_dir(&e.path(), &to.join(&name));
+        } else if ty.is_file() {
+            std::fs::copy(e.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Reads `rollup.yaml` as a YAML value (the `rollup:` mapping).
+pub fn rollup(run: &Path) -> serde_yaml::Value {
+    let text = std::fs::read_to_string(run.join("rollup.yaml")).expect("rollup.yaml exists");
+    let v: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    v["rollup"].clone()
+}
+
+/// Reads and validates an envelope file.
+pub fn envelope(run: &Path, rel: &str) -> anneal::model::Envelope {
+    let text = std::fs::read_to_string(run.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let e: anneal::model::Envelope = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{rel} does not parse as an envelope: {e}"));
+    if let Err(p) = anneal::model::validate::validate_envelope(&e) {
+        panic!("{rel} is not a valid envelope: {p:?}");
+    }
+    e
+}
+
+/// Checks that `xml` is well-formed to the end, returning the element names seen.
+pub fn xml_elements(xml: &str) -> Vec<String> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut names = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(e)) | Ok(quick_xml::events::Event::Empty(e)) => {
+                names.push(String::from_utf8_lossy(e.name().as_ref()).into_owned())
+            }
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("XML is not well-formed at {}: {e}", reader.buffer_position()),
+        }
+    }
+    names
+}

@@ -1,0 +1,190 @@
+//! Broken and hostile strategies: each ends with a clear error naming what went wrong, a
+//! non-zero exit, the host alive, nothing written outside the run directory, and — when the
+//! run got that far — a consistent run directory whose rollup records the error.
+mod common;
+use common::*;
+
+const TASK: &str = "Add rate limiting to the login endpoint";
+
+/// Runs a strategy that must be refused before anything runs: exit 5, message, no run dir.
+fn refused(s: &Scratch, strategy: &str, needle: &str) {
+    let out = s.anneal(&["--strategy", strategy, TASK]);
+    assert_eq!(out.status.code(), Some(5), "stderr: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(s.run_dirs(), 0, "nothing is written for a refused strategy");
+}
+
+#[test]
+fn a_file_that_is_not_wasm_is_refused() {
+    let s = Scratch::new();
+    let p = s.dir.path().join("notes.wasm");
+    std::fs::write(&p, "this is not webassembly").unwrap();
+    refused(&s, p.to_str().unwrap(), "is not a WebAssembly file");
+}
+
+#[test]
+fn garbage_after_the_magic_is_refused() {
+    let s = Scratch::new();
+    let p = s.dir.path().join("garbage.wasm");
+    let mut bytes = b"\0asm\x0d\0\x01\0".to_vec();
+    bytes.extend((0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
+    std::fs::write(&p, bytes).unwrap();
+    refused(&s, p.to_str().unwrap(), "is not a valid WebAssembly component");
+}
+
+#[test]
+fn a_core_module_is_refused() {
+    let s = Scratch::new();
+    let p = s.dir.path().join("core.wasm");
+    std::fs::write(&p, wat::parse_str("(module (func (export \"run\")))").unwrap()).unwrap();
+    refused(&s, p.to_str().unwrap(), "is a core WebAssembly module, not a component");
+}
+
+#[test]
+fn a_precompiled_artifact_is_refused() {
+    let s = Scratch::new();
+    let engine = wasmtime::Engine::default();
+    let bytes = engine.precompile_component(&std::fs::read(root().join("host/bundled/cast.wasm")).unwrap()).unwrap();
+    let p = s.dir.path().join("cast.cwasm");
+    std::fs::write(&p, bytes).unwrap();
+    refused(&s, p.to_str().unwrap(), "precompiled");
+}
+
+#[test]
+fn a_component_of_another_world_is_refused() {
+    let s = Scratch::new();
+    refused(&s, root().join("host/bundled/convergence.wasm").to_str().unwrap(), "looks like a convergence checker");
+}
+
+#[test]
+fn a_component_built_against_another_wit_version_is_refused() {
+    let s = Scratch::new();
+    let p = s.dir.path().join("future.wasm");
+    let wat = r#"(component
+        (import "anneal:strategy/host@0.9.0" (instance (export "progress" (func (param "message" string)))))
+    )"#;
+    std::fs::write(&p, wat::parse_str(wat).unwrap()).unwrap();
+    refused(&s, p.to_str().unwrap(), "built against anneal:strategy@0.9.0");
+}
+
+#[test]
+fn a_component_importing_wasi_is_refused_naming_the_import() {
+    let s = Scratch::new();
+    let p = s.dir.path().join("wasi.wasm");
+    let wat = r#"(component
+        (import "wasi:cli/environment@0.2.0" (instance (export "get-arguments" (func (result (list string))))))
+    )"#;
+    std::fs::write(&p, wat::parse_str(wat).unwrap()).unwrap();
+    refused(&s, p.to_str().unwrap(), "wasi:cli/environment@0.2.0");
+}
+
+#[test]
+fn an_unknown_bundled_name_is_refused() {
+    let s = Scratch::new();
+    refused(&s, "forge", "bundled strategies are cast");
+}
+
+/// Runs the hostile guest in `mode`; the run must end with exit 5 naming `needle`, and the run
+/// directory must hold a rollup recording the error, a plan.md and the XML prompt.
+fn hostile(mode: &str, extra: &[&str], needle: &str) -> (Scratch, String) {
+    let s = Scratch::new();
+    let guest = test_guest("hostile");
+    let opt = format!("mode={mode}");
+    let mut args = vec!["--strategy", guest.to_str().unwrap(), "--opt", &opt];
+    args.extend_from_slice(extra);
+    args.push(TASK);
+    let out = s.anneal(&args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(5), "mode {mode}: stdout {} stderr {err}", stdout(&out));
+    assert!(err.contains(needle), "mode {mode}: expected {needle:?} in: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let run = s.run_dir();
+    let r = rollup(&run);
+    assert!(r["error"].as_str().unwrap().contains(needle), "rollup error: {:?}", r["error"]);
+    assert_eq!(r["emission_decision"], "ABORT");
+    assert!(run.join("plan/plan.md").is_file());
+    assert!(run.join("run.log").is_file());
+    // Nothing outside the run directory: the scratch dir holds only the repo and the runs root.
+    let mut top: Vec<String> = std::fs::read_dir(s.dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    top.sort();
+    assert_eq!(top, vec!["runs", "service-repo"]);
+    (s, err)
+}
+
+#[test]
+fn a_guest_that_traps_is_a_clear_error() {
+    hostile("trap", &[], "crashed (trap)");
+}
+
+#[test]
+fn a_guest_that_loops_forever_hits_the_cpu_limit() {
+    hostile("loop", &["--max-guest-cpu", "2"], "CPU time limit");
+}
+
+#[test]
+fn a_guest_that_loops_after_a_host_call_hits_the_cpu_limit() {
+    hostile("loop-after-call", &["--max-guest-cpu", "2"], "CPU time limit");
+}
+
+#[test]
+fn a_guest_that_grows_memory_without_bound_hits_the_memory_limit() {
+    hostile("memory", &["--max-guest-memory", "64"], "memory limit");
+}
+
+#[test]
+fn a_guest_that_recurses_without_bound_hits_the_stack_limit() {
+    hostile("stack", &[], "stack limit");
+}
+
+#[test]
+fn a_guest_cannot_write_outside_the_run_directory() {
+    let (s, err) = hostile("escape", &[], "every escape was refused");
+    assert!(err.contains("`..`"), "{err}");
+    assert!(err.contains("reserved for the host"), "{err}");
+    assert!(!std::path::Path::new("/tmp/anneal-escape").exists());
+    assert!(!s.runs().join("outside").exists());
+}
+
+#[test]
+fn a_huge_artifact_is_refused() {
+    hostile("huge-artifact", &[], "over the 4194304 byte limit");
+}
+
+#[test]
+fn thousands_of_artifacts_stop_at_the_limit() {
+    let (s, err) = hostile("many-artifacts", &[], "artifact limit reached");
+    assert!(err.contains("stopped after 256 artifacts"), "{err}");
+    let n = std::fs::read_dir(s.run_dir().join("spam")).unwrap().count();
+    assert_eq!(n, 256);
+}
+
+#[test]
+fn thousands_of_agent_calls_stop_at_the_guest_budget() {
+    let (_, err) = hostile("many-calls", &["--max-guest-calls", "25"], "limit of 25 agent calls");
+    assert!(err.contains("stopped after 25 agent calls"), "{err}");
+}
+
+#[test]
+fn a_huge_log_message_is_cut_and_the_run_goes_on() {
+    let s = Scratch::new();
+    let guest = test_guest("hostile");
+    let out = s.anneal(&["--strategy", guest.to_str().unwrap(), "--opt", "mode=huge-log", TASK]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let log = std::fs::read_to_string(s.run_dir().join("run.log")).unwrap();
+    assert!(log.len() < 64 << 10, "run.log is {} bytes", log.len());
+    assert!(log.contains("…[cut]"));
+}
+
+#[test]
+fn a_well_behaved_third_party_strategy_gets_its_options() {
+    let s = Scratch::new();
+    let guest = test_guest("hostile");
+    let out = s.anneal(&["--strategy", guest.to_str().unwrap(), "--opt", "mode=ok", TASK]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = rollup(&s.run_dir());
+    assert_eq!(r["architecture"], "hostile");
+    assert_eq!(r["strategy"]["options"]["mode"], "ok");
+    assert_eq!(r["strategy"]["wit"], "anneal:strategy@0.1.0");
+}
