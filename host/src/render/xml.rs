@@ -123,6 +123,27 @@ fn leaf(w: &mut W, name: &str, attrs: &[(&str, &str)], text: &str) -> io::Result
     }
 }
 
+/// `<name attrs>…</name>` with the children `body` writes, or `<name attrs/>` when `empty`
+/// (then `body` is not called).
+fn group(
+    w: &mut W,
+    name: &str,
+    attrs: &[(&str, &str)],
+    empty: bool,
+    body: impl FnOnce(&mut W) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut start = BytesStart::new(name);
+    for (k, v) in attrs {
+        start.push_attribute((*k, xml_attr(v).as_str()));
+    }
+    if empty {
+        return w.write_event(Event::Empty(start));
+    }
+    w.write_event(Event::Start(start))?;
+    body(w)?;
+    close(w, name)
+}
+
 /// `<outer><inner>item</inner>…</outer>`; nothing at all when `items` is empty and `always` is
 /// false, an empty `<outer/>` when it is true.
 fn list(w: &mut W, outer: &str, inner: &str, items: &[String], always: bool) -> io::Result<()> {
@@ -189,60 +210,58 @@ fn write_context(w: &mut W, p: &ProbeReport) -> io::Result<()> {
         &[("files_scanned", &p.files_scanned.to_string())],
         &p.repository,
     )?;
-    open(w, "languages", &[])?;
-    for l in &p.languages {
-        leaf(
-            w,
-            "language",
-            &[("name", &l.name), ("files", &l.files.to_string())],
-            "",
-        )?;
-    }
-    close(w, "languages")?;
+    group(w, "languages", &[], p.languages.is_empty(), |w| {
+        for l in &p.languages {
+            let files = l.files.to_string();
+            leaf(w, "language", &[("name", &l.name), ("files", &files)], "")?;
+        }
+        Ok(())
+    })?;
     list(w, "manifests", "manifest", &p.manifests, true)?;
-    open(w, "commands", &[])?;
-    for c in &p.commands {
-        leaf(
-            w,
-            "command",
-            &[("purpose", &c.purpose), ("source", &c.source)],
-            &c.command,
-        )?;
-    }
-    close(w, "commands")?;
-    open(w, "services", &[])?;
-    for s in &p.services {
-        leaf(
-            w,
-            "service",
-            &[("name", &s.name), ("kind", &s.kind), ("source", &s.source)],
-            "",
-        )?;
-    }
-    close(w, "services")?;
+    group(w, "commands", &[], p.commands.is_empty(), |w| {
+        for c in &p.commands {
+            let attrs = [("purpose", c.purpose.as_str()), ("source", &c.source)];
+            leaf(w, "command", &attrs, &c.command)?;
+        }
+        Ok(())
+    })?;
+    group(w, "services", &[], p.services.is_empty(), |w| {
+        for s in &p.services {
+            let attrs = [
+                ("name", s.name.as_str()),
+                ("kind", &s.kind),
+                ("source", &s.source),
+            ];
+            leaf(w, "service", &attrs, "")?;
+        }
+        Ok(())
+    })?;
     list(w, "ci", "config", &p.ci, true)?;
     list(w, "frameworks", "framework", &p.frameworks, true)?;
     list(w, "entry_points", "entry_point", &p.entry_points, true)?;
-    open(w, "relevant_files", &[])?;
-    for f in &p.relevant_files {
-        leaf(
-            w,
-            "file",
-            &[("path", &f.path), ("score", &f.score.to_string())],
-            &f.reason,
-        )?;
-    }
-    close(w, "relevant_files")?;
+    group(w, "relevant_files", &[], p.relevant_files.is_empty(), |w| {
+        for f in &p.relevant_files {
+            let score = f.score.to_string();
+            leaf(
+                w,
+                "file",
+                &[("path", &f.path), ("score", &score)],
+                &f.reason,
+            )?;
+        }
+        Ok(())
+    })?;
     list(w, "env_vars", "env_var", &p.env_vars, true)?;
     close(w, "context")
 }
 
 fn write_skills(w: &mut W, skills: &[(String, String)]) -> io::Result<()> {
-    open(w, "skills", &[])?;
-    for (name, description) in skills {
-        leaf(w, "skill", &[("name", name)], description)?;
-    }
-    close(w, "skills")
+    group(w, "skills", &[], skills.is_empty(), |w| {
+        for (name, description) in skills {
+            leaf(w, "skill", &[("name", name)], description)?;
+        }
+        Ok(())
+    })
 }
 
 fn write_plan(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
@@ -259,17 +278,20 @@ fn write_plan(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
         ],
     )?;
     leaf(w, "thesis", &[], &plan.thesis)?;
-    open(w, "dependencies", &[])?;
-    for s in &plan.dependencies.services {
-        leaf(w, "service", &[], s)?;
-    }
-    for e in &plan.dependencies.env_vars {
-        leaf(w, "env_var", &[], e)?;
-    }
-    for p in &plan.dependencies.permissions {
-        leaf(w, "permission", &[], p)?;
-    }
-    close(w, "dependencies")?;
+    let d = &plan.dependencies;
+    let none = d.services.is_empty() && d.env_vars.is_empty() && d.permissions.is_empty();
+    group(w, "dependencies", &[], none, |w| {
+        for s in &d.services {
+            leaf(w, "service", &[], s)?;
+        }
+        for e in &d.env_vars {
+            leaf(w, "env_var", &[], e)?;
+        }
+        for p in &d.permissions {
+            leaf(w, "permission", &[], p)?;
+        }
+        Ok(())
+    })?;
     for (i, phase) in plan.phases.iter().enumerate() {
         let file = format!("plan/{}", names[i]);
         let depends = phase
@@ -290,21 +312,19 @@ fn write_plan(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
         )?;
         leaf(w, "title", &[], &phase.title)?;
         leaf(w, "goal", &[], &phase.goal)?;
-        open(w, "steps", &[])?;
-        for (n, step) in phase.steps.iter().enumerate() {
-            leaf(w, "step", &[("n", &(n + 1).to_string())], step)?;
-        }
-        close(w, "steps")?;
-        open(w, "files", &[])?;
-        for f in &phase.files {
-            leaf(
-                w,
-                "file",
-                &[("action", action_name(f.action)), ("path", &f.path)],
-                "",
-            )?;
-        }
-        close(w, "files")?;
+        group(w, "steps", &[], phase.steps.is_empty(), |w| {
+            for (n, step) in phase.steps.iter().enumerate() {
+                leaf(w, "step", &[("n", &(n + 1).to_string())], step)?;
+            }
+            Ok(())
+        })?;
+        group(w, "files", &[], phase.files.is_empty(), |w| {
+            for f in &phase.files {
+                let attrs = [("action", action_name(f.action)), ("path", &f.path)];
+                leaf(w, "file", &attrs, "")?;
+            }
+            Ok(())
+        })?;
         list(
             w,
             "success_criteria",
@@ -312,49 +332,66 @@ fn write_plan(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
             &phase.success_criteria,
             true,
         )?;
-        open(w, "gate", &[])?;
-        for entry in &phase.gate {
-            match gate_entry(entry) {
-                GateEntry::Command(c) => {
-                    let detected = input.probe.commands.iter().find(|d| d.command.trim() == c);
-                    match detected {
-                        Some(d) => leaf(
-                            w,
-                            "command",
-                            &[("detected", "true"), ("source", &d.source)],
-                            c,
-                        )?,
-                        None => leaf(w, "command", &[("detected", "false")], c)?,
-                    }
-                }
-                GateEntry::Check(c) => leaf(w, "check", &[], c)?,
-            }
-        }
-        close(w, "gate")?;
+        group(w, "gate", &[], phase.gate.is_empty(), |w| {
+            write_gate(w, input.probe, &phase.gate)
+        })?;
         leaf(w, "rollback", &[], &phase.rollback)?;
         if let Some(prov) = &phase.provenance {
             let mut attrs: Vec<(&str, &str)> = vec![("primary_source", &prov.primary_source)];
             if let Some(s) = &prov.secondary_source {
                 attrs.push(("secondary_source", s));
             }
-            open(w, "provenance", &attrs)?;
-            for c in &prov.contradictions {
-                leaf(w, "contradiction", &[], c)?;
-            }
-            close(w, "provenance")?;
+            group(
+                w,
+                "provenance",
+                &attrs,
+                prov.contradictions.is_empty(),
+                |w| {
+                    for c in &prov.contradictions {
+                        leaf(w, "contradiction", &[], c)?;
+                    }
+                    Ok(())
+                },
+            )?;
         }
         close(w, "phase")?;
     }
     close(w, "plan")
 }
 
+/// The gate's entries in order: `<command detected="true" source=…>` when the probe found the
+/// exact command in the project's files, `detected="false"` otherwise; `<check>` for
+/// `check:` entries.
+fn write_gate(w: &mut W, probe: &ProbeReport, gate: &[String]) -> io::Result<()> {
+    for entry in gate {
+        match gate_entry(entry) {
+            GateEntry::Command(c) => {
+                let detected = probe.commands.iter().find(|d| d.command.trim() == c);
+                match detected {
+                    Some(d) => leaf(
+                        w,
+                        "command",
+                        &[("detected", "true"), ("source", &d.source)],
+                        c,
+                    )?,
+                    None => leaf(w, "command", &[("detected", "false")], c)?,
+                }
+            }
+            GateEntry::Check(c) => leaf(w, "check", &[], c)?,
+        }
+    }
+    Ok(())
+}
+
 fn write_review(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
-    open(
-        w,
-        "review",
-        &[("overall_verdict", verdict_name(input.overall_verdict))],
-    )?;
-    for env in input.reviews {
+    let attrs = [("overall_verdict", verdict_name(input.overall_verdict))];
+    group(w, "review", &attrs, input.reviews.is_empty(), |w| {
+        write_envelopes(w, input.reviews)
+    })
+}
+
+fn write_envelopes(w: &mut W, reviews: &[&Envelope]) -> io::Result<()> {
+    for env in reviews {
         let depth = env.depth.map(|d| d.to_string());
         let score = env.score.map(|s| s.to_string());
         let mut attrs: Vec<(&str, &str)> = vec![
@@ -388,7 +425,7 @@ fn write_review(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
         }
         close(w, "envelope")?;
     }
-    close(w, "review")
+    Ok(())
 }
 
 fn write_protocol(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
@@ -528,6 +565,10 @@ mod tests {
     /// Parses `xml` with quick-xml's reader, all checks on, into its one root element; panics
     /// on anything not well-formed. Whitespace-only text between elements is dropped.
     fn parse(xml: &str) -> Node {
+        parse_with(xml, false)
+    }
+
+    fn parse_with(xml: &str, allow_comments: bool) -> Node {
         assert!(
             xml.chars().all(xml_char_allowed),
             "a character XML 1.0 forbids"
@@ -570,6 +611,7 @@ mod tests {
                     stack.last_mut().unwrap().text.push_str(&c);
                 }
                 Ev::Decl(_) => {}
+                Ev::Comment(_) if allow_comments => {}
                 Ev::Eof => break,
                 other => panic!("unexpected event {other:?}"),
             }
@@ -1043,5 +1085,111 @@ mod tests {
         let a = render(&input(&o, &refs));
         assert_eq!(a, render(&input(&o, &refs)));
         assert!(a.ends_with("</anneal_prompt>\n"));
+    }
+
+    #[test]
+    fn empty_lists_are_empty_elements() {
+        let mut o = owned(1);
+        o.probe = ProbeReport::default();
+        o.directives.clear();
+        o.skills.clear();
+        o.plan.out_of_scope.clear();
+        o.plan.iron_rules.clear();
+        o.plan.dependencies = Default::default();
+        let ph = &mut o.plan.phases[0];
+        ph.steps.clear();
+        ph.files.clear();
+        ph.gate.clear();
+        ph.success_criteria.clear();
+        ph.provenance = Some(Provenance {
+            primary_source: "synthesizer".into(),
+            secondary_source: None,
+            contradictions: vec![],
+        });
+        let xml = render(&input(&o, &[]));
+        for empty in [
+            "<languages/>",
+            "<commands/>",
+            "<services/>",
+            "<relevant_files/>",
+            "<directives/>",
+            "<skills/>",
+            "<dependencies/>",
+            "<steps/>",
+            "<files/>",
+            "<success_criteria/>",
+            "<gate/>",
+            "<provenance primary_source=\"synthesizer\"/>",
+            "<out_of_scope/>",
+            "<iron_rules/>",
+            "<review overall_verdict=\"CAUTION\"/>",
+        ] {
+            assert!(xml.contains(empty), "{empty} missing in\n{xml}");
+        }
+        let root = parse(&xml);
+        assert_eq!(root.names(), TOP);
+    }
+
+    const SCHEMA_DOC: &str = include_str!("../../../_shared/xml-prompt-schema.md");
+
+    fn collect<'a>(n: &'a Node, out: &mut Vec<(&'a str, Vec<&'a str>)>) {
+        out.push((&n.name, n.attrs.iter().map(|(k, _)| k.as_str()).collect()));
+        for c in &n.children {
+            collect(c, out);
+        }
+    }
+
+    #[test]
+    fn schema_document_names_every_element_and_attribute() {
+        let tree = SCHEMA_DOC
+            .split("## Tree")
+            .nth(1)
+            .and_then(|t| t.split("```").nth(1))
+            .expect("the schema document has a Tree block");
+        let words: Vec<&str> = tree
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .collect();
+        let mut o = owned(2);
+        o.reviews[0].clarifying_questions = vec!["Which API?".into()];
+        let refs: Vec<&Envelope> = o.reviews.iter().collect();
+        let mut i = input(&o, &refs);
+        i.emission = "RE_LOOP";
+        let root = parse(&render(&i));
+        let mut seen = Vec::new();
+        collect(&root, &mut seen);
+        for (element, attrs) in seen {
+            assert!(
+                words.contains(&element),
+                "<{element}> is not in the schema tree"
+            );
+            for a in attrs {
+                assert!(
+                    words.contains(&a),
+                    "attribute {a} of <{element}> is not in the tree"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn schema_document_example_is_well_formed() {
+        let example = SCHEMA_DOC
+            .split("```xml")
+            .nth(1)
+            .and_then(|t| t.split("```").next())
+            .expect("the schema document has an XML example");
+        let root = parse_with(example.trim_start(), true);
+        assert_eq!(root.name, "anneal_prompt");
+        assert_eq!(root.attr("version"), Some(SCHEMA_VERSION));
+        assert_eq!(root.names(), TOP);
+        let check = root
+            .child("plan")
+            .child("phase")
+            .child("gate")
+            .child("check");
+        assert_eq!(
+            check.text,
+            "REDIS_URL points at a reachable Redis & the ping succeeds"
+        );
     }
 }
