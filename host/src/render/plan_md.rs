@@ -226,9 +226,11 @@ fn overview(plan: &Plan, h: &Header<'_>, names: &[String]) -> String {
     // Flexible part: the phase table, out-of-scope, iron rules, sized to the remaining budget.
     let oos = &plan.out_of_scope;
     let iron = &plan.iron_rules;
-    let phases_overhead = if plan.phases.is_empty() { 4 } else { 5 }; // heading, blank, (table head ×2 | one line), blank
-    let section_overhead = 3; // heading, blank, trailing blank
-                              // The last section's trailing blank line is trimmed at the end, hence the +1.
+    // Heading, blank, the table's two head lines (or "No phases."), trailing blank.
+    let phases_overhead = if plan.phases.is_empty() { 4 } else { 5 };
+    // Heading, blank, trailing blank.
+    let section_overhead = 3;
+    // The last section's trailing blank line is trimmed at the end, hence the +1.
     let avail = (MAX_OVERVIEW_LINES + 1).saturating_sub(lines.len() + phases_overhead);
     let reserve = |items: &Vec<String>| {
         if items.is_empty() {
@@ -1143,6 +1145,33 @@ mod tests {
                 );
             }
             assert_eq!(files.len(), n + 1);
+        }
+    }
+
+    #[test]
+    fn budget_holds_for_every_mix_of_section_sizes() {
+        for phases in [0, 1, 5, 29, 30, 31, 48, 70] {
+            for oos in [0, 1, 3, 4, 25] {
+                for iron in [0, 1, 3, 4, 25] {
+                    let mut p = long_plan(phases);
+                    p.out_of_scope.truncate(oos);
+                    p.iron_rules.truncate(iron);
+                    let md = render(&p, &header()).remove(0).1;
+                    let n = md.lines().count();
+                    assert!(n <= MAX_OVERVIEW_LINES, "{phases}/{oos}/{iron}: {n} lines");
+                    assert!(
+                        !md.contains("lines — see the phase files"),
+                        "safety net used"
+                    );
+                    let m = parse(&md);
+                    // Each non-empty list shows at least one item (or its "… N more" line).
+                    assert_eq!(!section_items(&m, "Out of scope").is_empty(), oos > 0);
+                    assert_eq!(!section_items(&m, "Iron rules").is_empty(), iron > 0);
+                    if phases > 0 {
+                        assert!(m.rows.len() > 1);
+                    }
+                }
+            }
         }
     }
 
