@@ -159,6 +159,8 @@ pub fn directives(g: &Grounding) -> Vec<String> {
         let them = if top.len() == 1 { "it" } else { "them" };
         if g.kind == TaskKind::Research {
             push(format!("Study {} in the spike, without changing {them}: the probe ranks {them} most relevant to the question{why}.", prose_list(&top, "")));
+        } else if g.kind == TaskKind::Greenfield {
+            push(format!("Follow the conventions of {} in the new component: the probe ranks {them} closest to the task{why}.", prose_list(&top, "")));
         } else {
             push(format!(
                 "Start from {}: the probe ranks {them} most relevant to the task{why}.",

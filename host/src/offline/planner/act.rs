@@ -178,7 +178,7 @@ pub fn apply(d: &mut Draft, g: &Grounding, dm: &Demand) -> Action {
             matched = true;
             if let Some(p) = d.phases.first_mut() {
                 for c in &cmds {
-                    if p.step(format!("Make `{c}` pass on a clean checkout before phase 01: it failed in validation ({}). Record the fix and the passing log line in evidence/.", clip(&dm.text, 160))) {
+                    if p.step(format!("Make `{c}` pass on a clean checkout before any other phase: it failed in validation ({}). Record the fix and the passing log line in evidence/.", clip(&dm.text, 160))) {
                         done.push(format!("preflight step to make `{c}` pass"));
                     }
                     p.gate(c.clone());
@@ -285,9 +285,18 @@ pub fn apply(d: &mut Draft, g: &Grounding, dm: &Demand) -> Action {
         let keys: Vec<String> = if !targets.is_empty() {
             targets.clone()
         } else if dm.every || l.contains("implementation phase") {
+            // Phases that change code or tests: a phase that only profiles, decides or
+            // documents has nothing for a test command to prove.
             d.phases
                 .iter()
-                .filter(|p| p.role != Role::Preflight && p.role != Role::Closing)
+                .filter(|p| {
+                    p.role != Role::Preflight
+                        && p.role != Role::Closing
+                        && p.phase
+                            .files
+                            .iter()
+                            .any(|f| super::ground::is_code_path(&f.path))
+                })
                 .map(|p| p.key.clone())
                 .collect()
         } else if l.contains("phase-00") || l.contains("phase 00") {
@@ -914,8 +923,10 @@ pub fn apply(d: &mut Draft, g: &Grounding, dm: &Demand) -> Action {
     // Monitoring.
     if has(&[
         "monitor",
-        "observab",
-        "alert",
+        "observability",
+        "alerting",
+        "alert on",
+        "alert when",
         "dashboard",
         "telemetry",
         "logging",

@@ -112,6 +112,17 @@ impl DPhase {
             .collect()
     }
 
+    /// All the text of the phase, as written (title, goal, rollback, steps, criteria, gates, paths).
+    pub fn text_raw(&self) -> String {
+        let p = &self.phase;
+        let mut s = format!("{}\n{}\n{}", p.title, p.goal, p.rollback);
+        for x in p.steps.iter().chain(&p.success_criteria).chain(&p.gate) {
+            s.push('\n');
+            s.push_str(x);
+        }
+        s
+    }
+
     /// All the text of the phase, lowercased, for matching.
     pub fn text(&self) -> String {
         let p = &self.phase;
@@ -182,15 +193,18 @@ impl Draft {
     /// Key of the first core phase that modifies or creates code (the implementation phase),
     /// else the first non-preflight phase.
     pub fn impl_key(&self) -> Option<String> {
+        let code = |p: &&DPhase, action: Option<FileAction>| {
+            p.role == Role::Core
+                && p.phase.files.iter().any(|f| {
+                    action.map(|a| a == f.action).unwrap_or(true)
+                        && super::ground::is_code_path(&f.path)
+                        && !super::ground::is_test_path(&f.path)
+                })
+        };
         self.phases
             .iter()
-            .find(|p| {
-                p.role == Role::Core
-                    && p.phase.files.iter().any(|f| {
-                        super::ground::is_code_path(&f.path)
-                            && !super::ground::is_test_path(&f.path)
-                    })
-            })
+            .find(|p| code(p, Some(FileAction::Modify)))
+            .or_else(|| self.phases.iter().find(|p| code(p, None)))
             .or_else(|| self.phases.iter().find(|p| p.role == Role::Core))
             .or_else(|| self.phases.iter().find(|p| p.role != Role::Preflight))
             .map(|p| p.key.clone())
@@ -337,6 +351,14 @@ impl Draft {
         for (i, dp) in self.phases.iter().enumerate() {
             let mut p = dp.phase.clone();
             p.id = format!("{i:02}");
+            p.title = cap(&p.title.replace(['\n', '\r'], " "), MAX_TITLE);
+            p.goal = cap(&p.goal, MAX_TEXT);
+            p.rollback = cap(&p.rollback, MAX_TEXT);
+            for v in [&mut p.steps, &mut p.success_criteria, &mut p.gate] {
+                for x in v.iter_mut() {
+                    *x = cap(x, MAX_TEXT);
+                }
+            }
             let mut slug = if i == 0 {
                 "preflight".to_string()
             } else {
@@ -382,14 +404,19 @@ impl Draft {
             days.max(1),
             if days > 1 { "s" } else { "" }
         );
+        let cap_all = |v: Vec<String>| v.into_iter().map(|x| cap(&x, MAX_TEXT)).collect::<Vec<_>>();
+        let mut deps = self.deps;
+        deps.services = cap_all(deps.services);
+        deps.env_vars = cap_all(deps.env_vars);
+        deps.permissions = cap_all(deps.permissions);
         Plan {
-            title: self.title,
-            thesis: self.thesis.join(" "),
+            title: cap(&self.title.replace(['\n', '\r'], " "), MAX_TITLE),
+            thesis: cap(&self.thesis.join(" "), MAX_TEXT),
             effort,
             phases,
-            dependencies: self.deps,
-            out_of_scope: self.out_of_scope,
-            iron_rules: self.iron_rules,
+            dependencies: deps,
+            out_of_scope: cap_all(self.out_of_scope),
+            iron_rules: cap_all(self.iron_rules),
             author: author.to_string(),
         }
     }
@@ -476,13 +503,32 @@ impl Draft {
     }
 }
 
+/// Longest phase or plan title written (the plan validator allows 200 characters).
+pub const MAX_TITLE: usize = 160;
+/// Longest other text item written (the plan validator allows 2000 characters).
+pub const MAX_TEXT: usize = 1800;
+
+/// `s` cut to `n` characters, ending with `…` when cut.
+pub fn cap(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
 /// A manual check derived from a phase's title and goal.
 fn manual_check(title: &str, goal: &str) -> String {
     let g = goal.trim_end_matches('.');
     if g.is_empty() {
-        format!("{} is done and reviewed", title.trim_end_matches('.'))
+        format!(
+            "{} — 100% of its steps done and recorded in evidence/",
+            title.trim_end_matches('.')
+        )
     } else {
-        format!("{} — reviewed and recorded in evidence/", g)
+        format!("{g} — 100% of the phase's steps done and recorded in evidence/")
     }
 }
 

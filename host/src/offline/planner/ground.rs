@@ -544,6 +544,8 @@ pub struct Grounding {
     pub new_services: Vec<NewService>,
     /// Probe env vars relevant to the task (service- or term-linked).
     pub env_vars: Vec<String>,
+    /// Every env var the probe found.
+    pub all_env_vars: Vec<String>,
     /// Security-sensitive aspects found in the task or the relevant files.
     pub sensitive: Vec<&'static str>,
     pub topics: Vec<&'static Topic>,
@@ -801,6 +803,7 @@ impl Grounding {
             untouched,
             new_services,
             env_vars,
+            all_env_vars: probe.env_vars.clone(),
             sensitive,
             topics,
             subject,
@@ -1190,13 +1193,24 @@ pub fn is_test_path(p: &str) -> bool {
     lower.split('/').any(|s| {
         matches!(
             s,
-            "tests" | "test" | "spec" | "specs" | "__tests__" | "testing"
+            "tests"
+                | "test"
+                | "spec"
+                | "specs"
+                | "__tests__"
+                | "testing"
+                | "benches"
+                | "benchmarks"
+                | "bench"
         )
     }) || file.starts_with("test_")
         || file.contains("_test.")
         || file.contains(".test.")
         || file.contains(".spec.")
         || file.contains("_spec.")
+        || file.starts_with("bench_")
+        || file.contains("_bench")
+        || file.contains(".bench.")
         || (file.ends_with("test.java") || file.ends_with("tests.cs") || file.ends_with("test.kt"))
 }
 
@@ -1300,6 +1314,19 @@ pub fn subject_of(task: &str) -> String {
     let t = task.trim().trim_end_matches(['.', '!', '?', ';', ':']);
     let t = t.split(['\n', ':']).next().unwrap_or(t);
     let mut words: Vec<&str> = t.split_whitespace().collect();
+    // "Make X faster" is about X.
+    while let Some(w) = words.last() {
+        let lw = w.to_lowercase();
+        if matches!(
+            lw.as_str(),
+            "faster" | "quicker" | "slower" | "better" | "smaller" | "cheaper" | "work" | "again"
+        ) && words.len() > 2
+        {
+            words.pop();
+        } else {
+            break;
+        }
+    }
     while let Some(w) = words.first() {
         let lw = w.to_lowercase();
         if LEADING_VERBS.contains(&lw.as_str()) || matches!(lw.as_str(), "the" | "a" | "an" | "up")
@@ -1327,9 +1354,33 @@ pub fn subject_of(task: &str) -> String {
 
 /// snake_case stem of up to two meaningful words of `subject`.
 fn stem_of(subject: &str) -> String {
+    const FILLER: &[&str] = &[
+        "whether",
+        "should",
+        "possible",
+        "possibly",
+        "options",
+        "option",
+        "ways",
+        "best",
+        "better",
+        "faster",
+        "slower",
+        "quicker",
+        "more",
+        "efficient",
+        "properly",
+        "correctly",
+        "crash",
+        "bug",
+        "error",
+        "issue",
+        "problem",
+        "broken",
+    ];
     let ts: Vec<String> = text::terms(subject)
         .into_iter()
-        .filter(|t| t.chars().all(|c| c.is_ascii_alphanumeric()))
+        .filter(|t| t.chars().all(|c| c.is_ascii_alphanumeric()) && !FILLER.contains(&t.as_str()))
         .take(2)
         .collect();
     if ts.is_empty() {

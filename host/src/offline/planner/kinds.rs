@@ -118,9 +118,9 @@ pub fn preflight(g: &Grounding) -> DPhase {
         p.step(format!("Run `{}` ({}) and record the existing warnings, so later phases can tell new warnings from old ones.", l.command, l.source));
     }
     if !g.has_runnable() {
-        p.step("No buildable target was detected: the probe found no build or test command in the project's manifests. Find out how the project is built and tested (README, CI files, maintainers), write the exact commands into evidence/, and run them before phase 01.".to_string());
+        p.step("No buildable target was detected: the probe found no build or test command in the project's manifests. Find out how the project is built and tested (README, CI files, maintainers), write the exact commands into evidence/, and run them before any other phase.".to_string());
         p.criterion("check: 1 build command and 1 test command are written down and each ran once on a clean checkout, with its output saved in evidence/.".to_string());
-        p.gate("check: a build or test command is identified and runs green on a clean checkout (the probe detected none)".to_string());
+        p.gate("check: 1 build or test command is identified and exits 0 on a clean checkout (the probe detected none)".to_string());
     }
     for s in &g.services {
         let env = if s.env.is_empty() {
@@ -464,7 +464,7 @@ fn rollout_phase(g: &Grounding, key: &str) -> DPhase {
         .iter()
         .find_map(|t| t.criteria.get(1))
         .map(|c| c.to_string());
-    r.step("Release with the fail-safe defaults; for 24 hours after deploy compare the touched endpoints' error rate and latency with the week before.".to_string());
+    r.step("Release in a staged rollout — one canary instance first, then everyone — with the fail-safe defaults; for 24 hours after each stage compare the touched endpoints' error rate and latency with the week before.".to_string());
     r.criterion("The touched endpoints' error rate stays within 1 percentage point of the pre-release week for 24 h after deploy.".to_string());
     if let Some(m) = metric {
         r.criterion(format!("{m}."));
@@ -476,7 +476,7 @@ fn rollout_phase(g: &Grounding, key: &str) -> DPhase {
     if let Some(b) = &g.build {
         r.gate(b.command.clone());
     }
-    r.gate("check: docs and release notes reviewed; post-release error rate compared with the baseline".to_string());
+    r.gate("check: 1 docs change and 1 release note reviewed; post-release error rate within 1 percentage point of the baseline".to_string());
     r.phase.rollback =
         "Redeploy the previous release; the documentation commit is reverted with it.".to_string();
     r
@@ -500,7 +500,7 @@ fn bugfix(g: &Grounding, d: &mut Draft) {
         "Turn the report into a regression test that fails on today's code for the reported reason.".to_string(),
         2,
     );
-    r.step(format!("Reproduce \"{}\" by hand; write the exact input, the observed output or error, and the expected result into evidence/.", g.task));
+    r.step(format!("Reproduce the {subject} by hand; write the exact input, the observed output or error, and the expected result into evidence/."));
     match &tp {
         Some(tp) => {
             let how = if g.tests.first() == Some(tp) {
@@ -613,9 +613,7 @@ fn bugfix(g: &Grounding, d: &mut Draft) {
         ));
         rel.file(f.clone(), FileAction::Modify);
     }
-    rel.step(
-        "After deploy, search the logs for the original error message for 24 hours.".to_string(),
-    );
+    rel.step("Ship through a staged rollout (one canary instance first, then everyone); after each stage search the logs for the original error message for 24 hours.".to_string());
     rel.criterion(
         "0 occurrences of the original error in the logs in the 24 h after release.".to_string(),
     );
@@ -790,6 +788,7 @@ fn refactor(g: &Grounding, d: &mut Draft) {
         "Do not edit the characterization tests: a change there means behaviour changed."
             .to_string(),
     );
+    m.step("Route the switched callers through a toggle that re-selects the old path at run time until the old path is removed, so a production problem is undone without a deploy.".to_string());
     m.criterion(format!("{} exits 0 after every caller switch, with the characterization tests unmodified (0 changed lines in their file).", g.test_cmd()));
     service_steps(g, &mut m);
     impl_gate(g, &mut m);
@@ -807,7 +806,7 @@ fn refactor(g: &Grounding, d: &mut Draft) {
         2,
     );
     r.step("Search for remaining references to the old functions; there must be none outside the code being deleted.".to_string());
-    r.step("Delete the old implementation and any compatibility shim from phase 02.".to_string());
+    r.step("Delete the old implementation and any compatibility shim added while introducing the new structure.".to_string());
     for s in &src_list {
         r.file(s.clone(), FileAction::Modify);
     }
@@ -825,7 +824,7 @@ fn refactor(g: &Grounding, d: &mut Draft) {
 
     d.out("Behaviour changes: any change in observable behaviour found during the refactor is a separate task.");
     d.out("Performance work on the restructured code beyond keeping it at the phase-00 level.");
-    d.rule("No behaviour change: the characterization tests are not edited after phase 01.");
+    d.rule("No behaviour change: the characterization tests are not edited once they pass on the unchanged code.");
 }
 
 /// Whether a migration moves data (stores, schemas) rather than a platform or library version.
@@ -1104,7 +1103,7 @@ fn platform_migration(g: &Grounding, d: &mut Draft) {
         "Try {new} on a throwaway branch and record every build and test failure."
     ));
     i.criterion("The inventory lists every build and test failure seen on the throwaway branch, with a count per category.".to_string());
-    i.gate("check: the incompatibility inventory is complete and reviewed".to_string());
+    i.gate("check: the inventory lists 100% of the build and test failures seen on the throwaway branch".to_string());
     i.phase.rollback = "Delete the throwaway branch; nothing is merged in this phase.".to_string();
     let ik = i.key.clone();
     d.phases.push(i);
@@ -1162,6 +1161,10 @@ fn platform_migration(g: &Grounding, d: &mut Draft) {
         }
     }
     s.step("Update the CI image or toolchain pin to the new version.".to_string());
+    s.step(
+        "Roll the new version out in stages: CI and one canary environment first, then everywhere."
+            .to_string(),
+    );
     s.criterion(format!(
         "{} and {} exit 0 on {new}; the test count equals the phase-00 baseline.",
         g.build_cmd(),
@@ -1169,7 +1172,7 @@ fn platform_migration(g: &Grounding, d: &mut Draft) {
     ));
     impl_gate(g, &mut s);
     s.phase.rollback = format!(
-        "Revert the version bump commit: the code still works on {old} thanks to phase 02."
+        "Revert the version bump commit: the code still works on {old} thanks to the compatibility phase."
     );
     s.depends(&ck);
     let sk = s.key.clone();
@@ -1183,10 +1186,7 @@ fn platform_migration(g: &Grounding, d: &mut Draft) {
         "Delete the compatibility shims and the old-version CI job once the new version has shipped.".to_string(),
         1,
     );
-    r.step(
-        "Delete every shim marked for removal in phase 02 and the old-version CI matrix entry."
-            .to_string(),
-    );
+    r.step("Delete every shim marked for removal and the old-version CI matrix entry.".to_string());
     r.criterion("A search for the removal marker returns 0 hits.".to_string());
     impl_gate(g, &mut r);
     r.phase.rollback = "Revert the cleanup commit; the shims come back unused.".to_string();
@@ -1384,7 +1384,7 @@ fn performance(g: &Grounding, d: &mut Draft) {
         "at least 20% better p95 latency than the baseline, with no other measured metric worse by more than 5%".to_string()
     } else {
         format!(
-            "the target the task names ({}), with no other measured metric worse by more than 5%",
+            "a measured improvement on the figure the task names ({}) — at least 20% better p95 than the baseline unless the task sets a stricter target — with no other measured metric worse by more than 5%",
             g.targets.join(", ")
         )
     };
@@ -1429,7 +1429,10 @@ fn performance(g: &Grounding, d: &mut Draft) {
     ));
     p.step("Pick the change with the best expected gain per line changed; write down the expected gain.".to_string());
     p.criterion("The profile and the top-5 list are saved in evidence/, with the chosen hot path and its expected gain in percent.".to_string());
-    p.gate("check: profile saved and the hot path chosen with its expected gain".to_string());
+    p.gate(
+        "check: 1 profile saved in evidence/ and the hot path chosen with its expected gain in %"
+            .to_string(),
+    );
     p.phase.rollback = "Nothing to roll back: profiling changes no file.".to_string();
     p.depends(&bk);
     let pk = p.key.clone();
@@ -1476,11 +1479,14 @@ fn performance(g: &Grounding, d: &mut Draft) {
         "Show with the same benchmark, inputs and machine that the target is met.".to_string(),
         1,
     );
-    v.step("Re-run the phase-01 benchmark 5 times under the same conditions and compare with the baseline.".to_string());
+    v.step("Re-run the baseline benchmark 5 times under the same conditions and compare with the recorded baseline.".to_string());
     v.criterion(format!("The benchmark shows {target}."));
     impl_gate(g, &mut v);
-    v.gate("check: benchmark comparison with the phase-01 baseline saved in evidence/".to_string());
-    v.phase.rollback = "If the target is missed, revert the phase-03 commits and record the measurements for the next attempt.".to_string();
+    v.gate(
+        "check: benchmark comparison with the recorded baseline (5 runs each) saved in evidence/"
+            .to_string(),
+    );
+    v.phase.rollback = "If the target is missed, revert the optimisation commits and record the measurements for the next attempt.".to_string();
     v.depends(&ok);
     d.phases.push(v);
 
@@ -1639,7 +1645,25 @@ pub fn security_phase(g: &Grounding, d: &Draft) -> DPhase {
             .collect::<Vec<_>>(),
         "untrusted input",
     );
-    let src_list = g.sources.iter().take(3).cloned().collect::<Vec<_>>();
+    // The code this plan changes: modified sources first, else the code it creates.
+    let mut src_list: Vec<String> = Vec::new();
+    for action in [FileAction::Modify, FileAction::Create] {
+        for p in &d.phases {
+            for f in &p.phase.files {
+                if f.action == action
+                    && super::ground::is_code_path(&f.path)
+                    && !super::ground::is_test_path(&f.path)
+                    && !src_list.contains(&f.path)
+                    && src_list.len() < 3
+                {
+                    src_list.push(f.path.clone());
+                }
+            }
+        }
+        if !src_list.is_empty() {
+            break;
+        }
+    }
     let mut s = DPhase::new(
         &d.fresh_key(&format!("security-{key}")),
         Role::Security,
@@ -1649,8 +1673,7 @@ pub fn security_phase(g: &Grounding, d: &Draft) -> DPhase {
     );
     let tp = test_path(g, "security");
     s.step(format!(
-        "Write the abuse cases of {} for {aspects} (who calls it, with what input, what they would gain) at the top of {}.",
-        g.subject,
+        "Write the abuse cases for {aspects} around this change (who calls it, with what input, what they would gain) at the top of {}.",
         tp.as_ref().map(|p| format!("`{p}`")).unwrap_or_else(|| "the security test file".into())
     ));
     let on = if src_list.is_empty() {
@@ -1772,7 +1795,7 @@ fn research(g: &Grounding, d: &mut Draft) {
         1,
     );
     q.step(format!(
-        "Write the questions to answer and the options ({opts}) into `{doc}`."
+        "Write the questions to answer and the options to compare — {opts} — into `{doc}`."
     ));
     q.step("Write weighted decision criteria (for example latency, operational cost, team familiarity, migration effort), each with how it will be measured.".to_string());
     q.step(format!(
@@ -1804,8 +1827,11 @@ fn research(g: &Grounding, d: &mut Draft) {
             n.name
         ));
     }
-    s.criterion("Each option has a measured value for every measurable criterion, recorded with its command or script.".to_string());
-    s.gate("check: spike results recorded; the spike branch is not merged".to_string());
+    s.criterion("100% of the options have a measured value for every measurable criterion, recorded with its command or script.".to_string());
+    s.gate(
+        "check: 100% of the spike measurements recorded; 0 commits of the spike branch merged"
+            .to_string(),
+    );
     s.phase.rollback = format!("Delete the branch `{spike_branch}`; nothing was merged.");
     s.depends(&qk);
     let sk = s.key.clone();
@@ -1822,7 +1848,7 @@ fn research(g: &Grounding, d: &mut Draft) {
     e.step(format!("Fill a scoring table in `{doc}`: options × criteria, with the measured numbers and the weighted total."));
     e.step("List the risks and unknowns the spike could not resolve, with what it would take to resolve them.".to_string());
     e.criterion("The scoring table has a value in 100% of its cells, or an explicit 'unknown' with the reason.".to_string());
-    e.gate("check: scoring table complete and reviewed".to_string());
+    e.gate("check: the scoring table has a value in 100% of its cells".to_string());
     e.phase.rollback = "Revert the evaluation edits to the research document.".to_string();
     e.depends(&sk);
     let ek = e.key.clone();
@@ -1841,14 +1867,17 @@ fn research(g: &Grounding, d: &mut Draft) {
         "Present it to the people who will own the result and record their decision.".to_string(),
     );
     r.criterion("The recommendation names 1 option, cites at least 2 measured criteria for it, and the decision is recorded.".to_string());
-    r.gate("check: recommendation reviewed and the decision recorded".to_string());
+    r.gate(
+        "check: 1 recommendation reviewed and the decision recorded in the research document"
+            .to_string(),
+    );
     r.phase.rollback = "Mark the recommendation as withdrawn in the document; no production change exists to undo.".to_string();
     r.depends(&ek);
     d.phases.push(r);
 
     d.out("Any production change: the spike code is thrown away and the implementation is a separate task.");
     d.out("Provisioning any candidate service beyond a local container.");
-    d.rule("No production code changes: only documents are merged.");
+    d.rule("No production code changes: only documents are merged; the follow-up implementation starts behind a feature flag, default off.");
 }
 
 fn greenfield(g: &Grounding, d: &mut Draft) {
@@ -1955,8 +1984,7 @@ fn greenfield(g: &Grounding, d: &mut Draft) {
         g.test_cmd()
     ));
     impl_gate(g, &mut c);
-    c.phase.rollback =
-        "Revert the core commits; the scaffold from phase 01 stays and still builds.".to_string();
+    c.phase.rollback = "Revert the core commits; the scaffold stays and still builds.".to_string();
     c.depends(&sk);
     let ck = c.key.clone();
     d.phases.push(c);
@@ -1970,6 +1998,10 @@ fn greenfield(g: &Grounding, d: &mut Draft) {
         4,
     );
     i.step("Add the entry point (command, route or public API) and map core errors to clear, documented responses.".to_string());
+    i.step(
+        "Ship the entry point disabled by default (opt-in) until the integration tests pass in CI."
+            .to_string(),
+    );
     i.step("Read configuration from environment variables with validated, fail-safe defaults; refuse to start on invalid configuration.".to_string());
     for s in &g.services {
         i.step(format!(
@@ -2042,7 +2074,10 @@ fn greenfield(g: &Grounding, d: &mut Draft) {
     if let Some(b) = &g.build {
         o.gate(b.command.clone());
     }
-    o.gate("check: README reviewed and CI job green".to_string());
+    o.gate(
+        "check: the README lists 100% of the configuration variables and 1 CI job is green"
+            .to_string(),
+    );
     o.phase.rollback = "Revert the CI and docs commits.".to_string();
     d.phases.push(o);
 
@@ -2211,6 +2246,9 @@ fn new_services(g: &Grounding, d: &mut Draft) {
 /// Dependencies: every probe service (touched ones with why), new services, env vars,
 /// permissions justified by the task.
 fn dependencies(g: &Grounding, d: &mut Draft) {
+    if d.phases.iter().any(|p| p.role == Role::Closing) && g.kind != TaskKind::Research {
+        d.permission("Deploy rights to staging and production for the release phase (granted by the release owner)".to_string());
+    }
     for s in &g.services {
         d.service(format!(
             "{} ({}, declared in {}; touched: {})",

@@ -145,6 +145,9 @@ pub fn plan_with_actions(
     if let Some(a) = fit(&mut d, &g) {
         actions.push(a);
     }
+    if let Some(a) = complete_dependencies(&mut d, &g) {
+        actions.push(a);
+    }
     Ok((d.finish(&g, &author), actions))
 }
 
@@ -219,6 +222,72 @@ pub fn fit(d: &mut Draft, g: &Grounding) -> Option<Action> {
             outcome: Outcome::Applied(done),
         })
     }
+}
+
+/// Largest repository file read when looking for the environment variables it uses.
+const MAX_READ_BYTES: u64 = 256 * 1024;
+
+/// Completeness (SPEC §5): declares every probe environment variable that the plan's text
+/// names or that a file the plan modifies or deletes reads (files read-only, ≤ 256 KiB each,
+/// at most 64). Returns what it declared, if anything.
+pub fn complete_dependencies(d: &mut Draft, g: &Grounding) -> Option<Action> {
+    let probe_vars: Vec<String> = g.all_env_vars.clone();
+    if probe_vars.is_empty() {
+        return None;
+    }
+    let mut texts: Vec<String> = d.phases.iter().map(|p| p.text_raw()).collect();
+    texts.extend(d.thesis.iter().cloned());
+    texts.extend(d.iron_rules.iter().cloned());
+    let mut read = 0;
+    for p in &d.phases {
+        for f in &p.phase.files {
+            if f.action == crate::model::FileAction::Create || read >= 64 {
+                continue;
+            }
+            let path = g.repo_root.join(&f.path);
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if !meta.is_file() || meta.len() > MAX_READ_BYTES {
+                continue;
+            }
+            if let Ok(bytes) = std::fs::read(&path) {
+                texts.push(String::from_utf8_lossy(&bytes).into_owned());
+                read += 1;
+            }
+        }
+    }
+    let mut added = Vec::new();
+    for v in &probe_vars {
+        let used = texts.iter().any(|t| contains_word(t, v));
+        if used && d.env(v) {
+            added.push(format!(
+                "`{v}` declared: the plan or a file it changes uses it"
+            ));
+        }
+    }
+    if added.is_empty() {
+        None
+    } else {
+        Some(Action {
+            origin: "structure".into(),
+            text: "Declare every environment variable the plan or its touched files use.".into(),
+            outcome: Outcome::Applied(added),
+        })
+    }
+}
+
+/// Whether `text` holds `word` at identifier boundaries.
+fn contains_word(text: &str, word: &str) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back().is_none_or(|c| !is_word(c));
+        let after = text[at + word.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !is_word(c));
+        before && after
+    })
 }
 
 #[cfg(test)]

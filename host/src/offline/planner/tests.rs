@@ -1109,18 +1109,43 @@ fn rewrite_moves_a_stub_reviewer_score() {
 #[ignore = "prints sample plans for manual review: cargo test -- --ignored --nocapture print_sample_plans"]
 fn print_sample_plans() {
     let repo = python_repo();
-    for (task, lens) in [
-        ("Add rate limiting to the login endpoint", None),
-        ("Move session storage to Redis", None),
-        (
-            "Add rate limiting to the login endpoint",
-            Some("minimalist"),
-        ),
-    ] {
-        let (plan, actions) = plan_for(task, &repo, &req("prometheus-cast", lens));
-        println!("{}", serde_yaml::to_string(&plan).unwrap());
+    let tasks: Vec<String> = std::env::var("ANNEAL_SAMPLE_TASKS")
+        .map(|v| v.split('|').map(|s| s.to_string()).collect())
+        .unwrap_or_else(|_| vec!["Add rate limiting to the login endpoint".into()]);
+    let lens = std::env::var("ANNEAL_SAMPLE_LENS").ok();
+    let full = std::env::var("ANNEAL_SAMPLE_FULL").is_ok();
+    for task in tasks {
+        let (plan, actions) = plan_for(&task, &repo, &req("prometheus-cast", lens.as_deref()));
+        if full {
+            println!("{}", serde_yaml::to_string(&plan).unwrap());
+        } else {
+            println!(
+                "\n## {} [{}] {}\n{}",
+                plan.title, plan.author, plan.effort, plan.thesis
+            );
+            for p in &plan.phases {
+                println!(
+                    "  {} {} — {} | gate {:?} | deps {:?}",
+                    p.id, p.slug, p.title, p.gate, p.depends_on
+                );
+                for st in &p.steps {
+                    println!("      - {st}");
+                }
+                for f in &p.files {
+                    println!("      * {:?} {}", f.action, f.path);
+                }
+                for c in &p.success_criteria {
+                    println!("      ✓ {c}");
+                }
+                println!("      ↶ {}", p.rollback);
+            }
+            println!(
+                "  deps {:?}\n  out {:?}\n  rules {:?}",
+                plan.dependencies, plan.out_of_scope, plan.iron_rules
+            );
+        }
         for a in actions {
-            println!("- [{}] {} => {:?}", a.origin, a.text, a.outcome);
+            println!("  > [{}] {} => {:?}", a.origin, a.text, a.outcome);
         }
     }
 }
