@@ -467,6 +467,12 @@ pub fn apply(d: &mut Draft, g: &Grounding, dm: &Demand) -> Action {
                         }
                     }
                 }
+            } else if let Some(n) = g.source_services.iter().find(|n| n.name == name) {
+                if d.service(format!("{} ({}, the source the task names; not found by the probe — confirm where it runs and how the plan reaches it)", n.name, n.kind)) {
+                    done.push(format!("{name} declared as the source service the task names"));
+                } else {
+                    satisfied.push(format!("{name} is declared as the source service the task names"));
+                }
             } else if g.new_services.iter().any(|n| n.name == name) {
                 if d.service(format!(
                     "{name} ({kind}, NEW: not found by the probe; provisioned by this plan)"
@@ -478,7 +484,7 @@ pub fn apply(d: &mut Draft, g: &Grounding, dm: &Demand) -> Action {
                     ));
                 }
             } else {
-                deferred.push(format!("the probe found no {name} in the repository and the task does not ask for one; adding a service nobody named is scope creep (confirm it in the task and re-run)"));
+                deferred.push("the probe found no such service in the repository and the task does not ask for one; adding a service nobody named is scope creep (name it in the task and re-run)".to_string());
             }
         }
         if has(&["permission", "privilege", "access to", "grant"]) {
@@ -635,7 +641,7 @@ pub fn apply(d: &mut Draft, g: &Grounding, dm: &Demand) -> Action {
         };
         for k in keys {
             if let Some(p) = d.get_mut(&k) {
-                let added = p.step(format!("Guard this phase's change behind the feature flag `{flag}`, default off; test both states."));
+                let added = p.step(format!("Guard this phase's work behind the feature flag `{flag}`, default off; test both states."));
                 if !p.phase.rollback.contains(&flag) {
                     p.phase.rollback = format!(
                         "Turn the feature flag `{flag}` off first (no deploy needed); then {}",
@@ -1104,6 +1110,11 @@ pub fn apply(d: &mut Draft, g: &Grounding, dm: &Demand) -> Action {
         Outcome::Deferred(reason)
     } else if !satisfied.is_empty() {
         Outcome::Satisfied(satisfied.join("; "))
+    } else if matched {
+        // An intent applied but everything it would add is already in the plan.
+        Outcome::Satisfied(
+            "the plan already carries what this asks (same step, rule or dependency)".to_string(),
+        )
     } else {
         // Nothing matched anything we could change: carry it as a rule rather than drop it.
         d.rule(format!("Deferred: {} — because the offline planner found no phase, file or dependency it applies to; a reviewer should place it", sentence(&dm.text).trim_end_matches('.')));
@@ -1387,9 +1398,10 @@ fn env_vars_in(g: &Grounding, text: &str) -> Vec<String> {
 
 /// Services named in `text`: (name, kind, source, found by the probe).
 fn services_in(g: &Grounding, text: &str) -> Vec<(String, String, String, bool)> {
+    // Identifiers such as REDIS_URL or session_store name variables, not services.
     let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty() && !w.contains('_'))
         .map(|w| w.to_lowercase())
         .collect();
     let mut out: Vec<(String, String, String, bool)> = Vec::new();

@@ -542,6 +542,9 @@ pub struct Grounding {
     /// Probe services the task does not touch.
     pub untouched: Vec<DetectedService>,
     pub new_services: Vec<NewService>,
+    /// Services the task names as the source of a move ("from MySQL") that the probe did not
+    /// find: declared as existing (never provisioned), with a note to confirm where they run.
+    pub source_services: Vec<NewService>,
     /// Probe env vars relevant to the task (service- or term-linked).
     pub env_vars: Vec<String>,
     /// Every env var the probe found.
@@ -707,6 +710,7 @@ impl Grounding {
             .map(|c| c[1].to_string())
             .collect();
         let mut new_services: Vec<NewService> = Vec::new();
+        let mut source_services: Vec<NewService> = Vec::new();
         for k in KNOWN {
             let named = terms
                 .iter()
@@ -715,6 +719,21 @@ impl Grounding {
                 let n = s.name.to_lowercase();
                 k.aliases.iter().any(|a| n.contains(a)) || n == k.name
             });
+            let named_as_source = terms
+                .iter()
+                .any(|t| k.aliases.contains(&t.as_str()) && sources_named.contains(t));
+            if named_as_source
+                && !found
+                && !source_services
+                    .iter()
+                    .any(|n: &NewService| n.name == k.name)
+            {
+                source_services.push(NewService {
+                    name: k.name,
+                    kind: k.kind,
+                    env: k.env,
+                });
+            }
             if named && !found && !new_services.iter().any(|n| n.name == k.name) {
                 new_services.push(NewService {
                     name: k.name,
@@ -802,6 +821,7 @@ impl Grounding {
             services,
             untouched,
             new_services,
+            source_services,
             env_vars,
             all_env_vars: probe.env_vars.clone(),
             sensitive,

@@ -2255,6 +2255,12 @@ fn dependencies(g: &Grounding, d: &mut Draft) {
             s.name, s.kind, s.source, s.why
         ));
     }
+    for n in &g.source_services {
+        d.service(format!(
+            "{} ({}, the source the task names; not found by the probe — confirm where it runs and how the plan reaches it)",
+            n.name, n.kind
+        ));
+    }
     for s in &g.untouched {
         d.service(format!(
             "{} ({}, declared in {}; needed to run the application, not changed by this plan)",

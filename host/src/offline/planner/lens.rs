@@ -223,13 +223,28 @@ fn correctness(d: &mut Draft, g: &Grounding) {
 }
 
 fn minimalist(d: &mut Draft, g: &Grounding) {
-    // Drop ceremony: closing and lens-added phases.
+    // Drop ceremony: closing and lens-added phases. The release itself still happens, folded
+    // into the last work phase as one step.
+    let had_closing = !d.keys_with(Role::Closing).is_empty();
     for k in d
         .keys_with(Role::Closing)
         .into_iter()
         .chain(d.keys_with(Role::Lens))
     {
         d.remove(&k);
+    }
+    if had_closing {
+        if let Some(last) = d
+            .phases
+            .iter()
+            .rev()
+            .find(|p| p.role == Role::Core)
+            .map(|p| p.key.clone())
+        {
+            if let Some(p) = d.get_mut(&last) {
+                p.step("Release through the project's normal staged rollout (one canary instance first, then everyone); no separate rollout phase.".to_string());
+            }
+        }
     }
     // Merge core phases pairwise until at most 2 remain.
     loop {
@@ -492,7 +507,7 @@ fn performance(d: &mut Draft, g: &Grounding) {
             g.sources_prose(3, "the touched files")
         ));
         p.step(
-            "Remove dependencies no longer imported, and configuration keys nothing reads."
+            "Remove dependencies no longer imported; deprecate configuration keys nothing reads (log a warning when one is set) instead of deleting them, so existing deployments keep starting — a backwards-compatible removal."
                 .to_string(),
         );
         p.step("Re-run the benchmark: the hot path is no slower than the baseline.".to_string());
