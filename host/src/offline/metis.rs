@@ -217,7 +217,7 @@ pub fn directives(g: &Grounding) -> Vec<String> {
             "Measure a baseline before changing code, with the same benchmark used to verify the result{}.",
             if g.targets.is_empty() { String::new() } else { format!(" against the task's target ({})", g.targets.join(", ")) }
         ),
-        TaskKind::Migration if is_data_migration(g) => "Keep every phase before the cutover reversible, and flag the step that drops old data as a breaking change with a backup.".to_string(),
+        TaskKind::Migration if is_data_migration(g) => "Keep every phase before the cutover reversible, and flag dropping the old data as a breaking change that needs an explicit sign-off.".to_string(),
         TaskKind::Migration => "Keep the project releasable on the old version until the switch phase; flag every breaking change with its migration step.".to_string(),
         TaskKind::Refactor => "Pin today's behaviour with characterization tests before restructuring; the refactor changes no observable behaviour.".to_string(),
         TaskKind::Replacement => "Run the old and the new implementation side by side behind a switch until parity is shown by the same contract tests.".to_string(),
@@ -286,6 +286,14 @@ fn findings(g: &Grounding) -> Vec<Finding> {
             severity: Severity::Low,
             concern: "The probe found no source file relevant to the task's terms; the plan cannot name existing files to change.".to_string(),
             demand: "Name the files to change in the task, or let the plan create new files in the repository's layout.".to_string(),
+        });
+    }
+    for n in &g.source_services {
+        f.push(Finding {
+            location: "probe: services".to_string(),
+            severity: Severity::Low,
+            concern: format!("The task names {} as the source to move from, but the probe found no {} in the repository's files.", n.name, n.kind),
+            demand: format!("Confirm where {} runs and how the code reaches it, and declare it in the plan's dependencies.", n.name),
         });
     }
     if g.kind != TaskKind::Research {
@@ -436,6 +444,27 @@ mod tests {
             "folded failures come last, verbatim"
         );
         assert!(env.findings.iter().any(|f| f.concern.contains("redis")));
+    }
+
+    #[test]
+    fn a_source_service_the_probe_missed_is_a_finding_not_a_new_service() {
+        let probe = python_app();
+        let env = run(
+            "Migrate the orders table from MySQL to PostgreSQL",
+            &probe,
+            Path::new("/nonexistent"),
+            &[],
+        );
+        assert_eq!(env.verdict, Verdict::Caution);
+        assert!(env
+            .findings
+            .iter()
+            .any(|f| f.concern.contains("mysql") && f.demand.starts_with("Confirm")));
+        assert!(
+            !env.directives.iter().any(|d| d.contains("Provision mysql")),
+            "{:?}",
+            env.directives
+        );
     }
 
     #[test]

@@ -776,8 +776,32 @@ pub fn apply(d: &mut Draft, g: &Grounding, dm: &Demand) -> Action {
         "include",
         "use ",
     ]);
-    if !paths.is_empty() && file_verb && !prohibition {
+    // "Start from a, b and c" is met when the plan already works in one of them.
+    let start_from = starts(&["start from"]);
+    let any_listed = paths.iter().any(|p| {
+        d.phases
+            .iter()
+            .any(|x| x.phase.files.iter().any(|f| &f.path == p))
+    });
+    if !paths.is_empty() && start_from && any_listed {
         matched = true;
+        let listed: Vec<String> = paths
+            .iter()
+            .filter(|p| {
+                d.phases
+                    .iter()
+                    .any(|x| x.phase.files.iter().any(|f| &f.path == *p))
+            })
+            .map(|p| format!("`{p}`"))
+            .collect();
+        satisfied.push(format!("the plan works in {}", prose_list(&listed, "")));
+    } else if !paths.is_empty() && file_verb && !prohibition {
+        matched = true;
+        let by = if dm.origin.starts_with("directive") || dm.origin.starts_with("extra-directive") {
+            "the directive"
+        } else {
+            "the review"
+        };
         for path in paths {
             let exists = g.exists(&path);
             let remove = has(&["remove", "drop"]) && !has(&["remove the old", "removal"]);
@@ -825,7 +849,7 @@ pub fn apply(d: &mut Draft, g: &Grounding, dm: &Demand) -> Action {
                         };
                         p.file(path.clone(), action);
                         p.step(format!(
-                            "Change `{path}` as the review asks: {}",
+                            "Change `{path}` as {by} asks: {}",
                             sentence(&dm.text)
                         ));
                         done.push(format!("`{path}` added to phase `{k}`"));
@@ -1157,14 +1181,24 @@ const COVERING: &[(&[&str], &[&str])] = &[
     (&["rehears"], &["rehearsal-"]),
 ];
 
-/// The key of a phase that already answers `lower` (a lowercased sentence), if any.
+/// The key of a phase that already answers `lower` (a lowercased sentence), if any: a phase of
+/// the matching shape, or — for phrases of two words or more — a phase whose steps do it.
 fn covering(d: &Draft, lower: &str) -> Option<String> {
     for (words, prefixes) in COVERING {
-        if words.iter().any(|w| lower.contains(w)) {
+        let Some(w) = words.iter().find(|w| lower.contains(*w)) else {
+            continue;
+        };
+        if let Some(p) = d.phases.iter().find(|p| {
+            prefixes
+                .iter()
+                .any(|x| p.key.starts_with(x) || p.phase.slug.starts_with(x))
+        }) {
+            return Some(p.key.clone());
+        }
+        if w.contains(' ') {
             if let Some(p) = d.phases.iter().find(|p| {
-                prefixes
-                    .iter()
-                    .any(|x| p.key.starts_with(x) || p.phase.slug.starts_with(x))
+                p.role != Role::Preflight
+                    && p.phase.steps.iter().any(|s| s.to_lowercase().contains(*w))
             }) {
                 return Some(p.key.clone());
             }

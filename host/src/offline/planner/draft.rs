@@ -270,11 +270,23 @@ impl Draft {
         for g in b.phase.gate {
             a.gate(g);
         }
-        if !b.phase.rollback.is_empty() && !a.phase.rollback.contains(&b.phase.rollback) {
-            a.phase.rollback = if a.phase.rollback.is_empty() {
+        // The merged phase's rollback: the later phase's (which undoes the larger change),
+        // plus deleting what the earlier one created if it does not say so already.
+        if !b.phase.rollback.is_empty() {
+            let created_a: Vec<String> = a
+                .created()
+                .into_iter()
+                .filter(|c| !b.phase.rollback.contains(c.as_str()))
+                .map(|c| format!("`{c}`"))
+                .collect();
+            a.phase.rollback = if created_a.is_empty() {
                 b.phase.rollback
             } else {
-                format!("{} Then: {}", a.phase.rollback, b.phase.rollback)
+                format!(
+                    "{} Also delete {}.",
+                    b.phase.rollback.trim_end(),
+                    prose_list(&created_a, "")
+                )
             };
         }
         for d in b.phase.depends_on {

@@ -559,6 +559,9 @@ pub struct Grounding {
     /// Numbers with units named in the task (`"2 seconds"`, `"500ms"`, `"20%"`).
     pub targets: Vec<String>,
     pub repo_root: PathBuf,
+    /// Minimalist shaping (set by the minimalist lens before the base plan is written): at
+    /// most two modified files, no new module beside existing code, one new test file.
+    pub minimal: bool,
 }
 
 impl Grounding {
@@ -830,6 +833,7 @@ impl Grounding {
             stem,
             targets: targets_of(&lower),
             repo_root: repo_root.to_path_buf(),
+            minimal: false,
         }
     }
 

@@ -154,7 +154,8 @@ pub fn preflight(g: &Grounding) -> DPhase {
 }
 
 fn test_path(g: &Grounding, suffix: &str) -> Option<String> {
-    let stem = if suffix.is_empty() {
+    // Minimalist plans keep every new test in one file.
+    let stem = if suffix.is_empty() || g.minimal {
         g.stem.clone()
     } else {
         format!("{}_{}", g.stem, suffix)
@@ -238,14 +239,41 @@ fn feature(g: &Grounding, d: &mut Draft) {
         Some(tp) => format!("Delete `{tp}`; no production code changed in this phase."),
         None => "Delete the new acceptance tests; no production code changed in this phase.".into(),
     };
-    let ck = c.key.clone();
-    d.phases.push(c);
-
     // 02 implement
     let mut i = implement_phase(g, &key, &tp);
-    i.depends(&ck);
-    let ik = i.key.clone();
-    d.phases.push(i);
+    if g.minimal {
+        // Minimalist: one phase writes the acceptance tests first and then the change; the
+        // contract's design decisions come along, the expected-failure ceremony does not.
+        let mut steps: Vec<String> = c
+            .phase
+            .steps
+            .iter()
+            .filter(|s| {
+                !s.starts_with("Write acceptance tests") && !s.starts_with("List every caller")
+            })
+            .cloned()
+            .collect();
+        if let Some(tp) = &tp {
+            steps.push(format!("Write the acceptance tests in `{tp}` first (happy path and each error case); they fail until the change below is in."));
+            i.file(tp.clone(), FileAction::Create);
+        }
+        i.phase
+            .steps
+            .retain(|s| !s.starts_with("Remove the expected-failure markers"));
+        steps.append(&mut i.phase.steps);
+        i.phase.steps = steps;
+        i.phase.rollback = i.phase.rollback.replace(
+            "the acceptance tests go back to expected failures",
+            "the new tests go with them",
+        );
+        d.phases.push(i);
+    } else {
+        let ck = c.key.clone();
+        d.phases.push(c);
+        i.depends(&ck);
+        d.phases.push(i);
+    }
+    let ik = d.phases.last().map(|p| p.key.clone()).unwrap_or_default();
 
     // 03 edge cases
     let mut e = edge_phase(g, &key);
@@ -288,7 +316,10 @@ fn implement_phase(g: &Grounding, key: &str, tp: &Option<String>) -> DPhase {
     );
     let module_topic = g.topics.iter().find(|t| t.module);
     let mut module_path = None;
-    if module_topic.is_some() || src_list.is_empty() {
+    if let (Some(t), true, Some(src)) = (module_topic, g.minimal, src_list.first()) {
+        i.step(format!("Put the {} logic directly in `{src}`: no new module, abstraction or configuration knob beyond what the task needs.", t.name.replace('_', " ")));
+    }
+    if (module_topic.is_some() && !g.minimal) || src_list.is_empty() {
         if let Some((mp, parent)) = g.new_module_path(&g.stem) {
             let caller = src_list
                 .first()
@@ -2290,9 +2321,18 @@ fn dependencies(g: &Grounding, d: &mut Draft) {
     }
     let db = g.services.iter().find(|s| s.kind == "database");
     if g.kind == TaskKind::Migration && is_data_migration(g) {
+        let kv_target = g.new_services.iter().any(|n| n.kind == "cache")
+            || from_to(&g.task)
+                .1
+                .split(|c: char| !c.is_alphanumeric())
+                .filter_map(super::ground::known_service)
+                .any(|k| k.1 == "cache");
         match db {
-            Some(s) => d.permission(format!("A database role allowed to run DDL (CREATE/ALTER/DROP) on {} in every environment, for the expand and contract phases", s.name)),
-            None => d.permission("Write access to the old and the new store in every environment, for the dual-write and backfill phases".to_string()),
+            Some(s) if !kv_target => d.permission(format!(
+                "A database role allowed to run DDL (CREATE/ALTER/DROP) on {} in every environment, for the expand and contract phases",
+                s.name
+            )),
+            _ => d.permission("Write access to the old and the new store in every environment, for the dual-write and backfill phases".to_string()),
         };
     }
     if !g.new_services.is_empty() && g.kind != TaskKind::Research {

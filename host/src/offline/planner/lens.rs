@@ -246,93 +246,86 @@ fn minimalist(d: &mut Draft, g: &Grounding) {
             }
         }
     }
-    // Merge core phases pairwise until at most 2 remain.
+    // Merge adjacent core phases pairwise until at most 2 remain; a merged phase is titled by
+    // what it does ("Expand, dual write, backfill and cutover: session storage to Redis").
+    let suffix = format!("-{}", kebab(&g.stem));
+    let head = |key: &str| key.strip_suffix(&suffix).unwrap_or(key).replace('-', " ");
+    let mut heads: Vec<(String, Vec<String>)> = Vec::new();
     loop {
-        let core = d.keys_with(Role::Core);
-        let provision = core.iter().filter(|k| k.starts_with("provision-")).count();
-        let work: Vec<String> = core
+        let work: Vec<String> = d
+            .keys_with(Role::Core)
             .into_iter()
             .filter(|k| !k.starts_with("provision-"))
             .collect();
-        if work.len() <= 2 || work.len() + provision <= 1 {
+        if work.len() <= 2 {
             break;
         }
-        let mut merged_any = false;
-        let mut i = 0;
-        let mut merged = Vec::new();
-        while i + 1 < work.len() {
-            merged.push((work[i].clone(), work[i + 1].clone()));
-            i += 2;
-        }
-        for (a, b) in merged {
-            let (ta, tb) = match (
-                d.get_mut(&a).map(|p| p.phase.title.clone()),
-                d.phases
-                    .iter()
-                    .find(|p| p.key == b)
-                    .map(|p| p.phase.title.clone()),
-            ) {
-                (Some(ta), Some(tb)) => (ta, tb),
-                _ => continue,
+        let pairs: Vec<(String, String)> = work
+            .chunks(2)
+            .filter(|c| c.len() == 2)
+            .map(|c| (c[0].clone(), c[1].clone()))
+            .collect();
+        for (a, b) in pairs {
+            let slug_b = match d.phases.iter().find(|p| p.key == b) {
+                Some(p) => p.phase.slug.clone(),
+                None => continue,
             };
-            let slug_b = d
-                .phases
+            let mut ha = heads
                 .iter()
-                .find(|p| p.key == b)
-                .map(|p| p.phase.slug.clone())
-                .unwrap_or_default();
+                .find(|(k, _)| *k == a)
+                .map(|(_, h)| h.clone())
+                .unwrap_or_else(|| vec![head(&a)]);
+            let hb = heads
+                .iter()
+                .find(|(k, _)| *k == b)
+                .map(|(_, h)| h.clone())
+                .unwrap_or_else(|| vec![head(&b)]);
+            ha.extend(hb);
+            heads.retain(|(k, _)| *k != a && *k != b);
+            heads.push((a.clone(), ha));
             d.merge(&a, &b);
             if let Some(p) = d.get_mut(&a) {
-                p.phase.title = format!("{ta}, then {}", lower_first(&tb));
-                // The later phase names the merged result better (e.g. `implement-…` over `contract-…`).
+                // The later phase names the merged result better (`implement-…` over `contract-…`).
                 p.phase.slug = slug_b;
             }
-            merged_any = true;
-            if d.keys_with(Role::Core)
-                .iter()
-                .filter(|k| !k.starts_with("provision-"))
-                .count()
-                <= 2
-            {
-                break;
-            }
-        }
-        if !merged_any {
-            break;
         }
     }
-    // Fewest files: no new module when an existing file can hold the change; one new test file.
-    let has_modify = d.phases.iter().any(|p| {
-        p.phase.files.iter().any(|f| {
-            f.action == FileAction::Modify
-                && super::ground::is_code_path(&f.path)
-                && !super::ground::is_test_path(&f.path)
-        })
-    });
-    let mut test_kept = false;
+    for (k, hs) in heads {
+        if let Some(p) = d.get_mut(&k) {
+            let mut t = prose_list(&hs, "");
+            if let Some(f) = t.get(0..1) {
+                t = f.to_uppercase() + &t[1..];
+            }
+            p.phase.title = format!("{t}: {}", g.subject);
+        }
+    }
+    // Fewest files (a safety net: the minimalist grounding already avoids topic modules and
+    // extra test files): one new test file, at most two modified source files. New code files
+    // a shape needs (a store adapter, a new component) stay.
+    let mut kept_test: Option<String> = None;
+    let mut modified: Vec<String> = Vec::new();
     let mut removed: Vec<String> = Vec::new();
     for p in d.phases.iter_mut() {
-        let mut modifies = 0;
         p.phase.files.retain(|f| {
             let code = super::ground::is_code_path(&f.path);
             let test = super::ground::is_test_path(&f.path);
             let keep = match f.action {
-                FileAction::Create if test => {
-                    if test_kept {
-                        false
-                    } else {
-                        test_kept = true;
+                FileAction::Create if test => match &kept_test {
+                    Some(t) => *t == f.path,
+                    None => {
+                        kept_test = Some(f.path.clone());
                         true
                     }
-                }
-                FileAction::Create if code => !has_modify,
+                },
                 FileAction::Modify if code && !test => {
-                    modifies += 1;
-                    modifies <= 2
+                    if !modified.contains(&f.path) {
+                        modified.push(f.path.clone());
+                    }
+                    modified.iter().position(|m| *m == f.path).unwrap_or(0) < 2
                 }
                 _ => true,
             };
-            if !keep {
+            if !keep && !removed.contains(&f.path) {
                 removed.push(f.path.clone());
             }
             keep
@@ -340,27 +333,13 @@ fn minimalist(d: &mut Draft, g: &Grounding) {
     }
     if !removed.is_empty() {
         for p in d.phases.iter_mut() {
-            p.phase.steps.retain(|s| {
-                !removed.iter().any(|r| {
-                    s.contains(&format!("`{r}`"))
-                        && (s.starts_with("Create")
-                            || s.starts_with("Declare")
-                            || s.starts_with("Put")
-                            || s.starts_with("Adjust"))
-                })
-            });
+            p.phase
+                .steps
+                .retain(|s| !removed.iter().any(|r| s.contains(&format!("`{r}`"))));
         }
-        if let Some(ik) = d.impl_key() {
-            let first = g.sources.first().cloned();
-            if let (Some(p), Some(src)) = (d.get_mut(&ik), first) {
-                p.step(format!("Put the new logic directly in `{src}`; no new module, abstraction or configuration knob beyond what the task needs."));
-                for r in &removed {
-                    if super::ground::is_test_path(r) {
-                        p.step(format!(
-                            "Keep every new test in the single new test file instead of `{r}`."
-                        ));
-                    }
-                }
+        if let (Some(ik), Some(src)) = (d.impl_key(), g.sources.first().cloned()) {
+            if let Some(p) = d.get_mut(&ik) {
+                p.step(format!("Keep the change inside `{src}` and the files already listed; no new module, abstraction or configuration knob beyond what the task needs."));
             }
         }
     }

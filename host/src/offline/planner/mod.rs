@@ -91,7 +91,11 @@ pub fn plan_with_actions(
         Some(l) => format!("{}/{}", req.role, l.name()),
         None => req.role.clone(),
     };
-    let g = Grounding::new(ctx);
+    let mut g = Grounding::new(ctx);
+    if lens == Some(Lens::Minimalist) {
+        g.minimal = true;
+        g.sources.truncate(2);
+    }
     let directives: Vec<(String, String)> = ctx
         .directives
         .iter()

@@ -375,6 +375,41 @@ fn migration_plan_provisions_a_new_service() {
 }
 
 #[test]
+fn migration_from_a_named_source_declares_it_without_provisioning() {
+    let repo = python_repo();
+    let (plan, actions) = plan_for(
+        "Migrate the orders table from MySQL to PostgreSQL",
+        &repo,
+        &req("prometheus-cast", None),
+    );
+    assert_conventions(&plan, &repo.probe, repo.dir.path());
+    assert!(
+        plan.dependencies
+            .services
+            .iter()
+            .any(|s| s.starts_with("mysql") && s.contains("source")),
+        "{:?}",
+        plan.dependencies.services
+    );
+    assert!(!plan.phases.iter().any(|p| p.slug.starts_with("provision-")));
+    assert!(
+        plan.phases
+            .iter()
+            .any(|p| p.title == "Expand: add PostgreSQL beside MySQL"),
+        "{:?}",
+        plan.phases.iter().map(|p| &p.title).collect::<Vec<_>>()
+    );
+    assert!(plan
+        .dependencies
+        .permissions
+        .iter()
+        .any(|p| p.contains("DDL")));
+    assert!(actions
+        .iter()
+        .all(|a| !matches!(a.outcome, Outcome::Deferred(_))));
+}
+
+#[test]
 fn every_kind_gives_a_valid_plan() {
     let repo = python_repo();
     for (task, first) in [
@@ -605,6 +640,22 @@ fn every_lens_gives_a_different_plan_with_its_traits() {
         }
     }
     assert!(!min.phases.iter().any(|p| p.slug.starts_with("rollout")));
+    let min_created: Vec<&str> = min
+        .phases
+        .iter()
+        .flat_map(|p| p.files.iter())
+        .filter(|f| f.action == FileAction::Create)
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(
+        min_created,
+        vec!["tests/test_rate_limit.py"],
+        "minimalist: one new test file, no new module"
+    );
+    assert!(min.phases[1]
+        .steps
+        .iter()
+        .any(|s| s.contains("directly in `app/auth.py`")));
     assert!(
         security_phase(min).is_some(),
         "the security gate is not optional"
