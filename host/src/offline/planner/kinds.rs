@@ -55,6 +55,21 @@ pub fn base(g: &Grounding) -> Draft {
         let sec = security_phase(g, &d);
         d.insert_before_closing(sec);
     }
+    if g.is_sensitive() && g.kind == TaskKind::Research {
+        // Research changes no code, so its security gate is an assessment of each option,
+        // placed before the recommendation it informs.
+        let sec = research_security_phase(g, &d);
+        let at = d
+            .phases
+            .iter()
+            .position(|p| p.key.starts_with("recommend-"))
+            .unwrap_or(d.phases.len());
+        d.insert(at, sec);
+        let k = d.phases[at].key.clone();
+        if let Some(next) = d.phases.get_mut(at + 1) {
+            next.depends(&k);
+        }
+    }
     new_services(g, &mut d);
     dependencies(g, &mut d);
     common_rules(g, &mut d);
@@ -1031,7 +1046,12 @@ fn data_migration(g: &Grounding, d: &mut Draft) {
     }
     b.step(format!("Compare counts and checksums of a 1% sample between {old} and {new}, and save the comparison in evidence/."));
     impl_gate(g, &mut b);
-    b.phase.rollback = format!("Stop the backfill job; it is resumable, and the copied data in {new} is unused until cutover, so it can be deleted and re-run.");
+    let old_cap = old
+        .get(0..1)
+        .map(|f| f.to_uppercase() + &old[1..])
+        .unwrap_or_default();
+    b.phase.rollback = format!("Stop the backfill job. {old_cap} is only read by the copy and stays authoritative through dual-write, so it needs no restore; restore {new} from the snapshot taken before the job (or delete the copied records) and re-run, then verify the counts again.");
+    b.phase.steps.insert(0, format!("Snapshot {new} before the job starts, so the copy can be undone without touching {old}."));
     b.depends(&wk);
     let bk = b.key.clone();
     d.phases.push(b);
@@ -1760,6 +1780,43 @@ pub fn security_phase(g: &Grounding, d: &Draft) -> DPhase {
     }
     s.gate("check: every abuse case listed maps to a passing negative test".to_string());
     s.phase.rollback = "Security tests are not rolled back on their own: if one fails, revert the change it guards (the implementation phase) instead.".to_string();
+    s
+}
+
+/// The security gate of a research plan: every option assessed for the sensitive aspects the
+/// task touches, written into the research document.
+fn research_security_phase(g: &Grounding, d: &Draft) -> DPhase {
+    let key = k(g);
+    let aspects = prose_list(
+        &g.sensitive
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+        "untrusted input",
+    );
+    let doc = d
+        .phases
+        .iter()
+        .flat_map(|p| p.phase.files.iter())
+        .find(|f| f.path.ends_with(".md"))
+        .map(|f| f.path.clone())
+        .unwrap_or_else(|| format!("{}/research/{}.md", g.docs_dir(), kebab(&g.stem)));
+    let mut s = DPhase::new(
+        &d.fresh_key(&format!("security-assessment-{key}")),
+        Role::Security,
+        format!("Security assessment of each option for {aspects}"),
+        format!("Know what each option changes for {aspects} before one is recommended."),
+        1,
+    );
+    s.step(format!("For each option, write in `{doc}` how callers authenticate, how traffic is encrypted in transit, where secrets live and how they rotate."));
+    s.step(format!("List the attack surface each option adds or removes for {aspects}, and the mitigations it needs."));
+    if !g.sources.is_empty() {
+        s.step(format!("Check how {} would change under each option, and what would need a security review in the follow-up.", g.sources_prose(2, "the touched code")));
+    }
+    s.step("Rule out any option that would need a protection switched off to work.".to_string());
+    s.criterion(format!("`{doc}` has a security section with 1 entry per option covering authentication, transport encryption and secrets."));
+    s.gate(format!("check: the security section of `{doc}` covers 100% of the options and was reviewed by a second engineer"));
+    s.phase.rollback = format!("Revert the security section of `{doc}`; no code changed.");
     s
 }
 
