@@ -1,1 +1,763 @@
+//! The Intent Gate (SPEC §2 stage 1): classifies a one-line task into one of the nine task
+//! kinds by weighted cues, and checks that it is clear enough to plan.
+//!
+//! Classification: every cue of [`CUES`] that matches the lowercased task adds its weight to
+//! its kind; the kind with the highest total wins. Ties are broken by [`PRECEDENCE`] (the
+//! riskier, more specific kind first: security > migration > replacement > bugfix >
+//! performance > refactor > research > greenfield > feature), so "Fix the XSS in comments"
+//! (security 4 + bugfix 2) and "Fix the slow report" are decided by weight, and an exact tie
+//! between, say, replacement and refactor goes to replacement. A task with no cue at all is a
+//! feature.
+//!
+//! Clarity: a task is vague (`clear == false`) when it is empty, longer than
+//! [`MAX_TASK_CHARS`], a single word, has fewer than three meaningful terms or fewer than two
+//! that are not vague words ("improve", "better", "code", …), or leans on filler words
+//! ("stuff", "things", "etc"). A vague task gets the reasons and two to four clarifying
+//! questions aimed at what is missing.
+use crate::model::TaskKind;
+use crate::text;
+use regex::Regex;
+use std::sync::LazyLock;
 
+/// Longest task the gate accepts as a one-line task (characters).
+pub const MAX_TASK_CHARS: usize = 2000;
+
+/// The Intent Gate's reading of a task (SPEC §2 stage 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Intent {
+    /// The task kind the cues point to (feature when none matched).
+    pub kind: TaskKind,
+    /// False when the task is too vague to plan; Metis then BLOCKs with `questions`.
+    pub clear: bool,
+    /// Why: the cues that decided the kind (`"bugfix: 'crash' +3"`), then, for a vague task,
+    /// each reason it is vague.
+    pub reasons: Vec<String>,
+    /// Two to four clarifying questions when `clear` is false; empty otherwise.
+    pub questions: Vec<String>,
+    /// Meaningful terms of the task ([`text::terms`]), in order.
+    pub terms: Vec<String>,
+}
+
+/// One classification cue: a regex on the lowercased task, the kind it votes for, its weight.
+struct Cue {
+    pattern: &'static str,
+    kind: TaskKind,
+    weight: u32,
+}
+
+const fn cue(pattern: &'static str, kind: TaskKind, weight: u32) -> Cue {
+    Cue {
+        pattern,
+        kind,
+        weight,
+    }
+}
+
+/// The weighted cues. Patterns are matched against the lowercased task; `\b` keeps them on
+/// word boundaries.
+const CUES: &[Cue] = &[
+    // bugfix
+    cue(r"\bfix(es|ed|ing)?\b", TaskKind::Bugfix, 2),
+    cue(r"\bbug(s|gy)?\b", TaskKind::Bugfix, 3),
+    cue(r"\bcrash(es|ed|ing)?\b", TaskKind::Bugfix, 3),
+    cue(r"\bregression\b", TaskKind::Bugfix, 3),
+    cue(r"\bbroken\b", TaskKind::Bugfix, 2),
+    cue(r"\b(fails|failing|failure)\b", TaskKind::Bugfix, 2),
+    cue(
+        r"\b(panic|panics|exception|stack ?trace|segfault)\b",
+        TaskKind::Bugfix,
+        2,
+    ),
+    cue(
+        r"\b(not working|doesn't work|does not work|wrong|incorrect)\b",
+        TaskKind::Bugfix,
+        2,
+    ),
+    cue(
+        r"\b(leak|leaks|leaking|deadlock|race condition|off-by-one)\b",
+        TaskKind::Bugfix,
+        2,
+    ),
+    // migration
+    cue(r"\bmigrat(e|es|ed|ing|ion|ions)\b", TaskKind::Migration, 3),
+    cue(r"\bmove\b.*\bfrom\b.*\bto\b", TaskKind::Migration, 3),
+    cue(r"\bmove\b.*\bto\b", TaskKind::Migration, 2),
+    cue(r"\bupgrad(e|es|ed|ing)\b", TaskKind::Migration, 3),
+    cue(
+        r"\bport(ed|ing)? (it |this |the \w+ )?to\b",
+        TaskKind::Migration,
+        2,
+    ),
+    cue(r"\bbackfill\b", TaskKind::Migration, 2),
+    cue(
+        r"\b(zero[- ]downtime|schema change)\b",
+        TaskKind::Migration,
+        2,
+    ),
+    // replacement
+    cue(r"\breplac(e|es|ed|ing|ement)\b", TaskKind::Replacement, 3),
+    cue(r"\bswap(s|ped|ping)?\b", TaskKind::Replacement, 3),
+    cue(r"\binstead of\b", TaskKind::Replacement, 3),
+    cue(
+        r"\bswitch(es|ed|ing)? (from|over)\b",
+        TaskKind::Replacement,
+        2,
+    ),
+    cue(r"\brip(ping)? out\b", TaskKind::Replacement, 2),
+    // refactor
+    cue(r"\brefactor(s|ed|ing)?\b", TaskKind::Refactor, 3),
+    cue(r"\brestructur(e|es|ed|ing)\b", TaskKind::Refactor, 3),
+    cue(r"\bclean(ing)?[- ]?up\b", TaskKind::Refactor, 2),
+    cue(r"\bextract(s|ed|ing)?\b", TaskKind::Refactor, 2),
+    cue(r"\bunif(y|ies|ied|ying)\b", TaskKind::Refactor, 3),
+    cue(r"\bconsolidat(e|es|ed|ing)\b", TaskKind::Refactor, 2),
+    cue(r"\bsimplif(y|ies|ied|ying)\b", TaskKind::Refactor, 2),
+    cue(r"\brewrit(e|es|ing|ten)\b", TaskKind::Refactor, 2),
+    cue(r"\breorgani[sz](e|es|ed|ing)\b", TaskKind::Refactor, 2),
+    cue(r"\bdecoupl(e|es|ed|ing)\b", TaskKind::Refactor, 2),
+    cue(
+        r"\b(deduplicate|dedupe|rename|modulari[sz]e|split up)\b",
+        TaskKind::Refactor,
+        2,
+    ),
+    // performance
+    cue(r"\bfaster\b", TaskKind::Performance, 3),
+    cue(r"\blatenc(y|ies)\b", TaskKind::Performance, 3),
+    cue(r"\bslow(er|ness|ly)?\b", TaskKind::Performance, 3),
+    cue(
+        r"\boptimi[sz](e|es|ed|ing|ation)\b",
+        TaskKind::Performance,
+        3,
+    ),
+    cue(r"\bmemory\b", TaskKind::Performance, 2),
+    cue(r"\bthroughput\b", TaskKind::Performance, 3),
+    cue(r"\b(performance|perf)\b", TaskKind::Performance, 3),
+    cue(r"\bspeed(s|ing)? up\b", TaskKind::Performance, 3),
+    cue(
+        r"\b(p50|p95|p99|cpu|bottleneck|n\+1|allocations?)\b",
+        TaskKind::Performance,
+        2,
+    ),
+    cue(r"\bbenchmark(s|ed|ing)?\b", TaskKind::Performance, 2),
+    // security
+    cue(r"\bvulnerab(le|ility|ilities)\b", TaskKind::Security, 4),
+    cue(r"\bcve-?\d*\b", TaskKind::Security, 4),
+    cue(r"\bharden(s|ed|ing)?\b", TaskKind::Security, 3),
+    cue(r"\bauth(n|z)?\b", TaskKind::Security, 2),
+    cue(r"\bpermissions?\b", TaskKind::Security, 2),
+    cue(r"\bsecrets?\b", TaskKind::Security, 3),
+    cue(
+        r"\b(xss|csrf|ssrf|injection|clickjacking)\b",
+        TaskKind::Security,
+        4,
+    ),
+    cue(r"\bsecurity\b", TaskKind::Security, 4),
+    cue(
+        r"\b(encrypt(s|ed|ion)?|sanitiz(e|es|ed|ation)|privilege escalation)\b",
+        TaskKind::Security,
+        3,
+    ),
+    cue(
+        r"\b(password|passwords|credential|credentials)\b",
+        TaskKind::Security,
+        1,
+    ),
+    // research
+    cue(r"\binvestigat(e|es|ed|ing|ion)\b", TaskKind::Research, 4),
+    cue(r"\bevaluat(e|es|ed|ing|ion)\b", TaskKind::Research, 3),
+    cue(r"\bcompar(e|es|ed|ing|ison)\b", TaskKind::Research, 3),
+    cue(r"\bresearch\b", TaskKind::Research, 4),
+    cue(r"\bspike\b", TaskKind::Research, 4),
+    cue(
+        r"\b(explore|assess|feasibility|trade-?offs?)\b",
+        TaskKind::Research,
+        3,
+    ),
+    cue(
+        r"\b(should we|proof of concept|poc)\b",
+        TaskKind::Research,
+        3,
+    ),
+    // greenfield
+    cue(r"\bfrom scratch\b", TaskKind::Greenfield, 4),
+    cue(r"\bgreenfield\b", TaskKind::Greenfield, 4),
+    cue(r"\bnew (micro)?service\b", TaskKind::Greenfield, 4),
+    cue(
+        r"\b(scaffold|bootstrap)(s|ed|ing)?\b",
+        TaskKind::Greenfield,
+        3,
+    ),
+    cue(r"\b(build|create|design|write)\b", TaskKind::Greenfield, 1),
+    cue(
+        r"\b(build|create|design|write) (a|an|our own|the) (\w+ ){0,3}(service|app|application|engine|system|platform|library|tool|cli|project|server|sdk)\b",
+        TaskKind::Greenfield,
+        3,
+    ),
+    // feature
+    cue(r"\badd(s|ed|ing)?\b", TaskKind::Feature, 2),
+    cue(r"\bsupport(s|ed|ing)?\b", TaskKind::Feature, 2),
+    cue(
+        r"\b(allow|enable|introduce|expose|implement)(s|d|ed|ing)?\b",
+        TaskKind::Feature,
+        2,
+    ),
+    cue(
+        r"\b(let|lets) (users|customers|admins|people)\b",
+        TaskKind::Feature,
+        2,
+    ),
+    cue(
+        r"\bnew (endpoint|flag|option|command|page|field|setting)\b",
+        TaskKind::Feature,
+        2,
+    ),
+];
+
+/// Tie-break order: on equal weight the kind earlier in this list wins.
+pub const PRECEDENCE: [TaskKind; 9] = [
+    TaskKind::Security,
+    TaskKind::Migration,
+    TaskKind::Replacement,
+    TaskKind::Bugfix,
+    TaskKind::Performance,
+    TaskKind::Refactor,
+    TaskKind::Research,
+    TaskKind::Greenfield,
+    TaskKind::Feature,
+];
+
+static COMPILED: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    CUES.iter()
+        .map(|c| Regex::new(c.pattern).expect("intent cue patterns are valid"))
+        .collect()
+});
+
+/// Words that say nothing about what to change.
+const VAGUE_WORDS: &[&str] = &[
+    "improve",
+    "improved",
+    "improves",
+    "improving",
+    "better",
+    "best",
+    "fix",
+    "fixes",
+    "fixed",
+    "fixing",
+    "code",
+    "stuff",
+    "things",
+    "thing",
+    "etc",
+    "something",
+    "anything",
+    "everything",
+    "update",
+    "updates",
+    "change",
+    "changes",
+    "work",
+    "works",
+    "working",
+    "good",
+    "nicer",
+    "nice",
+    "clean",
+    "cleanup",
+    "issue",
+    "issues",
+    "problem",
+    "problems",
+    "misc",
+    "various",
+    "general",
+    "bunch",
+    "whatever",
+    "somehow",
+    "tweak",
+    "tweaks",
+    "stuffs",
+    "lot",
+    "lots",
+    "kind",
+    "sort",
+    "faster",
+    "quality",
+    "app",
+    "project",
+    "codebase",
+    "system",
+    "program",
+    "properly",
+    "really",
+];
+
+/// Words that hide the scope of a task.
+const FILLER: &[&str] = &[
+    "stuff",
+    "things",
+    "etc",
+    "whatever",
+    "somehow",
+    "misc",
+    "and so on",
+];
+
+/// The lowercase name SPEC §2 uses for `kind` (`"bugfix"`, `"migration"`, …).
+pub fn kind_name(kind: TaskKind) -> &'static str {
+    match kind {
+        TaskKind::Greenfield => "greenfield",
+        TaskKind::Feature => "feature",
+        TaskKind::Bugfix => "bugfix",
+        TaskKind::Refactor => "refactor",
+        TaskKind::Migration => "migration",
+        TaskKind::Replacement => "replacement",
+        TaskKind::Performance => "performance",
+        TaskKind::Security => "security",
+        TaskKind::Research => "research",
+    }
+}
+
+/// Classifies `task` and checks its clarity (SPEC §2 stage 1).
+///
+/// Input: the user's task, any length. Output: an [`Intent`]; never fails. Deterministic: the
+/// same task always gives the same intent. See the module docs for the weights, the
+/// tie-break and the clarity rules.
+pub fn classify(task: &str) -> Intent {
+    let trimmed = task.trim();
+    let lower = trimmed.to_lowercase();
+    let terms = text::terms(trimmed);
+    let (kind, mut reasons) = score_kind(&lower);
+    let (vague_reasons, questions) = clarity(trimmed, &lower, &terms, kind);
+    let clear = vague_reasons.is_empty();
+    reasons.extend(vague_reasons);
+    Intent {
+        kind,
+        clear,
+        reasons,
+        questions,
+        terms,
+    }
+}
+
+/// Sums the cue weights per kind; returns the winner and one reason line per contributing cue
+/// of the winning kind.
+fn score_kind(lower: &str) -> (TaskKind, Vec<String>) {
+    let mut totals = [0u32; 9];
+    let mut hits: Vec<(TaskKind, String, u32)> = Vec::new();
+    for (cue, re) in CUES.iter().zip(COMPILED.iter()) {
+        if let Some(m) = re.find(lower) {
+            totals[index(cue.kind)] += cue.weight;
+            let shown: String = m.as_str().chars().take(40).collect();
+            hits.push((cue.kind, shown, cue.weight));
+        }
+    }
+    let best = PRECEDENCE
+        .iter()
+        .copied()
+        .max_by(|a, b| {
+            totals[index(*a)]
+                .cmp(&totals[index(*b)])
+                // max_by keeps the last of equals: reverse precedence so the earlier kind wins.
+                .then_with(|| rank(*b).cmp(&rank(*a)))
+        })
+        .unwrap_or(TaskKind::Feature);
+    if totals[index(best)] == 0 {
+        return (
+            TaskKind::Feature,
+            vec!["feature: no classification cue matched; feature is the default".to_string()],
+        );
+    }
+    let mut reasons: Vec<String> = hits
+        .iter()
+        .filter(|(k, _, _)| *k == best)
+        .map(|(k, word, w)| format!("{}: '{}' +{}", kind_name(*k), word, w))
+        .collect();
+    let runner_up = PRECEDENCE
+        .iter()
+        .copied()
+        .filter(|k| *k != best && totals[index(*k)] > 0)
+        .max_by(|a, b| {
+            totals[index(*a)]
+                .cmp(&totals[index(*b)])
+                .then_with(|| rank(*b).cmp(&rank(*a)))
+        });
+    if let Some(r) = runner_up {
+        let tie = totals[index(r)] == totals[index(best)];
+        reasons.push(format!(
+            "{} {} over {} {}{}",
+            kind_name(best),
+            totals[index(best)],
+            kind_name(r),
+            totals[index(r)],
+            if tie {
+                " (tie broken by precedence)"
+            } else {
+                ""
+            }
+        ));
+    }
+    (best, reasons)
+}
+
+fn index(kind: TaskKind) -> usize {
+    match kind {
+        TaskKind::Greenfield => 0,
+        TaskKind::Feature => 1,
+        TaskKind::Bugfix => 2,
+        TaskKind::Refactor => 3,
+        TaskKind::Migration => 4,
+        TaskKind::Replacement => 5,
+        TaskKind::Performance => 6,
+        TaskKind::Security => 7,
+        TaskKind::Research => 8,
+    }
+}
+
+fn rank(kind: TaskKind) -> usize {
+    PRECEDENCE
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(PRECEDENCE.len())
+}
+
+/// The reasons a task is vague (empty when it is clear) and the questions that would clear it.
+fn clarity(
+    task: &str,
+    lower: &str,
+    terms: &[String],
+    kind: TaskKind,
+) -> (Vec<String>, Vec<String>) {
+    let mut reasons = Vec::new();
+    let mut questions: Vec<String> = Vec::new();
+    let ask = |q: String, qs: &mut Vec<String>| {
+        if !qs.contains(&q) {
+            qs.push(q);
+        }
+    };
+    if task.is_empty() {
+        reasons.push("the task is empty".to_string());
+        ask(
+            "What should change in the repository, in one sentence (verb, component, outcome)?"
+                .into(),
+            &mut questions,
+        );
+        ask(
+            "Which file, module, endpoint or command is the change about?".into(),
+            &mut questions,
+        );
+        ask(
+            "How will you know it is done: which test, metric or behaviour proves it?".into(),
+            &mut questions,
+        );
+        return (reasons, questions);
+    }
+    let chars = task.chars().count();
+    if chars > MAX_TASK_CHARS {
+        reasons.push(format!(
+            "the task is {chars} characters long; the Intent Gate accepts one-line tasks of at most {MAX_TASK_CHARS}"
+        ));
+        ask("What one-sentence outcome must this task deliver (the details can live in a document the plan references)?".into(), &mut questions);
+        ask(
+            "Which parts of this description are requirements and which are background?".into(),
+            &mut questions,
+        );
+    }
+    let words: Vec<&str> = task.split_whitespace().collect();
+    if words.len() == 1 {
+        reasons.push(format!("the task is a single word ('{}')", words[0]));
+    }
+    let specific: Vec<&String> = terms
+        .iter()
+        .filter(|t| !VAGUE_WORDS.contains(&t.as_str()))
+        .collect();
+    let vague_used: Vec<&String> = terms
+        .iter()
+        .filter(|t| VAGUE_WORDS.contains(&t.as_str()))
+        .collect();
+    if terms.len() < 3 {
+        reasons.push(format!(
+            "the task has {} meaningful term(s) ({}); at least 3 are needed to match it against the repository",
+            terms.len(),
+            if terms.is_empty() {
+                "none".to_string()
+            } else {
+                terms.join(", ")
+            }
+        ));
+    }
+    if specific.len() < 2 {
+        reasons.push(if vague_used.is_empty() {
+            "the task names no object: no component, file or behaviour to change".to_string()
+        } else {
+            format!(
+                "only vague words ({}) with no object: nothing says what to change or how to tell it is done",
+                vague_used
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
+    }
+    let fillers: Vec<&str> = FILLER
+        .iter()
+        .copied()
+        .filter(|f| contains_word(lower, f))
+        .collect();
+    if !fillers.is_empty() {
+        reasons.push(format!(
+            "open-ended words ({}) hide the scope",
+            fillers.join(", ")
+        ));
+    }
+    if reasons.is_empty() {
+        return (reasons, questions);
+    }
+    // Questions aimed at what is missing, most specific first.
+    if specific.len() < 2 || terms.len() < 3 || words.len() == 1 {
+        ask("Which component, file, endpoint or command should change (for example a path such as `src/…` or a route such as `POST /login`)?".into(), &mut questions);
+    }
+    let has = |w: &[&str]| vague_used.iter().any(|t| w.contains(&t.as_str()));
+    if has(&[
+        "fix", "fixes", "fixed", "fixing", "issue", "issues", "problem", "problems",
+    ]) || kind == TaskKind::Bugfix
+    {
+        ask("What exactly is broken: the error message or failing command, and the steps that reproduce it?".into(), &mut questions);
+    }
+    if has(&[
+        "improve",
+        "improved",
+        "improves",
+        "improving",
+        "better",
+        "best",
+        "good",
+        "nicer",
+        "nice",
+        "quality",
+        "faster",
+    ]) {
+        ask("What measurable outcome defines 'better' here: a latency or memory target, a failing case that must pass, or a module that must become easier to change?".into(), &mut questions);
+    }
+    if has(&[
+        "clean", "cleanup", "tweak", "tweaks", "change", "changes", "update", "updates",
+    ]) {
+        ask(
+            "Which behaviour must stay exactly the same, and which may change?".into(),
+            &mut questions,
+        );
+    }
+    if !fillers.is_empty() {
+        ask(format!(
+            "Which specific items does '{}' stand for, so each can become a phase or be declared out of scope?",
+            fillers[0]
+        ), &mut questions);
+    }
+    if questions.len() < 2 {
+        ask(
+            "How will you know it is done: which test, metric or behaviour proves it?".into(),
+            &mut questions,
+        );
+    }
+    if questions.len() < 2 {
+        ask("Which constraints must hold (backwards compatibility, downtime, deadline, services that may not change)?".into(), &mut questions);
+    }
+    questions.truncate(4);
+    (reasons, questions)
+}
+
+fn contains_word(lower: &str, word: &str) -> bool {
+    let re = Regex::new(&format!(r"\b{}\b", regex::escape(word)))
+        .expect("escaped word is a valid regex");
+    re.is_match(lower)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(task: &str) -> TaskKind {
+        classify(task).kind
+    }
+
+    #[test]
+    fn classifies_all_nine_kinds() {
+        let cases: &[(&str, TaskKind)] = &[
+            ("Add rate limiting to the login endpoint", TaskKind::Feature),
+            (
+                "Support CSV export of invoices from the billing page",
+                TaskKind::Feature,
+            ),
+            (
+                "Fix the crash when the config file is missing",
+                TaskKind::Bugfix,
+            ),
+            (
+                "Checkout total is wrong after applying two coupons, a regression from 2.3",
+                TaskKind::Bugfix,
+            ),
+            (
+                "Rewrite the auth middleware to unify OIDC and legacy JWT",
+                TaskKind::Refactor,
+            ),
+            (
+                "Extract the pricing rules from OrderService into their own module",
+                TaskKind::Refactor,
+            ),
+            (
+                "Migrate the orders table from MySQL to PostgreSQL",
+                TaskKind::Migration,
+            ),
+            (
+                "Upgrade the project from Python 3.9 to Python 3.12",
+                TaskKind::Migration,
+            ),
+            ("Move session storage to Redis", TaskKind::Migration),
+            (
+                "Replace moment.js with date-fns across the frontend",
+                TaskKind::Replacement,
+            ),
+            (
+                "Use structured logging with tracing instead of println in the worker",
+                TaskKind::Replacement,
+            ),
+            (
+                "Make the search endpoint faster: p95 latency is 2 seconds",
+                TaskKind::Performance,
+            ),
+            (
+                "Reduce memory usage of the image thumbnail worker",
+                TaskKind::Performance,
+            ),
+            (
+                "Patch the SQL injection vulnerability in the report filters",
+                TaskKind::Security,
+            ),
+            (
+                "Harden file upload handling against path traversal",
+                TaskKind::Security,
+            ),
+            (
+                "Investigate whether we should adopt gRPC for internal services",
+                TaskKind::Research,
+            ),
+            (
+                "Compare Redis streams and Postgres LISTEN/NOTIFY for job dispatch",
+                TaskKind::Research,
+            ),
+            (
+                "Build a new service from scratch that ingests webhook events",
+                TaskKind::Greenfield,
+            ),
+            (
+                "Create a command line tool that validates deployment manifests",
+                TaskKind::Greenfield,
+            ),
+        ];
+        for (task, want) in cases {
+            assert_eq!(
+                kind(task),
+                *want,
+                "task {task:?}: {:?}",
+                classify(task).reasons
+            );
+        }
+    }
+
+    #[test]
+    fn default_is_feature_and_reasons_name_the_cues() {
+        let i = classify("Show the customer's timezone on the profile page");
+        assert_eq!(i.kind, TaskKind::Feature);
+        assert!(i.reasons[0].contains("default"));
+        let i = classify("Fix the crash in the export job");
+        assert!(
+            i.reasons.iter().any(|r| r.contains("'crash' +3")),
+            "{:?}",
+            i.reasons
+        );
+    }
+
+    #[test]
+    fn ties_follow_precedence() {
+        // replacement 'swap' 3 vs refactor 'restructure' 3: replacement is earlier in PRECEDENCE.
+        let i = classify("Swap and restructure the payment adapters module");
+        assert_eq!(i.kind, TaskKind::Replacement);
+        assert!(
+            i.reasons
+                .iter()
+                .any(|r| r.contains("tie broken by precedence")),
+            "{:?}",
+            i.reasons
+        );
+    }
+
+    #[test]
+    fn clear_examples_are_clear() {
+        for t in [
+            "Add rate limiting to the login endpoint",
+            "Rewrite the auth middleware to unify OIDC and legacy JWT",
+            "Fix the crash when the config file is missing",
+            "Move session storage to Redis",
+        ] {
+            let i = classify(t);
+            assert!(i.clear, "{t}: {:?}", i.reasons);
+            assert!(i.questions.is_empty());
+        }
+    }
+
+    #[test]
+    fn vague_tasks_are_blocked_with_questions() {
+        for t in [
+            "improve it",
+            "fix stuff",
+            "make the code better",
+            "refactor",
+            "",
+            "   ",
+            "Clean up the logging and other things etc",
+        ] {
+            let i = classify(t);
+            assert!(!i.clear, "{t:?} should be vague");
+            assert!(!i.reasons.is_empty());
+            assert!(
+                (2..=4).contains(&i.questions.len()),
+                "{t:?}: {:?}",
+                i.questions
+            );
+            assert!(i.questions.iter().all(|q| q.ends_with('?')));
+        }
+        let i = classify("fix stuff");
+        assert!(
+            i.questions.iter().any(|q| q.contains("broken")),
+            "{:?}",
+            i.questions
+        );
+        assert!(
+            i.questions.iter().any(|q| q.contains("'stuff'")),
+            "{:?}",
+            i.questions
+        );
+        let i = classify("make the code better");
+        assert!(
+            i.questions.iter().any(|q| q.contains("measurable")),
+            "{:?}",
+            i.questions
+        );
+    }
+
+    #[test]
+    fn overlong_task_is_vague() {
+        let long = "Add a retry with backoff to the payment client. ".repeat(50);
+        let i = classify(&long);
+        assert!(!i.clear);
+        assert!(i.reasons.iter().any(|r| r.contains("2000")));
+    }
+
+    #[test]
+    fn classification_is_deterministic() {
+        let a = classify("Migrate sessions from cookies to Redis and fix the logout bug");
+        let b = classify("Migrate sessions from cookies to Redis and fix the logout bug");
+        assert_eq!(a, b);
+    }
+}
