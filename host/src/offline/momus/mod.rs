@@ -441,22 +441,19 @@ pub fn completeness(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
 }
 
 static DATA_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(\bmigrat\w*|\bschema\b|\bbackfill\w*|\balter table\b|\bdrop (table|column|index)\b|\badd column\b|\bcreate (table|index)\b|\brename column\b|\btruncate\b|\bdelete from\b|\bupdate \w+ set\b|\bexisting (data|records|rows)\b|\bdata loss\b|\.sql\b)").unwrap()
+    Regex::new(r"(?i)(\b(data|database|db|schema|table)\s+migrat\w*|\bmigrat\w*\s+(of\s+)?(the\s+)?(existing\s+)?(data|database|db|schema|tables?|rows|records)\b|\bmigrations?/|\bbackfill\w*|\balter table\b|\bdrop (table|column|index)\b|\badd column\b|\bcreate (table|index)\b|\brename column\b|\btruncate\b|\bdelete from\b|\bupdate \w+ set\b|\bexisting (data|records|rows)\b|\.sql\b)").unwrap()
 });
 static DATA_ROLLBACK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(down[- ]?migration|migrate down|reverse migration|restore|backup|snapshot|dump|point[- ]in[- ]time|dual[- ]write|keep the old (column|table)|re-?create)\b|\bdown\b").unwrap()
-});
-static REVERT_ONLY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(git )?(revert|undo|roll ?back|reset)( the| this| it| all)?( (commit|commits|change|changes|pr|merge|phase|code|diff))?( of (this|the) phase)?$").unwrap()
+    Regex::new(r"(?i)\b(down[- ]?migration|migrate down|reverse migration|restore|backup|snapshot|dump|point[- ]in[- ]time|dual[- ]write|keep the old (column|table)|re-?create|drop (the )?(new )?(\w+ )?(table|column|index)|delete the (new )?(\w+ )?(rows|records)|reverse)\b|\bdown\b").unwrap()
 });
 static BREAKING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(remove|drop|rename|delete|replace|change)\w*\b[^.\n]{0,60}\b(public api|api|endpoints?|routes?|cli flags?|flags?|options?|config(uration)? (format|keys?)|interfaces?|schema|columns?|tables?|fields?|function signatures?|signatures?|protocol|wire format|response format|headers?|exports?)\b").unwrap()
+    Regex::new(r"(?i)\b(remov\w*|drop\w*|renam\w*|delet\w*|deprecat\w*)\b[^.\n]{0,60}\b(public api|api|endpoints?|routes?|cli flags?|flags?|options?|config(uration)? keys?|interfaces?|schema|columns?|tables?|fields?|signatures?|protocol|wire format|response format|headers?|exports?)\b|\bchang\w* (the |its )?(signature|wire format|response format|protocol|public api)\b").unwrap()
 });
 static BREAKING_FLAGGED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(breaking|backwards?[- ]compat\w*|compatib\w*|deprecat\w*|migration guide|changelog|major version|semver|shim|alias)").unwrap()
 });
 static RISK_AREA: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(auth\w*|login|session|passwords?|permissions?|oauth|oidc|jwt|sso|public api|api endpoints?|endpoints?|migrat\w*|schema)\b").unwrap()
+    Regex::new(r"(?i)\b(auth|authn|authz|authenticat\w*|authori[sz]\w*|login|session|passwords?|permissions?|oauth|oidc|jwt|sso|public api|api endpoints?|endpoints?|migrat\w*|schema)\b").unwrap()
 });
 static MITIGATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(feature[- ]flag|flag[- ]gated|behind a (feature )?(flag|toggle|switch)|toggle|kill[- ]?switch|canary|staged rollout|gradual rollout|percentage rollout|dual[- ](read|write|run)|shadow (mode|traffic)|expand[/ -]+contract|backwards?[- ]compatible|opt[- ]in|default(s)? (to )?off|disabled by default)").unwrap()
@@ -479,11 +476,14 @@ fn changes_data(p: &Phase) -> bool {
 
 /// Risk posture (SPEC §5: breaking changes flagged, rollback explicit, feature flags where
 /// risk is real). Per phase: no rollback (empty or a placeholder like "n/a") → high, or low for
-/// a phase that changes no file; a phase that changes data (migrations, schema, backfills,
-/// `.sql`, DDL) whose rollback is only "revert"/"undo" with no data restore (down migration,
-/// backup, snapshot) → high; a breaking change (a removed/renamed API, endpoint, flag, schema,
-/// column, …) that neither the phase nor the plan's thesis or iron rules flags (breaking,
-/// backwards compatible, deprecation, changelog, …) → medium. Plan-wide: real risk (task kind
+/// a phase that changes no file; a phase that changes data (data/schema migrations, files under
+/// `migrations/`, `.sql`, backfills, DDL, existing rows) whose rollback does not say how the
+/// data is restored (down migration, restore from backup, snapshot, dropping what was added,
+/// …) — "revert" alone is not enough — → high; a breaking change in the phase's title, goal or
+/// steps (a removed, renamed or deprecated API, endpoint, flag, option, schema, column, field,
+/// header, export; a changed signature or wire format) that neither the phase nor the plan's
+/// thesis or iron rules flags (breaking, backwards compatible, deprecation, changelog, shim, …)
+/// → medium. Plan-wide: real risk (task kind
 /// migration, security or replacement; a data-changing phase; auth, sessions, public API or
 /// endpoint work) with no mitigation anywhere (feature flag, toggle, canary, staged rollout,
 /// dual read/write, expand/contract, backwards-compatible) → medium.
@@ -506,18 +506,17 @@ pub fn risk_posture(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
                 format!("Risk posture: phase {id} has no explicit rollback{why}."),
                 format!("Write the rollback of phase {id}: the steps that undo it and how to verify they did."),
             ));
-        } else if changes_data(p)
-            && REVERT_ONLY.is_match(rollback.trim_end_matches('.'))
-            && !DATA_ROLLBACK.is_match(rollback)
-        {
+        } else if changes_data(p) && !DATA_ROLLBACK.is_match(rollback) {
             out.push(finding(
                 &loc,
                 Severity::High,
-                format!("Risk posture: phase {id} changes data but its rollback is only \"{}\"; reverting code does not restore data.", clip(rollback, 60)),
+                format!("Risk posture: phase {id} changes data but its rollback (\"{}\") does not say how the data is restored; reverting code does not restore data.", clip(rollback, 60)),
                 format!("Give phase {id} a data rollback: a down migration or a restore from a backup taken before the change, and how to verify the data afterwards."),
             ));
         }
-        let text = scan::phase_text(p);
+        let mut work: Vec<&str> = vec![&p.title, &p.goal];
+        work.extend(p.steps.iter().map(String::as_str));
+        let text = work.join("\n");
         let breaking = BREAKING.find(&text).map(|m| m.as_str().to_string());
         if let Some(what) = breaking {
             if !BREAKING_FLAGGED.is_match(&text) && !BREAKING_FLAGGED.is_match(&plan_level) {
@@ -739,7 +738,7 @@ pub fn sequencing(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
     let index_of = |id: &str| phases.iter().position(|p| p.id == id);
     for (i, p) in phases.iter().enumerate() {
         for dep in &p.depends_on {
-            if !index_of(dep).is_some_and(|j| j < i) {
+            if index_of(dep).is_none_or(|j| j >= i) {
                 out.push(finding(
                     phase_location(i, p),
                     Severity::High,

@@ -137,11 +137,7 @@ fn missing_rollback_and_data_revert_lower_risk_posture() {
     plan.phases[1].rollback = "Revert the commit.".into();
     let (_, findings) = rubric(&f.ctx(), &plan);
     assert!(
-        has(
-            &findings,
-            Severity::High,
-            "changes data but its rollback is only"
-        ),
+        has(&findings, Severity::High, "changes data but its rollback"),
         "{}",
         show(&findings)
     );
@@ -531,4 +527,43 @@ fn invalid_plans_never_panic_and_block() {
         show(&env.findings)
     );
     assert_eq!(validate_envelope(&env), Ok(()));
+}
+
+#[test]
+fn data_rollback_needs_more_than_revert_and_ordinary_words_are_not_data_or_breaking() {
+    let f = fixture(RATE_TASK, TaskKind::Feature);
+    let mut plan = good_plan();
+    plan.phases[1].files.push(FileChange {
+        path: "migrations/0007_limits.sql".into(),
+        action: FileAction::Create,
+    });
+    plan.phases[1].rollback = "Revert the commit and redeploy the service.".into();
+    let (_, findings) = rubric(&f.ctx(), &plan);
+    assert!(
+        has(&findings, Severity::High, "changes data but its rollback"),
+        "{}",
+        show(&findings)
+    );
+    plan.phases[1].rollback = "Drop the new limits table, then revert the commit.".into();
+    let (_, findings) = rubric(&f.ctx(), &plan);
+    assert!(
+        !has(&findings, Severity::High, "changes data"),
+        "{}",
+        show(&findings)
+    );
+
+    // a JSON schema or a code migration is not a data change; changing a header value is not breaking
+    let mut plan = good_plan();
+    plan.phases[1]
+        .steps
+        .push("Validate request bodies against the JSON schema.".into());
+    plan.phases[1]
+        .steps
+        .push("Migrate callers to the new limiter type.".into());
+    plan.phases[2]
+        .steps
+        .push("Change the handler to return the Retry-After header.".into());
+    let (r, findings) = rubric(&f.ctx(), &plan);
+    assert!(findings.is_empty(), "{}", show(&findings));
+    assert_eq!(r.score(), 100);
 }
