@@ -3,7 +3,7 @@
 //!
 //! Nothing a guest or a model produced is rendered, written to disk or aggregated before it
 //! passes these checks. SPEC §4: "an empty or schema-invalid envelope is never a pass".
-use super::wire::{Envelope, FileChange, Phase, Plan, Severity, Verdict};
+use super::wire::{Envelope, EnvelopeMetadata, FileChange, Phase, Plan, Severity, Verdict};
 use std::sync::LazyLock;
 
 /// The JSON Schema (draft 2020-12) of the SPEC §4 envelope, as serialised by serde from
@@ -57,14 +57,61 @@ pub fn schema_errors(value: &serde_json::Value) -> Result<(), Vec<String>> {
 /// Parses an untrusted envelope: schema check, deserialisation, then [`validate_envelope`].
 ///
 /// # Errors
-/// Every problem found (schema violations first; a value that passes the schema but does not
-/// deserialise gives one message).
+/// Every problem found: schema violations first, then the plain-worded semantic ones (when the
+/// value deserialises at all), or the deserialisation error.
 pub fn parse_envelope(value: &serde_json::Value) -> Result<Envelope, Vec<String>> {
-    schema_errors(value)?;
-    let envelope: Envelope =
-        serde_json::from_value(value.clone()).map_err(|e| vec![format!("/: {e}")])?;
-    validate_envelope(&envelope)?;
-    Ok(envelope)
+    let mut errors = schema_errors(value).err().unwrap_or_default();
+    match serde_json::from_value::<Envelope>(value.clone()) {
+        Ok(envelope) => {
+            for m in validate_envelope(&envelope).err().unwrap_or_default() {
+                if !errors.contains(&m) {
+                    errors.push(m);
+                }
+            }
+            if errors.is_empty() {
+                Ok(envelope)
+            } else {
+                Err(errors)
+            }
+        }
+        Err(e) => {
+            errors.push(format!("/: {e}"));
+            Err(errors)
+        }
+    }
+}
+
+/// Parses a reviewer model's answer into an envelope: the host-known parts — `agent`,
+/// `run_id`, `depth` and `metadata` — are set from the arguments (replacing whatever the model
+/// wrote, so a model cannot claim another role, run or cost), then the result goes through
+/// [`parse_envelope`]. `answer` must be a JSON object.
+///
+/// # Errors
+/// `"/: answer is not an object"` for a non-object, else the errors of [`parse_envelope`].
+pub fn parse_reviewer_answer(
+    answer: &serde_json::Value,
+    agent: &str,
+    run_id: &str,
+    depth: Option<u32>,
+    metadata: &EnvelopeMetadata,
+) -> Result<Envelope, Vec<String>> {
+    let mut value = answer.clone();
+    let Some(obj) = value.as_object_mut() else {
+        return Err(vec!["/: answer is not an object".into()]);
+    };
+    obj.insert("agent".into(), agent.into());
+    obj.insert("run_id".into(), run_id.into());
+    match depth {
+        Some(d) => obj.insert("depth".into(), d.into()),
+        None => obj.remove("depth"),
+    };
+    obj.insert(
+        "metadata".into(),
+        serde_json::to_value(metadata).map_err(|e| vec![format!("/metadata: {e}")])?,
+    );
+    obj.entry("findings")
+        .or_insert_with(|| serde_json::Value::Array(vec![]));
+    parse_envelope(&value)
 }
 
 /// Validates an envelope against SPEC §4: the JSON schema of [`ENVELOPE_SCHEMA`] (applied to
@@ -423,7 +470,7 @@ fn truncate(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{EnvelopeMetadata, FileAction, Finding};
+    use crate::model::{FileAction, Finding};
 
     fn good_envelope() -> Envelope {
         Envelope {
@@ -595,6 +642,48 @@ mod tests {
     fn parse_envelope_accepts_valid_json() {
         let v = serde_json::to_value(good_envelope()).unwrap();
         assert_eq!(parse_envelope(&v).unwrap(), good_envelope());
+    }
+
+    #[test]
+    fn reviewer_answers_get_host_known_parts() {
+        let meta = good_envelope().metadata;
+        let answer = serde_json::json!({
+            "agent": "momus", "run_id": "other-run", "verdict": "CAUTION", "score": 99,
+            "summary": "Two medium findings.",
+            "findings": [{"location": "plan/plan.md", "severity": "medium", "concern": "c", "demand": "Do d."}]
+        });
+        let errs = parse_reviewer_answer(
+            &answer,
+            "redteam-scope",
+            "anneal-20261121-143000-x",
+            None,
+            &meta,
+        )
+        .unwrap_err();
+        assert!(
+            errs.iter().any(|m| m.contains("only momus")),
+            "a model cannot pose as momus: {errs:?}"
+        );
+        let mut answer = answer;
+        answer.as_object_mut().unwrap().remove("score");
+        let e = parse_reviewer_answer(
+            &answer,
+            "redteam-scope",
+            "anneal-20261121-143000-x",
+            Some(1),
+            &meta,
+        )
+        .unwrap();
+        assert_eq!(
+            (e.agent.as_str(), e.run_id.as_str(), e.depth),
+            ("redteam-scope", "anneal-20261121-143000-x", Some(1))
+        );
+        assert_eq!(e.metadata, meta);
+        let bare = serde_json::json!({"verdict": "SAFE", "summary": "Fine."});
+        assert!(parse_reviewer_answer(&bare, "oracle", "r", None, &meta).is_ok());
+        assert!(
+            parse_reviewer_answer(&serde_json::json!("SAFE"), "oracle", "r", None, &meta).is_err()
+        );
     }
 
     // ---- plans ----
