@@ -591,3 +591,56 @@ fn oracle_notes_findings_on_phases_the_plan_lacks() {
         show(&o)
     );
 }
+
+/// Stage 5 then Momus with the red team's caps, as Temper runs them at every depth.
+fn temper_depth(f: &crate::offline::momus::testkit::Fixture, plan: &Plan) -> (Envelope, Envelope) {
+    let ctx = f.ctx();
+    let (s, sc, a) = (
+        security(&ctx, plan, Some(0)),
+        scope(&ctx, plan, Some(0)),
+        assumptions(&ctx, plan, Some(0)),
+    );
+    let o = oracle(&ctx, plan, [&s, &sc, &a], Some(0));
+    let report = crate::model::RedTeamReport {
+        security: s,
+        scope: sc,
+        assumptions: a,
+        oracle: o.clone(),
+    };
+    let m = crate::offline::momus::audit(&ctx, plan, Some(0), Some(&report));
+    (o, m)
+}
+
+#[test]
+fn red_team_defects_cap_momus() {
+    let f = fixture(RATE_TASK, TaskKind::Feature);
+    let (o, m) = temper_depth(&f, &good_plan());
+    assert_eq!(
+        (o.verdict, m.verdict, m.score),
+        (Verdict::Safe, Verdict::Safe, Some(100))
+    );
+
+    // a modified file that does not exist: assumptions RISKY → Momus ≤ 75
+    let mut plan = good_plan();
+    plan.phases[2].files.push(FileChange {
+        path: "src/api/middleware.rs".into(),
+        action: FileAction::Modify,
+    });
+    let (o, m) = temper_depth(&f, &plan);
+    valid(&o);
+    valid(&m);
+    assert_eq!(o.verdict, Verdict::Risky, "{}", show(&o));
+    assert!(m.score.unwrap() <= 75, "{}", m.summary);
+    assert!(!m.verdict.passes() || m.verdict == Verdict::Caution);
+
+    // auth work without a security gate: security RISKY → Momus ≤ 75
+    let f = fixture(AUTH_TASK, TaskKind::Refactor);
+    let (o, m) = temper_depth(&f, &auth_plan());
+    assert_eq!(o.verdict, Verdict::Risky, "{}", show(&o));
+    assert!(m.score.unwrap() <= 75, "{}", m.summary);
+    let mut plan = auth_plan();
+    plan.phases.push(security_phase());
+    let (o, m) = temper_depth(&f, &plan);
+    assert!(o.verdict.passes(), "{}", show(&o));
+    assert!(m.verdict.passes(), "{}", m.summary);
+}
