@@ -440,9 +440,13 @@ pub fn completeness(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
     out
 }
 
+/// Prose (title, goal, steps) that says a phase changes stored data.
 static DATA_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(\b(data|database|db|schema|table)\s+migrat\w*|\bmigrat\w*\s+(of\s+)?(the\s+)?(existing\s+)?(data|database|db|schema|tables?|rows|records)\b|\bmigrations?/|\bbackfill\w*|\balter table\b|\bdrop (table|column|index)\b|\badd column\b|\bcreate (table|index)\b|\brename column\b|\btruncate\b|\bdelete from\b|\bupdate \w+ set\b|\bexisting (data|records|rows)\b|\.sql\b)").unwrap()
+    Regex::new(r"(?i)(\b(data|database|db|schema|table)\s+migrat\w*|\bmigrat\w*\s+(of\s+)?(the\s+)?(existing\s+)?(data|database|db|schema|tables?|rows|records)\b|\bbackfill\w*|\balter table\b|\bdrop (table|column|index)\b|\badd column\b|\bcreate (table|index)\b|\brename column\b|\btruncate\b|\bdelete from\b|\bupdate \w+ set\b|\bexisting (data|records|rows)\b)").unwrap()
 });
+/// Files whose change changes data: migrations, SQL, schema definitions.
+static DATA_FILE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)(^|/)migrations?/|\.sql$|(^|/)schema\.[a-z]+$").unwrap());
 static DATA_ROLLBACK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(down[- ]?migration|migrate down|reverse migration|restore|backup|snapshot|dump|point[- ]in[- ]time|dual[- ]write|keep the old (column|table)|re-?create|drop (the )?(new )?(\w+ )?(table|column|index)|delete the (new )?(\w+ )?(rows|records)|reverse)\b|\bdown\b").unwrap()
 });
@@ -470,14 +474,22 @@ fn is_placeholder(s: &str) -> bool {
     )
 }
 
+/// Whether a phase changes stored data: it creates, modifies or deletes a data file
+/// (`migrations/`, `.sql`, `schema.*`), or its title, goal or steps say so (data or schema
+/// migration, backfill, DDL, existing rows). Reading `schema.sql` is not a change.
 fn changes_data(p: &Phase) -> bool {
-    DATA_CHANGE.is_match(&scan::phase_text(p))
+    p.files.iter().any(|f| DATA_FILE.is_match(&f.path)) || {
+        let mut prose: Vec<&str> = vec![&p.title, &p.goal];
+        prose.extend(p.steps.iter().map(String::as_str));
+        DATA_CHANGE.is_match(&prose.join("\n"))
+    }
 }
 
 /// Risk posture (SPEC §5: breaking changes flagged, rollback explicit, feature flags where
 /// risk is real). Per phase: no rollback (empty or a placeholder like "n/a") → high, or low for
-/// a phase that changes no file; a phase that changes data (data/schema migrations, files under
-/// `migrations/`, `.sql`, backfills, DDL, existing rows) whose rollback does not say how the
+/// a phase that changes no file; a phase that changes data (it touches a file under
+/// `migrations/`, a `.sql` or `schema.*` file, or its prose says data/schema migration,
+/// backfill, DDL, existing rows) whose rollback does not say how the
 /// data is restored (down migration, restore from backup, snapshot, dropping what was added,
 /// …) — "revert" alone is not enough — → high; a breaking change in the phase's title, goal or
 /// steps (a removed, renamed or deprecated API, endpoint, flag, option, schema, column, field,

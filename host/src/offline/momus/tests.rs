@@ -552,8 +552,12 @@ fn data_rollback_needs_more_than_revert_and_ordinary_words_are_not_data_or_break
         show(&findings)
     );
 
-    // a JSON schema or a code migration is not a data change; changing a header value is not breaking
+    // a JSON schema or a code migration is not a data change, nor is reading schema.sql;
+    // changing a header value is not breaking
     let mut plan = good_plan();
+    plan.phases[0]
+        .steps
+        .push("Read `app/schema.sql` and list the tables the task touches.".into());
     plan.phases[1]
         .steps
         .push("Validate request bodies against the JSON schema.".into());

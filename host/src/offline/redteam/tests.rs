@@ -140,6 +140,13 @@ fn sensitive_file_paths_and_task_kind_count() {
         Severity::High,
         "a security task"
     ));
+    // naming a credential variable while checking connectivity is not security work
+    let f = fixture("Add a health check endpoint", TaskKind::Feature);
+    let mut plan = good_plan();
+    plan.phases[0].steps.push(
+        "Confirm the app reaches postgres through `DATABASE_URL` and `POSTGRES_PASSWORD`.".into(),
+    );
+    assert!(sensitive_surface(f.task.as_str(), &plan).is_empty());
     // "token bucket" is not security work
     let f = fixture(RATE_TASK, TaskKind::Feature);
     let mut plan = good_plan();
@@ -247,8 +254,8 @@ fn undeclared_secret_env_vars_are_medium() {
     );
     assert_eq!(
         e.verdict,
-        Verdict::Risky,
-        "the token also makes this security-sensitive work without a gate"
+        Verdict::Caution,
+        "naming a configuration variable is not security work by itself"
     );
     plan.dependencies
         .env_vars
