@@ -11,7 +11,7 @@ mod scope;
 mod security;
 
 pub use assumptions::{assumptions, assumptions_findings};
-pub use oracle::{oracle, DISAGREEMENT_SPREAD};
+pub use oracle::{oracle, strong_disagreement};
 pub use scope::{scope, scope_findings, MAX_BUGFIX_PHASES};
 pub use security::{has_security_gate, security, security_findings, sensitive_surface};
 

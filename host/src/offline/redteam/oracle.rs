@@ -7,9 +7,12 @@ use crate::offline::momus::scan::{finding, phase_location, PLAN_LOCATION};
 use crate::offline::momus::worst_first;
 use crate::offline::Context;
 
-/// Verdict steps between the most and the least severe reviewer at which the Oracle records a
-/// strong disagreement (e.g. BLOCK vs CAUTION, RISKY vs SAFE).
-pub const DISAGREEMENT_SPREAD: u8 = 2;
+/// Whether the reviewers disagree strongly: one says the plan cannot go on (BLOCK) while
+/// another lets it pass (SAFE or CAUTION). RISKY from one reviewer and SAFE from the others is
+/// ordinary — each reviewer looks at a different side of the plan — and is not flagged.
+pub fn strong_disagreement(verdicts: &[Verdict]) -> bool {
+    verdicts.contains(&Verdict::Block) && verdicts.iter().any(|v| v.passes())
+}
 
 fn short(agent: &str) -> &str {
     agent.strip_prefix("redteam-").unwrap_or(agent)
@@ -24,7 +27,7 @@ fn short(agent: &str) -> &str {
 /// Verdict: the worst of the reviews' verdicts (invalid → BLOCK), never lower than RISKY
 /// with a critical finding. Findings: the union of the valid reviews' findings, de-duplicated by
 /// (location, concern) keeping the highest severity, worst first; plus a medium finding when
-/// the verdicts are ≥ 2 steps apart (strong disagreement), and a low finding for each review
+/// one valid review is BLOCK while another passes ([`strong_disagreement`]), and a low finding for each review
 /// finding whose location names a phase file the plan does not have. Summary:
 /// `"N/3 PASS: security …, scope …, assumptions …; verdict …; K findings."` where a review
 /// passes when it is valid and SAFE or CAUTION. Agent `oracle`.
@@ -95,12 +98,12 @@ pub fn oracle(
         }
     }
     let worst = Verdict::worst(verdicts.iter().map(|(_, v, _)| *v));
-    let best = verdicts
+    let valid: Vec<Verdict> = verdicts
         .iter()
+        .filter(|(_, _, ok)| *ok)
         .map(|(_, v, _)| *v)
-        .min()
-        .unwrap_or(Verdict::Safe);
-    if (worst as u8) - (best as u8) >= DISAGREEMENT_SPREAD {
+        .collect();
+    if strong_disagreement(&valid) {
         let list = verdicts
             .iter()
             .map(|(n, v, _)| format!("{n} {v}"))

@@ -499,10 +499,25 @@ fn oracle_takes_the_worst_and_dedupes() {
     assert_eq!(gate.len(), 1, "{}", show(&o));
     assert_eq!(gate[0].severity, Severity::High);
     assert!(
-        has(&o, Severity::Medium, "disagree strongly"),
-        "RISKY vs SAFE is two steps: {}",
+        !has(&o, Severity::Medium, "disagree strongly"),
+        "RISKY from one reviewer is ordinary: {}",
         show(&o)
     );
+    assert!(strong_disagreement(&[
+        Verdict::Block,
+        Verdict::Caution,
+        Verdict::Risky
+    ]));
+    assert!(!strong_disagreement(&[
+        Verdict::Block,
+        Verdict::Risky,
+        Verdict::Risky
+    ]));
+    assert!(!strong_disagreement(&[
+        Verdict::Risky,
+        Verdict::Safe,
+        Verdict::Safe
+    ]));
 }
 
 #[test]
