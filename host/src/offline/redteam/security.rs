@@ -15,9 +15,11 @@ static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap()
 });
-/// Phrases that contain a sensitive word without being security work.
+/// Phrases that contain a sensitive word without being security work: "token bucket",
+/// "sessionless", parsing CLI arguments, and hygiene statements ("secrets redacted", "without
+/// tokens", "scrub credentials").
 static NOT_SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\btoken[- ]bucket\b|\bsession[- ]?less\b|\bparsing (the )?(cli|command[- ]line) (args|arguments|flags)\b").unwrap()
+    Regex::new(r"(?i)\btoken[- ]bucket\b|\bsession[- ]?less\b|\bparsing (the )?(cli|command[- ]line) (args|arguments|flags)\b|\b(secrets?|tokens?|passwords?|credentials?)( and (secrets?|tokens?|passwords?|credentials?))?\s+(are\s+|is\s+)?(redacted|scrubbed|masked)\b|\b(redact\w*|scrub\w*|mask\w*|no|without)\s+(the\s+|any\s+)?(secrets?|tokens?|passwords?|credentials?)\b").unwrap()
 });
 
 /// Key = value assignments whose key names a secret.

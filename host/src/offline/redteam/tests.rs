@@ -147,6 +147,13 @@ fn sensitive_file_paths_and_task_kind_count() {
         "Confirm the app reaches postgres through `DATABASE_URL` and `POSTGRES_PASSWORD`.".into(),
     );
     assert!(sensitive_surface(f.task.as_str(), &plan).is_empty());
+    plan.phases[1]
+        .steps
+        .push("Log each call with a request id and the outcome, with secrets redacted.".into());
+    plan.phases[1]
+        .success_criteria
+        .push("0 secrets or tokens appear in the test logs".into());
+    assert!(sensitive_surface(f.task.as_str(), &plan).is_empty());
     // "token bucket" is not security work
     let f = fixture(RATE_TASK, TaskKind::Feature);
     let mut plan = good_plan();
