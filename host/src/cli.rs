@@ -63,7 +63,12 @@ pub struct Cli {
     #[arg(long = "loop")]
     pub unbounded: bool,
     /// Model category of the planners.
-    #[arg(long = "type", value_enum, default_value = "deep", value_name = "CATEGORY")]
+    #[arg(
+        long = "type",
+        value_enum,
+        default_value = "deep",
+        value_name = "CATEGORY"
+    )]
     pub category: CategoryArg,
     /// Let a RISKY verdict proceed (explicit human override, SPEC §4).
     #[arg(long)]
@@ -152,7 +157,10 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("anneal: cannot start the async runtime: {e}");
@@ -194,10 +202,18 @@ async fn async_main(cli: Cli) -> i32 {
     for f in &refused {
         eprintln!("anneal: refusing {f}: it would break an invariant of SPEC §3 (recorded in the rollup, ignored)");
     }
-    let runs_root = cli.out.clone().unwrap_or_else(|| PathBuf::from("./.anneal/runs"));
+    let runs_root = cli
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("./.anneal/runs"));
     let cargo_target = std::env::var_os("ANNEAL_CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| runs_root.parent().map(|p| p.join("cache/cargo-target")).unwrap_or_else(|| PathBuf::from(".anneal/cache/cargo-target")));
+        .unwrap_or_else(|| {
+            runs_root
+                .parent()
+                .map(|p| p.join("cache/cargo-target"))
+                .unwrap_or_else(|| PathBuf::from(".anneal/cache/cargo-target"))
+        });
     let cargo_target = std::path::absolute(&cargo_target).unwrap_or(cargo_target);
     let cfg = Config {
         task,
@@ -282,8 +298,17 @@ fn summary(o: &Outcome) -> i32 {
             Emission::ReLoop => exit::NOT_EMITTED,
         }
     };
-    let decision = if o.error.is_some() { "ERROR" } else if r.emission_decision == Emission::ReLoop { "NOT EMITTED" } else { r.emission_decision.as_str() };
-    println!("anneal: {decision} — {} on task \"{}\"", r.architecture, r.task);
+    let decision = if o.error.is_some() {
+        "ERROR"
+    } else if r.emission_decision == Emission::ReLoop {
+        "NOT EMITTED"
+    } else {
+        r.emission_decision.as_str()
+    };
+    println!(
+        "anneal: {decision} — {} on task \"{}\"",
+        r.architecture, r.task
+    );
     println!("  run          {}", r.run_id);
     println!(
         "  verdict      {} (metis {}, momus {}{}, red team {}, oracle {}, hephaestus {})",
@@ -331,9 +356,23 @@ async fn strategy_command(action: &StrategyAction) -> i32 {
     match action {
         StrategyAction::List => {
             for name in crate::runtime::loader::BUNDLED_STRATEGIES {
-                match pipeline::load_component(&runtime, name, crate::runtime::loader::BUNDLED_STRATEGIES, crate::runtime::loader::World::Strategy) {
-                    Ok(l) => match crate::runtime::instance::strategy_info(&runtime, &l, &GuestLimits::default()).await {
-                        Ok(info) => println!("{:<10} {:<8} bundled  {}", info.name, info.version, info.description),
+                match pipeline::load_component(
+                    &runtime,
+                    name,
+                    crate::runtime::loader::BUNDLED_STRATEGIES,
+                    crate::runtime::loader::World::Strategy,
+                ) {
+                    Ok(l) => match crate::runtime::instance::strategy_info(
+                        &runtime,
+                        &l,
+                        &GuestLimits::default(),
+                    )
+                    .await
+                    {
+                        Ok(info) => println!(
+                            "{:<10} {:<8} bundled  {}",
+                            info.name, info.version, info.description
+                        ),
                         Err(e) => println!("{name:<10} (broken: {e})"),
                     },
                     Err(e) => println!("{name:<10} (broken: {e})"),
@@ -342,14 +381,25 @@ async fn strategy_command(action: &StrategyAction) -> i32 {
             exit::EMIT
         }
         StrategyAction::Inspect { strategy } => {
-            let loaded = match pipeline::load_component(&runtime, strategy, crate::runtime::loader::BUNDLED_STRATEGIES, crate::runtime::loader::World::Strategy) {
+            let loaded = match pipeline::load_component(
+                &runtime,
+                strategy,
+                crate::runtime::loader::BUNDLED_STRATEGIES,
+                crate::runtime::loader::World::Strategy,
+            ) {
                 Ok(l) => l,
                 Err(e) => {
                     eprintln!("anneal: {e}");
                     return exit::RUNTIME;
                 }
             };
-            match crate::runtime::instance::strategy_info(&runtime, &loaded, &GuestLimits::default()).await {
+            match crate::runtime::instance::strategy_info(
+                &runtime,
+                &loaded,
+                &GuestLimits::default(),
+            )
+            .await
+            {
                 Ok(info) => {
                     println!("name         {}", info.name);
                     println!("version      {}", info.version);
@@ -358,7 +408,12 @@ async fn strategy_command(action: &StrategyAction) -> i32 {
                     println!("source       {}", loaded.source);
                     println!("size         {} bytes", loaded.size);
                     println!("sha256       {}", loaded.sha256);
-                    let imports: Vec<String> = loaded.component.component_type().imports(runtime.engine()).map(|(n, _)| n.to_string()).collect();
+                    let imports: Vec<String> = loaded
+                        .component
+                        .component_type()
+                        .imports(runtime.engine())
+                        .map(|(n, _)| n.to_string())
+                        .collect();
                     println!("imports      {}", imports.join(", "));
                     let opts = crate::options::describe(&info);
                     if opts.is_empty() {

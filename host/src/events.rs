@@ -30,13 +30,23 @@ pub struct Events {
 
 impl Default for Events {
     fn default() -> Self {
-        Events { start: Instant::now(), events: Mutex::new(Vec::new()) }
+        Events {
+            start: Instant::now(),
+            events: Mutex::new(Vec::new()),
+        }
     }
 }
 
 impl Events {
     /// Records an event now.
-    pub fn record(&self, event: &str, agent: &str, iteration: u32, depth: Option<u32>, detail: impl Into<String>) {
+    pub fn record(
+        &self,
+        event: &str,
+        agent: &str,
+        iteration: u32,
+        depth: Option<u32>,
+        detail: impl Into<String>,
+    ) {
         let e = Event {
             t_ms: self.start.elapsed().as_millis() as u64,
             event: event.into(),
@@ -55,7 +65,10 @@ impl Events {
 
     /// JSON lines.
     pub fn jsonl(&self) -> String {
-        self.all().iter().map(|e| serde_json::to_string(e).expect("event serializes") + "\n").collect()
+        self.all()
+            .iter()
+            .map(|e| serde_json::to_string(e).expect("event serializes") + "\n")
+            .collect()
     }
 
     /// Milliseconds since the run started.

@@ -4,9 +4,9 @@
 pub mod cli;
 pub mod events;
 pub mod model;
+pub mod offline;
 pub mod options;
 pub mod pipeline;
-pub mod offline;
 pub mod render;
 pub mod rundir;
 pub mod runtime;

@@ -20,15 +20,28 @@ pub fn parse_kv(s: &str) -> Result<(String, String), String> {
 /// # Errors
 /// A usage message naming the option: unknown (listing the accepted ones), given twice, not an
 /// integer, outside `[min, max]`, or a flag that is not `true`/`false`.
-pub fn resolve(info: &StrategyInfo, given: &[(String, String)]) -> Result<Vec<(String, String)>, String> {
+pub fn resolve(
+    info: &StrategyInfo,
+    given: &[(String, String)],
+) -> Result<Vec<(String, String)>, String> {
     for (i, (k, _)) in given.iter().enumerate() {
         if !info.options.iter().any(|o| &o.name == k) {
             let accepted = if info.options.is_empty() {
                 "it accepts no options".to_string()
             } else {
-                format!("it accepts: {}", info.options.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", "))
+                format!(
+                    "it accepts: {}",
+                    info.options
+                        .iter()
+                        .map(|o| o.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             };
-            return Err(format!("strategy {} has no option {k:?}; {accepted}", info.name));
+            return Err(format!(
+                "strategy {} has no option {k:?}; {accepted}",
+                info.name
+            ));
         }
         if given[..i].iter().any(|(k2, _)| k2 == k) {
             return Err(format!("option {k:?} given twice"));
@@ -36,7 +49,11 @@ pub fn resolve(info: &StrategyInfo, given: &[(String, String)]) -> Result<Vec<(S
     }
     let mut out = Vec::new();
     for spec in &info.options {
-        let value = given.iter().find(|(k, _)| k == &spec.name).map(|(_, v)| v.clone()).unwrap_or_else(|| spec.default_value.clone());
+        let value = given
+            .iter()
+            .find(|(k, _)| k == &spec.name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| spec.default_value.clone());
         check(spec, &value, &info.name)?;
         out.push((spec.name.clone(), value));
     }
@@ -46,22 +63,34 @@ pub fn resolve(info: &StrategyInfo, given: &[(String, String)]) -> Result<Vec<(S
 fn check(spec: &OptionSpec, value: &str, strategy: &str) -> Result<(), String> {
     match spec.kind {
         OptionKind::Integer => {
-            let n: i64 = value
-                .parse()
-                .map_err(|_| format!("option {} of strategy {strategy} takes an integer, got {value:?}", spec.name))?;
+            let n: i64 = value.parse().map_err(|_| {
+                format!(
+                    "option {} of strategy {strategy} takes an integer, got {value:?}",
+                    spec.name
+                )
+            })?;
             let (lo, hi) = (spec.min.unwrap_or(i64::MIN), spec.max.unwrap_or(i64::MAX));
             if n < lo || n > hi {
-                return Err(format!("option {} of strategy {strategy} must be in {lo}..={hi}, got {n}", spec.name));
+                return Err(format!(
+                    "option {} of strategy {strategy} must be in {lo}..={hi}, got {n}",
+                    spec.name
+                ));
             }
         }
         OptionKind::Flag => {
             if value != "true" && value != "false" {
-                return Err(format!("option {} of strategy {strategy} takes true or false, got {value:?}", spec.name));
+                return Err(format!(
+                    "option {} of strategy {strategy} takes true or false, got {value:?}",
+                    spec.name
+                ));
             }
         }
         OptionKind::Text => {
             if value.len() > 1000 {
-                return Err(format!("option {} of strategy {strategy} is longer than 1000 bytes", spec.name));
+                return Err(format!(
+                    "option {} of strategy {strategy} is longer than 1000 bytes",
+                    spec.name
+                ));
             }
         }
     }
@@ -82,7 +111,10 @@ pub fn describe(info: &StrategyInfo) -> Vec<String> {
                 (Some(a), Some(b)) => format!(", {a}..={b}"),
                 _ => String::new(),
             };
-            format!("{} ({kind}, default {}{range}): {}", o.name, o.default_value, o.description)
+            format!(
+                "{} ({kind}, default {}{range}): {}",
+                o.name, o.default_value, o.description
+            )
         })
         .collect()
 }
@@ -109,11 +141,21 @@ mod tests {
 
     #[test]
     fn defaults_and_ranges() {
-        assert_eq!(resolve(&info(), &[]).unwrap(), vec![("versions".to_string(), "5".to_string())]);
-        assert_eq!(resolve(&info(), &[("versions".into(), "7".into())]).unwrap()[0].1, "7");
-        assert!(resolve(&info(), &[("versions".into(), "8".into())]).unwrap_err().contains("2..=7"));
+        assert_eq!(
+            resolve(&info(), &[]).unwrap(),
+            vec![("versions".to_string(), "5".to_string())]
+        );
+        assert_eq!(
+            resolve(&info(), &[("versions".into(), "7".into())]).unwrap()[0].1,
+            "7"
+        );
+        assert!(resolve(&info(), &[("versions".into(), "8".into())])
+            .unwrap_err()
+            .contains("2..=7"));
         assert!(resolve(&info(), &[("versions".into(), "x".into())]).is_err());
-        assert!(resolve(&info(), &[("depth".into(), "3".into())]).unwrap_err().contains("accepts: versions"));
+        assert!(resolve(&info(), &[("depth".into(), "3".into())])
+            .unwrap_err()
+            .contains("accepts: versions"));
         assert!(parse_kv("a").is_err());
         assert_eq!(parse_kv(" a = b ").unwrap(), ("a".into(), "b".into()));
     }

@@ -7,8 +7,12 @@
 //! directory is left consistent: every output of SPEC §8 that can be written is written, and
 //! `rollup.yaml` — written last — records the decision or the error.
 use crate::events::Events;
-use crate::model::{Category, Envelope, Plan, ProbeReport, RunInput, StageOutput, StrategyInfo, TaskKind, Verdict};
-use crate::render::rollup::{self, Accounting, Emission, GateStatus, GuestRecord, IterationRecord, Rollup, StrategyRecord};
+use crate::model::{
+    Category, Envelope, Plan, ProbeReport, RunInput, StageOutput, StrategyInfo, TaskKind, Verdict,
+};
+use crate::render::rollup::{
+    self, Accounting, Emission, GateStatus, GuestRecord, IterationRecord, Rollup, StrategyRecord,
+};
 use crate::rundir::RunDir;
 use crate::runtime::engine::Runtime;
 use crate::runtime::host_impl::{HostState, RunLog};
@@ -81,21 +85,38 @@ pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// `anneal-YYYYMMDD-HHMMSS-{slug}` (SPEC §8).
 pub fn run_id(task: &str, now: chrono::DateTime<chrono::Utc>) -> String {
-    format!("anneal-{}-{}", now.format("%Y%m%d-%H%M%S"), crate::text::slug(task, 4))
+    format!(
+        "anneal-{}-{}",
+        now.format("%Y%m%d-%H%M%S"),
+        crate::text::slug(task, 4)
+    )
 }
 
 /// Loads a component from a `--strategy`/`--convergence` argument.
 ///
 /// # Errors
 /// [`LoadError`] with a message saying what to do.
-pub fn load_component(runtime: &Runtime, arg: &str, bundled: &[&'static str], world: World) -> Result<Loaded, LoadError> {
+pub fn load_component(
+    runtime: &Runtime,
+    arg: &str,
+    bundled: &[&'static str],
+    world: World,
+) -> Result<Loaded, LoadError> {
     let source = loader::resolve(arg, bundled)?;
     let bytes = loader::read(&source)?;
     loader::load(runtime.engine(), &bytes, source, world)
 }
 
 /// Stage names as recorded in the rollup's `stage_wall_clock_ms`.
-const STAGES: [&str; 7] = ["1-intent-gate", "2-probe", "3-enrich", "4-plan", "5-red-team", "6-validate", "7-emit"];
+const STAGES: [&str; 7] = [
+    "1-intent-gate",
+    "2-probe",
+    "3-enrich",
+    "4-plan",
+    "5-red-team",
+    "6-validate",
+    "7-emit",
+];
 
 struct Timer(BTreeMap<String, u64>);
 impl Timer {
@@ -129,16 +150,36 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
     if cfg.jobs == 0 {
         return Err(StartError::Usage("--jobs must be at least 1".into()));
     }
-    let repo = std::fs::canonicalize(&cfg.repo)
-        .map_err(|e| StartError::Usage(format!("repository {} cannot be opened: {e}", cfg.repo.display())))?;
+    let repo = std::fs::canonicalize(&cfg.repo).map_err(|e| {
+        StartError::Usage(format!(
+            "repository {} cannot be opened: {e}",
+            cfg.repo.display()
+        ))
+    })?;
     if !repo.is_dir() {
-        return Err(StartError::Usage(format!("repository {} is not a directory", repo.display())));
+        return Err(StartError::Usage(format!(
+            "repository {} is not a directory",
+            repo.display()
+        )));
     }
-    let runtime = Arc::new(Runtime::new().map_err(|e| StartError::Io(format!("cannot start the WebAssembly engine: {e:#}")))?);
-    let loaded = load_component(&runtime, &cfg.strategy, loader::BUNDLED_STRATEGIES, World::Strategy)?;
+    let runtime = Arc::new(
+        Runtime::new()
+            .map_err(|e| StartError::Io(format!("cannot start the WebAssembly engine: {e:#}")))?,
+    );
+    let loaded = load_component(
+        &runtime,
+        &cfg.strategy,
+        loader::BUNDLED_STRATEGIES,
+        World::Strategy,
+    )?;
     let info: StrategyInfo = instance::strategy_info(&runtime, &loaded, &cfg.limits).await?;
     let options = crate::options::resolve(&info, &cfg.options).map_err(StartError::Usage)?;
-    let checker_loaded = load_component(&runtime, cfg.convergence.as_deref().unwrap_or("convergence"), &["convergence"], World::Convergence)?;
+    let checker_loaded = load_component(
+        &runtime,
+        cfg.convergence.as_deref().unwrap_or("convergence"),
+        &["convergence"],
+        World::Convergence,
+    )?;
     let checker = Arc::new(Checker::new(&runtime, &checker_loaded)?);
     let strategy_name = crate::text::slug_name(&info.name);
 
@@ -149,11 +190,17 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
         loop {
             match RunDir::create(&cfg.runs_root, &id) {
                 Ok(r) => break Arc::new(r),
-                Err(crate::rundir::RunDirError::Io { source, .. }) if source.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => {
+                Err(crate::rundir::RunDirError::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::AlreadyExists && n < 100 =>
+                {
                     n += 1;
                     id = format!("{}-{n}", run_id(&task, chrono::Utc::now()));
                 }
-                Err(e) => return Err(StartError::Io(format!("cannot create the run directory: {e}"))),
+                Err(e) => {
+                    return Err(StartError::Io(format!(
+                        "cannot create the run directory: {e}"
+                    )))
+                }
             }
         }
     };
@@ -165,9 +212,17 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
         log.push(format!("[host] {msg}"));
         progress(msg);
     };
-    say(&format!("run {id}: strategy {} {} ({}), repository {}", info.name, info.version, loaded.source, repo.display()));
+    say(&format!(
+        "run {id}: strategy {} {} ({}), repository {}",
+        info.name,
+        info.version,
+        loaded.source,
+        repo.display()
+    ));
     for f in &cfg.refused_flags {
-        say(&format!("refused flag {f}: it would break an invariant of SPEC §3; ignored"));
+        say(&format!(
+            "refused flag {f}: it would break an invariant of SPEC §3; ignored"
+        ));
     }
 
     let mut timer = Timer(BTreeMap::new());
@@ -181,7 +236,13 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
     let mut stop_reason: Option<String> = None;
     let mut decision = Emission::ReLoop;
     let mut overall = Verdict::Block;
-    let mut gate_status = GateStatus { metis: Verdict::Block, momus: None, red_team_trinity: None, oracle: None, hephaestus: None };
+    let mut gate_status = GateStatus {
+        metis: Verdict::Block,
+        momus: None,
+        red_team_trinity: None,
+        oracle: None,
+        hephaestus: None,
+    };
     let mut simultaneous = false;
     let mut invalid: Vec<String> = Vec::new();
     let mut iteration: u32 = 0;
@@ -196,7 +257,15 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             let t = Instant::now();
             let i = stages::intent::run(&task, iteration, &tally).await;
             timer.add(0, t);
-            say(&format!("      task kind: {:?}, {}", i.kind, if i.clear { "clear" } else { "too vague to plan" }));
+            say(&format!(
+                "      task kind: {:?}, {}",
+                i.kind,
+                if i.clear {
+                    "clear"
+                } else {
+                    "too vague to plan"
+                }
+            ));
             intent = Some(i);
         }
         let intent_now = intent.clone().expect("intent set above");
@@ -206,7 +275,9 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             let t = Instant::now();
             let (r, task2, popts) = (repo.clone(), task.clone(), cfg.probe.clone());
             tally.events.record("start", "probe", iteration, None, "");
-            let p = tokio::task::spawn_blocking(move || stages::probe::probe(&r, &task2, &popts)).await.expect("probe panicked");
+            let p = tokio::task::spawn_blocking(move || stages::probe::probe(&r, &task2, &popts))
+                .await
+                .expect("probe panicked");
             tally.events.record("finish", "probe", iteration, None, "");
             timer.add(1, t);
             match p {
@@ -223,14 +294,24 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
                     probe = Some(p);
                 }
                 Err(e) => {
-                    error = Some(format!("the probe could not scan {}: {e:#}", repo.display()));
+                    error = Some(format!(
+                        "the probe could not scan {}: {e:#}",
+                        repo.display()
+                    ));
                     break 'iterations;
                 }
             }
         }
         let probe_now = probe.clone().expect("probe set above");
         // Stage 3: Enrich.
-        say(&format!("[3/7] metis: directives{}", if folded.is_empty() { String::new() } else { format!(" (+{} folded from earlier failures)", folded.len()) }));
+        say(&format!(
+            "[3/7] metis: directives{}",
+            if folded.is_empty() {
+                String::new()
+            } else {
+                format!(" (+{} folded from earlier failures)", folded.len())
+            }
+        ));
         let t = Instant::now();
         let base = RunContext {
             run_id: id.clone(),
@@ -241,15 +322,30 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             repo_root: repo.clone(),
             iteration,
         };
-        let metis = stages::metis::run(Arc::new(base.clone()), intent_now.clone(), folded.clone(), &tally).await;
+        let metis = stages::metis::run(
+            Arc::new(base.clone()),
+            intent_now.clone(),
+            folded.clone(),
+            &tally,
+        )
+        .await;
         timer.add(2, t);
         write_envelope(&run, "reviews/metis.yaml", &metis);
-        let rc = Arc::new(RunContext { directives: metis.directives.clone(), ..base });
+        let rc = Arc::new(RunContext {
+            directives: metis.directives.clone(),
+            ..base
+        });
         if metis.verdict == Verdict::Block && !metis.clarifying_questions.is_empty() {
             say("      metis: BLOCK — the task needs clarification");
             overall = Verdict::Block;
             decision = Emission::Abort;
-            gate_status = GateStatus { metis: metis.verdict, momus: None, red_team_trinity: None, oracle: None, hephaestus: None };
+            gate_status = GateStatus {
+                metis: metis.verdict,
+                momus: None,
+                red_team_trinity: None,
+                oracle: None,
+                hephaestus: None,
+            };
             invalid = invalid_envelopes(&[("metis", &metis)]);
             iterations.push(IterationRecord {
                 iteration,
@@ -259,11 +355,21 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
                 momus_score: None,
                 folded_into_next: Vec::new(),
             });
-            last = Some(Iteration { metis, plan: None, output: None, momus: None, red: None, heph: None });
+            last = Some(Iteration {
+                metis,
+                plan: None,
+                output: None,
+                momus: None,
+                red: None,
+                heph: None,
+            });
             break 'iterations;
         }
         // Stage 4: the strategy component.
-        say(&format!("[4/7] plan: strategy {} in the sandbox", info.name));
+        say(&format!(
+            "[4/7] plan: strategy {} in the sandbox",
+            info.name
+        ));
         let t = Instant::now();
         let services = Arc::new(PipelineServices::new(
             rc.clone(),
@@ -275,7 +381,14 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             cfg.planner_category,
         ));
         let progress2 = progress.clone();
-        let host = HostState::new(&info.name, services.clone(), run.clone(), log.clone(), Arc::new(move |m: &str| progress2(&format!("      {m}"))), cfg.limits.clone());
+        let host = HostState::new(
+            &info.name,
+            services.clone(),
+            run.clone(),
+            log.clone(),
+            Arc::new(move |m: &str| progress2(&format!("      {m}"))),
+            cfg.limits.clone(),
+        );
         let input = RunInput {
             run_id: id.clone(),
             task: task.clone(),
@@ -286,27 +399,61 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             options: options.clone(),
             iteration,
         };
-        tally.events.record("start", &format!("strategy:{}", info.name), iteration, None, "");
+        tally.events.record(
+            "start",
+            &format!("strategy:{}", info.name),
+            iteration,
+            None,
+            "",
+        );
         let result = instance::run_strategy(&runtime, &loaded, host, &cfg.limits, &input).await;
-        tally.events.record("finish", &format!("strategy:{}", info.name), iteration, None, "");
+        tally.events.record(
+            "finish",
+            &format!("strategy:{}", info.name),
+            iteration,
+            None,
+            "",
+        );
         timer.add(3, t);
         let (out, host) = match result {
             Ok(ok) => ok,
             Err((e, host)) => {
                 record_guest(&mut guest, &host, None);
                 error = Some(e.to_string());
-                last = Some(Iteration { metis, plan: None, output: None, momus: None, red: None, heph: None });
+                last = Some(Iteration {
+                    metis,
+                    plan: None,
+                    output: None,
+                    momus: None,
+                    red: None,
+                    heph: None,
+                });
                 break 'iterations;
             }
         };
         record_guest(&mut guest, &host, Some(&out));
         if let Err(problems) = crate::model::validate::validate_plan(&out.plan) {
-            error = Some(format!("strategy {} returned an invalid plan: {}", info.name, problems.join("; ")));
-            last = Some(Iteration { metis, plan: None, output: Some(out), momus: None, red: None, heph: None });
+            error = Some(format!(
+                "strategy {} returned an invalid plan: {}",
+                info.name,
+                problems.join("; ")
+            ));
+            last = Some(Iteration {
+                metis,
+                plan: None,
+                output: Some(out),
+                momus: None,
+                red: None,
+                heph: None,
+            });
             break 'iterations;
         }
         let plan = out.plan.clone();
-        say(&format!("      plan: {} phases by {}", plan.phases.len(), plan.author));
+        say(&format!(
+            "      plan: {} phases by {}",
+            plan.phases.len(),
+            plan.author
+        ));
         // Stage 5: Red Team on the final plan (reusing the host's own record when the strategy
         // already had the red team attack exactly this plan, as Temper does at every depth).
         say("[5/7] red team: security, scope, assumptions (concurrently), then oracle");
@@ -326,17 +473,32 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
         write_envelope(&run, "reviews/redteam-scope.yaml", &red.scope);
         write_envelope(&run, "reviews/redteam-assumptions.yaml", &red.assumptions);
         write_envelope(&run, "reviews/oracle.yaml", &red.oracle);
-        let trinity = [&red.security, &red.scope, &red.assumptions].iter().filter(|e| e.verdict.passes()).count();
-        say(&format!("      momus {} (score {}), red team {trinity}/3 PASS, oracle {}", momus.verdict.as_str(), momus.score.map(|s| s.to_string()).unwrap_or("-".into()), red.oracle.verdict.as_str()));
+        let trinity = [&red.security, &red.scope, &red.assumptions]
+            .iter()
+            .filter(|e| e.verdict.passes())
+            .count();
+        say(&format!(
+            "      momus {} (score {}), red team {trinity}/3 PASS, oracle {}",
+            momus.verdict.as_str(),
+            momus.score.map(|s| s.to_string()).unwrap_or("-".into()),
+            red.oracle.verdict.as_str()
+        ));
         // Stage 6: Hephaestus.
         say("[6/7] hephaestus: reference integrity and phase-00 gates in a scratch copy");
         let t = Instant::now();
-        tally.events.record("start", "hephaestus", iteration, None, "");
+        tally
+            .events
+            .record("start", "hephaestus", iteration, None, "");
         let heph = hephaestus::validate(&rc.ctx(), &plan, &run, &cfg.hephaestus).await;
-        tally.events.record("finish", "hephaestus", iteration, None, "");
+        tally
+            .events
+            .record("finish", "hephaestus", iteration, None, "");
         timer.add(5, t);
         write_envelope(&run, "reviews/hephaestus.yaml", &heph.envelope);
-        say(&format!("      hephaestus {}", if heph.passed { "PASS" } else { "FAIL" }));
+        say(&format!(
+            "      hephaestus {}",
+            if heph.passed { "PASS" } else { "FAIL" }
+        ));
         // Stage 7: Atlas's gate arithmetic (SPEC §4).
         let t = Instant::now();
         let heph_verdict = crate::model::rules::hephaestus_verdict(heph.passed);
@@ -349,22 +511,51 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             ("oracle", &red.oracle),
             ("hephaestus", &heph.envelope),
         ]);
-        let gates = [metis.verdict, momus.verdict, red.security.verdict, red.scope.verdict, red.assumptions.verdict, red.oracle.verdict, heph_verdict];
+        let gates = [
+            metis.verdict,
+            momus.verdict,
+            red.security.verdict,
+            red.scope.verdict,
+            red.assumptions.verdict,
+            red.oracle.verdict,
+            heph_verdict,
+        ];
         overall = Verdict::worst(gates);
         let green = |v: Verdict| v.passes() || (cfg.accept_risk && v == Verdict::Risky);
         simultaneous = gates.iter().all(|v| green(*v)) && heph.passed && invalid.is_empty();
-        decision = rollup::emission(simultaneous, overall, cfg.accept_risk, !metis.clarifying_questions.is_empty());
+        decision = rollup::emission(
+            simultaneous,
+            overall,
+            cfg.accept_risk,
+            !metis.clarifying_questions.is_empty(),
+        );
         gate_status = GateStatus {
             metis: metis.verdict,
             momus: Some(momus.verdict),
             red_team_trinity: Some(format!("{trinity}/3 PASS")),
             oracle: Some(red.oracle.verdict),
-            hephaestus: Some(if heph.passed { "PASS".into() } else { "FAIL".into() }),
+            hephaestus: Some(if heph.passed {
+                "PASS".into()
+            } else {
+                "FAIL".into()
+            }),
         };
         timer.add(6, t);
         let mut next = Vec::new();
         if decision == Emission::ReLoop {
-            next = fold(iteration, &[&momus, &red.security, &red.scope, &red.assumptions, &red.oracle, &heph.envelope, &metis], &invalid);
+            next = fold(
+                iteration,
+                &[
+                    &momus,
+                    &red.security,
+                    &red.scope,
+                    &red.assumptions,
+                    &red.oracle,
+                    &heph.envelope,
+                    &metis,
+                ],
+                &invalid,
+            );
         }
         iterations.push(IterationRecord {
             iteration,
@@ -374,8 +565,19 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             momus_score: momus.score,
             folded_into_next: next.clone(),
         });
-        say(&format!("[7/7] atlas: {} (overall {}, simultaneous pass {simultaneous})", decision.as_str(), overall.as_str()));
-        last = Some(Iteration { metis, plan: Some(plan), output: Some(out), momus: Some(momus), red: Some(red), heph: Some(heph) });
+        say(&format!(
+            "[7/7] atlas: {} (overall {}, simultaneous pass {simultaneous})",
+            decision.as_str(),
+            overall.as_str()
+        ));
+        last = Some(Iteration {
+            metis,
+            plan: Some(plan),
+            output: Some(out),
+            momus: Some(momus),
+            red: Some(red),
+            heph: Some(heph),
+        });
         if decision != Emission::ReLoop {
             break;
         }
@@ -385,7 +587,11 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
                 break;
             }
         }
-        say(&format!("      re-loop: folding {} finding(s) into the directives of iteration {}", next.len(), iteration + 1));
+        say(&format!(
+            "      re-loop: folding {} finding(s) into the directives of iteration {}",
+            next.len(),
+            iteration + 1
+        ));
         for d in next {
             if !folded.contains(&d) {
                 folded.push(d);
@@ -396,10 +602,16 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
     // Stage 7: Atlas writes the outputs, rollup.yaml last.
     let t = Instant::now();
     let it = last;
-    let (depth_final, depth_scores, convergence_reason, bias_set) = match it.as_ref().and_then(|i| i.output.as_ref()) {
-        Some(o) => (o.depth_final, o.depth_scores.clone(), o.convergence_reason, o.bias_set.clone()),
-        None => (None, Vec::new(), None, Vec::new()),
-    };
+    let (depth_final, depth_scores, convergence_reason, bias_set) =
+        match it.as_ref().and_then(|i| i.output.as_ref()) {
+            Some(o) => (
+                o.depth_final,
+                o.depth_scores.clone(),
+                o.convergence_reason,
+                o.bias_set.clone(),
+            ),
+            None => (None, Vec::new(), None, Vec::new()),
+        };
     if error.is_some() {
         decision = Emission::Abort;
         simultaneous = false;
@@ -416,7 +628,11 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
         depth_final,
         depth_scores,
         convergence_reason,
-        synthesis_provenance: if !bias_set.is_empty() && run.exists("synthesis-provenance.md") { Some("synthesis-provenance.md".into()) } else { None },
+        synthesis_provenance: if !bias_set.is_empty() && run.exists("synthesis-provenance.md") {
+            Some("synthesis-provenance.md".into())
+        } else {
+            None
+        },
         bias_set,
         task: task.clone(),
         task_kind: intent.as_ref().map(|i| i.kind).unwrap_or(TaskKind::Feature),
@@ -431,11 +647,17 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             wit: format!("anneal:strategy@{}", loaded.api_version),
             options: options.iter().cloned().collect(),
         },
-        momus_score: it.as_ref().and_then(|i| i.momus.as_ref()).and_then(|m| m.score),
+        momus_score: it
+            .as_ref()
+            .and_then(|i| i.momus.as_ref())
+            .and_then(|m| m.score),
         risk_accepted: cfg.accept_risk && overall == Verdict::Risky && decision == Emission::Emit,
         invalid_envelopes: invalid,
         refused_flags: cfg.refused_flags.clone(),
-        clarifying_questions: it.as_ref().map(|i| i.metis.clarifying_questions.clone()).unwrap_or_default(),
+        clarifying_questions: it
+            .as_ref()
+            .map(|i| i.metis.clarifying_questions.clone())
+            .unwrap_or_default(),
         error: error.clone(),
         stop_reason,
         accounting: Accounting::default(),
@@ -471,11 +693,23 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             None => msg,
         });
     }
-    Ok(Outcome { run_id: id, run_dir: run.path().to_path_buf(), error: rollup.error.clone(), rollup, xml: xml_name })
+    Ok(Outcome {
+        run_id: id,
+        run_dir: run.path().to_path_buf(),
+        error: rollup.error.clone(),
+        rollup,
+        xml: xml_name,
+    })
 }
 
-fn skill_pairs(repo: &std::path::Path, popts: &stages::probe::ProbeOptions) -> Vec<(String, String)> {
-    stages::probe::find_skills(repo, popts.home.as_deref()).into_iter().map(|s| (s.name, s.description)).collect()
+fn skill_pairs(
+    repo: &std::path::Path,
+    popts: &stages::probe::ProbeOptions,
+) -> Vec<(String, String)> {
+    stages::probe::find_skills(repo, popts.home.as_deref())
+        .into_iter()
+        .map(|s| (s.name, s.description))
+        .collect()
 }
 
 fn write_yaml<T: serde::Serialize>(run: &RunDir, path: &str, value: &T) {
@@ -499,25 +733,39 @@ fn record_guest(guest: &mut GuestRecord, host: &HostState, out: Option<&StageOut
     }
     if let Some(o) = out {
         guest.stage_loops += o.stage_loops;
-        guest.notes.extend(o.notes.iter().map(|n| crate::runtime::host_impl::sanitize(n, 500)));
+        guest.notes.extend(
+            o.notes
+                .iter()
+                .map(|n| crate::runtime::host_impl::sanitize(n, 500)),
+        );
     }
 }
 
 /// Envelopes that fail validation, as `agent: problem; problem`.
 fn invalid_envelopes(envs: &[(&str, &Envelope)]) -> Vec<String> {
     envs.iter()
-        .filter_map(|(name, e)| crate::model::validate::validate_envelope(e).err().map(|p| format!("{name}: {}", p.join("; "))))
+        .filter_map(|(name, e)| {
+            crate::model::validate::validate_envelope(e)
+                .err()
+                .map(|p| format!("{name}: {}", p.join("; ")))
+        })
         .collect()
 }
 
 /// SPEC §5 red-team caps applied to a Momus envelope made before the red team ran.
 fn apply_caps(mut momus: Envelope, red: &crate::model::RedTeamReport) -> Envelope {
     if let Some(score) = momus.score {
-        let capped = crate::model::rules::cap_score(score, &[&red.security, &red.scope, &red.assumptions, &red.oracle]);
+        let capped = crate::model::rules::cap_score(
+            score,
+            &[&red.security, &red.scope, &red.assumptions, &red.oracle],
+        );
         if capped < score {
             momus.score = Some(capped);
             momus.verdict = momus.verdict.max(crate::model::rules::band(capped));
-            momus.summary = crate::offline::truncate_summary(format!("{} [red-team cap: score {score} → {capped}]", momus.summary));
+            momus.summary = crate::offline::truncate_summary(format!(
+                "{} [red-team cap: score {score} → {capped}]",
+                momus.summary
+            ));
         }
     }
     momus
@@ -532,7 +780,10 @@ fn fold(iteration: u32, envs: &[&Envelope], invalid: &[String]) -> Vec<String> {
             continue;
         }
         for f in &e.findings {
-            let d = format!("Fix from iteration {iteration} ({}, {}): {}", e.agent, f.location, f.demand);
+            let d = format!(
+                "Fix from iteration {iteration} ({}, {}): {}",
+                e.agent, f.location, f.demand
+            );
             if !out.iter().any(|x| x.ends_with(&f.demand)) {
                 out.push(d);
             }

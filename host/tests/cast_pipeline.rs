@@ -8,24 +8,62 @@ use common::*;
 fn cast_on_fixture_service_emits_a_complete_run_directory() {
     let s = Scratch::new();
     let out = s.anneal(&["Add rate limiting to the login endpoint"]);
-    assert_eq!(out.status.code(), Some(0), "stdout:\n{}\nstderr:\n{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let run = s.run_dir();
     let name = run.file_name().unwrap().to_string_lossy().into_owned();
-    assert!(regex::Regex::new(r"^anneal-\d{8}-\d{6}-add-rate-limiting-to$").unwrap().is_match(&name), "run id {name}");
+    assert!(
+        regex::Regex::new(r"^anneal-\d{8}-\d{6}-add-rate-limiting-to$")
+            .unwrap()
+            .is_match(&name),
+        "run id {name}"
+    );
 
     // Every file of SPEC §8.
-    for f in ["plan/plan.md", "plan/phase-00-preflight.md", "rollup.yaml", "reviews/metis.yaml", "reviews/momus.yaml", "reviews/redteam-security.yaml", "reviews/redteam-scope.yaml", "reviews/redteam-assumptions.yaml", "reviews/oracle.yaml", "reviews/hephaestus.yaml", "evidence/phase-00-gate-1.log", "evidence/hephaestus.md", "run.log", "events.jsonl", "probe-report.yaml"] {
+    for f in [
+        "plan/plan.md",
+        "plan/phase-00-preflight.md",
+        "rollup.yaml",
+        "reviews/metis.yaml",
+        "reviews/momus.yaml",
+        "reviews/redteam-security.yaml",
+        "reviews/redteam-scope.yaml",
+        "reviews/redteam-assumptions.yaml",
+        "reviews/oracle.yaml",
+        "reviews/hephaestus.yaml",
+        "evidence/phase-00-gate-1.log",
+        "evidence/hephaestus.md",
+        "run.log",
+        "events.jsonl",
+        "probe-report.yaml",
+    ] {
         assert!(run.join(f).is_file(), "{f} missing");
     }
     let xml_path = run.join(format!("cast-{name}.xml"));
     let xml = std::fs::read_to_string(&xml_path).expect("the XML prompt exists");
     let elements = xml_elements(&xml);
-    assert!(elements.iter().filter(|e| *e == "phase").count() >= 3, "XML has the phases: {elements:?}");
+    assert!(
+        elements.iter().filter(|e| *e == "phase").count() >= 3,
+        "XML has the phases: {elements:?}"
+    );
 
     // plan.md is an overview of at most 80 lines; one file per phase.
     let plan_md = std::fs::read_to_string(run.join("plan/plan.md")).unwrap();
-    assert!(plan_md.lines().count() <= 80, "plan.md has {} lines", plan_md.lines().count());
-    let phase_files: Vec<_> = std::fs::read_dir(run.join("plan")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with("phase-")).collect();
+    assert!(
+        plan_md.lines().count() <= 80,
+        "plan.md has {} lines",
+        plan_md.lines().count()
+    );
+    let phase_files: Vec<_> = std::fs::read_dir(run.join("plan"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("phase-"))
+        .collect();
     assert!(phase_files.len() >= 3, "{phase_files:?}");
 
     // Envelopes are schema-valid, and the rollup agrees with them.
@@ -39,7 +77,10 @@ fn cast_on_fixture_service_emits_a_complete_run_directory() {
         .map(|a| envelope(&run, &format!("reviews/{a}.yaml")))
         .filter(|e| e.verdict.passes())
         .count();
-    assert_eq!(r["gate_status"]["red_team_trinity"], format!("{trinity}/3 PASS"));
+    assert_eq!(
+        r["gate_status"]["red_team_trinity"],
+        format!("{trinity}/3 PASS")
+    );
     assert_eq!(trinity, 3);
     let metis = envelope(&run, "reviews/metis.yaml");
     assert!(!metis.directives.is_empty(), "metis gives directives");
@@ -57,21 +98,33 @@ fn cast_on_fixture_service_emits_a_complete_run_directory() {
     // Evidence holds the real output of the project's own build command.
     let ev = std::fs::read_to_string(run.join("evidence/phase-00-gate-1.log")).unwrap();
     assert!(ev.contains("command: make build"), "{ev}");
-    assert!(ev.contains("python3 -m compileall"), "make echoes the real command: {ev}");
+    assert!(
+        ev.contains("python3 -m compileall"),
+        "make echoes the real command: {ev}"
+    );
     assert!(ev.trim_end().ends_with("exit status: 0"), "{ev}");
 
     // The guest really ran in the sandbox and the summary says where things are.
     assert!(r["guest"]["agent_calls"].as_u64().unwrap() >= 2);
     assert!(r["accounting"]["agent_spawns"].as_u64().unwrap() >= 10);
     let so = stdout(&out);
-    assert!(so.contains("EMIT") && so.contains("plan/plan.md") && so.contains("rollup.yaml"), "{so}");
+    assert!(
+        so.contains("EMIT") && so.contains("plan/plan.md") && so.contains("rollup.yaml"),
+        "{so}"
+    );
 }
 
 #[test]
 fn vague_task_aborts_with_clarifying_questions() {
     let s = Scratch::new();
     let out = s.anneal(&["improve it"]);
-    assert_eq!(out.status.code(), Some(3), "stdout:\n{}\nstderr:\n{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let so = stdout(&out);
     assert!(so.contains("clarification"), "{so}");
     let run = s.run_dir();
@@ -89,12 +142,21 @@ fn vague_task_aborts_with_clarifying_questions() {
 #[test]
 fn invariant_breaking_flags_are_refused_and_recorded() {
     let s = Scratch::new();
-    let out = s.anneal(&["--no-red-team", "--no-validate", "Add rate limiting to the login endpoint"]);
+    let out = s.anneal(&[
+        "--no-red-team",
+        "--no-validate",
+        "Add rate limiting to the login endpoint",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("refusing --no-red-team"));
     let run = s.run_dir();
     let r = rollup(&run);
-    let refused: Vec<String> = r["refused_flags"].as_sequence().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    let refused: Vec<String> = r["refused_flags"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
     assert_eq!(refused, vec!["--no-red-team", "--no-validate"]);
     // The red team and Hephaestus ran all the same.
     envelope(&run, "reviews/redteam-security.yaml");
@@ -104,7 +166,12 @@ fn invariant_breaking_flags_are_refused_and_recorded() {
 #[test]
 fn usage_errors_exit_2_and_write_nothing() {
     let s = Scratch::new();
-    for args in [vec!["--jobs", "0", "task here please"], vec!["--type", "huge", "Add rate limiting"], vec!["--opt", "x=1", "Add rate limiting to the login endpoint"], vec!["   "]] {
+    for args in [
+        vec!["--jobs", "0", "task here please"],
+        vec!["--type", "huge", "Add rate limiting"],
+        vec!["--opt", "x=1", "Add rate limiting to the login endpoint"],
+        vec!["   "],
+    ] {
         let out = s.anneal(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
@@ -115,17 +182,39 @@ fn usage_errors_exit_2_and_write_nothing() {
 fn cast_runs_against_the_anneal_repository_itself() {
     let s = Scratch::new();
     let target = root().join("target/anneal-selfcheck");
-    let args: Vec<String> = ["--repo", &root().display().to_string(), "--out", &s.runs().display().to_string(), "--quiet", "Add a --json flag to the strategy list command"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let out = anneal(&args, &[("ANNEAL_CARGO_TARGET_DIR", target.to_str().unwrap())]);
-    assert!(matches!(out.status.code(), Some(0) | Some(4)), "stdout:\n{}\nstderr:\n{}", stdout(&out), stderr(&out));
+    let args: Vec<String> = [
+        "--repo",
+        &root().display().to_string(),
+        "--out",
+        &s.runs().display().to_string(),
+        "--quiet",
+        "Add a --json flag to the strategy list command",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let out = anneal(
+        &args,
+        &[("ANNEAL_CARGO_TARGET_DIR", target.to_str().unwrap())],
+    );
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(4)),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let run = s.run_dir();
-    let probe: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(run.join("probe-report.yaml")).unwrap()).unwrap();
+    let probe: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(run.join("probe-report.yaml")).unwrap())
+            .unwrap();
     assert_eq!(probe["languages"][0]["name"], "Rust");
     let r = rollup(&run);
-    assert_eq!(r["gate_status"]["hephaestus"], "PASS", "the workspace builds in a scratch copy: {}", std::fs::read_to_string(run.join("evidence/hephaestus.md")).unwrap_or_default());
+    assert_eq!(
+        r["gate_status"]["hephaestus"],
+        "PASS",
+        "the workspace builds in a scratch copy: {}",
+        std::fs::read_to_string(run.join("evidence/hephaestus.md")).unwrap_or_default()
+    );
     let ev = std::fs::read_to_string(run.join("evidence/phase-00-gate-1.log")).unwrap();
     assert!(ev.contains("cargo build --workspace"), "{ev}");
     assert!(run.join("plan/plan.md").is_file());

@@ -31,22 +31,36 @@ fn garbage_after_the_magic_is_refused() {
     let mut bytes = b"\0asm\x0d\0\x01\0".to_vec();
     bytes.extend((0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
     std::fs::write(&p, bytes).unwrap();
-    refused(&s, p.to_str().unwrap(), "is not a valid WebAssembly component");
+    refused(
+        &s,
+        p.to_str().unwrap(),
+        "is not a valid WebAssembly component",
+    );
 }
 
 #[test]
 fn a_core_module_is_refused() {
     let s = Scratch::new();
     let p = s.dir.path().join("core.wasm");
-    std::fs::write(&p, wat::parse_str("(module (func (export \"run\")))").unwrap()).unwrap();
-    refused(&s, p.to_str().unwrap(), "is a core WebAssembly module, not a component");
+    std::fs::write(
+        &p,
+        wat::parse_str("(module (func (export \"run\")))").unwrap(),
+    )
+    .unwrap();
+    refused(
+        &s,
+        p.to_str().unwrap(),
+        "is a core WebAssembly module, not a component",
+    );
 }
 
 #[test]
 fn a_precompiled_artifact_is_refused() {
     let s = Scratch::new();
     let engine = wasmtime::Engine::default();
-    let bytes = engine.precompile_component(&std::fs::read(root().join("host/bundled/cast.wasm")).unwrap()).unwrap();
+    let bytes = engine
+        .precompile_component(&std::fs::read(root().join("host/bundled/cast.wasm")).unwrap())
+        .unwrap();
     let p = s.dir.path().join("cast.cwasm");
     std::fs::write(&p, bytes).unwrap();
     refused(&s, p.to_str().unwrap(), "precompiled");
@@ -55,7 +69,14 @@ fn a_precompiled_artifact_is_refused() {
 #[test]
 fn a_component_of_another_world_is_refused() {
     let s = Scratch::new();
-    refused(&s, root().join("host/bundled/convergence.wasm").to_str().unwrap(), "looks like a convergence checker");
+    refused(
+        &s,
+        root()
+            .join("host/bundled/convergence.wasm")
+            .to_str()
+            .unwrap(),
+        "looks like a convergence checker",
+    );
 }
 
 #[test]
@@ -66,7 +87,11 @@ fn a_component_built_against_another_wit_version_is_refused() {
         (import "anneal:strategy/host@0.9.0" (instance (export "progress" (func (param "message" string)))))
     )"#;
     std::fs::write(&p, wat::parse_str(wat).unwrap()).unwrap();
-    refused(&s, p.to_str().unwrap(), "built against anneal:strategy@0.9.0");
+    refused(
+        &s,
+        p.to_str().unwrap(),
+        "built against anneal:strategy@0.9.0",
+    );
 }
 
 #[test]
@@ -97,17 +122,32 @@ fn hostile(mode: &str, extra: &[&str], needle: &str) -> (Scratch, String) {
     args.push(TASK);
     let out = s.anneal(&args);
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(5), "mode {mode}: stdout {} stderr {err}", stdout(&out));
-    assert!(err.contains(needle), "mode {mode}: expected {needle:?} in: {err}");
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "mode {mode}: stdout {} stderr {err}",
+        stdout(&out)
+    );
+    assert!(
+        err.contains(needle),
+        "mode {mode}: expected {needle:?} in: {err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     let run = s.run_dir();
     let r = rollup(&run);
-    assert!(r["error"].as_str().unwrap().contains(needle), "rollup error: {:?}", r["error"]);
+    assert!(
+        r["error"].as_str().unwrap().contains(needle),
+        "rollup error: {:?}",
+        r["error"]
+    );
     assert_eq!(r["emission_decision"], "ABORT");
     assert!(run.join("plan/plan.md").is_file());
     assert!(run.join("run.log").is_file());
     // Nothing outside the run directory: the scratch dir holds only the repo and the runs root.
-    let mut top: Vec<String> = std::fs::read_dir(s.dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut top: Vec<String> = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     top.sort();
     assert_eq!(top, vec!["runs", "service-repo"]);
     (s, err)
@@ -125,7 +165,11 @@ fn a_guest_that_loops_forever_hits_the_cpu_limit() {
 
 #[test]
 fn a_guest_that_loops_after_a_host_call_hits_the_cpu_limit() {
-    hostile("loop-after-call", &["--max-guest-cpu", "2"], "CPU time limit");
+    hostile(
+        "loop-after-call",
+        &["--max-guest-cpu", "2"],
+        "CPU time limit",
+    );
 }
 
 #[test]
@@ -136,6 +180,15 @@ fn a_guest_that_grows_memory_without_bound_hits_the_memory_limit() {
 #[test]
 fn a_guest_that_recurses_without_bound_hits_the_stack_limit() {
     hostile("stack", &[], "stack limit");
+}
+
+#[test]
+fn a_guest_that_overflows_its_own_linear_memory_stack_is_named_as_such() {
+    let (_, err) = hostile("shadow-stack", &[], "stack limit");
+    assert!(
+        err.contains("its own stack in linear memory overflowed"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -162,7 +215,11 @@ fn thousands_of_artifacts_stop_at_the_limit() {
 
 #[test]
 fn thousands_of_agent_calls_stop_at_the_guest_budget() {
-    let (_, err) = hostile("many-calls", &["--max-guest-calls", "25"], "limit of 25 agent calls");
+    let (_, err) = hostile(
+        "many-calls",
+        &["--max-guest-calls", "25"],
+        "limit of 25 agent calls",
+    );
     assert!(err.contains("stopped after 25 agent calls"), "{err}");
 }
 
@@ -170,7 +227,13 @@ fn thousands_of_agent_calls_stop_at_the_guest_budget() {
 fn a_huge_log_message_is_cut_and_the_run_goes_on() {
     let s = Scratch::new();
     let guest = test_guest("hostile");
-    let out = s.anneal(&["--strategy", guest.to_str().unwrap(), "--opt", "mode=huge-log", TASK]);
+    let out = s.anneal(&[
+        "--strategy",
+        guest.to_str().unwrap(),
+        "--opt",
+        "mode=huge-log",
+        TASK,
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let log = std::fs::read_to_string(s.run_dir().join("run.log")).unwrap();
     assert!(log.len() < 64 << 10, "run.log is {} bytes", log.len());
@@ -181,7 +244,13 @@ fn a_huge_log_message_is_cut_and_the_run_goes_on() {
 fn a_well_behaved_third_party_strategy_gets_its_options() {
     let s = Scratch::new();
     let guest = test_guest("hostile");
-    let out = s.anneal(&["--strategy", guest.to_str().unwrap(), "--opt", "mode=ok", TASK]);
+    let out = s.anneal(&[
+        "--strategy",
+        guest.to_str().unwrap(),
+        "--opt",
+        "mode=ok",
+        TASK,
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let r = rollup(&s.run_dir());
     assert_eq!(r["architecture"], "hostile");

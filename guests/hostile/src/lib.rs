@@ -5,7 +5,8 @@
 //! - `loop`: spins forever.
 //! - `loop-after-call`: makes a host call, then spins forever.
 //! - `memory`: allocates without bound.
-//! - `stack`: recurses without bound.
+//! - `stack`: recurses without bound on the wasm stack.
+//! - `shadow-stack`: recurses without bound on its own stack in linear memory.
 //! - `escape`: writes `../outside`, then an absolute path, a NUL path and a host-owned file;
 //!   fails with the host's answers (or with "ESCAPED" if any write was accepted).
 //! - `huge-log`: logs a 32 MiB message, then behaves like `ok`.
@@ -45,12 +46,21 @@ fn behave() -> Result<StageOutput, String> {
     })
 }
 
+/// Unbounded recursion on the wasm stack: scalars only, and the result is used in a way the
+/// optimizer cannot turn into a loop.
 #[inline(never)]
-fn recurse(n: u64, acc: &mut [u8; 64]) -> u64 {
-    acc[(n % 64) as usize] = n as u8;
-    let mut local = [0u8; 256];
-    local[(n % 256) as usize] = acc[0];
-    recurse(n + 1, acc) + local[3] as u64
+fn recurse(n: u64) -> u64 {
+    let r = recurse(n + 1);
+    r.wrapping_mul(3).wrapping_add(n)
+}
+
+/// Unbounded recursion that also uses the guest's own stack in linear memory (the "shadow
+/// stack" of address-taken locals), which overflows before the wasm stack does.
+#[inline(never)]
+fn recurse_shadow(n: u64) -> u64 {
+    let local = std::hint::black_box([n; 32]);
+    let r = std::hint::black_box(recurse_shadow(std::hint::black_box(n + 1)));
+    r.wrapping_add(local[(n % 32) as usize])
 }
 
 impl Guest for Hostile {
@@ -93,8 +103,11 @@ impl Guest for Hostile {
                 }
             }
             "stack" => {
-                let mut acc = [0u8; 64];
-                let n = recurse(0, &mut acc);
+                let n = recurse(0);
+                Err(format!("unreachable: {n}"))
+            }
+            "shadow-stack" => {
+                let n = recurse_shadow(0);
                 Err(format!("unreachable: {n}"))
             }
             "escape" => {

@@ -31,7 +31,13 @@ pub struct Context<'a> {
 
 /// A new envelope for `agent` with `verdict`, empty findings and fresh metadata
 /// (`reviewer_model` = [`MODEL`], `token_cost` 0, `timestamp` now in UTC ISO-8601).
-pub fn envelope(agent: &str, ctx: &Context<'_>, depth: Option<u32>, verdict: Verdict, summary: impl Into<String>) -> Envelope {
+pub fn envelope(
+    agent: &str,
+    ctx: &Context<'_>,
+    depth: Option<u32>,
+    verdict: Verdict,
+    summary: impl Into<String>,
+) -> Envelope {
     Envelope {
         agent: agent.to_string(),
         run_id: ctx.run_id.to_string(),

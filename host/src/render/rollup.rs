@@ -26,8 +26,14 @@ impl Emission {
 /// SPEC §4 emission logic: EMIT iff `simultaneous_pass` and the overall verdict is SAFE or
 /// CAUTION (or RISKY when the human accepted the risk with `--accept-risk`); else ABORT iff the
 /// overall verdict is BLOCK and Metis asked clarifying questions; else RE_LOOP.
-pub fn emission(simultaneous_pass: bool, overall: Verdict, accept_risk: bool, metis_questions: bool) -> Emission {
-    let acceptable = matches!(overall, Verdict::Safe | Verdict::Caution) || (accept_risk && overall == Verdict::Risky);
+pub fn emission(
+    simultaneous_pass: bool,
+    overall: Verdict,
+    accept_risk: bool,
+    metis_questions: bool,
+) -> Emission {
+    let acceptable = matches!(overall, Verdict::Safe | Verdict::Caution)
+        || (accept_risk && overall == Verdict::Risky);
     if simultaneous_pass && acceptable {
         Emission::Emit
     } else if overall == Verdict::Block && metis_questions {
@@ -171,11 +177,26 @@ mod tests {
     #[test]
     fn emission_follows_spec() {
         assert_eq!(emission(true, Verdict::Safe, false, false), Emission::Emit);
-        assert_eq!(emission(true, Verdict::Caution, false, false), Emission::Emit);
-        assert_eq!(emission(true, Verdict::Risky, false, false), Emission::ReLoop);
+        assert_eq!(
+            emission(true, Verdict::Caution, false, false),
+            Emission::Emit
+        );
+        assert_eq!(
+            emission(true, Verdict::Risky, false, false),
+            Emission::ReLoop
+        );
         assert_eq!(emission(true, Verdict::Risky, true, false), Emission::Emit);
-        assert_eq!(emission(false, Verdict::Safe, false, false), Emission::ReLoop);
-        assert_eq!(emission(false, Verdict::Block, false, true), Emission::Abort);
-        assert_eq!(emission(false, Verdict::Block, false, false), Emission::ReLoop);
+        assert_eq!(
+            emission(false, Verdict::Safe, false, false),
+            Emission::ReLoop
+        );
+        assert_eq!(
+            emission(false, Verdict::Block, false, true),
+            Emission::Abort
+        );
+        assert_eq!(
+            emission(false, Verdict::Block, false, false),
+            Emission::ReLoop
+        );
     }
 }

@@ -29,12 +29,14 @@ impl Runtime {
         let engine = Engine::new(&config)?;
         let stop = Arc::new(AtomicBool::new(false));
         let (e, s) = (engine.clone(), stop.clone());
-        std::thread::Builder::new().name("anneal-epoch".into()).spawn(move || {
-            while !s.load(Ordering::Relaxed) {
-                std::thread::sleep(EPOCH_TICK);
-                e.increment_epoch();
-            }
-        })?;
+        std::thread::Builder::new()
+            .name("anneal-epoch".into())
+            .spawn(move || {
+                while !s.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    e.increment_epoch();
+                }
+            })?;
         Ok(Runtime { engine, stop })
     }
 

@@ -23,15 +23,33 @@ pub trait Services: Send + Sync {
     /// Runs one planner agent.
     fn invoke_agent(&self, req: AgentRequest) -> BoxFut<'_, Result<Plan, HostError>>;
     /// Runs the red-team three concurrently, then Oracle, on `plan`.
-    fn red_team(&self, plan: Plan, depth: Option<u32>) -> BoxFut<'_, Result<RedTeamReport, HostError>>;
+    fn red_team(
+        &self,
+        plan: Plan,
+        depth: Option<u32>,
+    ) -> BoxFut<'_, Result<RedTeamReport, HostError>>;
     /// Runs Momus on `plan`.
     fn momus(&self, plan: Plan, depth: Option<u32>) -> BoxFut<'_, Result<Envelope, HostError>>;
     /// Asks the run's convergence checker.
-    fn check_convergence(&self, depth: u32, scores: Vec<f64>, cap: u32) -> BoxFut<'_, Result<Decision, HostError>>;
+    fn check_convergence(
+        &self,
+        depth: u32,
+        scores: Vec<f64>,
+        cap: u32,
+    ) -> BoxFut<'_, Result<Decision, HostError>>;
 }
 
 /// Files and directories of the run directory that belong to the host; guests cannot write them.
-pub const RESERVED: &[&str] = &["plan", "reviews", "evidence", "rollup.yaml", "run.log", "events.jsonl", "probe-report.yaml", "strategy.yaml"];
+pub const RESERVED: &[&str] = &[
+    "plan",
+    "reviews",
+    "evidence",
+    "rollup.yaml",
+    "run.log",
+    "events.jsonl",
+    "probe-report.yaml",
+    "strategy.yaml",
+];
 
 /// Shared, bounded run log (`run.log`): host and guest lines, in order.
 #[derive(Default)]
@@ -168,9 +186,11 @@ impl HostState {
     }
 
     fn services(&self) -> Result<Arc<dyn Services>, HostError> {
-        self.services
-            .clone()
-            .ok_or_else(|| HostError::InvalidRequest("the host is not available here (info() must not call the host)".into()))
+        self.services.clone().ok_or_else(|| {
+            HostError::InvalidRequest(
+                "the host is not available here (info() must not call the host)".into(),
+            )
+        })
     }
 
     fn charge(&mut self, calls: u32) -> Result<(), HostError> {
@@ -185,7 +205,9 @@ impl HostState {
     }
 
     fn check_size<T: serde::Serialize>(&self, what: &str, value: &T) -> Result<(), HostError> {
-        let n = serde_json::to_vec(value).map(|v| v.len()).unwrap_or(usize::MAX);
+        let n = serde_json::to_vec(value)
+            .map(|v| v.len())
+            .unwrap_or(usize::MAX);
         if n > self.limits.call_bytes {
             return Err(HostError::LimitExceeded(format!(
                 "{what} is {n} bytes, over the {} byte limit for one host call",
@@ -197,8 +219,9 @@ impl HostState {
 
     fn check_plan(&self, plan: &Plan) -> Result<(), HostError> {
         self.check_size("the plan", plan)?;
-        crate::model::validate::validate_plan(plan)
-            .map_err(|problems| HostError::InvalidRequest(format!("the plan is not valid: {}", problems.join("; "))))
+        crate::model::validate::validate_plan(plan).map_err(|problems| {
+            HostError::InvalidRequest(format!("the plan is not valid: {}", problems.join("; ")))
+        })
     }
 
     async fn timed<T>(&mut self, f: impl Future<Output = T>) -> T {
@@ -214,8 +237,13 @@ impl HostState {
         }
         let line = sanitize(message, self.limits.log_message_bytes);
         self.log_bytes += line.len();
-        let note = if self.log_bytes >= self.limits.log_total_bytes { " (log limit reached: later guest lines dropped)" } else { "" };
-        self.log.push(format!("[guest {}] {level}: {line}{note}", self.strategy));
+        let note = if self.log_bytes >= self.limits.log_total_bytes {
+            " (log limit reached: later guest lines dropped)"
+        } else {
+            ""
+        };
+        self.log
+            .push(format!("[guest {}] {level}: {line}{note}", self.strategy));
     }
 }
 
@@ -226,7 +254,10 @@ pub fn is_reserved(path: &str) -> bool {
 }
 
 impl Host for HostState {
-    async fn invoke_agent(&mut self, request: AgentRequest) -> wasmtime::Result<Result<Plan, HostError>> {
+    async fn invoke_agent(
+        &mut self,
+        request: AgentRequest,
+    ) -> wasmtime::Result<Result<Plan, HostError>> {
         let r = async {
             self.check_size("the agent request", &request)?;
             self.charge(1)?;
@@ -238,7 +269,10 @@ impl Host for HostState {
         Ok(r)
     }
 
-    async fn invoke_batch(&mut self, requests: Vec<AgentRequest>) -> wasmtime::Result<Vec<Result<Plan, HostError>>> {
+    async fn invoke_batch(
+        &mut self,
+        requests: Vec<AgentRequest>,
+    ) -> wasmtime::Result<Vec<Result<Plan, HostError>>> {
         let pre = async {
             if requests.len() > self.limits.batch_size {
                 return Err(HostError::LimitExceeded(format!(
@@ -260,7 +294,11 @@ impl Host for HostState {
         Ok(self.timed(futures::future::join_all(futs)).await)
     }
 
-    async fn red_team(&mut self, plan: Plan, depth: Option<u32>) -> wasmtime::Result<Result<RedTeamReport, HostError>> {
+    async fn red_team(
+        &mut self,
+        plan: Plan,
+        depth: Option<u32>,
+    ) -> wasmtime::Result<Result<RedTeamReport, HostError>> {
         let r = async {
             self.check_plan(&plan)?;
             self.charge(1)?;
@@ -271,7 +309,11 @@ impl Host for HostState {
         Ok(r)
     }
 
-    async fn momus(&mut self, plan: Plan, depth: Option<u32>) -> wasmtime::Result<Result<Envelope, HostError>> {
+    async fn momus(
+        &mut self,
+        plan: Plan,
+        depth: Option<u32>,
+    ) -> wasmtime::Result<Result<Envelope, HostError>> {
         let r = async {
             self.check_plan(&plan)?;
             self.charge(1)?;
@@ -282,10 +324,18 @@ impl Host for HostState {
         Ok(r)
     }
 
-    async fn check_convergence(&mut self, depth: u32, scores: Vec<f64>, cap: u32) -> wasmtime::Result<Result<Decision, HostError>> {
+    async fn check_convergence(
+        &mut self,
+        depth: u32,
+        scores: Vec<f64>,
+        cap: u32,
+    ) -> wasmtime::Result<Result<Decision, HostError>> {
         let r = async {
             if scores.len() > 64 {
-                return Err(HostError::InvalidRequest(format!("{} scores is more than any depth cap allows", scores.len())));
+                return Err(HostError::InvalidRequest(format!(
+                    "{} scores is more than any depth cap allows",
+                    scores.len()
+                )));
             }
             self.charge(1)?;
             let s = self.services()?;
@@ -295,10 +345,19 @@ impl Host for HostState {
         Ok(r)
     }
 
-    async fn write_artifact(&mut self, path: String, contents: String) -> wasmtime::Result<Result<(), HostError>> {
+    async fn write_artifact(
+        &mut self,
+        path: String,
+        contents: String,
+    ) -> wasmtime::Result<Result<(), HostError>> {
         let r = (|| {
-            let run = self.run.clone().ok_or_else(|| HostError::InvalidRequest("artifacts cannot be written here (info() must not call the host)".into()))?;
-            crate::rundir::check_rel_path(&path).map_err(|e| HostError::InvalidRequest(e.to_string()))?;
+            let run = self.run.clone().ok_or_else(|| {
+                HostError::InvalidRequest(
+                    "artifacts cannot be written here (info() must not call the host)".into(),
+                )
+            })?;
+            crate::rundir::check_rel_path(&path)
+                .map_err(|e| HostError::InvalidRequest(e.to_string()))?;
             if is_reserved(&path) {
                 return Err(HostError::InvalidRequest(format!(
                     "{path:?} is reserved for the host (plan/, reviews/, evidence/, rollup.yaml, run.log, the XML prompt); write strategy files elsewhere"
@@ -312,7 +371,10 @@ impl Host for HostState {
                 )));
             }
             if self.artifacts >= self.limits.artifacts {
-                return Err(HostError::LimitExceeded(format!("artifact limit reached: {} artifacts per run", self.limits.artifacts)));
+                return Err(HostError::LimitExceeded(format!(
+                    "artifact limit reached: {} artifacts per run",
+                    self.limits.artifacts
+                )));
             }
             if self.artifact_bytes + contents.len() as u64 > self.limits.artifact_total_bytes {
                 return Err(HostError::LimitExceeded(format!(
@@ -320,7 +382,8 @@ impl Host for HostState {
                     self.limits.artifact_total_bytes
                 )));
             }
-            run.write(&path, contents.as_bytes()).map_err(|e| HostError::InvalidRequest(e.to_string()))?;
+            run.write(&path, contents.as_bytes())
+                .map_err(|e| HostError::InvalidRequest(e.to_string()))?;
             self.artifacts += 1;
             self.artifact_bytes += contents.len() as u64;
             if !self.artifacts_written.contains(&path) {

@@ -22,13 +22,22 @@ pub struct StoreState {
 pub enum GuestError {
     /// The component does not match the world's types (caught at link time).
     #[error("{origin} does not match the anneal:strategy@{version} {world} world: {reason}")]
-    Link { origin: String, version: String, world: &'static str, reason: String },
+    Link {
+        origin: String,
+        version: String,
+        world: &'static str,
+        reason: String,
+    },
     /// A sandbox limit stopped the guest.
     #[error("strategy {name} was stopped by its {limit}")]
     Limit { name: String, limit: LimitHit },
     /// The guest's stack overflowed.
-    #[error("strategy {name} was stopped by its stack limit ({kib} KiB of wasm stack): it recursed too deeply")]
-    Stack { name: String, kib: usize },
+    #[error("strategy {name} was stopped by its stack limit ({kib} KiB of wasm stack): it recursed too deeply ({detail})")]
+    Stack {
+        name: String,
+        kib: usize,
+        detail: String,
+    },
     /// The guest trapped (a panic, `unreachable`, an out-of-bounds access, …).
     #[error("strategy {name} crashed (trap): {detail}")]
     Trap { name: String, detail: String },
@@ -40,14 +49,20 @@ pub enum GuestError {
 fn store(runtime: &Runtime, host: HostState, limits: &GuestLimits) -> Store<StoreState> {
     let mut store = Store::new(
         runtime.engine(),
-        StoreState { limiter: GuestLimiter::new(limits.clone()), cpu_limit: limits.cpu_time, host },
+        StoreState {
+            limiter: GuestLimiter::new(limits.clone()),
+            cpu_limit: limits.cpu_time,
+            host,
+        },
     );
     store.limiter(|s| &mut s.limiter);
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(|mut ctx| {
         let data = ctx.data_mut();
         if data.host.guest_time() > data.cpu_limit {
-            let hit = LimitHit::CpuTime { limit: data.cpu_limit };
+            let hit = LimitHit::CpuTime {
+                limit: data.cpu_limit,
+            };
             let msg = hit.to_string();
             data.limiter.hit = Some(hit);
             return Err(wasmtime::Error::msg(msg));
@@ -57,15 +72,89 @@ fn store(runtime: &Runtime, host: HostState, limits: &GuestLimits) -> Store<Stor
     store
 }
 
-fn classify(err: wasmtime::Error, store: &Store<StoreState>, name: &str, limits: &GuestLimits) -> GuestError {
+fn classify(
+    err: wasmtime::Error,
+    store: &Store<StoreState>,
+    name: &str,
+    limits: &GuestLimits,
+) -> GuestError {
     if let Some(hit) = store.data().limiter.hit.clone() {
-        return GuestError::Limit { name: name.into(), limit: hit };
+        return GuestError::Limit {
+            name: name.into(),
+            limit: hit,
+        };
     }
-    match err.downcast_ref::<Trap>() {
-        Some(Trap::StackOverflow) => GuestError::Stack { name: name.into(), kib: limits.stack_bytes.min(super::engine::MAX_WASM_STACK) >> 10 },
-        Some(Trap::Interrupt) => GuestError::Limit { name: name.into(), limit: LimitHit::CpuTime { limit: limits.cpu_time } },
-        _ => GuestError::Trap { name: name.into(), detail: format!("{err:?}").lines().take(30).collect::<Vec<_>>().join("\n") },
+    let trap = err.downcast_ref::<Trap>().copied();
+    let frames: Vec<String> = err
+        .downcast_ref::<wasmtime::WasmBacktrace>()
+        .map(|bt| {
+            bt.frames()
+                .iter()
+                .map(|f| {
+                    f.func_name()
+                        .map(|n| format!("{:#}", rustc_demangle::demangle(n)))
+                        .unwrap_or_else(|| "<unnamed>".into())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let kib = limits.stack_bytes.min(super::engine::MAX_WASM_STACK) >> 10;
+    // A guest's own stack lives in its linear memory (the "shadow stack"): overflowing it shows
+    // as an out-of-bounds access deep inside one recursing function.
+    let recursing = recursion(&frames);
+    match trap {
+        Some(Trap::StackOverflow) => GuestError::Stack {
+            name: name.into(),
+            kib,
+            detail: recursing.unwrap_or_default(),
+        },
+        Some(Trap::Interrupt) => GuestError::Limit {
+            name: name.into(),
+            limit: LimitHit::CpuTime {
+                limit: limits.cpu_time,
+            },
+        },
+        Some(Trap::MemoryOutOfBounds) if recursing.is_some() => GuestError::Stack {
+            name: name.into(),
+            kib,
+            detail: format!(
+                "{} (its own stack in linear memory overflowed)",
+                recursing.unwrap_or_default()
+            ),
+        },
+        _ => {
+            let what = match trap {
+                Some(Trap::UnreachableCodeReached) => {
+                    "wasm `unreachable` executed (a Rust guest panicked or aborted)".to_string()
+                }
+                Some(t) => t.to_string(),
+                None => format!("{:#}", err.root_cause()),
+            };
+            let at: Vec<&str> = frames.iter().take(4).map(String::as_str).collect();
+            let detail = if at.is_empty() {
+                what
+            } else {
+                format!("{what}; at {}", at.join(" ← "))
+            };
+            GuestError::Trap {
+                name: name.into(),
+                detail,
+            }
+        }
     }
+}
+
+/// `Some("N frames of f")` when a backtrace is deep and dominated by one function.
+fn recursion(frames: &[String]) -> Option<String> {
+    if frames.len() < 20 {
+        return None;
+    }
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for f in frames {
+        *counts.entry(f.as_str()).or_default() += 1;
+    }
+    let (func, n) = counts.into_iter().max_by_key(|(_, n)| *n)?;
+    (n * 10 >= frames.len() * 9).then(|| format!("{n} frames of {func}"))
 }
 
 fn strategy_pre(runtime: &Runtime, loaded: &Loaded) -> Result<StrategyPre<StoreState>, GuestError> {
@@ -76,8 +165,11 @@ fn strategy_pre(runtime: &Runtime, loaded: &Loaded) -> Result<StrategyPre<StoreS
         world: "strategy",
         reason: format!("{e:#}"),
     };
-    Strategy::add_to_linker::<StoreState, HasSelf<HostState>>(&mut linker, |s| &mut s.host).map_err(link_err)?;
-    let pre = linker.instantiate_pre(&loaded.component).map_err(link_err)?;
+    Strategy::add_to_linker::<StoreState, HasSelf<HostState>>(&mut linker, |s| &mut s.host)
+        .map_err(link_err)?;
+    let pre = linker
+        .instantiate_pre(&loaded.component)
+        .map_err(link_err)?;
     StrategyPre::new(pre).map_err(link_err)
 }
 
@@ -85,7 +177,11 @@ fn strategy_pre(runtime: &Runtime, loaded: &Loaded) -> Result<StrategyPre<StoreS
 ///
 /// # Errors
 /// [`GuestError`] when the component does not link or the guest traps or exceeds a limit.
-pub async fn strategy_info(runtime: &Runtime, loaded: &Loaded, limits: &GuestLimits) -> Result<StrategyInfo, GuestError> {
+pub async fn strategy_info(
+    runtime: &Runtime,
+    loaded: &Loaded,
+    limits: &GuestLimits,
+) -> Result<StrategyInfo, GuestError> {
     let name = loaded.source.to_string();
     let pre = strategy_pre(runtime, loaded)?;
     let mut store = store(runtime, HostState::detached(&name, limits.clone()), limits);
@@ -124,7 +220,10 @@ pub async fn run_strategy(
         Ok(Ok(out)) => Ok((out, store.into_data().host)),
         Ok(Err(message)) => {
             let message = super::host_impl::sanitize(&message, 2000);
-            Err((GuestError::Returned { name, message }, store.into_data().host))
+            Err((
+                GuestError::Returned { name, message },
+                store.into_data().host,
+            ))
         }
         Err(e) => {
             let err = classify(e, &store, &name, limits);
@@ -135,7 +234,11 @@ pub async fn run_strategy(
 
 /// Limits for a convergence checker: it needs little.
 pub fn checker_limits() -> GuestLimits {
-    GuestLimits { memory_bytes: 32 << 20, cpu_time: std::time::Duration::from_secs(5), ..GuestLimits::default() }
+    GuestLimits {
+        memory_bytes: 32 << 20,
+        cpu_time: std::time::Duration::from_secs(5),
+        ..GuestLimits::default()
+    }
 }
 
 /// A loaded convergence checker, called in a fresh store each time.
@@ -159,10 +262,20 @@ impl Checker {
             world: "convergence",
             reason: format!("{e:#}"),
         };
-        crate::model::wire::add_to_linker::<StoreState, HasSelf<HostState>>(&mut linker, |s| &mut s.host).map_err(link_err)?;
-        let pre = linker.instantiate_pre(&loaded.component).map_err(link_err)?;
-        let pre = super::bindings::since_v0_1_0::convergence::ConvergencePre::new(pre).map_err(link_err)?;
-        Ok(Checker { pre, name: loaded.source.to_string(), limits: checker_limits() })
+        crate::model::wire::add_to_linker::<StoreState, HasSelf<HostState>>(&mut linker, |s| {
+            &mut s.host
+        })
+        .map_err(link_err)?;
+        let pre = linker
+            .instantiate_pre(&loaded.component)
+            .map_err(link_err)?;
+        let pre = super::bindings::since_v0_1_0::convergence::ConvergencePre::new(pre)
+            .map_err(link_err)?;
+        Ok(Checker {
+            pre,
+            name: loaded.source.to_string(),
+            limits: checker_limits(),
+        })
     }
 
     /// `check(depth, scores, cap, thresholds)`: `Ok(Err(reason))` is the checker's own verdict
@@ -178,10 +291,15 @@ impl Checker {
         cap: u32,
         thresholds: Option<Thresholds>,
     ) -> Result<Result<Decision, String>, GuestError> {
-        let mut store = store(runtime, HostState::detached(&self.name, self.limits.clone()), &self.limits);
+        let mut store = store(
+            runtime,
+            HostState::detached(&self.name, self.limits.clone()),
+            &self.limits,
+        );
         let result = async {
             let inst: Convergence = self.pre.instantiate_async(&mut store).await?;
-            inst.call_check(&mut store, depth, scores, cap, thresholds).await
+            inst.call_check(&mut store, depth, scores, cap, thresholds)
+                .await
         }
         .await;
         result.map_err(|e| classify(e, &store, &self.name, &self.limits))

@@ -103,9 +103,17 @@ impl GuestLimiter {
 }
 
 impl wasmtime::ResourceLimiter for GuestLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.limits.memory_bytes {
-            let hit = LimitHit::Memory { limit: self.limits.memory_bytes, requested: desired };
+            let hit = LimitHit::Memory {
+                limit: self.limits.memory_bytes,
+                requested: desired,
+            };
             let msg = hit.to_string();
             self.hit = Some(hit);
             return Err(wasmtime::Error::msg(msg));
@@ -113,9 +121,17 @@ impl wasmtime::ResourceLimiter for GuestLimiter {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.limits.table_elements {
-            let hit = LimitHit::Table { limit: self.limits.table_elements, requested: desired };
+            let hit = LimitHit::Table {
+                limit: self.limits.table_elements,
+                requested: desired,
+            };
             let msg = hit.to_string();
             self.hit = Some(hit);
             return Err(wasmtime::Error::msg(msg));

@@ -18,7 +18,10 @@ pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0"];
 /// Bundled components, shipped inside the binary (built from `guests/` by `xtask guests`).
 pub const BUNDLED: &[(&str, &[u8])] = &[
     ("cast", include_bytes!("../../bundled/cast.wasm")),
-    ("convergence", include_bytes!("../../bundled/convergence.wasm")),
+    (
+        "convergence",
+        include_bytes!("../../bundled/convergence.wasm"),
+    ),
 ];
 
 /// Bundled strategies users can name with `--strategy`.
@@ -72,7 +75,10 @@ pub enum LoadError {
     #[error("unknown strategy {name:?}: the bundled strategies are {bundled}; to run your own, pass a path to its .wasm file (e.g. --strategy ./{name}.wasm)")]
     UnknownName { name: String, bundled: String },
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{origin} is not a WebAssembly file (it does not start with the `\\0asm` magic); pass the .wasm component your build produced")]
     NotWasm { origin: String },
     #[error("{origin} is a precompiled wasmtime artifact; anneal only accepts WebAssembly components and compiles them itself")]
@@ -82,11 +88,24 @@ pub enum LoadError {
     #[error("{origin} is not a valid WebAssembly component: {reason}")]
     Invalid { origin: String, reason: String },
     #[error("{origin} was built against anneal:strategy@{found}, which this host does not serve; supported versions: {supported}. Rebuild it against one of them")]
-    UnsupportedVersion { origin: String, found: String, supported: String },
+    UnsupportedVersion {
+        origin: String,
+        found: String,
+        supported: String,
+    },
     #[error("{origin} imports {import:?}, which the host does not provide (a {world} component may import only anneal:strategy interfaces); remove that dependency from the guest")]
-    ForbiddenImport { origin: String, import: String, world: &'static str },
+    ForbiddenImport {
+        origin: String,
+        import: String,
+        world: &'static str,
+    },
     #[error("{origin} does not implement the anneal:strategy {world} world: it lacks the export(s) {missing}{hint}")]
-    WrongWorld { origin: String, world: &'static str, missing: String, hint: String },
+    WrongWorld {
+        origin: String,
+        world: &'static str,
+        missing: String,
+        hint: String,
+    },
 }
 
 /// A component that passed the loader's checks, compiled for the engine.
@@ -115,7 +134,10 @@ pub fn resolve(arg: &str, bundled_names: &[&'static str]) -> Result<Source, Load
         .iter()
         .find(|n| **n == arg)
         .map(|n| Source::Bundled(n))
-        .ok_or_else(|| LoadError::UnknownName { name: arg.to_string(), bundled: bundled_names.join(", ") })
+        .ok_or_else(|| LoadError::UnknownName {
+            name: arg.to_string(),
+            bundled: bundled_names.join(", "),
+        })
 }
 
 /// The bytes of a source.
@@ -129,8 +151,14 @@ pub fn read(source: &Source) -> Result<Vec<u8>, LoadError> {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, b)| b.to_vec())
-            .ok_or_else(|| LoadError::UnknownName { name: name.to_string(), bundled: BUNDLED_STRATEGIES.join(", ") }),
-        Source::Path(p) => std::fs::read(p).map_err(|e| LoadError::Read { path: p.display().to_string(), source: e }),
+            .ok_or_else(|| LoadError::UnknownName {
+                name: name.to_string(),
+                bundled: BUNDLED_STRATEGIES.join(", "),
+            }),
+        Source::Path(p) => std::fs::read(p).map_err(|e| LoadError::Read {
+            path: p.display().to_string(),
+            source: e,
+        }),
     }
 }
 
@@ -138,7 +166,12 @@ pub fn read(source: &Source) -> Result<Vec<u8>, LoadError> {
 ///
 /// # Errors
 /// Any [`LoadError`] but `UnknownName`/`Read`.
-pub fn load(engine: &Engine, bytes: &[u8], source: Source, world: World) -> Result<Loaded, LoadError> {
+pub fn load(
+    engine: &Engine,
+    bytes: &[u8],
+    source: Source,
+    world: World,
+) -> Result<Loaded, LoadError> {
     let origin = source.to_string();
     if !bytes.starts_with(b"\0asm") {
         if Engine::detect_precompiled(bytes).is_some() {
@@ -150,38 +183,70 @@ pub fn load(engine: &Engine, bytes: &[u8], source: Source, world: World) -> Resu
         return Err(LoadError::CoreModule { origin });
     }
     if !wasmparser::Parser::is_component(bytes) {
-        return Err(LoadError::Invalid { origin, reason: "unknown WebAssembly layer or version".into() });
+        return Err(LoadError::Invalid {
+            origin,
+            reason: "unknown WebAssembly layer or version".into(),
+        });
     }
-    let component = Component::new(engine, bytes).map_err(|e| LoadError::Invalid { origin: origin.clone(), reason: format!("{e:#}") })?;
+    let component = Component::new(engine, bytes).map_err(|e| LoadError::Invalid {
+        origin: origin.clone(),
+        reason: format!("{e:#}"),
+    })?;
     let api_version = check_world(engine, &component, &origin, world)?;
-    Ok(Loaded { component, source, sha256: sha256_hex(bytes), api_version, size: bytes.len() })
+    Ok(Loaded {
+        component,
+        source,
+        sha256: sha256_hex(bytes),
+        api_version,
+        size: bytes.len(),
+    })
 }
 
 /// Lowercase hex sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Checks imports (only `anneal:strategy/*@<supported>`) and exports (those of `world`).
 /// Returns the API version found in the imports (the newest supported one when the component
 /// imports nothing).
-fn check_world(engine: &Engine, component: &Component, origin: &str, world: World) -> Result<String, LoadError> {
+fn check_world(
+    engine: &Engine,
+    component: &Component,
+    origin: &str,
+    world: World,
+) -> Result<String, LoadError> {
     let ty = component.component_type();
     let mut version: Option<String> = None;
     for (name, _) in ty.imports(engine) {
         let Some(rest) = name.strip_prefix("anneal:strategy/") else {
-            return Err(LoadError::ForbiddenImport { origin: origin.into(), import: name.to_string(), world: world.name() });
+            return Err(LoadError::ForbiddenImport {
+                origin: origin.into(),
+                import: name.to_string(),
+                world: world.name(),
+            });
         };
         let (iface, ver) = rest.split_once('@').unwrap_or((rest, ""));
         if !SUPPORTED_API_VERSIONS.contains(&ver) {
             return Err(LoadError::UnsupportedVersion {
                 origin: origin.into(),
-                found: if ver.is_empty() { "(no version)".into() } else { ver.to_string() },
+                found: if ver.is_empty() {
+                    "(no version)".into()
+                } else {
+                    ver.to_string()
+                },
                 supported: SUPPORTED_API_VERSIONS.join(", "),
             });
         }
         if !matches!(iface, "host" | "types") || (world == World::Convergence && iface == "host") {
-            return Err(LoadError::ForbiddenImport { origin: origin.into(), import: name.to_string(), world: world.name() });
+            return Err(LoadError::ForbiddenImport {
+                origin: origin.into(),
+                import: name.to_string(),
+                world: world.name(),
+            });
         }
         version = Some(ver.to_string());
     }
@@ -190,19 +255,31 @@ fn check_world(engine: &Engine, component: &Component, origin: &str, world: Worl
         .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentFunc(_)))
         .map(|(n, _)| n.to_string())
         .collect();
-    let missing: Vec<&str> = world.required_exports().iter().copied().filter(|e| !exports.iter().any(|x| x == e)).collect();
+    let missing: Vec<&str> = world
+        .required_exports()
+        .iter()
+        .copied()
+        .filter(|e| !exports.iter().any(|x| x == e))
+        .collect();
     if !missing.is_empty() {
         let hint = match world {
             World::Strategy if exports.iter().any(|e| e == "check") => {
-                "; it looks like a convergence checker — pass it with --convergence, not --strategy".to_string()
+                "; it looks like a convergence checker — pass it with --convergence, not --strategy"
+                    .to_string()
             }
             World::Convergence if exports.iter().any(|e| e == "run") => {
-                "; it looks like a strategy — pass it with --strategy, not --convergence".to_string()
+                "; it looks like a strategy — pass it with --strategy, not --convergence"
+                    .to_string()
             }
             _ if exports.is_empty() => "; it exports no functions".to_string(),
             _ => format!("; it exports: {}", exports.join(", ")),
         };
-        return Err(LoadError::WrongWorld { origin: origin.into(), world: world.name(), missing: missing.join(", "), hint });
+        return Err(LoadError::WrongWorld {
+            origin: origin.into(),
+            world: world.name(),
+            missing: missing.join(", "),
+            hint,
+        });
     }
     Ok(version.unwrap_or_else(|| SUPPORTED_API_VERSIONS[0].to_string()))
 }
@@ -211,7 +288,10 @@ fn check_world(engine: &Engine, component: &Component, origin: &str, world: Worl
 pub fn stem(source: &Source) -> String {
     match source {
         Source::Bundled(n) => n.to_string(),
-        Source::Path(p) => p.file_stem().and_then(|s| s.to_str()).map(crate::text::slug_name).unwrap_or_else(|| "strategy".into()),
+        Source::Path(p) => p
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .map(crate::text::slug_name)
+            .unwrap_or_else(|| "strategy".into()),
     }
 }
-

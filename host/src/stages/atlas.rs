@@ -38,7 +38,24 @@ pub struct EmitInput<'a> {
 /// # Errors
 /// The first write that failed; `rollup.yaml` is still attempted after a failed plan or XML write.
 pub fn emit(input: EmitInput<'_>) -> Result<(), RunDirError> {
-    let EmitInput { run, rollup, plan, probe, metis, momus, red, heph, xml_name, strategy_version, skills, log, events, tally, timer_ms, started } = input;
+    let EmitInput {
+        run,
+        rollup,
+        plan,
+        probe,
+        metis,
+        momus,
+        red,
+        heph,
+        xml_name,
+        strategy_version,
+        skills,
+        log,
+        events,
+        tally,
+        timer_ms,
+        started,
+    } = input;
     let mut first_err: Option<RunDirError> = None;
     let mut keep = |r: Result<(), RunDirError>| {
         if let Err(e) = r {
@@ -70,7 +87,11 @@ pub fn emit(input: EmitInput<'_>) -> Result<(), RunDirError> {
                 status: rollup.emission_decision.as_str(),
                 overall_verdict: rollup.overall_verdict,
                 momus_score: rollup.momus_score,
-                hephaestus: rollup.gate_status.hephaestus.as_deref().unwrap_or("not run"),
+                hephaestus: rollup
+                    .gate_status
+                    .hephaestus
+                    .as_deref()
+                    .unwrap_or("not run"),
             };
             for (path, contents) in crate::render::plan_md::render(plan, &header) {
                 keep(run.write(&path, contents.as_bytes()));
@@ -114,7 +135,10 @@ pub fn emit(input: EmitInput<'_>) -> Result<(), RunDirError> {
     rollup.accounting.agent_spawns = spawns.values().sum::<u32>() + u32::from(heph.is_some()) + 2; // + probe, atlas
     rollup.accounting.spawns_by_agent = spawns;
     if heph.is_some() {
-        rollup.accounting.spawns_by_agent.insert("hephaestus".into(), rollup.iterations.len() as u32);
+        rollup
+            .accounting
+            .spawns_by_agent
+            .insert("hephaestus".into(), rollup.iterations.len() as u32);
     }
     rollup.accounting.spawns_by_agent.insert("probe".into(), 1);
     rollup.accounting.spawns_by_agent.insert("atlas".into(), 1);
@@ -130,7 +154,14 @@ pub fn emit(input: EmitInput<'_>) -> Result<(), RunDirError> {
     if !rollup.guest.artifacts.is_empty() {
         outputs.insert("strategy".into(), rollup.guest.artifacts.clone());
     }
-    outputs.insert("logs".into(), vec!["run.log".into(), "events.jsonl".into(), "probe-report.yaml".into()]);
+    outputs.insert(
+        "logs".into(),
+        vec![
+            "run.log".into(),
+            "events.jsonl".into(),
+            "probe-report.yaml".into(),
+        ],
+    );
     rollup.outputs = outputs;
     let yaml = crate::render::rollup::render(rollup).expect("rollup serializes");
     keep(run.write("rollup.yaml", yaml.as_bytes()));
@@ -142,7 +173,12 @@ pub fn emit(input: EmitInput<'_>) -> Result<(), RunDirError> {
 
 fn list_dir(run: &RunDir, dir: &str) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(run.path().join(dir))
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| format!("{dir}/{}", e.file_name().to_string_lossy())).filter(|n| !n.contains("/.tmp-")).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| format!("{dir}/{}", e.file_name().to_string_lossy()))
+                .filter(|n| !n.contains("/.tmp-"))
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -150,7 +186,14 @@ fn list_dir(run: &RunDir, dir: &str) -> Vec<String> {
 
 /// `plan/plan.md` when there is no plan: why, and what the user can do.
 fn no_plan_md(r: &Rollup) -> String {
-    let mut s = format!("# No plan — {}\n\n- run: `{}`\n- strategy: {}\n- status: {}\n- task: {}\n\n", r.emission_decision.as_str(), r.run_id, r.architecture, r.emission_decision.as_str(), r.task.replace('\n', " "));
+    let mut s = format!(
+        "# No plan — {}\n\n- run: `{}`\n- strategy: {}\n- status: {}\n- task: {}\n\n",
+        r.emission_decision.as_str(),
+        r.run_id,
+        r.architecture,
+        r.emission_decision.as_str(),
+        r.task.replace('\n', " ")
+    );
     if !r.clarifying_questions.is_empty() {
         s.push_str("Metis blocked the task: it cannot be planned as written. Answer these questions in a more specific task and run again:\n\n");
         for q in &r.clarifying_questions {
@@ -158,9 +201,16 @@ fn no_plan_md(r: &Rollup) -> String {
         }
     }
     if let Some(e) = &r.error {
-        s.push_str(&format!("The run stopped on an error:\n\n    {}\n", e.replace('\n', "\n    ")));
+        s.push_str(&format!(
+            "The run stopped on an error:\n\n    {}\n",
+            e.replace('\n', "\n    ")
+        ));
     }
-    s.lines().take(crate::render::plan_md::MAX_OVERVIEW_LINES).collect::<Vec<_>>().join("\n") + "\n"
+    s.lines()
+        .take(crate::render::plan_md::MAX_OVERVIEW_LINES)
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }
 
 /// The XML prompt when there is no plan: it carries the task, the status and the questions, so
@@ -168,7 +218,11 @@ fn no_plan_md(r: &Rollup) -> String {
 fn no_plan_xml(r: &Rollup) -> String {
     use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
     let mut w = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
-    let clean = |s: &str| s.chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect::<String>();
+    let clean = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+            .collect::<String>()
+    };
     let _ = w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
     let mut root = BytesStart::new("anneal_prompt");
     root.push_attribute(("version", "1"));

@@ -5,5 +5,7 @@ use crate::offline::intent::{classify, Intent};
 /// Runs the intent-gate agent on `task` (one spawn).
 pub async fn run(task: &str, iteration: u32, tally: &Tally) -> Intent {
     let task = task.to_string();
-    tally.agent("intent-gate", iteration, None, move || classify(&task)).await
+    tally
+        .agent("intent-gate", iteration, None, move || classify(&task))
+        .await
 }

@@ -6,7 +6,16 @@ use crate::offline::intent::Intent;
 use std::sync::Arc;
 
 /// Runs Metis (one spawn). `folded` are failure directives carried from earlier iterations.
-pub async fn run(rc: Arc<RunContext>, intent: Intent, folded: Vec<String>, tally: &Tally) -> Envelope {
+pub async fn run(
+    rc: Arc<RunContext>,
+    intent: Intent,
+    folded: Vec<String>,
+    tally: &Tally,
+) -> Envelope {
     let it = rc.iteration;
-    tally.agent("metis", it, None, move || crate::offline::metis::enrich(&rc.ctx(), &intent, &folded)).await
+    tally
+        .agent("metis", it, None, move || {
+            crate::offline::metis::enrich(&rc.ctx(), &intent, &folded)
+        })
+        .await
 }

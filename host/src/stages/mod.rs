@@ -49,7 +49,10 @@ pub struct Tally {
 
 impl Tally {
     pub fn new(events: Arc<Events>) -> Self {
-        Tally { events, spawns: Mutex::new(BTreeMap::new()) }
+        Tally {
+            events,
+            spawns: Mutex::new(BTreeMap::new()),
+        }
     }
 
     /// Runs the blocking agent `f` on the blocking pool, counting one spawn of `agent` and
@@ -61,9 +64,16 @@ impl Tally {
         depth: Option<u32>,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> T {
-        *self.spawns.lock().expect("tally lock").entry(agent.to_string()).or_default() += 1;
+        *self
+            .spawns
+            .lock()
+            .expect("tally lock")
+            .entry(agent.to_string())
+            .or_default() += 1;
         self.events.record("start", agent, iteration, depth, "");
-        let out = tokio::task::spawn_blocking(f).await.expect("offline agent panicked");
+        let out = tokio::task::spawn_blocking(f)
+            .await
+            .expect("offline agent panicked");
         self.events.record("finish", agent, iteration, depth, "");
         out
     }

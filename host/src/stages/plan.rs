@@ -62,25 +62,55 @@ impl PipelineServices {
 
     /// The red-team report the host produced for exactly this plan, if any.
     pub fn recorded_red_team(&self, plan: &Plan) -> Option<RedTeamReport> {
-        self.red_team.lock().expect("records lock").get(&plan_hash(plan)).cloned()
+        self.red_team
+            .lock()
+            .expect("records lock")
+            .get(&plan_hash(plan))
+            .cloned()
     }
 
     /// The Momus envelope the host produced for exactly this plan, if any.
     pub fn recorded_momus(&self, plan: &Plan) -> Option<Envelope> {
-        self.momus.lock().expect("records lock").get(&plan_hash(plan)).cloned()
+        self.momus
+            .lock()
+            .expect("records lock")
+            .get(&plan_hash(plan))
+            .cloned()
     }
 
     /// Runs the red team on `plan` and records it (writing per-depth envelopes when `depth` is set).
     pub async fn red_team_now(&self, plan: Plan, depth: Option<u32>) -> RedTeamReport {
         let hash = plan_hash(&plan);
-        let report = super::redteam::run(self.rc.clone(), Arc::new(plan), depth, self.jobs.clone(), &self.tally).await;
+        let report = super::redteam::run(
+            self.rc.clone(),
+            Arc::new(plan),
+            depth,
+            self.jobs.clone(),
+            &self.tally,
+        )
+        .await;
         if let Some(d) = depth {
-            for (name, e) in [("security", &report.security), ("scope", &report.scope), ("assumptions", &report.assumptions)] {
-                write_envelope(&self.run, &format!("reviews/redteam-{name}-envelope-depth-{d}.yaml"), e);
+            for (name, e) in [
+                ("security", &report.security),
+                ("scope", &report.scope),
+                ("assumptions", &report.assumptions),
+            ] {
+                write_envelope(
+                    &self.run,
+                    &format!("reviews/redteam-{name}-envelope-depth-{d}.yaml"),
+                    e,
+                );
             }
-            write_envelope(&self.run, &format!("reviews/oracle-envelope-depth-{d}.yaml"), &report.oracle);
+            write_envelope(
+                &self.run,
+                &format!("reviews/oracle-envelope-depth-{d}.yaml"),
+                &report.oracle,
+            );
         }
-        self.red_team.lock().expect("records lock").insert(hash, report.clone());
+        self.red_team
+            .lock()
+            .expect("records lock")
+            .insert(hash, report.clone());
         report
     }
 
@@ -90,16 +120,30 @@ impl PipelineServices {
         let hash = plan_hash(&plan);
         let red = self.recorded_red_team(&plan);
         let rc = self.rc.clone();
-        let permit = self.jobs.clone().acquire_owned().await.expect("jobs semaphore closed");
+        let permit = self
+            .jobs
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("jobs semaphore closed");
         let env = self
             .tally
-            .agent("momus", rc.iteration, depth, move || crate::offline::momus::audit(&rc.ctx(), &plan, depth, red.as_ref()))
+            .agent("momus", rc.iteration, depth, move || {
+                crate::offline::momus::audit(&rc.ctx(), &plan, depth, red.as_ref())
+            })
             .await;
         drop(permit);
         if let Some(d) = depth {
-            write_envelope(&self.run, &format!("reviews/momus-envelope-depth-{d}.yaml"), &env);
+            write_envelope(
+                &self.run,
+                &format!("reviews/momus-envelope-depth-{d}.yaml"),
+                &env,
+            );
         }
-        self.momus.lock().expect("records lock").insert(hash, env.clone());
+        self.momus
+            .lock()
+            .expect("records lock")
+            .insert(hash, env.clone());
         env
     }
 }
@@ -122,23 +166,35 @@ impl Services for PipelineServices {
                     PLANNER_ROLES.join(", ")
                 )));
             }
-            let permit = self.jobs.clone().acquire_owned().await.expect("jobs semaphore closed");
+            let permit = self
+                .jobs
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("jobs semaphore closed");
             let rc = self.rc.clone();
             let role = req.role.clone();
             let depth = req.depth;
             let result = self
                 .tally
-                .agent(&role, rc.iteration, depth, move || crate::offline::planner::write_plan(&rc.ctx(), &req))
+                .agent(&role, rc.iteration, depth, move || {
+                    crate::offline::planner::write_plan(&rc.ctx(), &req)
+                })
                 .await;
             drop(permit);
             let plan = result.map_err(|e| HostError::AgentFailed(e.to_string()))?;
-            crate::model::validate::validate_plan(&plan)
-                .map_err(|p| HostError::AgentFailed(format!("{role} wrote an invalid plan: {}", p.join("; "))))?;
+            crate::model::validate::validate_plan(&plan).map_err(|p| {
+                HostError::AgentFailed(format!("{role} wrote an invalid plan: {}", p.join("; ")))
+            })?;
             Ok(plan)
         })
     }
 
-    fn red_team(&self, plan: Plan, depth: Option<u32>) -> BoxFut<'_, Result<RedTeamReport, HostError>> {
+    fn red_team(
+        &self,
+        plan: Plan,
+        depth: Option<u32>,
+    ) -> BoxFut<'_, Result<RedTeamReport, HostError>> {
         Box::pin(async move { Ok(self.red_team_now(plan, depth).await) })
     }
 
@@ -146,14 +202,28 @@ impl Services for PipelineServices {
         Box::pin(async move { Ok(self.momus_now(plan, depth).await) })
     }
 
-    fn check_convergence(&self, depth: u32, scores: Vec<f64>, cap: u32) -> BoxFut<'_, Result<Decision, HostError>> {
+    fn check_convergence(
+        &self,
+        depth: u32,
+        scores: Vec<f64>,
+        cap: u32,
+    ) -> BoxFut<'_, Result<Decision, HostError>> {
         Box::pin(async move {
-            self.tally.events.record("start", "convergence", self.rc.iteration, Some(depth), "");
-            let r = self.checker.check(&self.runtime, depth, &scores, cap, None).await;
-            self.tally.events.record("finish", "convergence", self.rc.iteration, Some(depth), "");
+            self.tally
+                .events
+                .record("start", "convergence", self.rc.iteration, Some(depth), "");
+            let r = self
+                .checker
+                .check(&self.runtime, depth, &scores, cap, None)
+                .await;
+            self.tally
+                .events
+                .record("finish", "convergence", self.rc.iteration, Some(depth), "");
             match r {
                 Ok(Ok(d)) => Ok(d),
-                Ok(Err(reason)) => Err(HostError::InvalidRequest(format!("the convergence checker refused the input: {reason}"))),
+                Ok(Err(reason)) => Err(HostError::InvalidRequest(format!(
+                    "the convergence checker refused the input: {reason}"
+                ))),
                 Err(e) => Err(HostError::AgentFailed(e.to_string())),
             }
         })

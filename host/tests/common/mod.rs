@@ -7,12 +7,17 @@ use std::time::Duration;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// A test-only guest built by `cargo run -p xtask -- guests` (scripts/test.sh does it).
 pub fn test_guest(name: &str) -> PathBuf {
-    let p = root().join("target/test-guests").join(format!("{name}.wasm"));
+    let p = root()
+        .join("target/test-guests")
+        .join(format!("{name}.wasm"));
     assert!(p.exists(), "{} is missing: build the test guests with `cargo run -p xtask -- guests` (scripts/test.sh does)", p.display());
     p
 }
@@ -25,7 +30,10 @@ pub struct Scratch {
 impl Scratch {
     pub fn new() -> Scratch {
         let dir = tempfile::tempdir().unwrap();
-        copy_dir(&root().join("tests/fixtures/service-repo"), &dir.path().join("service-repo"));
+        copy_dir(
+            &root().join("tests/fixtures/service-repo"),
+            &dir.path().join("service-repo"),
+        );
         std::fs::create_dir(dir.path().join("runs")).unwrap();
         Scratch { dir }
     }
@@ -37,13 +45,22 @@ impl Scratch {
     }
     /// Runs `anneal` with `args` plus `--repo`/`--out` pointing into the scratch dir.
     pub fn anneal(&self, args: &[&str]) -> Output {
-        let mut full: Vec<String> = vec!["--repo".into(), self.repo().display().to_string(), "--out".into(), self.runs().display().to_string(), "--quiet".into()];
+        let mut full: Vec<String> = vec![
+            "--repo".into(),
+            self.repo().display().to_string(),
+            "--out".into(),
+            self.runs().display().to_string(),
+            "--quiet".into(),
+        ];
         full.extend(args.iter().map(|s| s.to_string()));
         anneal(&full, &[])
     }
     /// The single run directory under the runs root.
     pub fn run_dir(&self) -> PathBuf {
-        let dirs: Vec<PathBuf> = std::fs::read_dir(self.runs()).unwrap().map(|e| e.unwrap().path()).collect();
+        let dirs: Vec<PathBuf> = std::fs::read_dir(self.runs())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         assert_eq!(dirs.len(), 1, "expected one run directory, found {dirs:?}");
         dirs[0].clone()
     }
@@ -55,7 +72,9 @@ impl Scratch {
 /// Runs the real binary with a 10-minute ceiling.
 pub fn anneal(args: &[String], env: &[(&str, &str)]) -> Output {
     let mut cmd = assert_cmd::Command::cargo_bin("anneal").unwrap();
-    cmd.args(args).timeout(Duration::from_secs(600)).env_remove("ANNEAL_RUNS_ROOT");
+    cmd.args(args)
+        .timeout(Duration::from_secs(600))
+        .env_remove("ANNEAL_RUNS_ROOT");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -96,7 +115,8 @@ pub fn rollup(run: &Path) -> serde_yaml::Value {
 /// Reads and validates an envelope file.
 pub fn envelope(run: &Path, rel: &str) -> anneal::model::Envelope {
     let text = std::fs::read_to_string(run.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
-    let e: anneal::model::Envelope = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{rel} does not parse as an envelope: {e}"));
+    let e: anneal::model::Envelope = serde_yaml::from_str(&text)
+        .unwrap_or_else(|e| panic!("{rel} does not parse as an envelope: {e}"));
     if let Err(p) = anneal::model::validate::validate_envelope(&e) {
         panic!("{rel} is not a valid envelope: {p:?}");
     }
@@ -114,7 +134,10 @@ pub fn xml_elements(xml: &str) -> Vec<String> {
             }
             Ok(quick_xml::events::Event::Eof) => break,
             Ok(_) => {}
-            Err(e) => panic!("XML is not well-formed at {}: {e}", reader.buffer_position()),
+            Err(e) => panic!(
+                "XML is not well-formed at {}: {e}",
+                reader.buffer_position()
+            ),
         }
     }
     names
