@@ -135,6 +135,8 @@ mod tests {
                 default_value: "5".into(),
                 min: Some(2),
                 max: Some(7),
+                below_min: Some("use Cast for single-planner work".into()),
+                above_max: None,
             }],
         }
     }

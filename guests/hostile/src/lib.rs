@@ -76,6 +76,8 @@ impl Guest for Hostile {
                 default_value: "ok".into(),
                 min: None,
                 max: None,
+                below_min: None,
+                above_max: None,
             }],
         }
     }

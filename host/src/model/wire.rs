@@ -329,6 +329,10 @@ pub struct OptionSpec {
     pub default_value: String,
     pub min: Option<i64>,
     pub max: Option<i64>,
+    #[component(name = "below-min")]
+    pub below_min: Option<String>,
+    #[component(name = "above-max")]
+    pub above_max: Option<String>,
 }
 
 /// What a strategy says about itself.
