@@ -71,10 +71,11 @@ fn check(spec: &OptionSpec, value: &str, strategy: &str) -> Result<(), String> {
             })?;
             let (lo, hi) = (spec.min.unwrap_or(i64::MIN), spec.max.unwrap_or(i64::MAX));
             if n < lo || n > hi {
-                return Err(format!(
-                    "option {} of strategy {strategy} must be in {lo}..={hi}, got {n}",
-                    spec.name
-                ));
+                let custom = if n < lo { spec.below_min.as_ref() } else { spec.above_max.as_ref() };
+                return Err(match custom {
+                    Some(m) => format!("option {}={n} refused by strategy {strategy}: {m} (accepted: {lo}..={hi})", spec.name),
+                    None => format!("option {} of strategy {strategy} must be in {lo}..={hi}, got {n}", spec.name),
+                });
             }
         }
         OptionKind::Flag => {
@@ -154,6 +155,9 @@ mod tests {
         assert!(resolve(&info(), &[("versions".into(), "8".into())])
             .unwrap_err()
             .contains("2..=7"));
+        assert!(resolve(&info(), &[("versions".into(), "1".into())])
+            .unwrap_err()
+            .contains("use Cast for single-planner work"));
         assert!(resolve(&info(), &[("versions".into(), "x".into())]).is_err());
         assert!(resolve(&info(), &[("depth".into(), "3".into())])
             .unwrap_err()
