@@ -35,6 +35,7 @@ pub struct Action {
     pub origin: String,
     /// The sentence as received.
     pub text: String,
+    /// What was done: applied (how), satisfied (where) or deferred (why).
     pub outcome: Outcome,
 }
 
@@ -42,11 +43,15 @@ pub struct Action {
 /// (phase numbers refer to the plan the reviewer read).
 #[derive(Clone, Debug)]
 pub struct Demand {
+    /// Who asked: `directive`, `extra-directive`, an envelope agent, or `agent:prefix` for Cast-folded text.
     pub origin: String,
+    /// The imperative sentence, without a Cast-style `Agent (location):` prefix.
     pub text: String,
+    /// The finding's location (or the folded prefix's), e.g. `plan/phase-02-x.md`.
     pub location: Option<String>,
     /// Keys of the phases named by the location or the text; `None` for "every phase" style.
     pub targets: Vec<String>,
+    /// The sentence says "every phase" / "each implementation phase".
     pub every: bool,
 }
 
@@ -1053,7 +1058,7 @@ pub fn apply(d: &mut Draft, g: &Grounding, dm: &Demand) -> Action {
         "yagni",
         "not needed",
         "unnecessary",
-    ]) && !(removal && !targets.is_empty())
+    ]) && (!removal || targets.is_empty())
     {
         matched = true;
         let item = scope_item(&dm.text);

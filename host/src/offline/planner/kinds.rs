@@ -1392,7 +1392,7 @@ fn replacement(g: &Grounding, d: &mut Draft) {
     w.step(format!(
         "Turn `{switch}` on by default; keep {old} selectable for one release."
     ));
-    w.criterion(format!("Error rate and p95 latency of the affected operations stay within 5% of the phase-00 baseline for 7 days after the switch."));
+    w.criterion("Error rate and p95 latency of the affected operations stay within 5% of the phase-00 baseline for 7 days after the switch.".to_string());
     impl_gate(g, &mut w);
     w.phase.rollback = format!("Turn `{switch}` off: every call goes back to {old} at once.");
     w.depends(&pk);
@@ -1419,9 +1419,7 @@ fn replacement(g: &Grounding, d: &mut Draft) {
     d.phases.push(r);
 
     d.out(format!("New features of {new} beyond parity with {old}."));
-    d.out(format!(
-        "Replacing other uses of similar libraries that the task does not name."
-    ));
+    d.out("Replacing other uses of similar libraries that the task does not name.");
     d.rule(format!(
         "Until the switch phase, {old} stays the default and the switch defaults to off."
     ));
