@@ -366,19 +366,35 @@ fn implement_phase(g: &Grounding, key: &str, tp: &Option<String>) -> DPhase {
     }
     for t in &g.topics {
         if let Some(kind) = t.store_kind {
+            // Stateful topics keep state in the store; the others read their data from it.
+            let stateful = STATEFUL_TOPICS.contains(&t.name);
             if let Some(s) = g.services.iter().find(|s| s.kind == kind) {
                 let env = s
                     .env
                     .first()
                     .map(|e| format!(" through `{e}`"))
                     .unwrap_or_default();
-                i.step(format!(
-                    "Keep the {} state in {} (declared in {}){env}; no new store.",
-                    t.name.replace('_', " "),
-                    s.name,
-                    s.source
-                ));
-            } else if let Some(n) = g.new_services.iter().find(|n| n.kind == kind) {
+                if stateful {
+                    i.step(format!(
+                        "Keep the {} state in {} (declared in {}){env}; no new store.",
+                        t.name.replace('_', " "),
+                        s.name,
+                        s.source
+                    ));
+                } else {
+                    i.step(format!(
+                        "Read the data for the {} from {} (declared in {}){env} with the project's existing data-access code; add no new store.",
+                        t.name.replace('_', " "),
+                        s.name,
+                        s.source
+                    ));
+                }
+                continue;
+            }
+            if !stateful {
+                continue;
+            }
+            if let Some(n) = g.new_services.iter().find(|n| n.kind == kind) {
                 i.step(format!("Keep the {} state in {} (new: provisioned by this plan), reached through `{}`.", t.name.replace('_', " "), n.name, n.env));
             } else if kind == "cache" {
                 i.step(format!(
@@ -424,6 +440,17 @@ fn implement_phase(g: &Grounding, key: &str, tp: &Option<String>) -> DPhase {
     i
 }
 
+/// Topics whose implementation keeps state of its own in a store (as opposed to reading data).
+const STATEFUL_TOPICS: &[&str] = &[
+    "rate_limit",
+    "cache",
+    "session",
+    "upload",
+    "background_jobs",
+    "notifications",
+    "webhooks",
+];
+
 fn edge_phase(g: &Grounding, key: &str) -> DPhase {
     let subject = &g.subject;
     let mut e = DPhase::new(
@@ -451,6 +478,11 @@ fn edge_phase(g: &Grounding, key: &str) -> DPhase {
     for s in &g.services {
         e.step(format!("Add a test for {} being unavailable: the error is reported to the caller with a clear message, not swallowed.", s.name));
         n += 1;
+    }
+    for t in &g.topics {
+        if let Some(c) = t.criteria.get(1) {
+            e.criterion(format!("{c}."));
+        }
     }
     e.step(format!(
         "Run {} three times in a row to rule out order-, time- or randomness-dependent tests.",
@@ -505,16 +537,8 @@ fn rollout_phase(g: &Grounding, key: &str) -> DPhase {
             g.test_cmd()
         ));
     }
-    let metric = g
-        .topics
-        .iter()
-        .find_map(|t| t.criteria.get(1))
-        .map(|c| c.to_string());
     r.step("Release in a staged rollout — one canary instance first, then everyone — with the fail-safe defaults; for 24 hours after each stage compare the touched endpoints' error rate and latency with the week before.".to_string());
     r.criterion("The touched endpoints' error rate stays within 1 percentage point of the pre-release week for 24 h after deploy.".to_string());
-    if let Some(m) = metric {
-        r.criterion(format!("{m}."));
-    }
     r.criterion(
         "check: every new configuration key is documented with its default (1 entry per key)."
             .to_string(),
@@ -1653,10 +1677,26 @@ fn security_kind(g: &Grounding, d: &mut Draft) {
     f.step(
         "Make every refusal fail closed, with an error that does not leak internals.".to_string(),
     );
-    for t in &g.topics {
+    for t in g.topics.iter().filter(|t| t.sensitive) {
         for s in t.design.iter().take(2) {
             f.step(format!("{s}."));
         }
+    }
+    let has_term = |ws: &[&str]| g.terms.iter().any(|t| ws.contains(&t.as_str()));
+    if has_term(&["sql", "injection", "sqli"]) {
+        f.step("Replace every query built by string concatenation or formatting in the touched files with parameterised queries or the query builder; search the diff for string-built SQL and leave 0.".to_string());
+    }
+    if has_term(&["xss", "html", "script"]) {
+        f.step("Encode output for its context (HTML, attribute, URL, JavaScript) with the template engine's escaping; never insert user data as raw HTML.".to_string());
+    }
+    if has_term(&["csrf"]) {
+        f.step("Require a per-session anti-CSRF token (or SameSite=strict cookies plus an Origin check) on every state-changing request.".to_string());
+    }
+    if has_term(&["traversal", "path"]) {
+        f.step("Resolve every user-supplied path against the allowed base directory and refuse any result outside it (after canonicalisation).".to_string());
+    }
+    if has_term(&["ssrf"]) {
+        f.step("Allow outgoing requests only to an allow-list of hosts; refuse private and link-local addresses after DNS resolution.".to_string());
     }
     f.criterion(format!("{} exits 0; every high-rated abuse case from the threat model is closed by a change in this phase (1 change per case, listed in the commit messages).", g.test_cmd()));
     service_steps(g, &mut f);
