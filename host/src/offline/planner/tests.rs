@@ -774,6 +774,7 @@ fn extra_directives_are_acted_on() {
         "Add a test that the limiter keys on the account id when the user is logged in.".into(),
         "Declare LOGIN_RATE_LIMIT as an environment variable.".into(),
         "Add monitoring for the number of 429 responses per minute.".into(),
+        "Add phase-N-client-rollout-sequencing.md — pin the order (start with the lowest-traffic client, ratchet to the highest).".into(),
     ];
     let (plan, actions) = plan_for(task, &repo, &r);
     assert_conventions(&plan, &repo.probe, repo.dir.path());
@@ -782,7 +783,17 @@ fn extra_directives_are_acted_on() {
         .iter()
         .filter(|a| a.origin.starts_with("extra-directive"))
         .collect();
-    assert_eq!(extra.len(), 6);
+    assert_eq!(extra.len(), 7);
+    let seq = plan
+        .phases
+        .iter()
+        .find(|p| p.slug == "client-rollout-sequencing")
+        .expect("new phase from the demand");
+    assert!(seq.steps[0].contains("lowest-traffic client"));
+    assert!(
+        seq.id.as_str() < plan.phases.last().unwrap().id.as_str(),
+        "inserted before the closing phase"
+    );
     for a in &extra {
         assert!(matches!(a.outcome, Outcome::Applied(_)), "{a:?}");
     }
