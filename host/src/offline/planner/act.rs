@@ -1462,37 +1462,6 @@ fn new_phase_request(text: &str) -> Option<(String, String)> {
     Some((slug, what))
 }
 
-#[cfg(test)]
-mod new_phase_tests {
-    use super::new_phase_request;
-
-    #[test]
-    fn new_phase_requests_are_recognised() {
-        assert_eq!(
-            new_phase_request("Add phase-N-client-rollout-sequencing.md — pin the order")
-                .map(|x| x.0),
-            Some("client-rollout-sequencing".to_string())
-        );
-        assert_eq!(
-            new_phase_request("Add a phase that migrates existing sessions").map(|x| x.0),
-            Some("migrates-sessions".to_string())
-        );
-        assert_eq!(
-            new_phase_request("Add a load-test phase").map(|x| x.1),
-            Some("load-test phase".to_string())
-        );
-        assert_eq!(new_phase_request("Add a rollback to phase 02"), None);
-        assert_eq!(
-            new_phase_request("Add a success criterion to phase 01 that names a metric"),
-            None
-        );
-        assert_eq!(
-            new_phase_request("Add a test that a session is readable"),
-            None
-        );
-    }
-}
-
 /// A phase title from free text: capitalised, one line, at most 80 characters.
 fn cap_title(s: &str) -> String {
     let t = sentence(s);
@@ -1698,5 +1667,36 @@ fn lower_first(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod new_phase_tests {
+    use super::new_phase_request;
+
+    #[test]
+    fn new_phase_requests_are_recognised() {
+        assert_eq!(
+            new_phase_request("Add phase-N-client-rollout-sequencing.md — pin the order")
+                .map(|x| x.0),
+            Some("client-rollout-sequencing".to_string())
+        );
+        assert_eq!(
+            new_phase_request("Add a phase that migrates existing sessions").map(|x| x.0),
+            Some("migrates-sessions".to_string())
+        );
+        assert_eq!(
+            new_phase_request("Add a load-test phase").map(|x| x.1),
+            Some("load-test phase".to_string())
+        );
+        assert_eq!(new_phase_request("Add a rollback to phase 02"), None);
+        assert_eq!(
+            new_phase_request("Add a success criterion to phase 01 that names a metric"),
+            None
+        );
+        assert_eq!(
+            new_phase_request("Add a test that a session is readable"),
+            None
+        );
     }
 }
