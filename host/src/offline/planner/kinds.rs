@@ -10,13 +10,22 @@
 //! | replacement | seam around the old → new implementation behind the seam → parity → switch → remove old → [security] |
 //! | performance | baseline benchmark → profile → optimize hot path → verify against baseline → [security] → rollout |
 //! | security | threat model → fix → security tests → rollout |
-//! | research | questions and criteria → time-boxed spike → evaluation → written recommendation |
+//! | research | questions and criteria → time-boxed spike → evaluation → [security assessment] → written recommendation |
 //! | greenfield | scaffold → core → interface → integration tests → [security] → ops |
 //!
 //! `[security]` is a phase whose slug contains `security` with a non-empty gate, added when
 //! the task or the files it touches involve authentication, sessions, secrets, authorization,
-//! cryptography, uploads or untrusted input. Closing phases (rollout, release, ops) have
-//! [`Role::Closing`] so the minimalist lens can drop them.
+//! cryptography, uploads or untrusted input (for research: an assessment of each option).
+//! A service the task names that the probe did not find gets a `provision-…` phase right
+//! after preflight. Closing phases (rollout, release, ops) have [`Role::Closing`] so the
+//! minimalist lens can drop them; with the minimalist grounding a feature is written as one
+//! implement-with-tests phase (no separate contract phase, no new module, one test file).
+//!
+//! Every shape is filled from [`Grounding`]: the probe's relevant files are the `modify`
+//! targets, new files follow the language's layout next to them, implementation phases gate
+//! on the detected test (and lint) command, touched services and their env vars are named
+//! where they are used, and matching [`super::topics`] contribute design decisions, edge
+//! cases, measurable criteria and out-of-scope items.
 use super::draft::{DPhase, Draft, Role};
 use super::ground::{kebab, prose_list, snake, Grounding, Lang};
 use crate::model::{FileAction, TaskKind};
