@@ -89,6 +89,7 @@ const CUES: &[Cue] = &[
         2,
     ),
     cue(r"\bbackfill\b", TaskKind::Migration, 2),
+    cue(r"\b(deprecat\w*|sunset\w*)\b", TaskKind::Migration, 2),
     cue(
         r"\b(zero[- ]downtime|schema change)\b",
         TaskKind::Migration,
@@ -115,6 +116,7 @@ const CUES: &[Cue] = &[
     cue(r"\brewrit(e|es|ing|ten)\b", TaskKind::Refactor, 2),
     cue(r"\breorgani[sz](e|es|ed|ing)\b", TaskKind::Refactor, 2),
     cue(r"\bdecoupl(e|es|ed|ing)\b", TaskKind::Refactor, 2),
+    cue(r"\b(remove|delete)\b", TaskKind::Refactor, 1),
     cue(
         r"\b(deduplicate|dedupe|rename|modulari[sz]e|split up)\b",
         TaskKind::Refactor,
@@ -654,6 +656,15 @@ mod tests {
                 "Create a command line tool that validates deployment manifests",
                 TaskKind::Greenfield,
             ),
+            (
+                "Deprecate and remove the v1 export endpoints",
+                TaskKind::Migration,
+            ),
+            (
+                "Remove the unused feature toggles from the settings module",
+                TaskKind::Refactor,
+            ),
+            ("Speed up the nightly report job", TaskKind::Performance),
         ];
         for (task, want) in cases {
             assert_eq!(

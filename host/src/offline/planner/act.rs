@@ -35,6 +35,7 @@ pub struct Action {
     pub origin: String,
     /// The sentence as received.
     pub text: String,
+    /// What was done: applied (how), satisfied (where) or deferred (why).
     pub outcome: Outcome,
 }
 
@@ -42,11 +43,15 @@ pub struct Action {
 /// (phase numbers refer to the plan the reviewer read).
 #[derive(Clone, Debug)]
 pub struct Demand {
+    /// Who asked: `directive`, `extra-directive`, an envelope agent, or `agent:prefix` for Cast-folded text.
     pub origin: String,
+    /// The imperative sentence, without a Cast-style `Agent (location):` prefix.
     pub text: String,
+    /// The finding's location (or the folded prefix's), e.g. `plan/phase-02-x.md`.
     pub location: Option<String>,
     /// Keys of the phases named by the location or the text; `None` for "every phase" style.
     pub targets: Vec<String>,
+    /// The sentence says "every phase" / "each implementation phase".
     pub every: bool,
 }
 
@@ -654,6 +659,44 @@ pub fn apply(d: &mut Draft, g: &Grounding, dm: &Demand) -> Action {
             }
         }
     }
+    // A new phase: "Add a phase that …", "Add phase-N-client-rollout-sequencing.md — …".
+    let wanted_phase = new_phase_request(&dm.text).filter(|(slug, _)| {
+        // A phase the plan already has (the security gate, a shape's own phase) is not added twice.
+        let security = slug.contains("security")
+            && d.phases
+                .iter()
+                .any(|p| p.role == Role::Security || p.phase.slug.contains("security"));
+        !security && covering(d, &l).is_none() && d.index(&super::draft::clean_slug(slug)).is_none()
+    });
+    if let Some((slug, what)) = wanted_phase {
+        matched = true;
+        let key = d.fresh_key(&slug);
+        let title = cap_title(&what);
+        let mut p = DPhase::new(
+            &key,
+            Role::Added,
+            title.clone(),
+            format!(
+                "{} (added on review).",
+                sentence(&what).trim_end_matches('.')
+            ),
+            2,
+        );
+        p.step(sentence(&dm.text));
+        p.criterion(format!(
+            "check: \"{}\" is done, with 1 evidence entry per step of this phase.",
+            clip(&what, 100)
+        ));
+        for c in g.impl_gate() {
+            p.gate(c);
+        }
+        let at = targets.first().and_then(|k| d.index(k)).map(|i| i + 1);
+        match at {
+            Some(i) => d.insert(i, p),
+            None => d.insert_before_closing(p),
+        }
+        done.push(format!("new phase `{key}` ({title})"));
+    }
     // Removing, splitting and ordering phases.
     let removal = has(&[
         "remove phase",
@@ -1053,7 +1096,7 @@ pub fn apply(d: &mut Draft, g: &Grounding, dm: &Demand) -> Action {
         "yagni",
         "not needed",
         "unnecessary",
-    ]) && !(removal && !targets.is_empty())
+    ]) && (!removal || targets.is_empty())
     {
         matched = true;
         let item = scope_item(&dm.text);
@@ -1362,6 +1405,70 @@ fn split(d: &mut Draft, k: &str) -> Option<String> {
     Some(new_key)
 }
 
+static NEW_PHASE_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bphase-(?:n|\d{1,2})-([a-z0-9][a-z0-9-]*[a-z0-9])(?:\.md)?").expect("valid")
+});
+static NEW_PHASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:add|insert|introduce|create)\s+(?:a|an|one)\s+(?:new\s+|separate\s+|dedicated\s+)?(?:([\w-]+)\s+)?phase\b(?:[\s:,—-]*(?:that|to|for|which|where)\b|[\s:,—-]*$|\s*[:—-])\s*(.*)$").expect("valid")
+});
+
+/// `(slug, what)` when `text` asks for a new phase: `"Add phase-N-client-rollout-sequencing.md —
+/// pin the order"` → `("client-rollout-sequencing", "client rollout sequencing: pin the order")`;
+/// `"Add a phase that migrates existing sessions"` → `("migrates-sessions", …)`.
+fn new_phase_request(text: &str) -> Option<(String, String)> {
+    let t = text.trim();
+    let lower = t.to_lowercase();
+    if !(lower.starts_with("add")
+        || lower.starts_with("insert")
+        || lower.starts_with("introduce")
+        || lower.starts_with("create"))
+    {
+        return None;
+    }
+    if let Some(c) = NEW_PHASE_FILE.captures(t) {
+        let slug = c[1].to_lowercase();
+        let rest = t[c.get(0).map(|m| m.end()).unwrap_or(0)..]
+            .trim_start_matches([' ', '—', '-', ':', ','])
+            .trim();
+        let name = slug.replace('-', " ");
+        let what = if rest.is_empty() {
+            name
+        } else {
+            format!("{name}: {rest}")
+        };
+        return Some((slug, what));
+    }
+    let c = NEW_PHASE.captures(t)?;
+    let adj = c.get(1).map(|m| m.as_str()).unwrap_or("");
+    if matches!(
+        adj.to_lowercase().as_str(),
+        "to" | "in" | "of" | "for" | "on" | "the" | "each" | "every"
+    ) {
+        return None;
+    }
+    let rest = c.get(2).map(|m| m.as_str().trim()).unwrap_or("");
+    let what = match (adj.is_empty(), rest.is_empty()) {
+        (true, true) => return None,
+        (false, true) => format!("{adj} phase"),
+        (true, false) => rest.to_string(),
+        (false, false) => format!("{adj}: {rest}"),
+    };
+    let words: Vec<String> = crate::text::terms(&what).into_iter().take(4).collect();
+    let slug = if words.is_empty() {
+        "review-phase".to_string()
+    } else {
+        words.join("-")
+    };
+    Some((slug, what))
+}
+
+/// A phase title from free text: capitalised, one line, at most 80 characters.
+fn cap_title(s: &str) -> String {
+    let t = sentence(s);
+    let t = t.trim_end_matches('.');
+    clip(t, 80)
+}
+
 /// The phase whose text shares most meaningful terms with `text` (at least 2).
 fn best_phase(d: &Draft, text: &str) -> Option<String> {
     let terms = crate::text::terms(text);
@@ -1560,5 +1667,36 @@ fn lower_first(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod new_phase_tests {
+    use super::new_phase_request;
+
+    #[test]
+    fn new_phase_requests_are_recognised() {
+        assert_eq!(
+            new_phase_request("Add phase-N-client-rollout-sequencing.md — pin the order")
+                .map(|x| x.0),
+            Some("client-rollout-sequencing".to_string())
+        );
+        assert_eq!(
+            new_phase_request("Add a phase that migrates existing sessions").map(|x| x.0),
+            Some("migrates-sessions".to_string())
+        );
+        assert_eq!(
+            new_phase_request("Add a load-test phase").map(|x| x.1),
+            Some("load-test phase".to_string())
+        );
+        assert_eq!(new_phase_request("Add a rollback to phase 02"), None);
+        assert_eq!(
+            new_phase_request("Add a success criterion to phase 01 that names a metric"),
+            None
+        );
+        assert_eq!(
+            new_phase_request("Add a test that a session is readable"),
+            None
+        );
     }
 }

@@ -25,7 +25,9 @@ pub enum Role {
 /// One phase of a draft.
 #[derive(Clone, Debug)]
 pub struct DPhase {
+    /// Stable identity while phases move; the initial slug.
     pub key: String,
+    /// What the phase is for (lenses and rewrites select phases by role).
     pub role: Role,
     /// `id` is ignored until [`Draft::finish`]; `depends_on` holds keys.
     pub phase: Phase,
@@ -152,12 +154,17 @@ pub fn push_unique(v: &mut Vec<String>, s: String) -> bool {
 /// A plan under construction.
 #[derive(Clone, Debug, Default)]
 pub struct Draft {
+    /// Plan title (the task, capitalised).
     pub title: String,
     /// Thesis sentences, joined with spaces.
     pub thesis: Vec<String>,
+    /// Phases in order; phase 0 is preflight.
     pub phases: Vec<DPhase>,
+    /// Services, environment variables and permissions.
     pub deps: Dependencies,
+    /// Honest, task-specific out-of-scope items.
     pub out_of_scope: Vec<String>,
+    /// Rules every phase obeys, including `Deferred: … — because …` entries.
     pub iron_rules: Vec<String>,
 }
 

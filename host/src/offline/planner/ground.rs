@@ -112,8 +112,11 @@ impl Lang {
 /// the environment variables that configure it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceUse {
+    /// Service name as the probe reports it.
     pub name: String,
+    /// `database`, `cache`, `queue`, `search`, `object-store` or `other`.
     pub kind: String,
+    /// File the probe found it in.
     pub source: String,
     /// Relevant files (from the probe) whose path ties them to this service.
     pub files: Vec<String>,
@@ -126,7 +129,9 @@ pub struct ServiceUse {
 /// A service the task names that the probe did not find: the plan must provision it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewService {
+    /// Canonical service name (`redis`).
     pub name: &'static str,
+    /// Service kind (`cache`).
     pub kind: &'static str,
     /// The conventional variable that will configure it (e.g. `REDIS_URL`).
     pub env: &'static str,
@@ -516,19 +521,29 @@ const LEADING_VERBS: &[&str] = &[
 /// Everything the planner and Metis know about the task and the repository.
 #[derive(Clone, Debug)]
 pub struct Grounding {
+    /// The task, trimmed.
     pub task: String,
+    /// Task kind from the Intent Gate.
     pub kind: TaskKind,
+    /// Meaningful task terms (`text::terms`).
     pub terms: Vec<String>,
+    /// Repository name from the probe.
     pub repository: String,
+    /// First detected `build` command.
     pub build: Option<DetectedCommand>,
+    /// First detected `test` command.
     pub test: Option<DetectedCommand>,
+    /// First detected `lint` command.
     pub lint: Option<DetectedCommand>,
     /// Every command the probe detected, verbatim (the only commands a gate may hold).
     pub commands: Vec<String>,
+    /// Language of the code the plan touches.
     pub lang: Lang,
     /// Languages of the probe report, largest first, `"Rust (42 files)"`.
     pub languages: Vec<String>,
+    /// Frameworks the probe found.
     pub frameworks: Vec<String>,
+    /// CI configuration files the probe found.
     pub ci: Vec<String>,
     /// Relevant source files (existing; probe ranking order), at most 5.
     pub sources: Vec<String>,
@@ -538,9 +553,11 @@ pub struct Grounding {
     pub others: Vec<String>,
     /// Probe reason of each relevant file.
     pub reasons: Vec<(String, String)>,
+    /// Probe services the task touches.
     pub services: Vec<ServiceUse>,
     /// Probe services the task does not touch.
     pub untouched: Vec<DetectedService>,
+    /// Services the task names that the probe did not find: provisioned by the plan.
     pub new_services: Vec<NewService>,
     /// Services the task names as the source of a move ("from MySQL") that the probe did not
     /// find: declared as existing (never provisioned), with a note to confirm where they run.
@@ -551,6 +568,7 @@ pub struct Grounding {
     pub all_env_vars: Vec<String>,
     /// Security-sensitive aspects found in the task or the relevant files.
     pub sensitive: Vec<&'static str>,
+    /// Engineering topics the task matches.
     pub topics: Vec<&'static Topic>,
     /// Task without its leading verb, e.g. "rate limiting to the login endpoint".
     pub subject: String,
@@ -558,6 +576,7 @@ pub struct Grounding {
     pub stem: String,
     /// Numbers with units named in the task (`"2 seconds"`, `"500ms"`, `"20%"`).
     pub targets: Vec<String>,
+    /// Repository root (read only, to check which paths exist).
     pub repo_root: PathBuf,
     /// Minimalist shaping (set by the minimalist lens before the base plan is written): at
     /// most two modified files, no new module beside existing code, one new test file.
@@ -1296,7 +1315,7 @@ fn rust_crate_dir(dir: &str) -> String {
 
 /// Lowercase words of a path (split on `/`, `.`, `_`, `-`).
 pub fn path_words(p: &str) -> Vec<String> {
-    p.split(|c: char| c == '/' || c == '.' || c == '_' || c == '-')
+    p.split(['/', '.', '_', '-'])
         .filter(|w| !w.is_empty())
         .map(|w| w.to_lowercase())
         .collect()

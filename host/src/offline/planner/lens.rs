@@ -113,7 +113,7 @@ fn correctness(d: &mut Draft, g: &Grounding) {
                 }
             })
             .collect();
-        p.criterion(format!("Each success criterion of this phase is checked by at least 1 named test or measurement listed in evidence/ (100% of criteria covered)."));
+        p.criterion("Each success criterion of this phase is checked by at least 1 named test or measurement listed in evidence/ (100% of criteria covered).".to_string());
     }
     // Acceptance phase: every criterion of the plan mapped to a test.
     let akey = format!("acceptance-{key}");
@@ -589,7 +589,7 @@ fn verification(d: &mut Draft, g: &Grounding) {
             continue;
         }
         let c = match p.role {
-            Role::Preflight => format!("Metric: build time in seconds and test count are recorded, so later phases compare against numbers, not impressions."),
+            Role::Preflight => "Metric: build time in seconds and test count are recorded, so later phases compare against numbers, not impressions.".to_string(),
             Role::Closing => format!("Metric: `{m}_errors_total` rate after release is at most the pre-release rate over 24 h."),
             _ => format!("Metric: `{m}_errors_total` stays at its baseline and `{m}_duration_seconds` p95 within 10% of it during this phase's test run."),
         };

@@ -37,8 +37,9 @@ use ground::Grounding;
 /// The planner roles this module implements.
 pub const ROLES: [&str; 3] = ["prometheus-cast", "prometheus-alloy", "prometheus-temper"];
 
-/// Smallest and largest number of phases a plan may have.
+/// Smallest number of phases a plan may have.
 pub const MIN_PHASES: usize = 3;
+/// Largest number of phases a plan may have.
 pub const MAX_PHASES: usize = 9;
 
 /// Why the planner refused a request.

@@ -186,16 +186,16 @@ pub fn rewrite(
         if s < 70.0 {
             let mut done = Vec::new();
             for p in d.phases.iter_mut() {
-                if !p
+                let has_metric = p
                     .phase
                     .success_criteria
                     .iter()
-                    .any(|c| is_measurable(c) && c.to_lowercase().contains("metric"))
+                    .any(|c| is_measurable(c) && c.to_lowercase().contains("metric"));
+                if !has_metric
                     && p.role != Role::Preflight
+                    && push_unique(&mut p.phase.success_criteria, format!("Metric: {} reports 0 failures with at least the phase-00 passing count after this phase.", g.test_cmd()))
                 {
-                    if push_unique(&mut p.phase.success_criteria, format!("Metric: {} reports 0 failures with at least the phase-00 passing count after this phase.", g.test_cmd())) {
-                        done.push(format!("metric criterion on `{}`", p.key));
-                    }
+                    done.push(format!("metric criterion on `{}`", p.key));
                 }
                 let rb = explicit_rollback(p);
                 if rb != p.phase.rollback {

@@ -774,6 +774,7 @@ fn extra_directives_are_acted_on() {
         "Add a test that the limiter keys on the account id when the user is logged in.".into(),
         "Declare LOGIN_RATE_LIMIT as an environment variable.".into(),
         "Add monitoring for the number of 429 responses per minute.".into(),
+        "Add phase-N-client-rollout-sequencing.md — pin the order (start with the lowest-traffic client, ratchet to the highest).".into(),
     ];
     let (plan, actions) = plan_for(task, &repo, &r);
     assert_conventions(&plan, &repo.probe, repo.dir.path());
@@ -782,7 +783,17 @@ fn extra_directives_are_acted_on() {
         .iter()
         .filter(|a| a.origin.starts_with("extra-directive"))
         .collect();
-    assert_eq!(extra.len(), 6);
+    assert_eq!(extra.len(), 7);
+    let seq = plan
+        .phases
+        .iter()
+        .find(|p| p.slug == "client-rollout-sequencing")
+        .expect("new phase from the demand");
+    assert!(seq.steps[0].contains("lowest-traffic client"));
+    assert!(
+        seq.id.as_str() < plan.phases.last().unwrap().id.as_str(),
+        "inserted before the closing phase"
+    );
     for a in &extra {
         assert!(matches!(a.outcome, Outcome::Applied(_)), "{a:?}");
     }
@@ -1159,7 +1170,51 @@ fn rewrite_moves_a_stub_reviewer_score() {
 #[test]
 #[ignore = "prints sample plans for manual review: cargo test -- --ignored --nocapture print_sample_plans"]
 fn print_sample_plans() {
-    let repo = python_repo();
+    let repo = match std::env::var("ANNEAL_SAMPLE_REPO").as_deref() {
+        Ok("ts") => {
+            let dir = tempfile::tempdir().unwrap();
+            let probe = ProbeReport {
+                repository: "billing-web".into(),
+                languages: vec![LanguageStat {
+                    name: "TypeScript".into(),
+                    files: 120,
+                }],
+                manifests: vec!["package.json".into()],
+                commands: vec![
+                    cmd("build", "npm run build", "package.json"),
+                    cmd("test", "npm test", "package.json"),
+                    cmd("lint", "npm run lint", "package.json"),
+                ],
+                services: vec![DetectedService {
+                    name: "postgres".into(),
+                    kind: "database".into(),
+                    source: "docker-compose.yml".into(),
+                }],
+                frameworks: vec!["Express".into()],
+                relevant_files: vec![
+                    rel(
+                        "src/invoices/invoice.service.ts",
+                        "matched terms: invoices",
+                        8,
+                    ),
+                    rel(
+                        "src/invoices/invoices.controller.ts",
+                        "matched terms: invoices",
+                        7,
+                    ),
+                ],
+                env_vars: vec!["DATABASE_URL".into(), "JWT_SECRET".into()],
+                ..Default::default()
+            };
+            materialize(
+                dir.path(),
+                &probe,
+                &["package.json", "docker-compose.yml", "README.md"],
+            );
+            Repo { dir, probe }
+        }
+        _ => python_repo(),
+    };
     let tasks: Vec<String> = std::env::var("ANNEAL_SAMPLE_TASKS")
         .map(|v| v.split('|').map(|s| s.to_string()).collect())
         .unwrap_or_else(|_| vec!["Add rate limiting to the login endpoint".into()]);
@@ -1199,4 +1254,53 @@ fn print_sample_plans() {
             println!("  > [{}] {} => {:?}", a.origin, a.text, a.outcome);
         }
     }
+}
+
+#[test]
+fn empty_repository_still_gives_valid_plans() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repo {
+        dir,
+        probe: ProbeReport {
+            repository: "empty".into(),
+            ..Default::default()
+        },
+    };
+    for task in [
+        "Build a command line tool in Rust that validates deployment manifests",
+        "Add rate limiting to the login endpoint",
+        "Fix the crash when the config file is missing",
+        "Investigate whether we should adopt gRPC for internal services",
+    ] {
+        let (plan, actions) = plan_for(task, &repo, &req("prometheus-cast", None));
+        assert_conventions(&plan, &repo.probe, repo.dir.path());
+        assert!(
+            plan.phases[0].gate.iter().all(|g| g.starts_with("check: ")),
+            "{task}"
+        );
+        assert!(
+            plan.thesis.contains("no build or test command"),
+            "{task}: {}",
+            plan.thesis
+        );
+        assert!(
+            actions
+                .iter()
+                .all(|a| !matches!(a.outcome, Outcome::Deferred(_))),
+            "{task}: {actions:#?}"
+        );
+    }
+    let (plan, _) = plan_for(
+        "Build a command line tool in Rust that validates deployment manifests",
+        &repo,
+        &req("prometheus-cast", None),
+    );
+    assert!(
+        plan.phases[1]
+            .files
+            .iter()
+            .any(|f| f.path.ends_with("/src/lib.rs") && f.action == FileAction::Create),
+        "{:?}",
+        plan.phases[1].files
+    );
 }
