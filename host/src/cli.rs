@@ -97,6 +97,10 @@ pub struct Cli {
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Make every offline agent call take this long (simulates a model's latency; for
+    /// measuring fan-out).
+    #[arg(long, default_value_t = 0, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub simulate_latency_ms: u64,
     #[arg(long, hide = true)]
     pub no_red_team: bool,
     #[arg(long, hide = true)]
@@ -240,6 +244,7 @@ async fn async_main(cli: Cli) -> i32 {
             ..hephaestus::Options::default()
         },
         probe: probe::ProbeOptions::default(),
+        simulated_latency: Duration::from_millis(cli.simulate_latency_ms),
     };
     let progress = progress_sink(cli.quiet);
     match pipeline::run(cfg, progress.clone()).await {

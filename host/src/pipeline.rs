@@ -54,6 +54,8 @@ pub struct Config {
     pub limits: GuestLimits,
     pub hephaestus: hephaestus::Options,
     pub probe: stages::probe::ProbeOptions,
+    /// Fixed time added to every offline agent call (0 = none); see [`Tally`].
+    pub simulated_latency: std::time::Duration,
 }
 
 /// Why a run could not start (nothing was written).
@@ -205,7 +207,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
         }
     };
     let events = Arc::new(Events::default());
-    let tally = Arc::new(Tally::new(events.clone()));
+    let tally = Arc::new(Tally::new(events.clone(), cfg.simulated_latency));
     let log = Arc::new(RunLog::default());
     let jobs = Arc::new(Semaphore::new(cfg.jobs));
     let say = |msg: &str| {

@@ -188,14 +188,19 @@ fn cast_runs_against_the_anneal_repository_itself() {
         "--out",
         &s.runs().display().to_string(),
         "--quiet",
+        "--gate-timeout",
+        "2400",
         "Add a --json flag to the strategy list command",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let out = anneal(
+    // Hephaestus builds the whole workspace in a scratch copy: minutes on a cold cache, so the
+    // cache directory persists between test runs and the limits are generous.
+    let out = anneal_within(
         &args,
         &[("ANNEAL_CARGO_TARGET_DIR", target.to_str().unwrap())],
+        std::time::Duration::from_secs(2700),
     );
     assert!(
         matches!(out.status.code(), Some(0) | Some(4)),

@@ -45,6 +45,10 @@ impl RunContext {
 pub struct Tally {
     pub events: Arc<Events>,
     spawns: Mutex<BTreeMap<String, u32>>,
+    /// Simulated model latency added to every offline agent call (`--simulate-latency-ms`):
+    /// makes the offline engine behave like a provider that takes a fixed time per call, so
+    /// the parallelism of fan-outs can be observed and measured.
+    latency: std::time::Duration,
 }
 
 impl Tally {

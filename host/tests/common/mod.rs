@@ -142,3 +142,46 @@ pub fn xml_elements(xml: &str) -> Vec<String> {
     }
     names
 }
+
+/// `(agent, start_ms, finish_ms)` for every agent call recorded in `events.jsonl` whose agent
+/// name satisfies `keep`, pairing each start with the next finish of the same agent.
+pub fn intervals(run: &Path, keep: impl Fn(&str) -> bool) -> Vec<(String, u64, u64)> {
+    let text = std::fs::read_to_string(run.join("events.jsonl")).unwrap();
+    let mut open: Vec<(String, u64)> = Vec::new();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let agent = v["agent"].as_str().unwrap().to_string();
+        if !keep(&agent) {
+            continue;
+        }
+        let t = v["t_ms"].as_u64().unwrap();
+        match v["event"].as_str().unwrap() {
+            "start" => open.push((agent, t)),
+            "finish" => {
+                let i = open
+                    .iter()
+                    .position(|(a, _)| *a == agent)
+                    .expect("finish without start");
+                let (a, s) = open.remove(i);
+                out.push((a, s, t));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether every interval overlaps every other (all ran at the same time at some instant).
+pub fn all_overlap(iv: &[(String, u64, u64)]) -> bool {
+    let latest_start = iv.iter().map(|i| i.1).max().unwrap();
+    let earliest_finish = iv.iter().map(|i| i.2).min().unwrap();
+    latest_start < earliest_finish
+}
+
+/// Whether no two intervals overlap.
+pub fn none_overlap(iv: &[(String, u64, u64)]) -> bool {
+    let mut v: Vec<_> = iv.to_vec();
+    v.sort_by_key(|i| i.1);
+    v.windows(2).all(|w| w[1].1 >= w[0].2)
+}
