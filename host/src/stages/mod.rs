@@ -52,10 +52,11 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn new(events: Arc<Events>) -> Self {
+    pub fn new(events: Arc<Events>, latency: std::time::Duration) -> Self {
         Tally {
             events,
             spawns: Mutex::new(BTreeMap::new()),
+            latency,
         }
     }
 
