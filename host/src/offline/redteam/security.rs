@@ -208,6 +208,11 @@ pub fn security_findings(ctx: &Context<'_>, plan: &Plan) -> (Vec<Finding>, Vec<S
         .chain(&plan.dependencies.env_vars)
         .chain(&plan.dependencies.permissions)
         .cloned()
+        .chain(
+            crate::offline::momus::scan::deferred_rules(plan)
+                .into_iter()
+                .map(str::to_string),
+        )
         .collect();
     texts.push((PLAN_LOCATION.to_string(), extra.join("\n")));
     for (loc, text) in &texts {
