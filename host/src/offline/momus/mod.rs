@@ -442,7 +442,7 @@ pub fn completeness(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
 
 /// Prose (title, goal, steps) that says a phase changes stored data.
 static DATA_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(\b(data|database|db|schema|table)\s+migrat\w*|\bmigrat\w*\s+(of\s+)?(the\s+)?(existing\s+)?(data|database|db|schema|tables?|rows|records)\b|\bbackfill\w*|\balter table\b|\bdrop (table|column|index)\b|\badd column\b|\bcreate (table|index)\b|\brename column\b|\btruncate\b|\bdelete from\b|\bupdate \w+ set\b|\bexisting (data|records|rows)\b)").unwrap()
+    Regex::new(r"(?i)(\b(data|database|db|schema|table)\s+migrat\w*|\bmigrat\w*\s+(of\s+)?(the\s+)?(existing\s+)?(data|database|db|schema|tables?|rows|records)\b|\bbackfill\w*|\balter table\b|\bdrop (table|column|index)\b|\badd column\b|\bcreate (table|index)\b|\brename column\b|\btruncate\b|\bdelete from\b|\bupdate \w+ set\b|\bexisting (data|records|rows)([\s.,;:)]|$))").unwrap()
 });
 /// Files whose change changes data: migrations, SQL, schema definitions.
 static DATA_FILE: LazyLock<Regex> =

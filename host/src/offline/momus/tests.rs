@@ -564,6 +564,9 @@ fn data_rollback_needs_more_than_revert_and_ordinary_words_are_not_data_or_break
     plan.phases[1]
         .steps
         .push("Migrate callers to the new limiter type.".into());
+    plan.phases[1]
+        .steps
+        .push("Read the counts with the project's existing data-access code.".into());
     plan.phases[2]
         .steps
         .push("Change the handler to return the Retry-After header.".into());
