@@ -5,6 +5,7 @@ pub mod metis;
 pub mod momus;
 pub mod planner;
 pub mod redteam;
+pub mod surface;
 
 use crate::model::{Envelope, EnvelopeMetadata, ProbeReport, TaskKind, Verdict};
 use std::path::Path;
@@ -66,3 +67,6 @@ pub fn truncate_summary(s: String) -> String {
         t
     }
 }
+
+#[cfg(test)]
+mod sweep;

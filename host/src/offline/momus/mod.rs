@@ -442,7 +442,7 @@ pub fn completeness(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
 
 /// Prose (title, goal, steps) that says a phase changes stored data.
 static DATA_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(\b(data|database|db|schema|table)\s+migrat\w*|\bmigrat\w*\s+(of\s+)?(the\s+)?(existing\s+)?(data|database|db|schema|tables?|rows|records)\b|\bbackfill\w*|\balter table\b|\bdrop (table|column|index)\b|\badd column\b|\bcreate (table|index)\b|\brename column\b|\btruncate\b|\bdelete from\b|\bupdate \w+ set\b|\bexisting (data|records|rows)\b)").unwrap()
+    Regex::new(r"(?i)(\b(data|database|db|schema|table)\s+migrat\w*|\bmigrat\w*\s+(of\s+)?(the\s+)?(existing\s+)?(data|database|db|schema|tables?|rows|records)\b|\bbackfill\w*|\balter table\b|\bdrop (table|column|index)\b|\badd column\b|\bcreate (table|index)\b|\brename column\b|\btruncate\b|\bdelete from\b|\bupdate \w+ set\b|\bexisting (data|records|rows)([\s.,;:)]|$))").unwrap()
 });
 /// Files whose change changes data: migrations, SQL, schema definitions.
 static DATA_FILE: LazyLock<Regex> =
@@ -451,7 +451,12 @@ static DATA_ROLLBACK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(down[- ]?migration|migrate down|reverse migration|restore|backup|snapshot|dump|point[- ]in[- ]time|dual[- ]write|keep the old (column|table)|re-?create|drop (the )?(new )?(\w+ )?(table|column|index)|delete the (new )?(\w+ )?(rows|records)|reverse)\b|\bdown\b").unwrap()
 });
 static BREAKING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(remov\w*|drop\w*|renam\w*|delet\w*|deprecat\w*)\b[^.\n]{0,60}\b(public api|api|endpoints?|routes?|cli flags?|flags?|options?|config(uration)? keys?|interfaces?|schema|columns?|tables?|fields?|signatures?|protocol|wire format|response format|headers?|exports?)\b|\bchang\w* (the |its )?(signature|wire format|response format|protocol|public api)\b").unwrap()
+    Regex::new(r"(?i)\b(remov(e|es|ed|ing|al)|drop(s|ped|ping)?|renam(e|es|ed|ing)|delet(e|es|ed|ing|ion)|deprecat\w*)\b[^.\n]{0,60}\b(public api|api|endpoints?|routes?|cli flags?|flags?|options?|config(uration)? keys?|interfaces?|schema|columns?|tables?|fields?|signatures?|protocol|wire format|response format|headers?|exports?)\b|\bchang\w* (the |its )?(signature|wire format|response format|protocol|public api)\b").unwrap()
+});
+/// Mentions of a feature flag as the *mechanism* that guards a change ("the feature flag",
+/// "behind the `x` flag"): not a flag being removed, so blanked before [`BREAKING`] is applied.
+static FLAG_MECHANISM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bfeature[- ](flags?|toggles?|switch(es)?)\b|\b(behind|under|guarded by|gated by|via)\s+(the\s+|a\s+|its\s+|this\s+)?(new\s+)?(`[^`\n]*`\s+)?(flags?|toggles?|switch(es)?)\b").unwrap()
 });
 static BREAKING_FLAGGED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(breaking|backwards?[- ]compat\w*|compatib\w*|deprecat\w*|migration guide|changelog|major version|semver|shim|alias)").unwrap()
@@ -460,7 +465,7 @@ static RISK_AREA: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(auth|authn|authz|authenticat\w*|authori[sz]\w*|login|session|passwords?|permissions?|oauth|oidc|jwt|sso|public api|api endpoints?|endpoints?|migrat\w*|schema)\b").unwrap()
 });
 static MITIGATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(feature[- ]flag|flag[- ]gated|behind a (feature )?(flag|toggle|switch)|toggle|kill[- ]?switch|canary|staged rollout|gradual rollout|percentage rollout|dual[- ](read|write|run)|shadow (mode|traffic)|expand[/ -]+contract|backwards?[- ]compatible|opt[- ]in|default(s)? (to )?off|disabled by default)").unwrap()
+    Regex::new(r"(?i)(feature[- ]flag|flag[- ]gated|behind a (feature )?(flag|toggle|switch)|toggle|kill[- ]?switch|canary|staged rollout|gradual rollout|percentage rollout|dual[- ](read|write|run)|shadow (mode|traffic)|expand[/ -]+contract|backwards?[- ]compatib\w*|opt[- ]in|default(s)? (to )?off|disabled by default)").unwrap()
 });
 
 fn is_placeholder(s: &str) -> bool {
@@ -529,7 +534,8 @@ pub fn risk_posture(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
         let mut work: Vec<&str> = vec![&p.title, &p.goal];
         work.extend(p.steps.iter().map(String::as_str));
         let text = work.join("\n");
-        let breaking = BREAKING.find(&text).map(|m| m.as_str().to_string());
+        let unflagged = FLAG_MECHANISM.replace_all(&text, " ");
+        let breaking = BREAKING.find(&unflagged).map(|m| m.as_str().to_string());
         if let Some(what) = breaking {
             if !BREAKING_FLAGGED.is_match(&text) && !BREAKING_FLAGGED.is_match(&plan_level) {
                 out.push(finding(

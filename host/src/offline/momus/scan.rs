@@ -73,12 +73,40 @@ pub fn phase_text(phase: &Phase) -> String {
     phase_items(phase).join("\n")
 }
 
-/// The plan-level text items that describe work (title, thesis, iron rules) — not the
-/// out-of-scope list and not the dependency declarations.
+/// Prefix of an iron rule that records a demand the planner refused, with its reason
+/// (`Deferred: … — because …`).
+pub const DEFERRED_PREFIX: &str = "Deferred:";
+
+/// Whether an iron rule records a refused demand (`Deferred: … — because …`, prefix matched
+/// case-insensitively after leading whitespace). Such a rule quotes work the plan does *not*
+/// do, so checks for what the plan uses (services, env vars, mitigations, creep) skip it.
+pub fn is_deferred(rule: &str) -> bool {
+    rule.trim_start()
+        .get(..DEFERRED_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(DEFERRED_PREFIX))
+}
+
+/// The plan-level text items that describe work (title, thesis, iron rules except
+/// [`is_deferred`] ones) — not the out-of-scope list and not the dependency declarations.
 pub fn plan_items(plan: &Plan) -> Vec<&str> {
     let mut v: Vec<&str> = vec![&plan.title, &plan.thesis];
-    v.extend(plan.iron_rules.iter().map(String::as_str));
+    v.extend(
+        plan.iron_rules
+            .iter()
+            .filter(|r| !is_deferred(r))
+            .map(String::as_str),
+    );
     v
+}
+
+/// The [`is_deferred`] iron rules (scanned only for what must never be in a plan at all, such
+/// as secrets).
+pub fn deferred_rules(plan: &Plan) -> Vec<&str> {
+    plan.iron_rules
+        .iter()
+        .filter(|r| is_deferred(r))
+        .map(String::as_str)
+        .collect()
 }
 
 /// `(location, text)` for every part of a plan that describes work: one entry per phase and
@@ -94,9 +122,11 @@ pub fn work_texts(plan: &Plan) -> Vec<(String, String)> {
     v
 }
 
-/// All text of the plan, including out-of-scope and dependencies (for secret scanning).
+/// All text of the plan, including out-of-scope, dependencies and deferred iron rules (for
+/// secret scanning).
 pub fn all_text(plan: &Plan) -> String {
     let mut parts: Vec<String> = work_texts(plan).into_iter().map(|(_, t)| t).collect();
+    parts.extend(deferred_rules(plan).into_iter().map(str::to_string));
     parts.extend(plan.out_of_scope.iter().cloned());
     parts.extend(plan.dependencies.services.iter().cloned());
     parts.extend(plan.dependencies.env_vars.iter().cloned());

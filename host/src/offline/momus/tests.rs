@@ -564,10 +564,122 @@ fn data_rollback_needs_more_than_revert_and_ordinary_words_are_not_data_or_break
     plan.phases[1]
         .steps
         .push("Migrate callers to the new limiter type.".into());
+    plan.phases[1]
+        .steps
+        .push("Read the counts with the project's existing data-access code.".into());
     plan.phases[2]
         .steps
         .push("Change the handler to return the Retry-After header.".into());
     let (r, findings) = rubric(&f.ctx(), &plan);
     assert!(findings.is_empty(), "{}", show(&findings));
     assert_eq!(r.score(), 100);
+}
+
+#[test]
+fn feature_flag_as_mechanism_is_not_a_breaking_removal() {
+    let f = fixture(RATE_TASK, TaskKind::Feature);
+    let mut plan = good_plan();
+    plan.phases[2].steps.push(
+        "Remove the old limiter path once the change behind the feature flag is on everywhere."
+            .into(),
+    );
+    plan.phases[2]
+        .steps
+        .push("Delete the stale counters; guard the change behind the `rate_limit` flag.".into());
+    let (_, findings) = rubric(&f.ctx(), &plan);
+    assert!(
+        !has(&findings, Severity::Medium, "breaking change"),
+        "{}",
+        show(&findings)
+    );
+    // A real flag removal is still breaking; a dropdown is not a drop.
+    let mut plan = good_plan();
+    plan.phases[2]
+        .steps
+        .push("Remove the --legacy CLI flag.".into());
+    let (_, findings) = rubric(&f.ctx(), &plan);
+    assert!(
+        has(&findings, Severity::Medium, "breaking change"),
+        "{}",
+        show(&findings)
+    );
+    let mut plan = good_plan();
+    plan.phases[2]
+        .steps
+        .push("Show the limit in the dropdown options of the admin page.".into());
+    let (_, findings) = rubric(&f.ctx(), &plan);
+    assert!(
+        !has(&findings, Severity::Medium, "breaking change"),
+        "{}",
+        show(&findings)
+    );
+}
+
+#[test]
+fn backwards_compatibility_counts_as_mitigation() {
+    let f = fixture(RATE_TASK, TaskKind::Feature);
+    let mut plan = good_plan();
+    plan.thesis = "A per-client limiter in front of every public API handler.".into();
+    plan.phases[2].goal = "Rate-limit every public API handler.".into();
+    plan.phases[2].steps =
+        vec!["Wrap each handler in src/api/handlers.rs with the limiter.".into()];
+    plan.phases[2].success_criteria = vec!["The 101st request in a minute returns 429".into()];
+    plan.phases[2].gate = vec!["cargo test --workspace".into()];
+    plan.phases[2].rollback = "Revert the commit.".into();
+    let (_, findings) = rubric(&f.ctx(), &plan);
+    assert!(
+        has(&findings, Severity::Medium, "names no feature flag"),
+        "{}",
+        show(&findings)
+    );
+    plan.iron_rules
+        .push("Keep backwards compatibility for every existing client.".into());
+    let (_, findings) = rubric(&f.ctx(), &plan);
+    assert!(
+        !has(&findings, Severity::Medium, "names no feature flag"),
+        "{}",
+        show(&findings)
+    );
+    // A refused demand for a flag is not a flag.
+    plan.iron_rules.pop();
+    plan.iron_rules.push(
+        "Deferred: Put the limiter behind a feature flag — because the task forbids new config."
+            .into(),
+    );
+    let (_, findings) = rubric(&f.ctx(), &plan);
+    assert!(
+        has(&findings, Severity::Medium, "names no feature flag"),
+        "{}",
+        show(&findings)
+    );
+}
+
+#[test]
+fn deferred_iron_rules_do_not_declare_or_use_services() {
+    let f = fixture(RATE_TASK, TaskKind::Feature);
+    let mut plan = good_plan();
+    plan.iron_rules.push(
+        "Deferred: Declare kafka in dependencies.services and read KAFKA_BROKERS — because the task needs no queue."
+            .into(),
+    );
+    let (r, findings) = rubric(&f.ctx(), &plan);
+    assert!(
+        !findings
+            .iter()
+            .any(|x| x.concern.contains("kafka") || x.concern.contains("KAFKA_BROKERS")),
+        "{}",
+        show(&findings)
+    );
+    assert_eq!(r.completeness, 100, "{}", show(&findings));
+    // The same words in an ordinary iron rule are still checked.
+    plan.iron_rules
+        .push("Publish every limit hit to kafka.".into());
+    let (_, findings) = rubric(&f.ctx(), &plan);
+    assert!(
+        has(&findings, Severity::High, "uses the service kafka"),
+        "{}",
+        show(&findings)
+    );
+    assert!(scan::is_deferred("  deferred: x — because y"));
+    assert!(!scan::is_deferred("Never defer: x"));
 }

@@ -579,8 +579,14 @@ pub fn default_rollback(role: Role, files: &[FileChange]) -> String {
     }
     if !modified.is_empty() {
         s.push_str(&format!(
-            "; {} return to their previous state",
-            prose_list(&modified, "")
+            "; {} {} to {} previous state",
+            prose_list(&modified, ""),
+            if modified.len() == 1 {
+                "returns"
+            } else {
+                "return"
+            },
+            if modified.len() == 1 { "its" } else { "their" }
         ));
     }
     if files.is_empty() {

@@ -5,7 +5,7 @@
 //! Shared by Metis (directives) and the planner (plans) so both say the same thing.
 use super::topics::{self, Topic};
 use crate::model::{DetectedCommand, DetectedService, ProbeReport, TaskKind};
-use crate::offline::Context;
+use crate::offline::{surface, Context};
 use crate::text;
 use std::path::{Path, PathBuf};
 
@@ -124,6 +124,29 @@ pub struct ServiceUse {
     pub env: Vec<String>,
     /// Why the task touches it.
     pub why: String,
+}
+
+/// Words of an environment variable's name that say it tells the code where a service is.
+const CONNECTION_ENV_WORDS: &[&str] = &[
+    "url", "uri", "dsn", "host", "hosts", "port", "addr", "address", "servers", "brokers",
+    "endpoint", "socket", "bucket", "table", "cluster",
+];
+
+impl ServiceUse {
+    /// The variables of [`ServiceUse::env`] through which the code reaches the service: those
+    /// whose name says where it is (`REDIS_URL`, `DB_HOST`, `KAFKA_BROKERS`, `S3_BUCKET`), not
+    /// those that merely tune it (`PROFILE_CACHE_TTL_SECONDS`). May be empty.
+    pub fn connection_env(&self) -> Vec<&str> {
+        self.env
+            .iter()
+            .filter(|v| {
+                env_words(v)
+                    .iter()
+                    .any(|w| CONNECTION_ENV_WORDS.contains(&w.as_str()))
+            })
+            .map(String::as_str)
+            .collect()
+    }
 }
 
 /// A service the task names that the probe did not find: the plan must provision it.
@@ -362,105 +385,6 @@ fn kind_env_words(kind: &str) -> &'static [&'static str] {
     }
 }
 
-/// Security-sensitive aspects: (aspect, words in the task or file paths that reveal it).
-const SENSITIVE: &[(&str, &[&str])] = &[
-    (
-        "authentication",
-        &[
-            "auth",
-            "authn",
-            "authenticate",
-            "authentication",
-            "login",
-            "logout",
-            "signin",
-            "signup",
-            "oidc",
-            "oauth",
-            "jwt",
-            "sso",
-            "saml",
-            "mfa",
-            "2fa",
-            "middleware",
-        ],
-    ),
-    ("sessions", &["session", "sessions", "cookie", "cookies"]),
-    (
-        "secrets and credentials",
-        &[
-            "password",
-            "passwords",
-            "secret",
-            "secrets",
-            "credential",
-            "credentials",
-            "token",
-            "tokens",
-            "apikey",
-            "api_key",
-        ],
-    ),
-    (
-        "authorization",
-        &[
-            "permission",
-            "permissions",
-            "rbac",
-            "acl",
-            "authz",
-            "authorization",
-            "authorize",
-            "roles",
-            "privilege",
-            "privileges",
-        ],
-    ),
-    (
-        "cryptography",
-        &[
-            "crypto",
-            "encrypt",
-            "encryption",
-            "decrypt",
-            "hash",
-            "hashing",
-            "signature",
-            "signing",
-            "tls",
-            "certificate",
-            "hmac",
-        ],
-    ),
-    (
-        "file uploads",
-        &[
-            "upload",
-            "uploads",
-            "multipart",
-            "attachment",
-            "attachments",
-        ],
-    ),
-    (
-        "untrusted input",
-        &[
-            "input",
-            "form",
-            "forms",
-            "sanitize",
-            "sanitise",
-            "validation",
-            "xss",
-            "csrf",
-            "injection",
-            "deserialize",
-            "webhook",
-            "webhooks",
-        ],
-    ),
-];
-
 /// Words that rank an env var as security-relevant.
 const SECRET_ENV_WORDS: &[&str] = &[
     "secret", "key", "jwt", "token", "session", "password", "oidc", "oauth", "client", "issuer",
@@ -651,7 +575,14 @@ impl Grounding {
         langs.sort_by(|a, b| b.files.cmp(&a.files).then_with(|| a.name.cmp(&b.name)));
         let languages = langs
             .iter()
-            .map(|l| format!("{} ({} files)", l.name, l.files))
+            .map(|l| {
+                format!(
+                    "{} ({} file{})",
+                    l.name,
+                    l.files,
+                    if l.files == 1 { "" } else { "s" }
+                )
+            })
             .collect();
         let topics = topics::matching(task);
 
@@ -766,19 +697,17 @@ impl Grounding {
         }
 
         // Security-sensitive aspects.
-        let mut words: Vec<String> = terms.clone();
+        // One definition with the red team (`offline::surface`): the task and the relevant
+        // file paths, as redteam-security reads the task and the plan's file paths.
+        let mut found = surface::terms_in(task);
         for p in sources.iter().chain(others.iter()) {
-            words.extend(path_words(p));
+            surface::push_terms(&surface::path_text(p), &mut found);
         }
-        let mut sensitive: Vec<&'static str> = SENSITIVE
-            .iter()
-            .filter(|(_, ws)| words.iter().any(|w| ws.contains(&w.as_str())))
-            .map(|(a, _)| *a)
-            .collect();
+        let mut sensitive: Vec<&'static str> = surface::aspects_of(&found);
         for t in &topics {
             if t.sensitive {
                 let aspect = match t.name {
-                    "rate_limit" => "abuse and brute force",
+                    "rate_limit" => "brute-force abuse",
                     "upload" => "file uploads",
                     "webhooks" => "untrusted input",
                     "permissions" => "authorization",
@@ -791,7 +720,7 @@ impl Grounding {
             }
         }
         if kind == TaskKind::Security && sensitive.is_empty() {
-            sensitive.push("untrusted input");
+            sensitive.push(surface::DEFAULT_ASPECT);
         }
 
         // Relevant env vars: linked to a touched service, or sharing a term with the task, or
@@ -809,8 +738,17 @@ impl Grounding {
                     && w.len() >= 3
                     && terms.iter().any(|t| t == w || t.trim_end_matches('s') == w)
             });
-            let by_secret =
-                !sensitive.is_empty() && ws.iter().any(|w| SECRET_ENV_WORDS.contains(&w.as_str()));
+            // A secret of a service the task does not touch (`POSTGRES_PASSWORD` when only
+            // the cache is touched) configures that service, not the task's code.
+            let of_untouched = untouched.iter().any(|u| {
+                let name = u.name.to_lowercase();
+                ws.iter().any(|w| {
+                    *w == name || known_for(&name).is_some_and(|k| k.aliases.contains(&w.as_str()))
+                })
+            });
+            let by_secret = !sensitive.is_empty()
+                && !of_untouched
+                && ws.iter().any(|w| SECRET_ENV_WORDS.contains(&w.as_str()));
             if (by_service || by_term || by_secret) && !env_vars.contains(v) {
                 env_vars.push(v.clone());
             }

@@ -30,7 +30,7 @@ pub use act::{Action, Outcome};
 pub use lens::Lens;
 
 use crate::model::{AgentRequest, Plan};
-use crate::offline::Context;
+use crate::offline::{surface, Context};
 use draft::{DPhase, Draft, Role};
 use ground::Grounding;
 
@@ -147,6 +147,9 @@ pub fn plan_with_actions(
             (d, actions)
         }
     };
+    if let Some(a) = secure(&mut d, &g, ctx.task, &author) {
+        actions.push(a);
+    }
     if let Some(a) = fit(&mut d, &g) {
         actions.push(a);
     }
@@ -154,6 +157,41 @@ pub fn plan_with_actions(
         actions.push(a);
     }
     Ok((d.finish(&g, &author), actions))
+}
+
+/// The security gate rule, with the red team's definition (SPEC §2 stage 5, via
+/// [`crate::offline::surface`]): when the task, the plan's steps or its file paths have a
+/// security-sensitive surface ([`surface::sensitive_surface`] of the plan `d` would become)
+/// and the plan has no security gate ([`surface::has_security_gate`]), adds a security phase
+/// before the closing phase, on the aspects found. Returns what it did, if anything.
+pub fn secure(d: &mut Draft, g: &Grounding, task: &str, author: &str) -> Option<Action> {
+    let plan = d.clone().finish(g, author);
+    let terms = surface::sensitive_surface(task, &plan);
+    if terms.is_empty() || surface::has_security_gate(&plan) {
+        return None;
+    }
+    let mut g2 = g.clone();
+    for a in surface::aspects_of(&terms) {
+        if !g2.sensitive.contains(&a) {
+            g2.sensitive.push(a);
+        }
+    }
+    let sec = kinds::security_phase(&g2, d);
+    let key = sec.key.clone();
+    d.insert_before_closing(sec);
+    let shown: Vec<String> = terms.iter().take(4).cloned().collect();
+    d.thesis.push(format!(
+        "The plan touches security-sensitive surface ({}), so a security phase with negative tests gates the release.",
+        shown.join(", ")
+    ));
+    Some(Action {
+        origin: "structure".into(),
+        text: "Give work on a security-sensitive surface a security gate.".into(),
+        outcome: Outcome::Applied(vec![format!(
+            "security phase `{key}` added: the plan touches {}",
+            shown.join(", ")
+        )]),
+    })
 }
 
 /// Keeps the draft between [`MIN_PHASES`] and [`MAX_PHASES`]: too many → merge the adjacent

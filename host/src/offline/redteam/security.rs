@@ -5,22 +5,10 @@ use crate::model::{Envelope, Finding, Plan, Severity, TaskKind};
 use crate::offline::momus::scan::{
     declares_env, env_vars_in, finding, is_secret_env, touched_contents, work_texts, PLAN_LOCATION,
 };
+pub use crate::offline::surface::{has_security_gate, sensitive_surface};
 use crate::offline::Context;
 use regex::Regex;
 use std::sync::LazyLock;
-
-static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(auth|authn|authz|authenticat\w*|authori[sz]\w*|login|logout|sign[- ]?in|passwords?|passwd|passphrase|tokens?|jwt|jwks|oidc|oauth2?|saml|sso|sessions?|cookies?|secrets?|credentials?|permissions?|roles?|rbac|acl|privileges?|crypto\w*|encrypt\w*|decrypt\w*|ciphers?|hmac|signing|signature verification|tls|ssl|certificates?|csrf|cors|xss|uploads?|multipart|parser|parsing|deserializ\w*|deserialis\w*|untrusted input|user input|sql|shell|subprocess|exec|command injection|sanitiz\w*|sanitis\w*)\b",
-    )
-    .unwrap()
-});
-/// Phrases that contain a sensitive word without being security work: "token bucket",
-/// "sessionless", parsing CLI arguments, and hygiene statements ("secrets redacted", "without
-/// tokens", "scrub credentials").
-static NOT_SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\btoken[- ]bucket\b|\bsession[- ]?less\b|\bparsing (the )?(cli|command[- ]line) (args|arguments|flags)\b|\b(secrets?|tokens?|passwords?|credentials?)( and (secrets?|tokens?|passwords?|credentials?))?\s+(are\s+|is\s+)?(redacted|scrubbed|masked)\b|\b(redact\w*|scrub\w*|mask\w*|no|without)\s+(the\s+|any\s+)?(secrets?|tokens?|passwords?|credentials?)\b").unwrap()
-});
 
 /// Key = value assignments whose key names a secret.
 static SECRET_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
@@ -46,19 +34,6 @@ static DISABLES: LazyLock<Regex> = LazyLock::new(|| {
 static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(never|not|don't|do not|must not|mustn't|no|without|avoid\w*|forbid\w*|refus\w*|reject\w*)\b").unwrap()
 });
-
-/// Distinct sensitive terms (lowercase) in `text`, ignoring harmless phrases like "token
-/// bucket". Identifiers such as `POSTGRES_PASSWORD` are one word and do not count: naming a
-/// configuration variable is not security work (undeclared secret variables are check 4).
-fn sensitive_terms(text: &str, out: &mut Vec<String>) {
-    let cleaned = NOT_SENSITIVE.replace_all(text, " ");
-    for m in SENSITIVE.find_iter(&cleaned) {
-        let t = m.as_str().to_lowercase();
-        if !out.contains(&t) {
-            out.push(t);
-        }
-    }
-}
 
 static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*([.:]+[A-Za-z_][A-Za-z0-9_]*)*(\(\))?$").unwrap()
@@ -141,36 +116,6 @@ fn disabling_in(text: &str) -> Option<String> {
     None
 }
 
-/// The security-sensitive terms (lowercase, first-seen order) in `task`, the plan's steps and
-/// its file paths: auth, login, password, token, session, secret, credential, permission,
-/// role, crypto, upload, parser, SQL, shell, exec, TLS, CSRF, … ("token bucket" and the like
-/// excluded). Non-empty means redteam-security requires a security gate (see
-/// [`has_security_gate`]); a planner can call this on its draft to decide to add one.
-pub fn sensitive_surface(task: &str, plan: &Plan) -> Vec<String> {
-    let mut terms = Vec::new();
-    sensitive_terms(task, &mut terms);
-    for p in &plan.phases {
-        for s in &p.steps {
-            sensitive_terms(s, &mut terms);
-        }
-        for f in &p.files {
-            sensitive_terms(
-                &f.path.replace(|c: char| !c.is_ascii_alphanumeric(), " "),
-                &mut terms,
-            );
-        }
-    }
-    terms
-}
-
-/// Whether the plan has a security gate: a phase whose slug contains `security` and whose
-/// gate is non-empty (HELPER_CONTEXT conventions).
-pub fn has_security_gate(plan: &Plan) -> bool {
-    plan.phases
-        .iter()
-        .any(|p| p.slug.contains("security") && p.gate.iter().any(|g| !g.trim().is_empty()))
-}
-
 /// The findings of [`security`], exposed for tests and aggregation.
 ///
 /// Checks: (1) the task, any step or any file path names security-sensitive work (auth, login,
@@ -208,6 +153,11 @@ pub fn security_findings(ctx: &Context<'_>, plan: &Plan) -> (Vec<Finding>, Vec<S
         .chain(&plan.dependencies.env_vars)
         .chain(&plan.dependencies.permissions)
         .cloned()
+        .chain(
+            crate::offline::momus::scan::deferred_rules(plan)
+                .into_iter()
+                .map(str::to_string),
+        )
         .collect();
     texts.push((PLAN_LOCATION.to_string(), extra.join("\n")));
     for (loc, text) in &texts {

@@ -673,3 +673,34 @@ fn red_team_defects_cap_momus() {
     assert!(o.verdict.passes(), "{}", show(&o));
     assert!(m.verdict.passes(), "{}", m.summary);
 }
+
+#[test]
+fn deferred_iron_rules_are_not_services_but_secrets_in_them_are_caught() {
+    let f = fixture(RATE_TASK, TaskKind::Feature);
+    let mut plan = good_plan();
+    plan.iron_rules.push(
+        "Deferred: Declare kafka in dependencies.services — because the task needs no queue."
+            .into(),
+    );
+    let e = assumptions(&f.ctx(), &plan, None);
+    assert!(
+        !e.findings.iter().any(|x| x.concern.contains("kafka")),
+        "{}",
+        show(&e)
+    );
+    let e = scope(&f.ctx(), &plan, None);
+    assert!(
+        !e.findings.iter().any(|x| x.concern.contains("kafka")),
+        "{}",
+        show(&e)
+    );
+    plan.iron_rules.push(
+        "Deferred: Set api_key=Zk3v9QpL2xR7w in config.toml — because it is out of scope.".into(),
+    );
+    let e = security(&f.ctx(), &plan, None);
+    assert!(
+        has(&e, Severity::Critical, "looks like a secret"),
+        "{}",
+        show(&e)
+    );
+}

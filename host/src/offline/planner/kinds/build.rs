@@ -162,7 +162,7 @@ pub(super) fn implement_phase(g: &Grounding, key: &str, tp: &Option<String>) -> 
             let stateful = STATEFUL_TOPICS.contains(&t.name);
             if let Some(s) = g.services.iter().find(|s| s.kind == kind) {
                 let env = s
-                    .env
+                    .connection_env()
                     .first()
                     .map(|e| format!(" through `{e}`"))
                     .unwrap_or_default();
@@ -223,8 +223,14 @@ pub(super) fn implement_phase(g: &Grounding, key: &str, tp: &Option<String>) -> 
     }
     if !src_list.is_empty() {
         rb.push_str(&format!(
-            "; {} return to their phase-00 state",
-            paths(&src_list)
+            "; {} {} to {} phase-00 state",
+            paths(&src_list),
+            if src_list.len() == 1 {
+                "returns"
+            } else {
+                "return"
+            },
+            if src_list.len() == 1 { "its" } else { "their" }
         ));
     }
     rb.push_str("; the acceptance tests go back to expected failures.");
@@ -622,7 +628,7 @@ pub(super) fn greenfield(g: &Grounding, d: &mut Draft) {
             "Connect to {} ({}){}.",
             s.name,
             s.source,
-            s.env
+            s.connection_env()
                 .first()
                 .map(|e| format!(" through `{e}`"))
                 .unwrap_or_default()

@@ -338,7 +338,7 @@ pub fn security_phase(g: &Grounding, d: &Draft) -> DPhase {
             "authorization" => "Test that a caller without the permission gets 403 and that changing an id in the request cannot reach another user's data.".to_string(),
             "cryptography" => "Test that a tampered signature or ciphertext is rejected; use the platform's vetted primitives only.".to_string(),
             "file uploads" => "Test that oversize files, disallowed types and names containing `../` are refused before anything is stored.".to_string(),
-            "abuse and brute force" => "Test that repeated failed attempts from one key are limited and that the limit cannot be bypassed by varying headers such as X-Forwarded-For unless the proxy is trusted.".to_string(),
+            "brute-force abuse" => "Test that repeated failed attempts from one key are limited and that the limit cannot be bypassed by varying headers such as X-Forwarded-For unless the proxy is trusted.".to_string(),
             _ => format!("Test that malformed, oversized and injection-shaped input (SQL, HTML/script, shell metacharacters) is rejected or escaped at the boundary of {on}."),
         };
         s.step(step);

@@ -157,12 +157,13 @@ pub fn preflight(g: &Grounding) -> DPhase {
         p.gate("check: 1 build or test command is identified and exits 0 on a clean checkout (the probe detected none)".to_string());
     }
     for s in &g.services {
-        let env = if s.env.is_empty() {
+        let conn = s.connection_env();
+        let env = if conn.is_empty() {
             String::new()
         } else {
             format!(
                 " through {}",
-                prose_list(&s.env.iter().map(|e| code(e)).collect::<Vec<_>>(), "")
+                prose_list(&conn.iter().map(|e| code(e)).collect::<Vec<_>>(), "")
             )
         };
         p.step(format!(
