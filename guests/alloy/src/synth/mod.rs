@@ -76,7 +76,13 @@ fn mentions(p: &Phase, key: &str) -> bool {
         p.rollback,
         p.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(" ")
     );
-    align::words(&text).iter().any(|w| w == key || (key.len() >= 5 && w.starts_with(key)))
+    align::words(&text).iter().any(|w| same_name(w, key))
+}
+
+/// Whether word `w` names the same thing as key `k`: equal, or one is a prefix of the other
+/// and both have at least 5 characters (`postgres` / `postgresql`).
+pub fn same_name(w: &str, k: &str) -> bool {
+    w == k || (w.len() >= 5 && k.len() >= 5 && (w.starts_with(k) || k.starts_with(w)))
 }
 
 fn mentions_flag(p: &Phase) -> bool {
@@ -131,6 +137,8 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
         .map(|v| v.plan.phases.iter().enumerate().any(|(i, p)| role_of(p, i) == Role::FeatureFlag))
         .collect();
     let (flag_c, keep_flag) = resolve::feature_flag(variants, &flagged, directives, probe);
+    // Flags are only pruned when variants disagreed and the resolution went against the flag.
+    let flag_rejected = flag_c.is_some() && !keep_flag;
     let flag_line = flag_c.as_ref().map(Contradiction::line);
     if let Some(c) = flag_c {
         contradictions.push(c);
@@ -167,7 +175,7 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
         let mut notes: Vec<String> = Vec::new();
         // Allowed candidates after plan-level resolutions.
         let mut allowed: Vec<usize> = (0..row.cells.len()).collect();
-        if !keep_flag {
+        if flag_rejected {
             if row.role == Role::FeatureFlag {
                 dropped.push((sources.clone(), phase(row.cells[0]).slug.clone(), flag_line.clone().unwrap_or_default()));
                 continue;
@@ -249,7 +257,7 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
             }
             let richer = |r: &str| {
                 let r = r.to_lowercase();
-                r.contains("checkpoint") || (keep_flag && r.contains("flag"))
+                r.contains("checkpoint") || (!flag_rejected && r.contains("flag"))
             };
             if (!explicit_rollback(&merged.rollback) && explicit_rollback(&o.rollback))
                 || (richer(&o.rollback) && !richer(&merged.rollback) && explicit_rollback(&o.rollback))
@@ -437,7 +445,7 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
         }
         for s in &v.plan.iron_rules {
             let t = s.to_lowercase();
-            if (keep_flag || !t.contains("flag")) && rejected_keys.iter().all(|k| !align::words(&t).contains(k)) {
+            if (!flag_rejected || !t.contains("flag")) && rejected_keys.iter().all(|k| !align::words(&t).contains(k)) {
                 push(&mut iron_rules, s);
             }
         }

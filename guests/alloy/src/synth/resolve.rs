@@ -70,7 +70,7 @@ pub fn service_key(s: &str) -> String {
 }
 
 fn directive_naming<'a>(directives: &'a [String], key: &str) -> Option<&'a String> {
-    directives.iter().find(|d| words(d).iter().any(|w| w == key || (key.len() >= 5 && w.starts_with(key))))
+    directives.iter().find(|d| words(d).iter().any(|w| super::same_name(w, key)))
 }
 
 /// What of the probe's detected stack (services, frameworks, languages) matches `key`, if any.

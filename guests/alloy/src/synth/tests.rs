@@ -95,7 +95,6 @@ fn aligned_phases_pick_the_strongest_and_fold_a_secondary() {
     a[1].success_criteria = vec!["Presence core works.".into()];
     let mut b = base(0, "api");
     b[1].success_criteria = vec!["Presence core answers in under 50 ms.".into(), "`cargo test presence` exits 0.".into()];
-    b[1].rollback = "n/a".into();
     let mut c = base(0, "api");
     c[1].rollback = "Checkpoint the database, then turn the presence_enabled flag off and revert the commits.".into();
     let vs = vec![v(1, "correctness", plan(a, &[])), v(2, "minimalist", plan(b, &[])), v(3, "defensive", plan(c, &[]))];
@@ -104,7 +103,7 @@ fn aligned_phases_pick_the_strongest_and_fold_a_secondary() {
     assert_eq!(s.plan.phases.len(), 3, "the same three phases aligned: {:?}", s.plan.phases.iter().map(|p| &p.slug).collect::<Vec<_>>());
     let core = &s.plan.phases[1];
     let pv = core.provenance.as_ref().unwrap();
-    // b has the most measurable criteria but no explicit rollback; a's and c's tie otherwise.
+    // b has the most measurable criteria; c's checkpoint-and-flag rollback is folded in.
     assert_eq!(pv.primary_source, "variant-2-minimalist");
     assert_eq!(pv.secondary_source.as_deref(), Some("variant-3-defensive"));
     assert!(core.rollback.contains("Checkpoint"), "defensive rollback folded: {}", core.rollback);
