@@ -76,7 +76,15 @@ fn check_alloy_run(s: &Scratch, out: &std::process::Output, n: usize) {
         .collect();
     assert_eq!(bias_set, BIASES[..n].to_vec());
     assert_eq!(r["synthesis_provenance"], "synthesis-provenance.md");
-    for a in ["metis", "momus", "redteam-security", "redteam-scope", "redteam-assumptions", "oracle", "hephaestus"] {
+    for a in [
+        "metis",
+        "momus",
+        "redteam-security",
+        "redteam-scope",
+        "redteam-assumptions",
+        "oracle",
+        "hephaestus",
+    ] {
         envelope(&run, &format!("reviews/{a}.yaml"));
     }
 
@@ -94,7 +102,10 @@ fn check_provenance(run: &Path, prov: &str, n: usize) {
     assert!(phases.len() >= 3, "{phases:?}");
     for f in &phases {
         let stem = f.trim_end_matches(".md");
-        assert!(prov.contains(&format!("### {stem}")), "{stem} attributed in provenance:\n{prov}");
+        assert!(
+            prov.contains(&format!("### {stem}")),
+            "{stem} attributed in provenance:\n{prov}"
+        );
     }
     assert_eq!(
         prov.matches("primary_source: ").count(),
@@ -138,7 +149,13 @@ fn alloy_refuses_one_and_eight_versions() {
         ("8", "synthesizer signal-to-noise collapses beyond 7"),
     ] {
         let s = Scratch::new();
-        let out = s.anneal(&["--strategy", "alloy", "--opt", &format!("versions={v}"), TASK]);
+        let out = s.anneal(&[
+            "--strategy",
+            "alloy",
+            "--opt",
+            &format!("versions={v}"),
+            TASK,
+        ]);
         assert_eq!(out.status.code(), Some(2), "versions={v}: {}", stderr(&out));
         assert!(stderr(&out).contains(msg), "versions={v}: {}", stderr(&out));
         assert_eq!(s.run_dirs(), 0, "versions={v} writes no run directory");

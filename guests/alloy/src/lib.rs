@@ -4,10 +4,20 @@
 //! the strategy returns and the host escalates to a full re-loop through the Intent Gate.
 pub mod synth;
 
-use anneal_guest::types::{AgentRequest, OptionKind, OptionSpec, RunInput, StageOutput, StrategyInfo};
+use anneal_guest::types::{
+    AgentRequest, OptionKind, OptionSpec, RunInput, StageOutput, StrategyInfo,
+};
 
 /// The bias lenses in SPEC §2 order; a run takes the first N.
-pub const BIASES: [&str; 7] = ["correctness", "minimalist", "defensive", "performance", "ux", "verification", "migration"];
+pub const BIASES: [&str; 7] = [
+    "correctness",
+    "minimalist",
+    "defensive",
+    "performance",
+    "ux",
+    "verification",
+    "migration",
+];
 
 /// Default, minimum and maximum `versions` (SPEC §2: N in [2, 7], default 5).
 pub const VERSIONS_DEFAULT: i64 = 5;
@@ -72,6 +82,15 @@ mod guest {
 
     struct Alloy;
 
+    fn verdict_name(v: Verdict) -> &'static str {
+        match v {
+            Verdict::Safe => "SAFE",
+            Verdict::Caution => "CAUTION",
+            Verdict::Risky => "RISKY",
+            Verdict::Block => "BLOCK",
+        }
+    }
+
     fn write(path: &str, contents: &str) -> Result<(), String> {
         host::write_artifact(path, contents).map_err(|e| format!("writing {path} failed: {e:?}"))
     }
@@ -88,15 +107,29 @@ mod guest {
             let mut stage_loops = 0u32;
             let mut notes = Vec::new();
             loop {
-                host::progress(&format!("alloy: {} biased planners in parallel ({})", biases.len(), biases.join(", ")));
+                host::progress(&format!(
+                    "alloy: {} biased planners in parallel ({})",
+                    biases.len(),
+                    biases.join(", ")
+                ));
                 let results = host::invoke_batch(&requests(&biases, &constraints));
                 let mut variants = Vec::new();
                 for (i, (bias, r)) in biases.iter().zip(results).enumerate() {
                     match r {
-                        Ok(plan) => variants.push(Variant { index: i + 1, bias: (*bias).to_string(), plan }),
+                        Ok(plan) => variants.push(Variant {
+                            index: i + 1,
+                            bias: (*bias).to_string(),
+                            plan,
+                        }),
                         Err(e) => {
-                            host::log(LogLevel::Warn, &format!("alloy: variant-{}-{bias} failed: {e:?}", i + 1));
-                            notes.push(format!("alloy: variant-{}-{bias} failed and is left out of the blend", i + 1));
+                            host::log(
+                                LogLevel::Warn,
+                                &format!("alloy: variant-{}-{bias} failed: {e:?}", i + 1),
+                            );
+                            notes.push(format!(
+                                "alloy: variant-{}-{bias} failed and is left out of the blend",
+                                i + 1
+                            ));
                         }
                     }
                 }
@@ -104,22 +137,29 @@ mod guest {
                     return Err("alloy: every planner of the tournament failed".into());
                 }
                 for v in &variants {
-                    write(&format!("variants/{}.md", v.source()), &anneal_guest::markdown::plan(&v.plan))?;
+                    write(
+                        &format!("variants/{}.md", v.source()),
+                        &anneal_guest::markdown::plan(&v.plan),
+                    )?;
                 }
                 host::progress("alloy: synthesizer is blending the variants");
                 let mut directives = input.directives.clone();
                 directives.extend(constraints.iter().cloned());
                 let s = synthesize(&variants, &directives, &input.probe);
-                write("synthesis-provenance.md", &report::render(&s, &variants, stage_loops))?;
+                write(
+                    "synthesis-provenance.md",
+                    &report::render(&s, &variants, stage_loops),
+                )?;
                 host::progress("alloy: momus is auditing the blend");
-                let momus = host::momus(&s.plan, None).map_err(|e| format!("momus failed: {e:?}"))?;
+                let momus =
+                    host::momus(&s.plan, None).map_err(|e| format!("momus failed: {e:?}"))?;
                 notes.push(format!(
-                    "alloy: loop {stage_loops}: {} variants blended into {} phases, {} contradiction(s); momus {:?} (score {:?})",
+                    "alloy: loop {stage_loops}: {} variants blended into {} phases, {} contradiction(s); momus {} (score {})",
                     variants.len(),
                     s.plan.phases.len(),
                     s.contradictions.len(),
-                    momus.verdict,
-                    momus.score
+                    verdict_name(momus.verdict),
+                    momus.score.map_or("none".to_string(), |x| x.to_string())
                 ));
                 if momus.verdict != Verdict::Block || stage_loops >= MAX_STAGE_LOOPS {
                     if momus.verdict == Verdict::Block {

@@ -68,16 +68,55 @@ pub fn role_of(phase: &Phase, index: usize) -> Role {
 fn role_from(ws: &[String]) -> Option<Role> {
     let has = |keys: &[&str]| ws.iter().any(|w| keys.contains(&w.as_str()));
     let families: [(Role, &[&str]); 11] = [
-        (Role::Security, &["security", "secure", "threat", "hardening"]),
+        (
+            Role::Security,
+            &["security", "secure", "threat", "hardening"],
+        ),
         (Role::FeatureFlag, &["flag", "flags", "toggle"]),
-        (Role::Observability, &["observability", "telemetry", "instrument", "instrumentation", "metrics", "tracing"]),
-        (Role::Benchmark, &["benchmark", "baseline", "profile", "profiling"]),
-        (Role::Acceptance, &["acceptance", "contract", "tests", "test", "verification"]),
-        (Role::Rollout, &["rollout", "canary", "deploy", "deployment"]),
-        (Role::Migration, &["migration", "migrate", "compatibility", "compat", "rehearsal", "backfill", "dual"]),
+        (
+            Role::Observability,
+            &[
+                "observability",
+                "telemetry",
+                "instrument",
+                "instrumentation",
+                "metrics",
+                "tracing",
+            ],
+        ),
+        (
+            Role::Benchmark,
+            &["benchmark", "baseline", "profile", "profiling"],
+        ),
+        (
+            Role::Acceptance,
+            &["acceptance", "contract", "tests", "test", "verification"],
+        ),
+        (
+            Role::Rollout,
+            &["rollout", "canary", "deploy", "deployment"],
+        ),
+        (
+            Role::Migration,
+            &[
+                "migration",
+                "migrate",
+                "compatibility",
+                "compat",
+                "rehearsal",
+                "backfill",
+                "dual",
+            ],
+        ),
         (Role::Prune, &["prune", "remove", "cleanup", "delete"]),
-        (Role::ErrorMessages, &["error", "errors", "messages", "progress", "ux"]),
-        (Role::Docs, &["docs", "documentation", "readme", "changelog", "release"]),
+        (
+            Role::ErrorMessages,
+            &["error", "errors", "messages", "progress", "ux"],
+        ),
+        (
+            Role::Docs,
+            &["docs", "documentation", "readme", "changelog", "release"],
+        ),
         (Role::Work, &[]),
     ];
     families
@@ -181,7 +220,10 @@ pub fn matrix(variants: &[Variant]) -> Vec<Row> {
         for (i, _) in phases.iter().enumerate() {
             let r = match assigned[i] {
                 Some(r) => {
-                    rows[r].cells.push(Cell { variant: v, phase: i });
+                    rows[r].cells.push(Cell {
+                        variant: v,
+                        phase: i,
+                    });
                     r
                 }
                 None => {
@@ -190,7 +232,10 @@ pub fn matrix(variants: &[Variant]) -> Vec<Row> {
                         at,
                         Row {
                             role: role_of(&phases[i], i),
-                            cells: vec![Cell { variant: v, phase: i }],
+                            cells: vec![Cell {
+                                variant: v,
+                                phase: i,
+                            }],
                         },
                     );
                     // Shift the assignments that point at or after the insertion.
@@ -215,11 +260,20 @@ pub fn matrix(variants: &[Variant]) -> Vec<Row> {
 /// Whether a success criterion is measurable: it names a number, a command in backticks, or an
 /// exit status (SPEC §5 correctness: "a measurable gate").
 pub fn is_measurable(c: &str) -> bool {
-    c.chars().any(|ch| ch.is_ascii_digit()) || c.contains('`') || c.to_lowercase().contains("exits 0")
+    c.chars().any(|ch| ch.is_ascii_digit())
+        || c.contains('`')
+        || c.to_lowercase().contains("exits 0")
 }
 
 /// Phrases of scope creep (SPEC §5 scope hygiene: no "we could also").
-const CREEP: &[&str] = &["we could also", "could also", "nice to have", "if time permits", "optionally", "maybe "];
+const CREEP: &[&str] = &[
+    "we could also",
+    "could also",
+    "nice to have",
+    "if time permits",
+    "optionally",
+    "maybe ",
+];
 
 /// Whether `rollback` is explicit: says what to undo, not just "n/a" or "revert".
 pub fn explicit_rollback(rollback: &str) -> bool {

@@ -74,7 +74,11 @@ fn mentions(p: &Phase, key: &str) -> bool {
         p.goal,
         p.steps.join(" "),
         p.rollback,
-        p.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(" ")
+        p.files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     align::words(&text).iter().any(|w| same_name(w, key))
 }
@@ -86,7 +90,14 @@ pub fn same_name(w: &str, k: &str) -> bool {
 }
 
 fn mentions_flag(p: &Phase) -> bool {
-    let t = format!("{} {} {} {}", p.title, p.goal, p.steps.join(" "), p.rollback).to_lowercase();
+    let t = format!(
+        "{} {} {} {}",
+        p.title,
+        p.goal,
+        p.steps.join(" "),
+        p.rollback
+    )
+    .to_lowercase();
     t.contains("feature flag") || t.contains("flag off") || t.contains("flag-off")
 }
 
@@ -134,7 +145,13 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
     let rejected_keys: Vec<String> = rejected.iter().map(|s| service_key(s)).collect();
     let flagged: Vec<bool> = variants
         .iter()
-        .map(|v| v.plan.phases.iter().enumerate().any(|(i, p)| role_of(p, i) == Role::FeatureFlag))
+        .map(|v| {
+            v.plan
+                .phases
+                .iter()
+                .enumerate()
+                .any(|(i, p)| role_of(p, i) == Role::FeatureFlag)
+        })
         .collect();
     let (flag_c, keep_flag) = resolve::feature_flag(variants, &flagged, directives, probe);
     // Flags are only pruned when variants disagreed and the resolution went against the flag.
@@ -150,7 +167,13 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
             let keys = c
                 .options
                 .iter()
-                .map(|(o, _)| service_key(o.trim_start_matches("declare ").trim_start_matches("no ").trim_matches('`')))
+                .map(|(o, _)| {
+                    service_key(
+                        o.trim_start_matches("declare ")
+                            .trim_start_matches("no ")
+                            .trim_matches('`'),
+                    )
+                })
                 .collect();
             (keys, c.line())
         })
@@ -170,25 +193,49 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
     let mut picks: Vec<Pick> = Vec::new();
     let mut dropped = Vec::new();
     for row in rows {
-        let sources: Vec<String> = row.cells.iter().map(|c| variants[c.variant].source()).collect();
-        let scores: Vec<i32> = row.cells.iter().map(|&c| score(phase(c), row.role, probe)).collect();
+        let sources: Vec<String> = row
+            .cells
+            .iter()
+            .map(|c| variants[c.variant].source())
+            .collect();
+        let scores: Vec<i32> = row
+            .cells
+            .iter()
+            .map(|&c| score(phase(c), row.role, probe))
+            .collect();
         let mut notes: Vec<String> = Vec::new();
         // Allowed candidates after plan-level resolutions.
         let mut allowed: Vec<usize> = (0..row.cells.len()).collect();
         if flag_rejected {
             if row.role == Role::FeatureFlag {
-                dropped.push((sources.clone(), phase(row.cells[0]).slug.clone(), flag_line.clone().unwrap_or_default()));
+                dropped.push((
+                    sources.clone(),
+                    phase(row.cells[0]).slug.clone(),
+                    flag_line.clone().unwrap_or_default(),
+                ));
                 continue;
             }
-            let keep: Vec<usize> = allowed.iter().copied().filter(|&i| !mentions_flag(phase(row.cells[i]))).collect();
+            let keep: Vec<usize> = allowed
+                .iter()
+                .copied()
+                .filter(|&i| !mentions_flag(phase(row.cells[i])))
+                .collect();
             if !keep.is_empty() && keep.len() < allowed.len() {
                 allowed = keep;
                 notes.extend(flag_line.clone());
             }
         }
         for key in &rejected_keys {
-            let keep: Vec<usize> = allowed.iter().copied().filter(|&i| !mentions(phase(row.cells[i]), key)).collect();
-            let line = service_lines.iter().find(|(k, _)| k.contains(key)).map(|(_, l)| l.clone()).unwrap_or_default();
+            let keep: Vec<usize> = allowed
+                .iter()
+                .copied()
+                .filter(|&i| !mentions(phase(row.cells[i]), key))
+                .collect();
+            let line = service_lines
+                .iter()
+                .find(|(k, _)| k.contains(key))
+                .map(|(_, l)| l.clone())
+                .unwrap_or_default();
             if keep.is_empty() && row.role != Role::Preflight {
                 dropped.push((sources.clone(), phase(row.cells[0]).slug.clone(), line));
                 allowed.clear();
@@ -203,7 +250,11 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
         }
         // Service contradictions touching this row's phases are recorded on it.
         for (keys, line) in &service_lines {
-            if allowed.iter().any(|&i| keys.iter().any(|k| mentions(phase(row.cells[i]), k))) && !notes.contains(line) {
+            if allowed
+                .iter()
+                .any(|&i| keys.iter().any(|k| mentions(phase(row.cells[i]), k)))
+                && !notes.contains(line)
+            {
                 notes.push(line.clone());
             }
         }
@@ -217,13 +268,25 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
         let mut rationale = if allowed.len() == 1 && row.cells.len() == 1 {
             format!("only {} has this phase", sources[best])
         } else {
-            format!("strongest against the SPEC §5 rubric (score {} of {:?})", scores[best], scores)
+            format!(
+                "strongest against the SPEC §5 rubric (score {} of {:?})",
+                scores[best], scores
+            )
         };
         // Pass 2 on the row: files contradiction.
         let mut decision_of = None;
-        let cands: Vec<(String, &Phase)> = allowed.iter().map(|&i| (sources[i].clone(), phase(row.cells[i]))).collect();
+        let cands: Vec<(String, &Phase)> = allowed
+            .iter()
+            .map(|&i| (sources[i].clone(), phase(row.cells[i])))
+            .collect();
         let default = allowed.iter().position(|&i| i == best).unwrap();
-        if let Some((c, chosen)) = resolve::files(&phase(row.cells[best]).title, &cands, default, directives, probe) {
+        if let Some((c, chosen)) = resolve::files(
+            &phase(row.cells[best]).title,
+            &cands,
+            default,
+            directives,
+            probe,
+        ) {
             best = allowed[chosen];
             if c.resolution != Resolution::Human {
                 rationale = format!("{} chosen: {}", sources[best], c.line());
@@ -260,7 +323,9 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
                 r.contains("checkpoint") || (!flag_rejected && r.contains("flag"))
             };
             if (!explicit_rollback(&merged.rollback) && explicit_rollback(&o.rollback))
-                || (richer(&o.rollback) && !richer(&merged.rollback) && explicit_rollback(&o.rollback))
+                || (richer(&o.rollback)
+                    && !richer(&merged.rollback)
+                    && explicit_rollback(&o.rollback))
             {
                 merged.rollback = o.rollback.clone();
                 folded.push("rollback".into());
@@ -290,7 +355,11 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
     // Synthesizer-invented decision phases for either/or contradictions left to a human; they go
     // right after preflight and the phases concerned depend on them.
     let mut invented: Vec<(usize, Phase)> = Vec::new();
-    for (ci, c) in contradictions.iter().enumerate().filter(|(_, c)| c.needs_decision_phase) {
+    for (ci, c) in contradictions
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.needs_decision_phase)
+    {
         let opts: Vec<&str> = c.options.iter().map(|(o, _)| o.as_str()).collect();
         let topic_slug = c.topic.replace(['`', '"'], "");
         invented.push((
@@ -324,13 +393,18 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
     let mut used: Vec<String> = Vec::new();
     let mut phases: Vec<Option<Phase>> = vec![None; total];
     let mut records: Vec<Option<PhaseRecord>> = vec![None; total];
-    let mut counts: Vec<(String, usize, usize)> = variants.iter().map(|v| (v.bias.clone(), 0, 0)).collect();
+    let mut counts: Vec<(String, usize, usize)> =
+        variants.iter().map(|v| (v.bias.clone(), 0, 0)).collect();
     // Slugs: preflight first, then in final order.
     for (j, (ci, p)) in invented.iter().enumerate() {
         let pos = n_pre + j;
         let mut p = p.clone();
         p.id = format!("{pos:02}");
-        p.depends_on = if n_pre == 1 { vec!["00".into()] } else { Vec::new() };
+        p.depends_on = if n_pre == 1 {
+            vec!["00".into()]
+        } else {
+            Vec::new()
+        };
         p.provenance = Some(Provenance {
             primary_source: SYNTHESIZER.into(),
             secondary_source: None,
@@ -355,8 +429,15 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
         let own = &variants[v].plan.phases;
         let mut deps: Vec<String> = Vec::new();
         for d in &own[pick.primary.phase].depends_on {
-            let Some(old) = own.iter().position(|q| &q.id == d) else { continue };
-            if let Some(k2) = picks.iter().position(|q| q.row.cells.contains(&align::Cell { variant: v, phase: old })) {
+            let Some(old) = own.iter().position(|q| &q.id == d) else {
+                continue;
+            };
+            if let Some(k2) = picks.iter().position(|q| {
+                q.row.cells.contains(&align::Cell {
+                    variant: v,
+                    phase: old,
+                })
+            }) {
                 let id2 = new_index[k2];
                 if id2 < pos {
                     let s = format!("{id2:02}");
@@ -377,7 +458,9 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
         deps.sort();
         deps.dedup();
         p.depends_on = deps;
-        let secondary = pick.secondary.map(|i| variants[pick.row.cells[i].variant].source());
+        let secondary = pick
+            .secondary
+            .map(|i| variants[pick.row.cells[i].variant].source());
         p.provenance = Some(Provenance {
             primary_source: variants[v].source(),
             secondary_source: secondary.clone(),
@@ -421,7 +504,11 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
         .max_by_key(|(i, c)| (c.1, std::cmp::Reverse(*i)))
         .map(|(i, _)| i)
         .unwrap_or(0);
-    let mut deps = Dependencies { services: Vec::new(), env_vars: Vec::new(), permissions: Vec::new() };
+    let mut deps = Dependencies {
+        services: Vec::new(),
+        env_vars: Vec::new(),
+        permissions: Vec::new(),
+    };
     let push = |list: &mut Vec<String>, s: &String| {
         if !list.iter().any(|x| x.to_lowercase() == s.to_lowercase()) {
             list.push(s.clone());
@@ -431,7 +518,11 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
     let mut iron_rules = Vec::new();
     for v in variants {
         let d = &v.plan.dependencies;
-        for s in d.services.iter().filter(|s| !rejected.iter().any(|r| r.to_lowercase() == s.to_lowercase())) {
+        for s in d.services.iter().filter(|s| {
+            !rejected
+                .iter()
+                .any(|r| r.to_lowercase() == s.to_lowercase())
+        }) {
             push(&mut deps.services, s);
         }
         for s in &d.env_vars {
@@ -445,7 +536,9 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
         }
         for s in &v.plan.iron_rules {
             let t = s.to_lowercase();
-            if (!flag_rejected || !t.contains("flag")) && rejected_keys.iter().all(|k| !align::words(&t).contains(k)) {
+            if (!flag_rejected || !t.contains("flag"))
+                && rejected_keys.iter().all(|k| !align::words(&t).contains(k))
+            {
                 push(&mut iron_rules, s);
             }
         }
@@ -478,7 +571,13 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
         iron_rules,
         author: SYNTHESIZER.into(),
     };
-    Synthesis { plan, records, contradictions, dropped, counts }
+    Synthesis {
+        plan,
+        records,
+        contradictions,
+        dropped,
+        counts,
+    }
 }
 
 #[cfg(test)]

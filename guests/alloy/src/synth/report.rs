@@ -15,12 +15,24 @@ pub fn render(s: &Synthesis, variants: &[Variant], stage_loop: u32) -> String {
     let _ = writeln!(o, "- contradictions: {}\n", s.contradictions.len());
 
     let _ = writeln!(o, "## Phases contributed per bias\n");
-    let _ = writeln!(o, "| bias | variant | phases (primary) | phases (secondary) |");
+    let _ = writeln!(
+        o,
+        "| bias | variant | phases (primary) | phases (secondary) |"
+    );
     let _ = writeln!(o, "|---|---|---|---|");
     for (v, (bias, p, sec)) in variants.iter().zip(&s.counts) {
         let _ = writeln!(o, "| {bias} | {} | {p} | {sec} |", v.source());
     }
-    let invented = s.plan.phases.iter().filter(|p| p.provenance.as_ref().is_some_and(|v| v.primary_source == SYNTHESIZER)).count();
+    let invented = s
+        .plan
+        .phases
+        .iter()
+        .filter(|p| {
+            p.provenance
+                .as_ref()
+                .is_some_and(|v| v.primary_source == SYNTHESIZER)
+        })
+        .count();
     let _ = writeln!(o, "| (synthesizer) | — | {invented} | 0 |\n");
 
     let _ = writeln!(o, "## Per-phase attribution\n");
@@ -47,10 +59,17 @@ pub fn render(s: &Synthesis, variants: &[Variant], stage_loop: u32) -> String {
         }
         let _ = writeln!(o, "```\n");
         if pv.primary_source == SYNTHESIZER {
-            let _ = writeln!(o, "**Synthesizer-invented phase** — found in no variant; read it skeptically.\n");
+            let _ = writeln!(
+                o,
+                "**Synthesizer-invented phase** — found in no variant; read it skeptically.\n"
+            );
         } else {
             let _ = writeln!(o, "- role: {}", r.role.name());
-            let cands: Vec<String> = r.candidates.iter().map(|(src, slug, sc)| format!("{src} `{slug}` (score {sc})")).collect();
+            let cands: Vec<String> = r
+                .candidates
+                .iter()
+                .map(|(src, slug, sc)| format!("{src} `{slug}` (score {sc})"))
+                .collect();
             let _ = writeln!(o, "- aligned versions: {}", cands.join("; "));
         }
         let _ = writeln!(o, "- rationale: {}\n", r.rationale);
@@ -58,7 +77,10 @@ pub fn render(s: &Synthesis, variants: &[Variant], stage_loop: u32) -> String {
 
     let _ = writeln!(o, "## Contradictions\n");
     if s.contradictions.is_empty() {
-        let _ = writeln!(o, "None: the variants agree on services, feature flags and files.\n");
+        let _ = writeln!(
+            o,
+            "None: the variants agree on services, feature flags and files.\n"
+        );
     }
     for c in &s.contradictions {
         let _ = writeln!(o, "- {}", c.line());

@@ -43,7 +43,12 @@ impl Contradiction {
             Resolution::Stack(m) => format!("resolved by the probe's detected stack ({m})"),
             Resolution::Human => "unresolved: no directive names it and the probe's stack does not settle it; provisional choice, a human must decide".into(),
         };
-        format!("{}: {} → {} — {why}", self.topic, opts.join(" vs "), self.chosen)
+        format!(
+            "{}: {} → {} — {why}",
+            self.topic,
+            opts.join(" vs "),
+            self.chosen
+        )
     }
 
     /// The iron rule of a contradiction left to a human: `Decide: …`.
@@ -66,18 +71,24 @@ fn lower(s: &str) -> String {
 
 /// The distinctive key of a service name: its first word, lowercase (`Redis 7` → `redis`).
 pub fn service_key(s: &str) -> String {
-    words(s).into_iter().next().unwrap_or_else(|| lower(s.trim()))
+    words(s)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| lower(s.trim()))
 }
 
 fn directive_naming<'a>(directives: &'a [String], key: &str) -> Option<&'a String> {
-    directives.iter().find(|d| words(d).iter().any(|w| super::same_name(w, key)))
+    directives
+        .iter()
+        .find(|d| words(d).iter().any(|w| super::same_name(w, key)))
 }
 
 /// What of the probe's detected stack (services, frameworks, languages) matches `key`, if any.
 pub fn stack_match(probe: &ProbeReport, key: &str) -> Option<String> {
     let m = |name: &str| {
         let n = lower(name);
-        n == key || (key.len() >= 5 && (n.contains(key) || key.contains(n.as_str())) && n.len() >= 4)
+        n == key
+            || (key.len() >= 5 && (n.contains(key) || key.contains(n.as_str())) && n.len() >= 4)
     };
     if let Some(s) = probe.services.iter().find(|s| m(&s.name)) {
         return Some(format!("detected service {} from {}", s.name, s.source));
@@ -95,7 +106,11 @@ pub fn stack_match(probe: &ProbeReport, key: &str) -> Option<String> {
 /// Service contradictions: services declared by some variants but not all. Services that
 /// compete (one variant declares A without B, another B without A) form one either/or group.
 /// Returns the contradictions and the rejected service names.
-pub fn services(variants: &[Variant], directives: &[String], probe: &ProbeReport) -> (Vec<Contradiction>, Vec<String>) {
+pub fn services(
+    variants: &[Variant],
+    directives: &[String],
+    probe: &ProbeReport,
+) -> (Vec<Contradiction>, Vec<String>) {
     let mut all: Vec<String> = Vec::new();
     for v in variants {
         for s in &v.plan.dependencies.services {
@@ -104,7 +119,13 @@ pub fn services(variants: &[Variant], directives: &[String], probe: &ProbeReport
             }
         }
     }
-    let declares = |v: &Variant, s: &str| v.plan.dependencies.services.iter().any(|x| lower(x) == lower(s));
+    let declares = |v: &Variant, s: &str| {
+        v.plan
+            .dependencies
+            .services
+            .iter()
+            .any(|x| lower(x) == lower(s))
+    };
     let partial: Vec<String> = all
         .into_iter()
         .filter(|s| !variants.iter().all(|v| declares(v, s)))
@@ -136,9 +157,16 @@ pub fn services(variants: &[Variant], directives: &[String], probe: &ProbeReport
             continue;
         }
         seen.push(g);
-        let members: Vec<&String> = (0..partial.len()).filter(|&k| group_of[k] == g).map(|k| &partial[k]).collect();
+        let members: Vec<&String> = (0..partial.len())
+            .filter(|&k| group_of[k] == g)
+            .map(|k| &partial[k])
+            .collect();
         let sources = |s: &str, yes: bool| -> Vec<String> {
-            variants.iter().filter(|v| declares(v, s) == yes).map(Variant::source).collect()
+            variants
+                .iter()
+                .filter(|v| declares(v, s) == yes)
+                .map(Variant::source)
+                .collect()
         };
         let dir: Vec<(&String, &String)> = members
             .iter()
@@ -149,14 +177,28 @@ pub fn services(variants: &[Variant], directives: &[String], probe: &ProbeReport
             .filter_map(|s| stack_match(probe, &service_key(s)).map(|m| (*s, m)))
             .collect();
         let (winners, resolution): (Vec<&String>, Resolution) = if let Some((_, d)) = dir.first() {
-            (dir.iter().map(|(s, _)| *s).collect(), Resolution::Directive((*d).clone()))
+            (
+                dir.iter().map(|(s, _)| *s).collect(),
+                Resolution::Directive((*d).clone()),
+            )
         } else if let Some((_, m)) = stack.first() {
-            (stack.iter().map(|(s, _)| *s).collect(), Resolution::Stack(m.clone()))
+            (
+                stack.iter().map(|(s, _)| *s).collect(),
+                Resolution::Stack(m.clone()),
+            )
         } else if members.len() == 1 {
             (members.clone(), Resolution::Human)
         } else {
             // Provisional: the member most variants declare; ties go to the earliest declared.
-            let best = members.iter().max_by_key(|s| (sources(s, true).len(), std::cmp::Reverse(members.iter().position(|m| m == *s)))).unwrap();
+            let best = members
+                .iter()
+                .max_by_key(|s| {
+                    (
+                        sources(s, true).len(),
+                        std::cmp::Reverse(members.iter().position(|m| m == *s)),
+                    )
+                })
+                .unwrap();
             (vec![*best], Resolution::Human)
         };
         let options: Vec<(String, Vec<String>)> = if members.len() == 1 {
@@ -166,12 +208,19 @@ pub fn services(variants: &[Variant], directives: &[String], probe: &ProbeReport
                 (format!("no `{s}`"), sources(s, false)),
             ]
         } else {
-            members.iter().map(|s| (format!("`{s}`"), sources(s, true))).collect()
+            members
+                .iter()
+                .map(|s| (format!("`{s}`"), sources(s, true)))
+                .collect()
         };
         let chosen = if members.len() == 1 {
             format!("declare `{}`", members[0])
         } else {
-            winners.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" + ")
+            winners
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(" + ")
         };
         for m in &members {
             if !winners.contains(m) {
@@ -181,7 +230,14 @@ pub fn services(variants: &[Variant], directives: &[String], probe: &ProbeReport
         let topic = if members.len() == 1 {
             format!("service `{}`", members[0])
         } else {
-            format!("services {}", members.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" vs "))
+            format!(
+                "services {}",
+                members
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(" vs ")
+            )
         };
         out.push(Contradiction {
             topic,
@@ -195,24 +251,55 @@ pub fn services(variants: &[Variant], directives: &[String], probe: &ProbeReport
 }
 
 /// Feature-flag libraries and env-var markers that show a project already runs feature flags.
-const FLAG_STACK: &[&str] = &["launchdarkly", "unleash", "flipper", "growthbook", "flagsmith", "openfeature", "split"];
+const FLAG_STACK: &[&str] = &[
+    "launchdarkly",
+    "unleash",
+    "flipper",
+    "growthbook",
+    "flagsmith",
+    "openfeature",
+    "split",
+];
 
 /// The feature-flag contradiction: some variants gate the change behind a flag, others do not.
 /// `flagged[i]` says whether variant `i` has a feature-flag phase. Returns the contradiction
 /// (None when all agree) and whether the blend keeps the flag.
-pub fn feature_flag(variants: &[Variant], flagged: &[bool], directives: &[String], probe: &ProbeReport) -> (Option<Contradiction>, bool) {
-    let with: Vec<String> = variants.iter().zip(flagged).filter(|(_, f)| **f).map(|(v, _)| v.source()).collect();
-    let without: Vec<String> = variants.iter().zip(flagged).filter(|(_, f)| !**f).map(|(v, _)| v.source()).collect();
+pub fn feature_flag(
+    variants: &[Variant],
+    flagged: &[bool],
+    directives: &[String],
+    probe: &ProbeReport,
+) -> (Option<Contradiction>, bool) {
+    let with: Vec<String> = variants
+        .iter()
+        .zip(flagged)
+        .filter(|(_, f)| **f)
+        .map(|(v, _)| v.source())
+        .collect();
+    let without: Vec<String> = variants
+        .iter()
+        .zip(flagged)
+        .filter(|(_, f)| !**f)
+        .map(|(v, _)| v.source())
+        .collect();
     if with.is_empty() || without.is_empty() {
         return (None, !with.is_empty());
     }
     let negative = |d: &str| {
         let d = lower(d);
-        ["no feature flag", "without a feature flag", "without feature flag", "avoid feature flag", "do not add a feature flag", "no flag"]
-            .iter()
-            .any(|n| d.contains(n))
+        [
+            "no feature flag",
+            "without a feature flag",
+            "without feature flag",
+            "avoid feature flag",
+            "do not add a feature flag",
+            "no flag",
+        ]
+        .iter()
+        .any(|n| d.contains(n))
     };
-    let (keep, resolution) = if let Some(d) = directives.iter().find(|d| lower(d).contains("flag")) {
+    let (keep, resolution) = if let Some(d) = directives.iter().find(|d| lower(d).contains("flag"))
+    {
         (!negative(d), Resolution::Directive(d.clone()))
     } else if let Some(m) = probe
         .env_vars
@@ -241,7 +328,11 @@ pub fn feature_flag(variants: &[Variant], flagged: &[bool], directives: &[String
             ("ship behind a feature flag (off by default)".into(), with),
             ("ship without a flag".into(), without),
         ],
-        chosen: if keep { "ship behind a feature flag (off by default)".into() } else { "ship without a flag".into() },
+        chosen: if keep {
+            "ship behind a feature flag (off by default)".into()
+        } else {
+            "ship without a flag".into()
+        },
         resolution,
         needs_decision_phase: false,
     };
@@ -264,24 +355,37 @@ fn file_stem(path: &str) -> String {
 /// The file contradiction of one aligned row: two candidates create disjoint sets of (non-test)
 /// files for the same role. `cands` are `(source, phase)`; `default` is the rubric pick (index
 /// into `cands`). Returns the contradiction and the chosen candidate index, or None.
-pub fn files(row_title: &str, cands: &[(String, &Phase)], default: usize, directives: &[String], probe: &ProbeReport) -> Option<(Contradiction, usize)> {
+pub fn files(
+    row_title: &str,
+    cands: &[(String, &Phase)],
+    default: usize,
+    directives: &[String],
+    probe: &ProbeReport,
+) -> Option<(Contradiction, usize)> {
     let created: Vec<Vec<String>> = cands.iter().map(|(_, p)| created_code(p)).collect();
     let disjoint = (0..cands.len()).any(|a| {
         (0..a).any(|b| {
-            !created[a].is_empty() && !created[b].is_empty() && created[a].iter().all(|x| !created[b].contains(x))
+            !created[a].is_empty()
+                && !created[b].is_empty()
+                && created[a].iter().all(|x| !created[b].contains(x))
         })
     });
     if !disjoint {
         return None;
     }
-    let with_files: Vec<usize> = (0..cands.len()).filter(|&i| !created[i].is_empty()).collect();
+    let with_files: Vec<usize> = (0..cands.len())
+        .filter(|&i| !created[i].is_empty())
+        .collect();
     // Directive naming a created file (its path or stem).
     let by_dir = with_files.iter().find_map(|&i| {
         directives
             .iter()
             .find(|d| {
                 let dl = lower(d);
-                created[i].iter().any(|p| dl.contains(&lower(p)) || (file_stem(p).len() >= 4 && words(d).contains(&file_stem(p))))
+                created[i].iter().any(|p| {
+                    dl.contains(&lower(p))
+                        || (file_stem(p).len() >= 4 && words(d).contains(&file_stem(p)))
+                })
             })
             .map(|d| (i, d.clone()))
     });
@@ -291,32 +395,74 @@ pub fn files(row_title: &str, cands: &[(String, &Phase)], default: usize, direct
             .iter()
             .map(|p| {
                 let dir = p.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-                let ext = p.rsplit_once('.').map(|(_, e)| lower(e)).unwrap_or_default();
-                let lang = probe.languages.iter().any(|l| lang_ext(&l.name).contains(&ext.as_str()));
+                let ext = p
+                    .rsplit_once('.')
+                    .map(|(_, e)| lower(e))
+                    .unwrap_or_default();
+                let lang = probe
+                    .languages
+                    .iter()
+                    .any(|l| lang_ext(&l.name).contains(&ext.as_str()));
                 let seen = !dir.is_empty()
-                    && probe.relevant_files.iter().map(|f| &f.path).chain(probe.entry_points.iter()).any(|f| f.starts_with(&format!("{dir}/")));
+                    && probe
+                        .relevant_files
+                        .iter()
+                        .map(|f| &f.path)
+                        .chain(probe.entry_points.iter())
+                        .any(|f| f.starts_with(&format!("{dir}/")));
                 lang as usize + seen as usize
             })
             .sum()
     };
     let scores: Vec<usize> = (0..cands.len()).map(stack_score).collect();
     let best = with_files.iter().copied().max_by_key(|&i| scores[i]);
-    let unique_best = best.filter(|&b| with_files.iter().filter(|&&i| scores[i] == scores[b]).count() == 1);
+    let unique_best = best.filter(|&b| {
+        with_files
+            .iter()
+            .filter(|&&i| scores[i] == scores[b])
+            .count()
+            == 1
+    });
     let (chosen, resolution) = if let Some((i, d)) = by_dir {
         (i, Resolution::Directive(d))
     } else if let Some(b) = unique_best {
-        (b, Resolution::Stack(format!("{} matches the detected languages and directories", created[b].join(", "))))
+        (
+            b,
+            Resolution::Stack(format!(
+                "{} matches the detected languages and directories",
+                created[b].join(", ")
+            )),
+        )
     } else {
         (default, Resolution::Human)
     };
     let options: Vec<(String, Vec<String>)> = with_files
         .iter()
-        .map(|&i| (format!("create {}", created[i].iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")), vec![cands[i].0.clone()]))
+        .map(|&i| {
+            (
+                format!(
+                    "create {}",
+                    created[i]
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                vec![cands[i].0.clone()],
+            )
+        })
         .collect();
     let chosen_label = if created[chosen].is_empty() {
         format!("the files of {}", cands[chosen].0)
     } else {
-        format!("create {}", created[chosen].iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "))
+        format!(
+            "create {}",
+            created[chosen]
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     };
     Some((
         Contradiction {
