@@ -1,0 +1,163 @@
+//! Alloy end to end (SPEC §2 stage 4 Alloy, §8): the bundled Alloy component on the fixture
+//! service repository with 2, 5 (default) and 7 variants, and the refused `versions` values.
+mod common;
+use common::*;
+use std::path::Path;
+
+const BIASES: [&str; 7] = [
+    "correctness",
+    "minimalist",
+    "defensive",
+    "performance",
+    "ux",
+    "verification",
+    "migration",
+];
+const TASK: &str = "Add rate limiting to the login endpoint";
+
+fn check_alloy_run(s: &Scratch, out: &std::process::Output, n: usize) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(out),
+        stderr(out)
+    );
+    let run = s.run_dir();
+    let name = run.file_name().unwrap().to_string_lossy().into_owned();
+    for f in [
+        "plan/plan.md",
+        "plan/phase-00-preflight.md",
+        "rollup.yaml",
+        "reviews/metis.yaml",
+        "reviews/momus.yaml",
+        "reviews/redteam-security.yaml",
+        "reviews/redteam-scope.yaml",
+        "reviews/redteam-assumptions.yaml",
+        "reviews/oracle.yaml",
+        "reviews/hephaestus.yaml",
+        "evidence/phase-00-gate-1.log",
+        "evidence/hephaestus.md",
+        "synthesis-provenance.md",
+    ] {
+        assert!(run.join(f).is_file(), "{f} missing");
+    }
+    let xml = std::fs::read_to_string(run.join(format!("alloy-{name}.xml")))
+        .expect("the XML prompt alloy-{run_id}.xml exists");
+    assert!(xml_elements(&xml).iter().any(|e| e == "phase"));
+
+    // Exactly the first N variants.
+    let mut variants: Vec<String> = std::fs::read_dir(run.join("variants"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    variants.sort();
+    let expected: Vec<String> = BIASES[..n]
+        .iter()
+        .enumerate()
+        .map(|(i, b)| format!("variant-{}-{b}.md", i + 1))
+        .collect();
+    let mut sorted = expected.clone();
+    sorted.sort();
+    assert_eq!(variants, sorted);
+    for (i, b) in BIASES[..n].iter().enumerate() {
+        let v = std::fs::read_to_string(run.join("variants").join(&expected[i])).unwrap();
+        assert!(v.contains("## Phase 00"), "variant {b} is a rendered plan");
+    }
+
+    // Rollup: architecture, bias set, provenance file, envelopes valid.
+    let r = rollup(&run);
+    assert_eq!(r["architecture"], "alloy");
+    let bias_set: Vec<String> = r["bias_set"]
+        .as_sequence()
+        .expect("bias_set is a list")
+        .iter()
+        .map(|b| b.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(bias_set, BIASES[..n].to_vec());
+    assert_eq!(r["synthesis_provenance"], "synthesis-provenance.md");
+    for a in [
+        "metis",
+        "momus",
+        "redteam-security",
+        "redteam-scope",
+        "redteam-assumptions",
+        "oracle",
+        "hephaestus",
+    ] {
+        envelope(&run, &format!("reviews/{a}.yaml"));
+    }
+
+    // Provenance: every blended phase attributed; per-bias counts for every bias.
+    let prov = std::fs::read_to_string(run.join("synthesis-provenance.md")).unwrap();
+    check_provenance(&run, &prov, n);
+}
+
+fn check_provenance(run: &Path, prov: &str, n: usize) {
+    let phases: Vec<String> = std::fs::read_dir(run.join("plan"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| f.starts_with("phase-"))
+        .collect();
+    assert!(phases.len() >= 3, "{phases:?}");
+    for f in &phases {
+        let stem = f.trim_end_matches(".md");
+        assert!(
+            prov.contains(&format!("### {stem}")),
+            "{stem} attributed in provenance:\n{prov}"
+        );
+    }
+    assert_eq!(
+        prov.matches("primary_source: ").count(),
+        phases.len(),
+        "one attribution per blended phase"
+    );
+    for (i, b) in BIASES[..n].iter().enumerate() {
+        assert!(
+            prov.contains(&format!("| {b} | variant-{}-{b} |", i + 1)),
+            "per-bias count for {b}:\n{prov}"
+        );
+    }
+    assert!(prov.contains("## Contradictions"));
+}
+
+#[test]
+fn alloy_with_two_versions() {
+    let s = Scratch::new();
+    let out = s.anneal(&["--strategy", "alloy", "--opt", "versions=2", TASK]);
+    check_alloy_run(&s, &out, 2);
+}
+
+#[test]
+fn alloy_default_is_five_versions() {
+    let s = Scratch::new();
+    let out = s.anneal(&["--strategy", "alloy", TASK]);
+    check_alloy_run(&s, &out, 5);
+}
+
+#[test]
+fn alloy_with_seven_versions() {
+    let s = Scratch::new();
+    let out = s.anneal(&["--strategy", "alloy", "--opt", "versions=7", TASK]);
+    check_alloy_run(&s, &out, 7);
+}
+
+#[test]
+fn alloy_refuses_one_and_eight_versions() {
+    for (v, msg) in [
+        ("1", "use Cast for single-planner work"),
+        ("8", "synthesizer signal-to-noise collapses beyond 7"),
+    ] {
+        let s = Scratch::new();
+        let out = s.anneal(&[
+            "--strategy",
+            "alloy",
+            "--opt",
+            &format!("versions={v}"),
+            TASK,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "versions={v}: {}", stderr(&out));
+        assert!(stderr(&out).contains(msg), "versions={v}: {}", stderr(&out));
+        assert_eq!(s.run_dirs(), 0, "versions={v} writes no run directory");
+    }
+}
