@@ -18,6 +18,7 @@ pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0"];
 /// Bundled components, shipped inside the binary (built from `guests/` by `xtask guests`).
 pub const BUNDLED: &[(&str, &[u8])] = &[
     ("cast", include_bytes!("../../bundled/cast.wasm")),
+    ("temper", include_bytes!("../../bundled/temper.wasm")),
     (
         "convergence",
         include_bytes!("../../bundled/convergence.wasm"),
@@ -25,7 +26,7 @@ pub const BUNDLED: &[(&str, &[u8])] = &[
 ];
 
 /// Bundled strategies users can name with `--strategy`.
-pub const BUNDLED_STRATEGIES: &[&str] = &["cast"];
+pub const BUNDLED_STRATEGIES: &[&str] = &["cast", "temper"];
 
 /// Which world a component must implement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
