@@ -71,10 +71,20 @@ fn check(spec: &OptionSpec, value: &str, strategy: &str) -> Result<(), String> {
             })?;
             let (lo, hi) = (spec.min.unwrap_or(i64::MIN), spec.max.unwrap_or(i64::MAX));
             if n < lo || n > hi {
-                let custom = if n < lo { spec.below_min.as_ref() } else { spec.above_max.as_ref() };
+                let custom = if n < lo {
+                    spec.below_min.as_ref()
+                } else {
+                    spec.above_max.as_ref()
+                };
                 return Err(match custom {
-                    Some(m) => format!("option {}={n} refused by strategy {strategy}: {m} (accepted: {lo}..={hi})", spec.name),
-                    None => format!("option {} of strategy {strategy} must be in {lo}..={hi}, got {n}", spec.name),
+                    Some(m) => format!(
+                        "option {}={n} refused by strategy {strategy}: {m} (accepted: {lo}..={hi})",
+                        spec.name
+                    ),
+                    None => format!(
+                        "option {} of strategy {strategy} must be in {lo}..={hi}, got {n}",
+                        spec.name
+                    ),
                 });
             }
         }
