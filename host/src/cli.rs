@@ -79,6 +79,10 @@ pub struct Cli {
     /// Another convergence checker component (.wasm) for Temper.
     #[arg(long, value_name = "PATH")]
     pub convergence: Option<String>,
+    /// Thresholds preset for the convergence checker: strict (SPEC defaults: variance < 0.3,
+    /// delta < 0.15) or loose (variance <= 3, delta <= 2).
+    #[arg(long, value_enum, default_value = "strict", value_name = "PRESET")]
+    pub convergence_preset: crate::convergence::Preset,
     /// Timeout of each phase-00 gate command Hephaestus runs, in seconds.
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub gate_timeout: u64,
@@ -138,6 +142,34 @@ pub enum Command {
         #[command(subcommand)]
         action: StrategyAction,
     },
+    /// Temper's convergence checker: ask it for a decision (SPEC §2).
+    Convergence {
+        #[command(subcommand)]
+        action: ConvergenceAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConvergenceAction {
+    /// Print the checker's decision on a score sequence as JSON (`converged`, `reason`,
+    /// `next_depth`); exit 0, or 2 when the input is invalid.
+    Check {
+        /// Another convergence checker component (.wasm); default the bundled one.
+        #[arg(long, value_name = "PATH")]
+        checker: Option<String>,
+        /// Thresholds preset: strict (checker defaults) or loose (variance <= 3, delta <= 2).
+        #[arg(long, value_enum, default_value = "strict")]
+        preset: crate::convergence::Preset,
+        /// 0-based depth; the scores must have depth + 1 entries.
+        #[arg(long)]
+        depth: u32,
+        /// One Momus score per depth, comma-separated (e.g. 72,81,87).
+        #[arg(long, allow_hyphen_values = true)]
+        scores: String,
+        /// Hard depth cap, 1-5.
+        #[arg(long)]
+        cap: u32,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -177,6 +209,9 @@ pub fn main() -> i32 {
 async fn async_main(cli: Cli) -> i32 {
     if let Some(Command::Strategy { action }) = &cli.command {
         return strategy_command(action).await;
+    }
+    if let Some(Command::Convergence { action }) = &cli.command {
+        return convergence_command(action).await;
     }
     let Some(task) = cli.task.clone() else {
         eprintln!("anneal: no task given. Usage: anneal [OPTIONS] \"<task>\" (see anneal --help)");
@@ -225,6 +260,7 @@ async fn async_main(cli: Cli) -> i32 {
         runs_root,
         strategy: cli.strategy.clone(),
         convergence: cli.convergence.clone(),
+        convergence_preset: cli.convergence_preset,
         jobs: cli.jobs as usize,
         max_iterations: if cli.unbounded { None } else { Some(3) },
         planner_category: cli.category.into(),
@@ -436,6 +472,37 @@ async fn strategy_command(action: &StrategyAction) -> i32 {
                     exit::RUNTIME
                 }
             }
+        }
+    }
+}
+
+async fn convergence_command(action: &ConvergenceAction) -> i32 {
+    let ConvergenceAction::Check {
+        checker,
+        preset,
+        depth,
+        scores,
+        cap,
+    } = action;
+    let scores = match crate::convergence::parse_scores(scores) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("anneal: invalid input: {e}");
+            return exit::USAGE;
+        }
+    };
+    match crate::convergence::check(checker.as_deref(), *preset, *depth, &scores, *cap).await {
+        Ok(d) => {
+            println!("{}", crate::convergence::decision_json(&d));
+            exit::EMIT
+        }
+        Err(e @ crate::convergence::CheckError::Invalid(_)) => {
+            eprintln!("anneal: {e}");
+            exit::USAGE
+        }
+        Err(e) => {
+            eprintln!("anneal: {e}");
+            exit::RUNTIME
         }
     }
 }

@@ -2,6 +2,7 @@
 //! validated implementation plan, through the seven stages of SPEC §2. Stage 4 is a strategy
 //! loaded as a sandboxed WebAssembly component.
 pub mod cli;
+pub mod convergence;
 pub mod events;
 pub mod model;
 pub mod offline;

@@ -39,6 +39,8 @@ pub struct Config {
     pub strategy: String,
     /// Path of another convergence checker; `None` → the bundled one.
     pub convergence: Option<String>,
+    /// Thresholds preset handed to the convergence checker (`--convergence-preset`).
+    pub convergence_preset: crate::convergence::Preset,
     /// Concurrent agent calls (`--jobs`, ≥ 1; 1 = sequential fallback).
     pub jobs: usize,
     /// Full iterations before giving up (SPEC §3 invariant 5: default 3); `None` = `--loop`.
@@ -373,15 +375,18 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             info.name
         ));
         let t = Instant::now();
-        let services = Arc::new(PipelineServices::new(
-            rc.clone(),
-            jobs.clone(),
-            tally.clone(),
-            run.clone(),
-            runtime.clone(),
-            checker.clone(),
-            cfg.planner_category,
-        ));
+        let services = Arc::new(
+            PipelineServices::new(
+                rc.clone(),
+                jobs.clone(),
+                tally.clone(),
+                run.clone(),
+                runtime.clone(),
+                checker.clone(),
+                cfg.planner_category,
+            )
+            .with_thresholds(cfg.convergence_preset.thresholds()),
+        );
         let progress2 = progress.clone();
         let host = HostState::new(
             &info.name,

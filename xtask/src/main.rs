@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Guests shipped inside the host binary.
-const BUNDLED: &[&str] = &["cast", "alloy", "convergence"];
+const BUNDLED: &[&str] = &["cast", "alloy", "temper", "convergence"];
 /// Guests built only for the tests (hostile behaviours and the like).
 const TEST_ONLY: &[&str] = &["hostile"];
 

@@ -19,6 +19,7 @@ pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0"];
 pub const BUNDLED: &[(&str, &[u8])] = &[
     ("cast", include_bytes!("../../bundled/cast.wasm")),
     ("alloy", include_bytes!("../../bundled/alloy.wasm")),
+    ("temper", include_bytes!("../../bundled/temper.wasm")),
     (
         "convergence",
         include_bytes!("../../bundled/convergence.wasm"),
@@ -26,7 +27,7 @@ pub const BUNDLED: &[(&str, &[u8])] = &[
 ];
 
 /// Bundled strategies users can name with `--strategy`.
-pub const BUNDLED_STRATEGIES: &[&str] = &["cast", "alloy"];
+pub const BUNDLED_STRATEGIES: &[&str] = &["cast", "alloy", "temper"];
 
 /// Which world a component must implement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

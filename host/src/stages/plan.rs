@@ -33,6 +33,8 @@ pub struct PipelineServices {
     pub runtime: Arc<Runtime>,
     pub checker: Arc<Checker>,
     pub planner_category: crate::model::Category,
+    /// Thresholds passed to the convergence checker; `None` = the checker's own defaults.
+    pub thresholds: Option<crate::model::Thresholds>,
     momus: Mutex<HashMap<String, Envelope>>,
     red_team: Mutex<HashMap<String, RedTeamReport>>,
 }
@@ -55,9 +57,17 @@ impl PipelineServices {
             runtime,
             checker,
             planner_category,
+            thresholds: None,
             momus: Mutex::new(HashMap::new()),
             red_team: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Sets the thresholds every convergence check of this iteration passes to the checker
+    /// (`--convergence-preset`; `None` = the checker's defaults).
+    pub fn with_thresholds(mut self, thresholds: Option<crate::model::Thresholds>) -> Self {
+        self.thresholds = thresholds;
+        self
     }
 
     /// The red-team report the host produced for exactly this plan, if any.
@@ -214,7 +224,7 @@ impl Services for PipelineServices {
                 .record("start", "convergence", self.rc.iteration, Some(depth), "");
             let r = self
                 .checker
-                .check(&self.runtime, depth, &scores, cap, None)
+                .check(&self.runtime, depth, &scores, cap, self.thresholds)
                 .await;
             self.tally
                 .events
