@@ -17,6 +17,7 @@ fn config(repo: &Path, runs: &Path, jobs: usize, latency: u64) -> Config {
         runs_root: runs.to_path_buf(),
         strategy: "cast".into(),
         convergence: None,
+        convergence_preset: Default::default(),
         jobs,
         max_iterations: Some(1),
         planner_category: anneal::model::Category::Deep,

@@ -183,9 +183,70 @@ pub enum StrategyAction {
     },
 }
 
+/// Rewrites flags the CLI does not define (`--versions 7`, `--depth=3`) into `--opt key=value`,
+/// so each strategy's own options read like ordinary flags (SPEC §2 writes `--versions N` and
+/// `--depth N`) while the host special-cases none of them: the strategy's `info()` decides
+/// whether the option exists and which values it takes. Arguments after `--`, and everything
+/// when a subcommand is used, are left alone.
+pub fn strategy_flags_as_opts(args: Vec<String>) -> Vec<String> {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    if args
+        .get(1)
+        .is_some_and(|a| cmd.get_subcommands().any(|s| s.get_name() == a))
+    {
+        return args;
+    }
+    let known: Vec<String> = cmd
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(str::to_string))
+        .chain(["help".into(), "version".into()])
+        .collect();
+    let mut out = Vec::with_capacity(args.len());
+    let mut it = args.into_iter().peekable();
+    if let Some(bin) = it.next() {
+        out.push(bin);
+    }
+    while let Some(a) = it.next() {
+        if a == "--" {
+            out.push(a);
+            out.extend(it);
+            break;
+        }
+        let Some(flag) = a.strip_prefix("--") else {
+            out.push(a);
+            continue;
+        };
+        let (name, inline) = match flag.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (flag.to_string(), None),
+        };
+        let valid_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if known.contains(&name) || !valid_name {
+            out.push(a);
+            continue;
+        }
+        let value = match inline {
+            Some(v) => Some(v),
+            None => it.next_if(|n| !n.starts_with("--")),
+        };
+        match value {
+            Some(v) => {
+                out.push("--opt".into());
+                out.push(format!("{name}={v}"));
+            }
+            None => out.push(a),
+        }
+    }
+    out
+}
+
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(strategy_flags_as_opts(std::env::args().collect())) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { exit::USAGE } else { 0 };
@@ -504,5 +565,53 @@ async fn convergence_command(action: &ConvergenceAction) -> i32 {
             eprintln!("anneal: {e}");
             exit::RUNTIME
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strategy_flags_as_opts;
+
+    fn v(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn unknown_flags_become_strategy_options() {
+        assert_eq!(
+            strategy_flags_as_opts(v(&[
+                "anneal",
+                "--strategy",
+                "alloy",
+                "--versions",
+                "7",
+                "task"
+            ])),
+            v(&[
+                "anneal",
+                "--strategy",
+                "alloy",
+                "--opt",
+                "versions=7",
+                "task"
+            ])
+        );
+        assert_eq!(
+            strategy_flags_as_opts(v(&["anneal", "--depth=2", "task"])),
+            v(&["anneal", "--opt", "depth=2", "task"])
+        );
+        // Known flags, subcommands and everything after `--` are untouched.
+        assert_eq!(
+            strategy_flags_as_opts(v(&["anneal", "--jobs", "2", "task"])),
+            v(&["anneal", "--jobs", "2", "task"])
+        );
+        assert_eq!(
+            strategy_flags_as_opts(v(&["anneal", "convergence", "check", "--depth", "2"])),
+            v(&["anneal", "convergence", "check", "--depth", "2"])
+        );
+        assert_eq!(
+            strategy_flags_as_opts(v(&["anneal", "--", "--versions", "7"])),
+            v(&["anneal", "--", "--versions", "7"])
+        );
     }
 }

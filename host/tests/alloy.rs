@@ -161,3 +161,35 @@ fn alloy_refuses_one_and_eight_versions() {
         assert_eq!(s.run_dirs(), 0, "versions={v} writes no run directory");
     }
 }
+
+#[test]
+fn spec_style_flags_reach_the_strategy_as_options() {
+    let s = Scratch::new();
+    let out = s.anneal(&[
+        "--strategy",
+        "alloy",
+        "--versions",
+        "8",
+        "Add rate limiting to the login endpoint",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("synthesizer signal-to-noise collapses beyond 7"),
+        "{}",
+        stderr(&out)
+    );
+    let out = s.anneal(&[
+        "--strategy",
+        "cast",
+        "--versions",
+        "3",
+        "Add rate limiting to the login endpoint",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("strategy cast has no option \"versions\""),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(s.run_dirs(), 0);
+}

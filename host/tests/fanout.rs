@@ -32,3 +32,47 @@ fn jobs_1_is_the_sequential_fallback() {
     let iv = red_team(&s);
     assert!(none_overlap(&iv), "with --jobs 1 nothing overlaps: {iv:?}");
 }
+
+fn planners(s: &Scratch) -> Vec<(String, u64, u64)> {
+    let iv = intervals(&s.run_dir(), |a| a == "prometheus-alloy");
+    assert!(iv.len() >= 5, "{iv:?}");
+    iv[..5].to_vec()
+}
+
+#[test]
+fn alloy_planners_run_concurrently() {
+    let s = Scratch::new();
+    let out = s.anneal(&[
+        "--strategy",
+        "alloy",
+        "--simulate-latency-ms",
+        "300",
+        "--jobs",
+        "8",
+        TASK,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let iv = planners(&s);
+    assert!(
+        iv.iter().all(|i| i.2 - i.1 >= 300),
+        "every call took the simulated latency: {iv:?}"
+    );
+    assert!(all_overlap(&iv), "the five planners should overlap: {iv:?}");
+}
+
+#[test]
+fn alloy_planners_with_jobs_1_run_one_after_another() {
+    let s = Scratch::new();
+    let out = s.anneal(&[
+        "--strategy",
+        "alloy",
+        "--simulate-latency-ms",
+        "100",
+        "--jobs",
+        "1",
+        TASK,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let iv = planners(&s);
+    assert!(none_overlap(&iv), "with --jobs 1 nothing overlaps: {iv:?}");
+}

@@ -76,9 +76,15 @@ impl Tally {
             .entry(agent.to_string())
             .or_default() += 1;
         self.events.record("start", agent, iteration, depth, "");
-        let out = tokio::task::spawn_blocking(f)
-            .await
-            .expect("offline agent panicked");
+        let latency = self.latency;
+        let out = tokio::task::spawn_blocking(move || {
+            if !latency.is_zero() {
+                std::thread::sleep(latency);
+            }
+            f()
+        })
+        .await
+        .expect("offline agent panicked");
         self.events.record("finish", agent, iteration, depth, "");
         out
     }

@@ -71,10 +71,13 @@ impl Scratch {
 
 /// Runs the real binary with a 10-minute ceiling.
 pub fn anneal(args: &[String], env: &[(&str, &str)]) -> Output {
+    anneal_within(args, env, Duration::from_secs(600))
+}
+
+/// Runs the real binary, killed after `limit`.
+pub fn anneal_within(args: &[String], env: &[(&str, &str)], limit: Duration) -> Output {
     let mut cmd = assert_cmd::Command::cargo_bin("anneal").unwrap();
-    cmd.args(args)
-        .timeout(Duration::from_secs(600))
-        .env_remove("ANNEAL_RUNS_ROOT");
+    cmd.args(args).timeout(limit).env_remove("ANNEAL_RUNS_ROOT");
     for (k, v) in env {
         cmd.env(k, v);
     }
