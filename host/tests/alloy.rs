@@ -123,6 +123,9 @@ fn check_provenance(run: &Path, prov: &str, n: usize) {
 
 #[test]
 fn alloy_with_two_versions() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let out = s.anneal(&["--strategy", "alloy", "--opt", "versions=2", TASK]);
     check_alloy_run(&s, &out, 2);
@@ -130,6 +133,9 @@ fn alloy_with_two_versions() {
 
 #[test]
 fn alloy_default_is_five_versions() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let out = s.anneal(&["--strategy", "alloy", TASK]);
     check_alloy_run(&s, &out, 5);
@@ -137,6 +143,9 @@ fn alloy_default_is_five_versions() {
 
 #[test]
 fn alloy_with_seven_versions() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let out = s.anneal(&["--strategy", "alloy", "--opt", "versions=7", TASK]);
     check_alloy_run(&s, &out, 7);
@@ -144,6 +153,9 @@ fn alloy_with_seven_versions() {
 
 #[test]
 fn alloy_refuses_one_and_eight_versions() {
+    if common::nested() {
+        return;
+    }
     for (v, msg) in [
         ("1", "use Cast for single-planner work"),
         ("8", "synthesizer signal-to-noise collapses beyond 7"),
@@ -164,6 +176,9 @@ fn alloy_refuses_one_and_eight_versions() {
 
 #[test]
 fn spec_style_flags_reach_the_strategy_as_options() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let out = s.anneal(&[
         "--strategy",

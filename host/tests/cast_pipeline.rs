@@ -6,6 +6,9 @@ use common::*;
 
 #[test]
 fn cast_on_fixture_service_emits_a_complete_run_directory() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let out = s.anneal(&["Add rate limiting to the login endpoint"]);
     assert_eq!(
@@ -116,6 +119,9 @@ fn cast_on_fixture_service_emits_a_complete_run_directory() {
 
 #[test]
 fn vague_task_aborts_with_clarifying_questions() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let out = s.anneal(&["improve it"]);
     assert_eq!(
@@ -141,6 +147,9 @@ fn vague_task_aborts_with_clarifying_questions() {
 
 #[test]
 fn invariant_breaking_flags_are_refused_and_recorded() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let out = s.anneal(&[
         "--no-red-team",
@@ -165,6 +174,9 @@ fn invariant_breaking_flags_are_refused_and_recorded() {
 
 #[test]
 fn usage_errors_exit_2_and_write_nothing() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     for args in [
         vec!["--jobs", "0", "task here please"],
@@ -180,6 +192,9 @@ fn usage_errors_exit_2_and_write_nothing() {
 
 #[test]
 fn cast_runs_against_the_anneal_repository_itself() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let target = root().join("target/anneal-selfcheck");
     let args: Vec<String> = [

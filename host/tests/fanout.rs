@@ -14,6 +14,9 @@ fn red_team(s: &Scratch) -> Vec<(String, u64, u64)> {
 
 #[test]
 fn red_team_runs_concurrently() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let out = s.anneal(&["--simulate-latency-ms", "300", "--jobs", "8", TASK]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -26,6 +29,9 @@ fn red_team_runs_concurrently() {
 
 #[test]
 fn jobs_1_is_the_sequential_fallback() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let out = s.anneal(&["--simulate-latency-ms", "150", "--jobs", "1", TASK]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -41,6 +47,9 @@ fn planners(s: &Scratch) -> Vec<(String, u64, u64)> {
 
 #[test]
 fn alloy_planners_run_concurrently() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let out = s.anneal(&[
         "--strategy",
@@ -62,6 +71,9 @@ fn alloy_planners_run_concurrently() {
 
 #[test]
 fn alloy_planners_with_jobs_1_run_one_after_another() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let out = s.anneal(&[
         "--strategy",

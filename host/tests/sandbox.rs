@@ -18,6 +18,9 @@ fn refused(s: &Scratch, strategy: &str, needle: &str) {
 
 #[test]
 fn a_file_that_is_not_wasm_is_refused() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let p = s.dir.path().join("notes.wasm");
     std::fs::write(&p, "this is not webassembly").unwrap();
@@ -26,6 +29,9 @@ fn a_file_that_is_not_wasm_is_refused() {
 
 #[test]
 fn garbage_after_the_magic_is_refused() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let p = s.dir.path().join("garbage.wasm");
     let mut bytes = b"\0asm\x0d\0\x01\0".to_vec();
@@ -40,6 +46,9 @@ fn garbage_after_the_magic_is_refused() {
 
 #[test]
 fn a_core_module_is_refused() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let p = s.dir.path().join("core.wasm");
     std::fs::write(
@@ -56,6 +65,9 @@ fn a_core_module_is_refused() {
 
 #[test]
 fn a_precompiled_artifact_is_refused() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let engine = wasmtime::Engine::default();
     let bytes = engine
@@ -68,6 +80,9 @@ fn a_precompiled_artifact_is_refused() {
 
 #[test]
 fn a_component_of_another_world_is_refused() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     refused(
         &s,
@@ -81,6 +96,9 @@ fn a_component_of_another_world_is_refused() {
 
 #[test]
 fn a_component_built_against_another_wit_version_is_refused() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let p = s.dir.path().join("future.wasm");
     let wat = r#"(component
@@ -96,6 +114,9 @@ fn a_component_built_against_another_wit_version_is_refused() {
 
 #[test]
 fn a_component_importing_wasi_is_refused_naming_the_import() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let p = s.dir.path().join("wasi.wasm");
     let wat = r#"(component
@@ -107,6 +128,9 @@ fn a_component_importing_wasi_is_refused_naming_the_import() {
 
 #[test]
 fn an_unknown_bundled_name_is_refused() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     refused(&s, "forge", "bundled strategies are cast");
 }
@@ -155,16 +179,25 @@ fn hostile(mode: &str, extra: &[&str], needle: &str) -> (Scratch, String) {
 
 #[test]
 fn a_guest_that_traps_is_a_clear_error() {
+    if common::nested() {
+        return;
+    }
     hostile("trap", &[], "crashed (trap)");
 }
 
 #[test]
 fn a_guest_that_loops_forever_hits_the_cpu_limit() {
+    if common::nested() {
+        return;
+    }
     hostile("loop", &["--max-guest-cpu", "2"], "CPU time limit");
 }
 
 #[test]
 fn a_guest_that_loops_after_a_host_call_hits_the_cpu_limit() {
+    if common::nested() {
+        return;
+    }
     hostile(
         "loop-after-call",
         &["--max-guest-cpu", "2"],
@@ -174,16 +207,25 @@ fn a_guest_that_loops_after_a_host_call_hits_the_cpu_limit() {
 
 #[test]
 fn a_guest_that_grows_memory_without_bound_hits_the_memory_limit() {
+    if common::nested() {
+        return;
+    }
     hostile("memory", &["--max-guest-memory", "64"], "memory limit");
 }
 
 #[test]
 fn a_guest_that_recurses_without_bound_hits_the_stack_limit() {
+    if common::nested() {
+        return;
+    }
     hostile("stack", &[], "stack limit");
 }
 
 #[test]
 fn a_guest_that_overflows_its_own_linear_memory_stack_is_named_as_such() {
+    if common::nested() {
+        return;
+    }
     let (_, err) = hostile("shadow-stack", &[], "stack limit");
     assert!(
         err.contains("its own stack in linear memory overflowed"),
@@ -193,6 +235,9 @@ fn a_guest_that_overflows_its_own_linear_memory_stack_is_named_as_such() {
 
 #[test]
 fn a_guest_cannot_write_outside_the_run_directory() {
+    if common::nested() {
+        return;
+    }
     let (s, err) = hostile("escape", &[], "every escape was refused");
     assert!(err.contains("`..`"), "{err}");
     assert!(err.contains("reserved for the host"), "{err}");
@@ -202,11 +247,17 @@ fn a_guest_cannot_write_outside_the_run_directory() {
 
 #[test]
 fn a_huge_artifact_is_refused() {
+    if common::nested() {
+        return;
+    }
     hostile("huge-artifact", &[], "over the 4194304 byte limit");
 }
 
 #[test]
 fn thousands_of_artifacts_stop_at_the_limit() {
+    if common::nested() {
+        return;
+    }
     let (s, err) = hostile("many-artifacts", &[], "artifact limit reached");
     assert!(err.contains("stopped after 256 artifacts"), "{err}");
     let n = std::fs::read_dir(s.run_dir().join("spam")).unwrap().count();
@@ -215,6 +266,9 @@ fn thousands_of_artifacts_stop_at_the_limit() {
 
 #[test]
 fn thousands_of_agent_calls_stop_at_the_guest_budget() {
+    if common::nested() {
+        return;
+    }
     let (_, err) = hostile(
         "many-calls",
         &["--max-guest-calls", "25"],
@@ -225,6 +279,9 @@ fn thousands_of_agent_calls_stop_at_the_guest_budget() {
 
 #[test]
 fn a_huge_log_message_is_cut_and_the_run_goes_on() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let guest = test_guest("hostile");
     let out = s.anneal(&[
@@ -242,6 +299,9 @@ fn a_huge_log_message_is_cut_and_the_run_goes_on() {
 
 #[test]
 fn a_well_behaved_third_party_strategy_gets_its_options() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     let guest = test_guest("hostile");
     let out = s.anneal(&[

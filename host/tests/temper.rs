@@ -151,6 +151,9 @@ fn temper(s: &Scratch, args: &[&str], cap: u64) -> (std::path::PathBuf, u64, Vec
 
 #[test]
 fn temper_depth_caps_1_3_5_write_every_depth_file() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     for (cap, args) in [
         (1, vec!["--opt", "depth=1", TASK]),
@@ -174,6 +177,9 @@ fn temper_depth_caps_1_3_5_write_every_depth_file() {
 
 #[test]
 fn out_of_range_depth_is_a_usage_error() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     for v in ["depth=0", "depth=6"] {
         let out = s.anneal(&["--strategy", "temper", "--opt", v, TASK]);
@@ -184,6 +190,9 @@ fn out_of_range_depth_is_a_usage_error() {
 
 #[test]
 fn delta_reason_through_the_real_loop() {
+    if common::nested() {
+        return;
+    }
     // Seed and rewrite both score 100 → |Δ| = 0 < 0.15 at depth 1.
     let s = Scratch::new();
     let (_, d, scores, reason) = temper(&s, &[TASK], 3);
@@ -200,6 +209,9 @@ fn delta_reason_through_the_real_loop() {
 
 #[test]
 fn cap_reason_through_the_real_loop() {
+    if common::nested() {
+        return;
+    }
     // [75, 100] with cap 1: neither variance (needs 3 scores) nor delta (25) → cap at depth 1.
     let s = Scratch::new();
     let (_, d, scores, reason) = temper(&s, &["--opt", "depth=1", SLOW_TASK], 1);
@@ -208,6 +220,9 @@ fn cap_reason_through_the_real_loop() {
 
 #[test]
 fn hephaestus_fail_resets_depth_on_the_next_iteration() {
+    if common::nested() {
+        return;
+    }
     let s = Scratch::new();
     // `make build` (python3 -m compileall -q app) fails on a syntax error.
     std::fs::write(s.repo().join("app/broken.py"), "def broken(:\n    pass\n").unwrap();
@@ -256,6 +271,9 @@ fn decision(args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn convergence_check_cli_seed_examples_and_errors() {
+    if common::nested() {
+        return;
+    }
     for (depth, scores, cap, reason) in [
         ("4", "72,81,87,86,87", "5", "variance"),
         ("3", "70,74,80,80", "5", "delta"),
@@ -285,6 +303,9 @@ fn convergence_check_cli_seed_examples_and_errors() {
 
 #[test]
 fn swapping_the_thresholds_changes_the_decision() {
+    if common::nested() {
+        return;
+    }
     // Same scores, two presets: strict continues, loose stops.
     let args = ["--depth", "1", "--scores", "80,82", "--cap", "3"];
     let strict = decision(&args);

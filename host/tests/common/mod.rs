@@ -5,6 +5,13 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
+/// True when this test suite runs as a planning-time gate of anneal itself (Hephaestus sets
+/// `ANNEAL_HEPHAESTUS`): the end-to-end tests, which launch anneal runs of their own, then
+/// return at once instead of planning recursively inside the scratch copy.
+pub fn nested() -> bool {
+    std::env::var_os("ANNEAL_HEPHAESTUS").is_some()
+}
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -47,6 +47,9 @@ pub const FIXED_ENV: &[(&str, &str)] = &[
     ("TERM", "dumb"),
     ("NO_COLOR", "1"),
     ("CARGO_TERM_COLOR", "never"),
+    // Tells a gate command it runs under Hephaestus, so a project that is itself anneal (or
+    // drives anneal in its tests) can avoid planning recursively.
+    ("ANNEAL_HEPHAESTUS", "1"),
 ];
 
 /// `PATH` given to commands when the host environment has none.
