@@ -325,6 +325,7 @@ mod tests {
         assert_eq!(
             names,
             [
+                "ANNEAL_HEPHAESTUS",
                 "CARGO_TERM_COLOR",
                 "HOME",
                 "NO_COLOR",
