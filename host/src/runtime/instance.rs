@@ -130,7 +130,28 @@ fn classify(
                 Some(t) => t.to_string(),
                 None => format!("{:#}", err.root_cause()),
             };
-            let at: Vec<&str> = frames.iter().take(4).map(String::as_str).collect();
+            // The guest's own frames say more than the runtime's panic machinery.
+            let own: Vec<&str> = frames
+                .iter()
+                .map(String::as_str)
+                .filter(|f| {
+                    ![
+                        "std::",
+                        "core::",
+                        "alloc::",
+                        "__rustc::",
+                        "__rust",
+                        "<unnamed>",
+                    ]
+                    .iter()
+                    .any(|p| f.starts_with(p))
+                })
+                .collect();
+            let at: Vec<&str> = if own.is_empty() {
+                frames.iter().take(4).map(String::as_str).collect()
+            } else {
+                own.into_iter().take(4).collect()
+            };
             let detail = if at.is_empty() {
                 what
             } else {
