@@ -6,9 +6,9 @@ use common::*;
 use std::path::Path;
 
 const TASK: &str = "Add rate limiting to the login endpoint";
-/// On the fixture the offline engine scores this task's seed 75 (the red team finds a gap) and
-/// every rewrite 100: `[75, 100, 100]`.
-const SLOW_TASK: &str = "Speed up the orders listing endpoint";
+/// On the fixture the offline engine scores this task's seed 94 (Momus finds a gap in the
+/// migration's rollback) and every rewrite 100: `[94, 100, 100]`.
+const SLOW_TASK: &str = "Migrate the users table to add a tenant_id column with zero downtime";
 
 fn ok(out: &std::process::Output) {
     assert_eq!(
@@ -197,7 +197,7 @@ fn delta_reason_through_the_real_loop() {
     let s = Scratch::new();
     let (_, d, scores, reason) = temper(&s, &[TASK], 3);
     assert_eq!((d, reason.as_str()), (1, "delta"), "{scores:?}");
-    // [75, 100, 100]: the rewrite fixes the seed, depth 2 plateaus → delta at depth 2.
+    // [94, 100, 100]: the rewrite fixes the seed, depth 2 plateaus → delta at depth 2.
     let (_, d, scores, reason) = temper(&s, &[SLOW_TASK], 3);
     assert_eq!((d, reason.as_str()), (2, "delta"), "{scores:?}");
     assert_eq!(scores.len(), 3);
@@ -212,7 +212,7 @@ fn cap_reason_through_the_real_loop() {
     if common::nested() {
         return;
     }
-    // [75, 100] with cap 1: neither variance (needs 3 scores) nor delta (25) → cap at depth 1.
+    // [94, 100] with cap 1: neither variance (needs 3 scores) nor delta (6) → cap at depth 1.
     let s = Scratch::new();
     let (_, d, scores, reason) = temper(&s, &["--opt", "depth=1", SLOW_TASK], 1);
     assert_eq!((d, reason.as_str()), (1, "cap"), "{scores:?}");
