@@ -101,6 +101,9 @@ pub struct Cli {
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print the expected agent spawns for this strategy and options, then stop (nothing runs).
+    #[arg(long)]
+    pub dry_run: bool,
     /// Make every offline agent call take this long (simulates a model's latency; for
     /// measuring fan-out).
     #[arg(long, default_value_t = 0, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=60_000))]
@@ -343,6 +346,9 @@ async fn async_main(cli: Cli) -> i32 {
         probe: probe::ProbeOptions::default(),
         simulated_latency: Duration::from_millis(cli.simulate_latency_ms),
     };
+    if cli.dry_run {
+        return dry_run(&cfg).await;
+    }
     let progress = progress_sink(cli.quiet);
     match pipeline::run(cfg, progress.clone()).await {
         Ok(outcome) => {
@@ -384,6 +390,71 @@ fn progress_sink(quiet: bool) -> pipeline::Progress {
             }
         })
     }
+}
+
+/// `--dry-run`: loads and checks the strategy and its options, prints the spawn estimate.
+async fn dry_run(cfg: &Config) -> i32 {
+    let runtime = match crate::runtime::engine::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("anneal: cannot start the WebAssembly engine: {e:#}");
+            return exit::RUNTIME;
+        }
+    };
+    let loaded = match pipeline::load_component(
+        &runtime,
+        &cfg.strategy,
+        crate::runtime::loader::BUNDLED_STRATEGIES,
+        crate::runtime::loader::World::Strategy,
+    ) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("anneal: {e}");
+            return exit::RUNTIME;
+        }
+    };
+    let info = match crate::runtime::instance::strategy_info(&runtime, &loaded, &cfg.limits).await {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("anneal: {e}");
+            return exit::RUNTIME;
+        }
+    };
+    let options = match crate::options::resolve(&info, &cfg.options) {
+        Ok(o) => o,
+        Err(m) => {
+            eprintln!("anneal: {m}");
+            return exit::USAGE;
+        }
+    };
+    let e = crate::estimate::estimate(
+        &info.name,
+        &options,
+        cfg.limits.agent_calls,
+        cfg.max_iterations,
+    );
+    let opts: Vec<String> = options.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    println!(
+        "anneal: dry run — {} {}{}",
+        info.name,
+        info.version,
+        if opts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", opts.join(", "))
+        }
+    );
+    println!("  agent spawns, best case            {}", e.best);
+    println!("  agent spawns, one full iteration   {}", e.typical_worst);
+    match e.worst {
+        Some(w) => println!(
+            "  agent spawns, worst case           {w} ({} iterations)",
+            cfg.max_iterations.unwrap_or(1)
+        ),
+        None => println!("  agent spawns, worst case           unbounded (--loop)"),
+    }
+    println!("  basis: {}", e.basis);
+    exit::EMIT
 }
 
 /// Prints the end-of-run summary on stdout and returns the exit code.

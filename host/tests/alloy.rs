@@ -208,3 +208,26 @@ fn spec_style_flags_reach_the_strategy_as_options() {
     );
     assert_eq!(s.run_dirs(), 0);
 }
+
+#[test]
+fn dry_run_prints_the_budget_and_runs_nothing() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    let out = s.anneal(&[
+        "--strategy",
+        "alloy",
+        "--versions",
+        "7",
+        "--dry-run",
+        "Add rate limiting to the login endpoint",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let so = stdout(&out);
+    assert!(
+        so.contains("versions=7") && so.contains("best case            17"),
+        "{so}"
+    );
+    assert_eq!(s.run_dirs(), 0);
+}
