@@ -392,31 +392,40 @@ fn progress_sink(quiet: bool) -> pipeline::Progress {
     }
 }
 
-/// `--dry-run`: loads and checks the strategy and its options, prints the spawn estimate.
-async fn dry_run(cfg: &Config) -> i32 {
-    let runtime = match crate::runtime::engine::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("anneal: cannot start the WebAssembly engine: {e:#}");
-            return exit::RUNTIME;
-        }
-    };
-    let loaded = match pipeline::load_component(
+/// Starts an engine, loads strategy `arg` (bundled name or path) and calls its `info()`.
+/// The error is the message to print (the strategy cannot be used: exit code 5).
+async fn load_strategy(
+    arg: &str,
+    limits: &GuestLimits,
+) -> Result<
+    (
+        crate::runtime::engine::Runtime,
+        crate::runtime::loader::Loaded,
+        crate::model::StrategyInfo,
+    ),
+    String,
+> {
+    let runtime = crate::runtime::engine::Runtime::new()
+        .map_err(|e| format!("cannot start the WebAssembly engine: {e:#}"))?;
+    let loaded = pipeline::load_component(
         &runtime,
-        &cfg.strategy,
+        arg,
         crate::runtime::loader::BUNDLED_STRATEGIES,
         crate::runtime::loader::World::Strategy,
-    ) {
+    )
+    .map_err(|e| e.to_string())?;
+    let info = crate::runtime::instance::strategy_info(&runtime, &loaded, limits)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((runtime, loaded, info))
+}
+
+/// `--dry-run`: loads and checks the strategy and its options, prints the spawn estimate.
+async fn dry_run(cfg: &Config) -> i32 {
+    let (_, _, info) = match load_strategy(&cfg.strategy, &cfg.limits).await {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("anneal: {e}");
-            return exit::RUNTIME;
-        }
-    };
-    let info = match crate::runtime::instance::strategy_info(&runtime, &loaded, &cfg.limits).await {
-        Ok(i) => i,
-        Err(e) => {
-            eprintln!("anneal: {e}");
+        Err(m) => {
+            eprintln!("anneal: {m}");
             return exit::RUNTIME;
         }
     };
@@ -519,61 +528,22 @@ fn summary(o: &Outcome) -> i32 {
 }
 
 async fn strategy_command(action: &StrategyAction) -> i32 {
-    let runtime = match crate::runtime::engine::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("anneal: cannot start the WebAssembly engine: {e:#}");
-            return exit::RUNTIME;
-        }
-    };
     match action {
         StrategyAction::List => {
             for name in crate::runtime::loader::BUNDLED_STRATEGIES {
-                match pipeline::load_component(
-                    &runtime,
-                    name,
-                    crate::runtime::loader::BUNDLED_STRATEGIES,
-                    crate::runtime::loader::World::Strategy,
-                ) {
-                    Ok(l) => match crate::runtime::instance::strategy_info(
-                        &runtime,
-                        &l,
-                        &GuestLimits::default(),
-                    )
-                    .await
-                    {
-                        Ok(info) => println!(
-                            "{:<10} {:<8} bundled  {}",
-                            info.name, info.version, info.description
-                        ),
-                        Err(e) => println!("{name:<10} (broken: {e})"),
-                    },
+                match load_strategy(name, &GuestLimits::default()).await {
+                    Ok((_, _, info)) => println!(
+                        "{:<10} {:<8} bundled  {}",
+                        info.name, info.version, info.description
+                    ),
                     Err(e) => println!("{name:<10} (broken: {e})"),
                 }
             }
             exit::EMIT
         }
         StrategyAction::Inspect { strategy } => {
-            let loaded = match pipeline::load_component(
-                &runtime,
-                strategy,
-                crate::runtime::loader::BUNDLED_STRATEGIES,
-                crate::runtime::loader::World::Strategy,
-            ) {
-                Ok(l) => l,
-                Err(e) => {
-                    eprintln!("anneal: {e}");
-                    return exit::RUNTIME;
-                }
-            };
-            match crate::runtime::instance::strategy_info(
-                &runtime,
-                &loaded,
-                &GuestLimits::default(),
-            )
-            .await
-            {
-                Ok(info) => {
+            match load_strategy(strategy, &GuestLimits::default()).await {
+                Ok((runtime, loaded, info)) => {
                     println!("name         {}", info.name);
                     println!("version      {}", info.version);
                     println!("description  {}", info.description);
