@@ -231,3 +231,111 @@ fn dry_run_prints_the_budget_and_runs_nothing() {
     );
     assert_eq!(s.run_dirs(), 0);
 }
+
+// ---- Contradiction resolution end to end (SPEC §2 Alloy synthesis pass 2, issue 3). With the
+// offline engine, the defensive lens ships the change behind a feature flag and the six other
+// lenses do not: a real contradiction the synthesizer must settle on every run.
+
+/// The run's provenance report, plan and XML prompt, after checking the run emitted.
+fn synthesis_outputs(s: &Scratch, out: &std::process::Output) -> (String, String, String) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(out),
+        stderr(out)
+    );
+    let run = s.run_dir();
+    let name = run.file_name().unwrap().to_string_lossy().into_owned();
+    assert_eq!(
+        rollup(&run)["synthesis_provenance"],
+        "synthesis-provenance.md"
+    );
+    let prov = std::fs::read_to_string(run.join("synthesis-provenance.md")).unwrap();
+    check_provenance(&run, &prov, 7);
+    let plan = std::fs::read_to_string(run.join("plan/plan.md")).unwrap();
+    let xml = std::fs::read_to_string(run.join(format!("alloy-{name}.xml"))).unwrap();
+    (prov, plan, xml)
+}
+
+/// The `## Contradictions` line about the feature flag.
+fn flag_line(prov: &str) -> String {
+    let section = prov
+        .split("## Contradictions")
+        .nth(1)
+        .expect("contradictions section");
+    section
+        .lines()
+        .find(|l| l.starts_with("- feature flag: "))
+        .unwrap_or_else(|| panic!("no feature-flag contradiction:\n{prov}"))
+        .to_string()
+}
+
+#[test]
+fn flag_contradiction_resolved_by_the_probes_stack() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    // The service already reads a feature-flag variable: the probe sees it in docker-compose.yml.
+    let compose = s.repo().join("docker-compose.yml");
+    let text = std::fs::read_to_string(&compose).unwrap();
+    let text = text.replace(
+        "      TOKEN_TTL_SECONDS: \"3600\"\n",
+        "      TOKEN_TTL_SECONDS: \"3600\"\n      FEATURE_FLAGS: \"\"\n",
+    );
+    assert!(text.contains("FEATURE_FLAGS"));
+    std::fs::write(&compose, text).unwrap();
+
+    let out = s.anneal(&["--strategy", "alloy", "--versions", "7", TASK]);
+    let (prov, plan, xml) = synthesis_outputs(&s, &out);
+    let line = flag_line(&prov);
+    assert!(
+        line.contains("(variant-3-defensive) vs ship without a flag (variant-1-correctness"),
+        "{line}"
+    );
+    assert!(
+        line.contains("→ ship behind a feature flag (off by default) — resolved by the probe's detected stack (the project already reads flag variable FEATURE_FLAGS)"),
+        "{line}"
+    );
+    // Settled: nothing left for a human, and the defensive lens's flag phase is in the blend.
+    assert!(!prov.contains("surfaced for a human"), "{prov}");
+    assert!(!plan.contains("Decide: feature flag"), "{plan}");
+    assert!(!xml.contains("Decide: feature flag"));
+    let flag_phase = prov
+        .split("### ")
+        .find(|p| p.contains("feature-flag"))
+        .unwrap_or_else(|| panic!("no feature-flag phase in the blend:\n{prov}"));
+    assert!(
+        flag_phase.contains("primary_source: variant-3-defensive"),
+        "{flag_phase}"
+    );
+}
+
+#[test]
+fn unsettled_flag_contradiction_is_surfaced_for_a_human() {
+    if common::nested() {
+        return;
+    }
+    // The fixture as it is: no directive speaks of a flag and the project reads no flag variable.
+    let s = Scratch::new();
+    let out = s.anneal(&["--strategy", "alloy", "--versions", "7", TASK]);
+    let (prov, plan, xml) = synthesis_outputs(&s, &out);
+    let line = flag_line(&prov);
+    assert!(
+        line.contains("→ ship behind a feature flag (off by default) — unresolved: no directive names it and the probe's stack does not settle it; provisional choice, a human must decide"),
+        "{line}"
+    );
+    let rule =
+        "Decide: feature flag — ship behind a feature flag (off by default) or ship without a flag";
+    assert!(
+        prov.contains(&format!("  - surfaced for a human: `{rule}")),
+        "{prov}"
+    );
+    // Visible to the user in the plan's iron rules and in the XML prompt.
+    assert!(plan.contains(&format!("- {rule}")), "{plan}");
+    assert!(xml.contains(&format!("<rule>{rule}")), "{xml}");
+    // The stage-4 note in the rollup counts it.
+    let r = std::fs::read_to_string(s.run_dir().join("rollup.yaml")).unwrap();
+    assert!(r.contains("1 contradiction(s)"), "{r}");
+}
