@@ -28,6 +28,8 @@ fn config(repo: &Path, runs: &Path, jobs: usize, latency: u64) -> Config {
         hephaestus: hephaestus::Options::default(),
         probe: probe::ProbeOptions::default(),
         simulated_latency: Duration::from_millis(latency),
+        budget: Default::default(),
+        engine: Default::default(),
     }
 }
 

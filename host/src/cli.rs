@@ -99,6 +99,12 @@ pub struct Cli {
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_guest_calls: u32,
     /// No progress on stderr.
+    /// Stop the run cleanly once this many agent spawns were made (SPEC §7 run budget; strategies draw on it too).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_spawns: Option<u32>,
+    /// Stop the run cleanly once this many model tokens were spent (SPEC §7 run budget).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_tokens: Option<u64>,
     #[arg(long, short)]
     pub quiet: bool,
     /// Print the expected agent spawns for this strategy and options, then stop (nothing runs).
@@ -345,6 +351,8 @@ async fn async_main(cli: Cli) -> i32 {
         },
         probe: probe::ProbeOptions::default(),
         simulated_latency: Duration::from_millis(cli.simulate_latency_ms),
+        budget: crate::engine::Budget { max_spawns: cli.max_spawns, max_tokens: cli.max_tokens },
+        engine: std::sync::Arc::new(crate::engine::Engine::Offline),
     };
     if cli.dry_run {
         return dry_run(&cfg).await;

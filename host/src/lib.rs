@@ -3,6 +3,7 @@
 //! loaded as a sandboxed WebAssembly component.
 pub mod cli;
 pub mod convergence;
+pub mod engine;
 pub mod estimate;
 pub mod events;
 pub mod model;

@@ -6,6 +6,7 @@
 //! ABORT, or the iteration cap is reached. Whatever happens after the run directory exists, the
 //! directory is left consistent: every output of SPEC §8 that can be written is written, and
 //! `rollup.yaml` — written last — records the decision or the error.
+use crate::engine::{AgentError, Budget, Engine};
 use crate::events::Events;
 use crate::model::{
     Category, Envelope, Plan, ProbeReport, RunInput, StageOutput, StrategyInfo, TaskKind, Verdict,
@@ -58,6 +59,10 @@ pub struct Config {
     pub probe: stages::probe::ProbeOptions,
     /// Fixed time added to every offline agent call (0 = none); see [`Tally`].
     pub simulated_latency: std::time::Duration,
+    /// The run's model budget (`--max-spawns`, `--max-tokens`, `budget:` in the configuration).
+    pub budget: Budget,
+    /// Who answers the agent roles (the offline engine unless a model is configured).
+    pub engine: Arc<Engine>,
 }
 
 /// Why a run could not start (nothing was written).
@@ -209,7 +214,11 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
         }
     };
     let events = Arc::new(Events::default());
-    let tally = Arc::new(Tally::new(events.clone(), cfg.simulated_latency));
+    let tally = Arc::new(Tally::with_budget(
+        events.clone(),
+        cfg.simulated_latency,
+        cfg.budget,
+    ));
     let log = Arc::new(RunLog::default());
     let jobs = Arc::new(Semaphore::new(cfg.jobs));
     let say = |msg: &str| {
@@ -223,6 +232,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
         loaded.source,
         repo.display()
     ));
+    say(&format!("agents: {}", cfg.engine.label()));
     for f in &cfg.refused_flags {
         say(&format!(
             "refused flag {f}: it would break an invariant of SPEC §3; ignored"
@@ -259,7 +269,13 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
         if intent.is_none() || reenter_at_intent {
             say(&format!("[1/7] intent gate (iteration {iteration})"));
             let t = Instant::now();
-            let i = stages::intent::run(&task, iteration, &tally).await;
+            let i = match stages::intent::run(&cfg.engine, &task, iteration, &tally).await {
+                Ok(i) => i,
+                Err(e) => {
+                    agent_stop(e, &mut error, &mut stop_reason);
+                    break 'iterations;
+                }
+            };
             timer.add(0, t);
             say(&format!(
                 "      task kind: {:?}, {}",
@@ -325,6 +341,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             probe: probe_now.clone(),
             repo_root: repo.clone(),
             iteration,
+            engine: cfg.engine.clone(),
         };
         let metis = stages::metis::run(
             Arc::new(base.clone()),
@@ -334,6 +351,13 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
         )
         .await;
         timer.add(2, t);
+        let metis = match metis {
+            Ok(m) => m,
+            Err(e) => {
+                agent_stop(e, &mut error, &mut stop_reason);
+                break 'iterations;
+            }
+        };
         write_envelope(&run, "reviews/metis.yaml", &metis);
         let rc = Arc::new(RunContext {
             directives: metis.directives.clone(),
@@ -426,15 +450,26 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             Ok(ok) => ok,
             Err((e, host)) => {
                 record_guest(&mut guest, &host, None);
-                error = Some(e.to_string());
-                last = Some(Iteration {
-                    metis,
-                    plan: None,
-                    output: None,
-                    momus: None,
-                    red: None,
-                    heph: None,
-                });
+                match tally.exhausted() {
+                    // The guest failed because the host refused a call over budget: a clean stop.
+                    Some(budget) => {
+                        stop_reason = Some(budget);
+                        say(&format!("      strategy stopped: {e}"));
+                    }
+                    None => error = Some(e.to_string()),
+                }
+                // A budget stop keeps the previous iteration's complete outputs when there are any.
+                if stop_reason.is_none() || last.is_none() {
+                    gate_status.metis = metis.verdict;
+                    last = Some(Iteration {
+                        metis,
+                        plan: None,
+                        output: None,
+                        momus: None,
+                        red: None,
+                        heph: None,
+                    });
+                }
                 break 'iterations;
             }
         };
@@ -465,14 +500,33 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
         // already had the red team attack exactly this plan, as Temper does at every depth).
         say("[5/7] red team: security, scope, assumptions (concurrently), then oracle");
         let t = Instant::now();
-        let red = match services.recorded_red_team(&plan) {
-            Some(r) => r,
-            None => services.red_team_now(plan.clone(), None).await,
-        };
-        // Momus's gate verdict carries the red-team caps (SPEC §5).
-        let momus = match services.recorded_momus(&plan) {
-            Some(m) => apply_caps(m, &red),
-            None => services.momus_now(plan.clone(), None).await,
+        let reviewed = async {
+            let red = match services.recorded_red_team(&plan) {
+                Some(r) => r,
+                None => services.red_team_now(plan.clone(), None).await?,
+            };
+            // Momus's gate verdict carries the red-team caps (SPEC §5).
+            let momus = match services.recorded_momus(&plan) {
+                Some(m) => apply_caps(m, &red),
+                None => services.momus_now(plan.clone(), None).await?,
+            };
+            Ok::<_, AgentError>((red, momus))
+        }
+        .await;
+        let (red, momus) = match reviewed {
+            Ok(r) => r,
+            Err(e) => {
+                agent_stop(e, &mut error, &mut stop_reason);
+                last = Some(Iteration {
+                    metis,
+                    plan: Some(plan),
+                    output: Some(out),
+                    momus: None,
+                    red: None,
+                    heph: None,
+                });
+                break 'iterations;
+            }
         };
         timer.add(4, t);
         write_envelope(&run, "reviews/momus.yaml", &momus);
@@ -707,6 +761,15 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
         rollup,
         xml: xml_name,
     })
+}
+
+/// Records why an agent failure ended the run: a spent budget is a clean stop (`stop_reason`,
+/// not emitted, exit code 4); anything else is an error (exit code 5).
+fn agent_stop(e: AgentError, error: &mut Option<String>, stop_reason: &mut Option<String>) {
+    match e {
+        AgentError::Budget(m) => *stop_reason = Some(m),
+        other => *error = Some(other.to_string()),
+    }
 }
 
 fn skill_pairs(

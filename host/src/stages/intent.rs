@@ -1,11 +1,17 @@
 //! Stage 1, Intent Gate (SPEC §2): classifies the task and checks it is clear enough to plan.
 use super::Tally;
-use crate::offline::intent::{classify, Intent};
+use crate::engine::{AgentError, Engine};
+use crate::offline::intent::Intent;
 
 /// Runs the intent-gate agent on `task` (one spawn).
-pub async fn run(task: &str, iteration: u32, tally: &Tally) -> Intent {
-    let task = task.to_string();
-    tally
-        .agent("intent-gate", iteration, None, move || classify(&task))
-        .await
+///
+/// # Errors
+/// [`AgentError`] from the engine (budget spent, provider failure, invalid answer).
+pub async fn run(
+    engine: &Engine,
+    task: &str,
+    iteration: u32,
+    tally: &Tally,
+) -> Result<Intent, AgentError> {
+    engine.intent(tally, task, iteration).await
 }

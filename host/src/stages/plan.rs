@@ -5,6 +5,7 @@
 //! by the plan's content hash, so what reaches the rollup is what the host computed, never what
 //! a guest claims.
 use super::{RunContext, Tally};
+use crate::engine::AgentError;
 use crate::model::{AgentRequest, Decision, Envelope, HostError, Plan, RedTeamReport};
 use crate::rundir::RunDir;
 use crate::runtime::engine::Runtime;
@@ -14,9 +15,6 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
-
-/// Planner roles the offline engine serves.
-pub const PLANNER_ROLES: &[&str] = &["prometheus-cast", "prometheus-alloy", "prometheus-temper"];
 
 /// Content hash of a plan (sha256 of its JSON form).
 pub fn plan_hash(plan: &Plan) -> String {
@@ -89,7 +87,14 @@ impl PipelineServices {
     }
 
     /// Runs the red team on `plan` and records it (writing per-depth envelopes when `depth` is set).
-    pub async fn red_team_now(&self, plan: Plan, depth: Option<u32>) -> RedTeamReport {
+    ///
+    /// # Errors
+    /// [`AgentError`] from the engine (budget spent, provider failure).
+    pub async fn red_team_now(
+        &self,
+        plan: Plan,
+        depth: Option<u32>,
+    ) -> Result<RedTeamReport, AgentError> {
         let hash = plan_hash(&plan);
         let report = super::redteam::run(
             self.rc.clone(),
@@ -98,7 +103,7 @@ impl PipelineServices {
             self.jobs.clone(),
             &self.tally,
         )
-        .await;
+        .await?;
         if let Some(d) = depth {
             for (name, e) in [
                 ("security", &report.security),
@@ -121,12 +126,15 @@ impl PipelineServices {
             .lock()
             .expect("records lock")
             .insert(hash, report.clone());
-        report
+        Ok(report)
     }
 
     /// Runs Momus on `plan` (with the red-team caps when the red team already ran on it) and
     /// records it (writing the per-depth envelope when `depth` is set).
-    pub async fn momus_now(&self, plan: Plan, depth: Option<u32>) -> Envelope {
+    ///
+    /// # Errors
+    /// [`AgentError`] from the engine (budget spent, provider failure).
+    pub async fn momus_now(&self, plan: Plan, depth: Option<u32>) -> Result<Envelope, AgentError> {
         let hash = plan_hash(&plan);
         let red = self.recorded_red_team(&plan);
         let rc = self.rc.clone();
@@ -136,13 +144,10 @@ impl PipelineServices {
             .acquire_owned()
             .await
             .expect("jobs semaphore closed");
-        let env = self
-            .tally
-            .agent("momus", rc.iteration, depth, move || {
-                crate::offline::momus::audit(&rc.ctx(), &plan, depth, red.as_ref())
-            })
-            .await;
+        let engine = rc.engine.clone();
+        let env = engine.momus(&self.tally, rc, plan, depth, red).await;
         drop(permit);
+        let env = env?;
         if let Some(d) = depth {
             write_envelope(
                 &self.run,
@@ -154,7 +159,7 @@ impl PipelineServices {
             .lock()
             .expect("records lock")
             .insert(hash, env.clone());
-        env
+        Ok(env)
     }
 }
 
@@ -169,13 +174,6 @@ pub fn write_envelope(run: &RunDir, path: &str, e: &Envelope) {
 impl Services for PipelineServices {
     fn invoke_agent(&self, req: AgentRequest) -> BoxFut<'_, Result<Plan, HostError>> {
         Box::pin(async move {
-            if !PLANNER_ROLES.contains(&req.role.as_str()) {
-                return Err(HostError::InvalidRequest(format!(
-                    "unknown agent role {:?}; the offline engine serves {}",
-                    req.role,
-                    PLANNER_ROLES.join(", ")
-                )));
-            }
             let permit = self
                 .jobs
                 .clone()
@@ -183,20 +181,10 @@ impl Services for PipelineServices {
                 .await
                 .expect("jobs semaphore closed");
             let rc = self.rc.clone();
-            let role = req.role.clone();
-            let depth = req.depth;
-            let result = self
-                .tally
-                .agent(&role, rc.iteration, depth, move || {
-                    crate::offline::planner::write_plan(&rc.ctx(), &req)
-                })
-                .await;
+            let engine = rc.engine.clone();
+            let result = engine.planner(&self.tally, rc, req).await;
             drop(permit);
-            let plan = result.map_err(|e| HostError::AgentFailed(e.to_string()))?;
-            crate::model::validate::validate_plan(&plan).map_err(|p| {
-                HostError::AgentFailed(format!("{role} wrote an invalid plan: {}", p.join("; ")))
-            })?;
-            Ok(plan)
+            result.map_err(|e| e.to_host())
         })
     }
 
@@ -205,11 +193,15 @@ impl Services for PipelineServices {
         plan: Plan,
         depth: Option<u32>,
     ) -> BoxFut<'_, Result<RedTeamReport, HostError>> {
-        Box::pin(async move { Ok(self.red_team_now(plan, depth).await) })
+        Box::pin(async move {
+            self.red_team_now(plan, depth)
+                .await
+                .map_err(|e| e.to_host())
+        })
     }
 
     fn momus(&self, plan: Plan, depth: Option<u32>) -> BoxFut<'_, Result<Envelope, HostError>> {
-        Box::pin(async move { Ok(self.momus_now(plan, depth).await) })
+        Box::pin(async move { self.momus_now(plan, depth).await.map_err(|e| e.to_host()) })
     }
 
     fn check_convergence(

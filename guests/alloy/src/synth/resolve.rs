@@ -298,8 +298,15 @@ pub fn feature_flag(
         .iter()
         .any(|n| d.contains(n))
     };
-    let (keep, resolution) = if let Some(d) = directives.iter().find(|d| lower(d).contains("flag"))
-    {
+    // A directive speaks to this contradiction only when it names a feature flag: "flag" alone
+    // is also a verb ("flag dropping the old data as a breaking change").
+    let about_flags = |d: &str| {
+        let d = lower(d);
+        ["feature flag", "feature-flag", "behind a flag", "no flag", "flag off"]
+            .iter()
+            .any(|n| d.contains(n))
+    };
+    let (keep, resolution) = if let Some(d) = directives.iter().find(|d| about_flags(d)) {
         (!negative(d), Resolution::Directive(d.clone()))
     } else if let Some(m) = probe
         .env_vars

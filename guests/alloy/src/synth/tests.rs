@@ -308,6 +308,31 @@ fn feature_flag_contradiction_follows_directive_or_is_surfaced() {
 }
 
 #[test]
+fn flag_as_a_verb_is_not_a_directive_about_feature_flags() {
+    let mut d = base(0, "api");
+    d.insert(1, phase(1, "feature-flag-presence", "Feature flag for presence"));
+    for (i, p) in d.iter_mut().enumerate() {
+        p.id = format!("{i:02}");
+        if i > 0 {
+            p.depends_on = vec![format!("{:02}", i - 1)];
+        }
+    }
+    let vs = vec![
+        v(1, "correctness", plan(base(0, "api"), &[])),
+        v(2, "defensive", plan(d, &[])),
+    ];
+    let verb = "Flag dropping the old data as a breaking change and keep a restore path.".to_string();
+    let s = synthesize(&vs, &[verb], &probe());
+    check_valid(&s.plan);
+    // Not resolved by that directive: still surfaced for a human.
+    assert!(s
+        .plan
+        .iron_rules
+        .iter()
+        .any(|r| r.starts_with("Decide: feature flag")));
+}
+
+#[test]
 fn file_contradiction_resolved_by_stack() {
     let mut a = base(0, "api");
     create(&mut a[1], "presence/core.py");
