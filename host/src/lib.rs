@@ -11,6 +11,7 @@ pub mod model;
 pub mod offline;
 pub mod options;
 pub mod pipeline;
+pub mod providers;
 pub mod render;
 pub mod rundir;
 pub mod runtime;

@@ -1,0 +1,124 @@
+//! OpenAI-compatible chat completions (SPEC §7): OpenAI, Ollama, vLLM, llama.cpp server,
+//! OpenRouter, … `POST {base_url}/chat/completions` with the system prompt as the first message,
+//! `Authorization: Bearer KEY` only when a key is configured, and
+//! `response_format: {"type": "json_object"}` when the request asks for JSON and the provider's
+//! `json_mode` is not `off`. Usage from `usage.prompt_tokens` / `usage.completion_tokens`
+//! (absent → 0).
+
+use futures::future::BoxFuture;
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+use reqwest::Url;
+use serde_json::{json, Value};
+
+use super::config::{ConfigError, JsonMode, ProviderConfig};
+use super::http::{auth_header, display_url, join_url, HttpClient};
+use super::{
+    effective_max_tokens, ChatRequest, ChatResponse, Provider, ProviderError, Secret, Usage,
+};
+
+/// An OpenAI-compatible endpoint.
+pub struct OpenAi {
+    name: String,
+    url: Url,
+    http: HttpClient,
+    /// The prebuilt, sensitive auth header value (none without a key).
+    auth: Option<HeaderValue>,
+    json_mode: JsonMode,
+    max_tokens: u32,
+}
+
+impl OpenAi {
+    /// Builds provider `name` from its configuration and key (`None` → no auth header).
+    /// Errors: an invalid `base_url`; an HTTP client that cannot be built.
+    pub fn new(
+        name: &str,
+        cfg: &ProviderConfig,
+        key: Option<Secret>,
+    ) -> Result<OpenAi, ConfigError> {
+        let base = cfg.base_url().unwrap_or_default();
+        let base = Url::parse(&base).map_err(|e| ConfigError::Invalid {
+            at: format!("providers.{name}"),
+            message: format!("base_url `{base}` is not a URL ({e})"),
+        })?;
+        Ok(OpenAi {
+            name: name.to_string(),
+            url: join_url(&base, "chat/completions"),
+            auth: auth_header(name, cfg, key.as_ref(), |k| {
+                format!("Bearer {}", k.expose())
+            })?,
+            http: HttpClient::new(name, cfg, key)?,
+            json_mode: cfg.json_mode(),
+            max_tokens: cfg.max_tokens(),
+        })
+    }
+
+    /// The JSON body of `req`.
+    fn body(&self, req: &ChatRequest) -> Value {
+        let mut messages = Vec::with_capacity(req.messages.len() + 1);
+        if !req.system.is_empty() {
+            messages.push(json!({"role": "system", "content": req.system}));
+        }
+        for m in &req.messages {
+            messages.push(json!({"role": m.role.as_str(), "content": m.content}));
+        }
+        let mut body = json!({
+            "model": req.model,
+            "messages": messages,
+            "max_tokens": effective_max_tokens(req, self.max_tokens),
+        });
+        if req.json && self.json_mode != JsonMode::Off {
+            body["response_format"] = json!({"type": "json_object"});
+        }
+        body
+    }
+
+    async fn call(&self, req: &ChatRequest) -> Result<ChatResponse, ProviderError> {
+        let mut headers = HeaderMap::new();
+        if let Some(v) = &self.auth {
+            headers.insert(AUTHORIZATION, v.clone());
+        }
+        let (v, attempts) = self
+            .http
+            .post_json(&self.url, headers, &self.body(req))
+            .await?;
+        let malformed = |detail: &str| ProviderError::Malformed {
+            provider: self.name.clone(),
+            target: display_url(&self.url),
+            attempts,
+            detail: detail.to_string(),
+            excerpt: self.http.excerpt(v.to_string().as_bytes()),
+        };
+        let text = v
+            .pointer("/choices/0/message/content")
+            .and_then(Value::as_str)
+            .ok_or_else(|| malformed("no choices[0].message.content string"))?
+            .to_string();
+        let tokens = |p: &str| v.pointer(p).and_then(Value::as_u64).unwrap_or(0);
+        Ok(ChatResponse {
+            text,
+            usage: Usage {
+                input_tokens: tokens("/usage/prompt_tokens"),
+                output_tokens: tokens("/usage/completion_tokens"),
+            },
+            model: v
+                .get("model")
+                .and_then(Value::as_str)
+                .filter(|m| !m.is_empty())
+                .unwrap_or(&req.model)
+                .to_string(),
+            attempts,
+        })
+    }
+}
+
+impl Provider for OpenAi {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn complete<'a>(
+        &'a self,
+        req: &'a ChatRequest,
+    ) -> BoxFuture<'a, Result<ChatResponse, ProviderError>> {
+        Box::pin(self.call(req))
+    }
+}
