@@ -18,10 +18,11 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// ABORT: Metis blocked the task with clarifying questions (printed).
     pub const ABORT: i32 = 3;
-    /// Not emitted: the re-loop cap was reached without a simultaneous pass.
+    /// Not emitted: the re-loop cap was reached without a simultaneous pass, or the run's
+    /// budget (`--max-spawns`, `--max-tokens`) was spent.
     pub const NOT_EMITTED: i32 = 4;
-    /// Runtime error: the strategy could not be loaded, trapped, hit a sandbox limit, or the run
-    /// directory could not be written.
+    /// Runtime error: the strategy could not be loaded, trapped, hit a sandbox limit, a model
+    /// provider failed after its retries, or the run directory could not be written.
     pub const RUNTIME: i32 = 5;
 }
 
@@ -30,11 +31,12 @@ Exit codes:
   0  EMIT: the plan passed every gate in the same iteration
   2  usage error (bad flag or value, empty task, unknown strategy option)
   3  ABORT: the task needs clarification (the questions are printed)
-  4  not emitted: the re-loop cap was reached (--loop lifts it)
-  5  runtime error: strategy refused or crashed, sandbox limit hit, I/O failure
+  4  not emitted: the re-loop cap was reached (--loop lifts it) or the budget was spent
+  5  runtime error: strategy refused or crashed, sandbox limit hit, provider failed, I/O failure
 
 Environment:
   ANNEAL_RUNS_ROOT  where run directories go (default ./.anneal/runs)
+  XDG_CONFIG_HOME   anneal/config.yaml there is the user's model configuration (see `anneal config`)
 
 Flags that would break an invariant (--no-red-team, --no-validate, --sequential-red-team,
 --no-momus, --no-evidence) are refused: logged, recorded in the rollup, and ignored.";
@@ -99,6 +101,17 @@ pub struct Cli {
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_guest_calls: u32,
     /// No progress on stderr.
+    /// Model configuration file (YAML); also read: <repo>/.anneal/config.yaml and
+    /// $XDG_CONFIG_HOME/anneal/config.yaml (see `anneal config`). None → the offline engine.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Route every category to this provider: a configured name, or `openai` / `anthropic`
+    /// (keys from OPENAI_API_KEY / ANTHROPIC_API_KEY, base URLs from OPENAI_BASE_URL / ANTHROPIC_BASE_URL).
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+    /// The model for --provider (e.g. gpt-4.1, claude-sonnet-4-5, qwen2.5-coder:7b).
+    #[arg(long, value_name = "NAME")]
+    pub model: Option<String>,
     /// Stop the run cleanly once this many agent spawns were made (SPEC §7 run budget; strategies draw on it too).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_spawns: Option<u32>,
@@ -150,6 +163,21 @@ pub enum Command {
     Strategy {
         #[command(subcommand)]
         action: StrategyAction,
+    },
+    /// Print the effective model configuration, where each value came from, secrets redacted.
+    Config {
+        /// Model configuration file (YAML), as for a run.
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+        /// Repository whose .anneal/config.yaml is read.
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        repo: PathBuf,
+        /// As for a run.
+        #[arg(long, value_name = "NAME")]
+        provider: Option<String>,
+        /// As for a run.
+        #[arg(long, value_name = "NAME")]
+        model: Option<String>,
     },
     /// Temper's convergence checker: ask it for a decision (SPEC §2).
     Convergence {
@@ -283,6 +311,24 @@ async fn async_main(cli: Cli) -> i32 {
     if let Some(Command::Convergence { action }) = &cli.command {
         return convergence_command(action).await;
     }
+    if let Some(Command::Config {
+        config,
+        repo,
+        provider,
+        model,
+    }) = &cli.command
+    {
+        return match resolve_models(config, repo, provider, model) {
+            Ok(r) => {
+                print!("{}", r.render());
+                exit::EMIT
+            }
+            Err(e) => {
+                eprintln!("anneal: {e}");
+                exit::USAGE
+            }
+        };
+    }
     let Some(task) = cli.task.clone() else {
         eprintln!("anneal: no task given. Usage: anneal [OPTIONS] \"<task>\" (see anneal --help)");
         return exit::USAGE;
@@ -324,6 +370,20 @@ async fn async_main(cli: Cli) -> i32 {
                 .unwrap_or_else(|| PathBuf::from(".anneal/cache/cargo-target"))
         });
     let cargo_target = std::path::absolute(&cargo_target).unwrap_or(cargo_target);
+    let models = match resolve_models(&cli.config, &cli.repo, &cli.provider, &cli.model) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("anneal: {e}");
+            return exit::USAGE;
+        }
+    };
+    let engine = match crate::engine::from_config(&models.config, &cli.repo, None) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("anneal: {e}");
+            return exit::USAGE;
+        }
+    };
     let cfg = Config {
         task,
         repo: cli.repo.clone(),
@@ -351,8 +411,12 @@ async fn async_main(cli: Cli) -> i32 {
         },
         probe: probe::ProbeOptions::default(),
         simulated_latency: Duration::from_millis(cli.simulate_latency_ms),
-        budget: crate::engine::Budget { max_spawns: cli.max_spawns, max_tokens: cli.max_tokens },
-        engine: std::sync::Arc::new(crate::engine::Engine::Offline),
+        // Flags override the configuration's budget.
+        budget: crate::engine::Budget {
+            max_spawns: cli.max_spawns.or(models.config.budget.max_spawns),
+            max_tokens: cli.max_tokens.or(models.config.budget.max_tokens),
+        },
+        engine: Arc::new(engine),
     };
     if cli.dry_run {
         return dry_run(&cfg).await;
@@ -372,6 +436,25 @@ async fn async_main(cli: Cli) -> i32 {
             exit::RUNTIME
         }
     }
+}
+
+/// The model configuration for a run or `anneal config` (SPEC §7): `--config`, the repository's
+/// `.anneal/config.yaml`, the user's XDG config, `--provider`/`--model`, the environment.
+fn resolve_models(
+    config: &Option<PathBuf>,
+    repo: &std::path::Path,
+    provider: &Option<String>,
+    model: &Option<String>,
+) -> Result<crate::providers::config::Resolved, String> {
+    crate::providers::config::resolve(&crate::providers::config::ResolveInputs {
+        config_path: config.clone(),
+        repo_root: Some(repo.to_path_buf()),
+        xdg_config_dir: None,
+        provider: provider.clone(),
+        model: model.clone(),
+        env: crate::providers::config::EnvSource::Process,
+    })
+    .map_err(|e| e.to_string())
 }
 
 fn progress_sink(quiet: bool) -> pipeline::Progress {
@@ -500,6 +583,7 @@ fn summary(o: &Outcome) -> i32 {
         r.architecture, r.task
     );
     println!("  run          {}", r.run_id);
+    println!("  agents       {}", r.agents);
     println!(
         "  verdict      {} (metis {}, momus {}{}, red team {}, oracle {}, hephaestus {})",
         r.overall_verdict.as_str(),
@@ -511,9 +595,10 @@ fn summary(o: &Outcome) -> i32 {
         g.hephaestus.as_deref().unwrap_or("-"),
     );
     println!(
-        "  iterations   {} · agent spawns {} · wall-clock {:.1} s",
+        "  iterations   {} · agent spawns {} · tokens {} · wall-clock {:.1} s",
         r.iteration_count,
         r.accounting.agent_spawns,
+        r.accounting.tokens,
         r.accounting.wall_clock_ms as f64 / 1000.0
     );
     println!("  plan         {dir}/plan/plan.md");

@@ -507,7 +507,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             };
             // Momus's gate verdict carries the red-team caps (SPEC §5).
             let momus = match services.recorded_momus(&plan) {
-                Some(m) => apply_caps(m, &red),
+                Some(m) => crate::engine::apply_caps(m, &red),
                 None => services.momus_now(plan.clone(), None).await?,
             };
             Ok::<_, AgentError>((red, momus))
@@ -681,6 +681,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
     let mut rollup = Rollup {
         run_id: id.clone(),
         architecture: info.name.clone(),
+        agents: cfg.engine.label(),
         overall_verdict: overall,
         gate_status,
         simultaneous_pass: simultaneous,
@@ -823,24 +824,6 @@ fn invalid_envelopes(envs: &[(&str, &Envelope)]) -> Vec<String> {
 }
 
 /// SPEC §5 red-team caps applied to a Momus envelope made before the red team ran.
-fn apply_caps(mut momus: Envelope, red: &crate::model::RedTeamReport) -> Envelope {
-    if let Some(score) = momus.score {
-        let capped = crate::model::rules::cap_score(
-            score,
-            &[&red.security, &red.scope, &red.assumptions, &red.oracle],
-        );
-        if capped < score {
-            momus.score = Some(capped);
-            momus.verdict = momus.verdict.max(crate::model::rules::band(capped));
-            momus.summary = crate::offline::truncate_summary(format!(
-                "{} [red-team cap: score {score} → {capped}]",
-                momus.summary
-            ));
-        }
-    }
-    momus
-}
-
 /// The failures of an iteration, folded as directives for the next (SPEC §3 invariant 5):
 /// every demand of a finding in an envelope that did not pass, de-duplicated, at most 20.
 fn fold(iteration: u32, envs: &[&Envelope], invalid: &[String]) -> Vec<String> {

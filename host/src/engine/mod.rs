@@ -6,11 +6,15 @@
 //! prompt to the provider its category routes to. Both draw on the run's budget through
 //! [`Tally`] (spawns and tokens, `--max-spawns`/`--max-tokens`), so a guest cannot spend more than
 //! the operator allowed.
-use crate::model::{AgentRequest, Envelope, HostError, Plan, RedTeamReport};
+use crate::agents::adapters;
+use crate::agents::context::AgentInput;
+use crate::model::{AgentRequest, Category, Envelope, HostError, Plan, RedTeamReport};
 use crate::offline::intent::Intent;
+use model::ModelEngine;
 use std::sync::Arc;
 
 mod context;
+pub mod model;
 pub mod skills;
 mod tally;
 pub use context::RunContext;
@@ -74,19 +78,24 @@ pub enum Engine {
     /// The deterministic offline engine (SPEC §7), labelled `anneal-offline/<version>`.
     #[default]
     Offline,
+    /// Models: each role answered by the provider and model its category routes to (SPEC §7).
+    Model(Arc<ModelEngine>),
 }
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.label())
+        f.write_str(&self.label())
     }
 }
 
 impl Engine {
     /// One line for the progress output and the run log: which engine answers.
-    pub fn label(&self) -> &'static str {
+    pub fn label(&self) -> String {
         match self {
-            Engine::Offline => "offline engine (no model configured)",
+            Engine::Offline => {
+                "offline engine (no model configured: see `anneal config`)".to_string()
+            }
+            Engine::Model(m) => format!("models ({})", m.routes()),
         }
     }
 
@@ -108,6 +117,18 @@ impl Engine {
                         crate::offline::intent::classify(&task)
                     })
                     .await
+            }
+            Engine::Model(m) => {
+                let input = AgentInput {
+                    task: &task,
+                    ..Default::default()
+                };
+                let a = m
+                    .ask(tally, "intent-gate", None, iteration, &input, |v, _, _| {
+                        adapters::parse_intent(v, &task)
+                    })
+                    .await?;
+                a.value.map_err(|e| invalid("intent-gate", &e))
             }
         }
     }
@@ -132,6 +153,16 @@ impl Engine {
                     })
                     .await
             }
+            Engine::Model(m) => {
+                let skills = m.skills_for("metis");
+                let input = AgentInput {
+                    intent_questions: &intent.questions,
+                    directives: &folded,
+                    skills: &skills,
+                    ..base_input(&rc)
+                };
+                review(m, tally, &rc, "metis", None, &input).await
+            }
         }
     }
 
@@ -146,6 +177,7 @@ impl Engine {
         tally: &Tally,
         rc: Arc<RunContext>,
         req: AgentRequest,
+        planner_category: Category,
     ) -> Result<Plan, AgentError> {
         let role = req.role.clone();
         let plan = match self {
@@ -163,6 +195,33 @@ impl Engine {
                     })
                     .await?
                     .map_err(|e| AgentError::Invalid(e.to_string()))?
+            }
+            Engine::Model(m) => {
+                let skills = m.skills_for(&role);
+                let lens = req.lens.as_deref().and_then(|l| m.lens(l));
+                let input = AgentInput {
+                    skills: &skills,
+                    extra_directives: &req.extra_directives,
+                    prior_plan: req.prior_plan.as_ref(),
+                    feedback: &req.feedback,
+                    scores: &req.scores,
+                    lens,
+                    depth: req.depth,
+                    ..base_input(&rc)
+                };
+                let author = match &req.lens {
+                    Some(l) => format!("{role}/{l}"),
+                    None => role.clone(),
+                };
+                let category = req.category.or(Some(planner_category));
+                let a = m
+                    .ask(tally, &role, category, rc.iteration, &input, |v, _, _| {
+                        adapters::parse_plan(v)
+                    })
+                    .await?;
+                let mut plan = a.value.map_err(|e| invalid(&role, &e))?;
+                plan.author = author;
+                plan
             }
         };
         crate::model::validate::validate_plan(&plan).map_err(|p| {
@@ -192,6 +251,26 @@ impl Engine {
                     })
                     .await
             }
+            Engine::Model(m) => {
+                let skills = m.skills_for("momus");
+                let reviews: Vec<Envelope> = red
+                    .as_ref()
+                    .map(|r| vec![r.security.clone(), r.scope.clone(), r.assumptions.clone()])
+                    .unwrap_or_default();
+                let input = AgentInput {
+                    skills: &skills,
+                    plan: Some(&plan),
+                    reviews: &reviews,
+                    depth,
+                    ..base_input(&rc)
+                };
+                let env = review(m, tally, &rc, "momus", depth, &input).await?;
+                Ok(match &red {
+                    // SPEC §5: the red-team caps apply to Momus's score whoever wrote it.
+                    Some(r) => apply_caps(env, r),
+                    None => env,
+                })
+            }
         }
     }
 
@@ -220,6 +299,16 @@ impl Engine {
                     })
                     .await
             }
+            Engine::Model(m) => {
+                let skills = m.skills_for(who.role());
+                let input = AgentInput {
+                    skills: &skills,
+                    plan: Some(&plan),
+                    depth,
+                    ..base_input(&rc)
+                };
+                review(m, tally, &rc, who.role(), depth, &input).await
+            }
         }
     }
 
@@ -244,6 +333,116 @@ impl Engine {
                     })
                     .await
             }
+            Engine::Model(m) => {
+                let skills = m.skills_for("oracle");
+                let input = AgentInput {
+                    skills: &skills,
+                    plan: Some(&plan),
+                    reviews: &reviews,
+                    depth,
+                    ..base_input(&rc)
+                };
+                // The three reviewers stay gates of their own (SPEC §4), so a lenient Oracle
+                // cannot pass what one of them failed.
+                review(m, tally, &rc, "oracle", depth, &input).await
+            }
         }
     }
+}
+
+/// The engine a run uses, from the resolved model configuration (SPEC §7): the offline engine
+/// when no provider is configured, else a model engine over the configured providers, the
+/// prompts (shipped, or the project's `.anneal/agents/` overrides) and the skills found for
+/// `repo_root` (`home` `None` = `$HOME`).
+///
+/// # Errors
+/// A message saying what to fix: a provider whose key variable is unset, a malformed prompt
+/// override, an HTTP client that cannot be built.
+pub fn from_config(
+    config: &crate::providers::config::ModelConfig,
+    repo_root: &std::path::Path,
+    home: Option<&std::path::Path>,
+) -> Result<Engine, String> {
+    if config.is_empty() {
+        return Ok(Engine::Offline);
+    }
+    let providers = crate::providers::Providers::from_config(config).map_err(|e| e.to_string())?;
+    let prompts = crate::agents::prompts::Prompts::load(repo_root).map_err(|e| e.to_string())?;
+    let skills = crate::stages::probe::find_skills(repo_root, home);
+    Ok(Engine::Model(Arc::new(ModelEngine::new(
+        config.clone(),
+        providers,
+        prompts,
+        skills,
+    ))))
+}
+
+/// What every model agent of an iteration sees: run id, task, task kind, directives, probe report.
+fn base_input(rc: &RunContext) -> AgentInput<'_> {
+    AgentInput {
+        run_id: &rc.run_id,
+        task: &rc.task,
+        task_kind: Some(rc.task_kind),
+        directives: &rc.directives,
+        probe: Some(&rc.probe),
+        ..Default::default()
+    }
+}
+
+/// A reviewer's answer as an envelope: parsed and validated, or — still invalid after the
+/// repair — an invalid envelope (BLOCK, never a pass, SPEC §4) carrying the tokens spent.
+async fn review(
+    m: &ModelEngine,
+    tally: &Tally,
+    rc: &RunContext,
+    role: &str,
+    depth: Option<u32>,
+    input: &AgentInput<'_>,
+) -> Result<Envelope, AgentError> {
+    let run_id = rc.run_id.clone();
+    let a = m
+        .ask(
+            tally,
+            role,
+            None,
+            rc.iteration,
+            input,
+            |v, tokens, model| adapters::parse_review(v, role, &run_id, depth, model, tokens),
+        )
+        .await?;
+    Ok(match a.value {
+        Ok(e) => e,
+        Err(errors) => {
+            let mut e = adapters::invalid_envelope(role, &rc.run_id, depth, &a.model, &errors);
+            e.metadata.token_cost = a.tokens;
+            e
+        }
+    })
+}
+
+fn invalid(role: &str, errors: &[String]) -> AgentError {
+    AgentError::Invalid(format!(
+        "{role}'s answer was still invalid after one repair request: {}",
+        errors.join("; ")
+    ))
+}
+
+/// SPEC §5 red-team caps on Momus's score: with any BLOCK among the red team the score is at
+/// most 50, else with any RISKY at most 75; the verdict follows the capped score's band.
+pub fn apply_caps(mut momus: Envelope, red: &RedTeamReport) -> Envelope {
+    if let Some(score) = momus.score {
+        let capped = crate::model::rules::cap_score(
+            score,
+            &[&red.security, &red.scope, &red.assumptions, &red.oracle],
+        );
+        if capped < score {
+            momus.score = Some(capped);
+            momus.verdict = momus.verdict.max(crate::model::rules::band(capped));
+            momus.summary = crate::offline::truncate_summary(format!(
+                "{} [red-team cap: score {score} → {capped}]",
+                momus.summary
+            ));
+        }
+    }
+    momus
 }

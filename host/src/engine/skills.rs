@@ -135,7 +135,11 @@ mod tests {
     fn for_role_reads_and_bounds_the_skill() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("SKILL.md");
-        std::fs::write(&path, format!("---\nname: security-review\n---\n{}", "é".repeat(20_000))).unwrap();
+        std::fs::write(
+            &path,
+            format!("---\nname: security-review\n---\n{}", "é".repeat(20_000)),
+        )
+        .unwrap();
         let found = vec![
             Skill {
                 name: "security-review".into(),

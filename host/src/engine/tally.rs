@@ -76,6 +76,27 @@ impl Tally {
         Ok(())
     }
 
+    /// Checks the token budget without counting a spawn (a repair request of the same spawn).
+    ///
+    /// # Errors
+    /// [`AgentError::Budget`] when the run's tokens are spent.
+    pub fn check_tokens(&self, agent: &str) -> Result<(), AgentError> {
+        let tokens = self.tokens();
+        match self.budget.max_tokens {
+            Some(max) if tokens >= max => {
+                let msg = format!(
+                    "the run's budget of {max} tokens is spent ({tokens} used; {agent} was refused); raise --max-tokens or budget.max_tokens in the configuration"
+                );
+                self.exhausted
+                    .lock()
+                    .expect("tally lock")
+                    .get_or_insert_with(|| msg.clone());
+                Err(AgentError::Budget(msg))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Adds `n` tokens spent by `agent`.
     pub fn add_tokens(&self, agent: &str, n: u64) {
         *self

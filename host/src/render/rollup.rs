@@ -114,6 +114,8 @@ pub struct Rollup {
     pub run_id: String,
     /// `cast`, `alloy`, `temper` or the strategy's own name.
     pub architecture: String,
+    /// Who answered the agent roles: the offline engine, or the models per category (SPEC §7).
+    pub agents: String,
     pub overall_verdict: Verdict,
     pub gate_status: GateStatus,
     pub simultaneous_pass: bool,

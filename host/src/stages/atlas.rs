@@ -143,7 +143,8 @@ pub fn emit(input: EmitInput<'_>) -> Result<(), RunDirError> {
     rollup.accounting.spawns_by_agent.insert("probe".into(), 1);
     rollup.accounting.spawns_by_agent.insert("atlas".into(), 1);
     rollup.accounting.agent_spawns = rollup.accounting.spawns_by_agent.values().sum();
-    rollup.accounting.tokens = reviews.iter().map(|e| e.metadata.token_cost).sum();
+    // Every agent's tokens, planners included (the envelopes carry the reviewers' own).
+    rollup.accounting.tokens = tally.tokens();
     rollup.accounting.stage_wall_clock_ms = timer_ms;
     rollup.accounting.wall_clock_ms = started.elapsed().as_millis() as u64;
     let mut outputs: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -9,4 +9,3 @@ pub mod probe;
 pub mod redteam;
 
 pub use crate::engine::{Budget, RunContext, Tally};
-

@@ -182,7 +182,9 @@ impl Services for PipelineServices {
                 .expect("jobs semaphore closed");
             let rc = self.rc.clone();
             let engine = rc.engine.clone();
-            let result = engine.planner(&self.tally, rc, req).await;
+            let result = engine
+                .planner(&self.tally, rc, req, self.planner_category)
+                .await;
             drop(permit);
             result.map_err(|e| e.to_host())
         })

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: the fixture repository, running the real `anneal`
 //! binary, finding and reading a run directory.
 #![allow(dead_code)]
+pub mod fake_model;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;

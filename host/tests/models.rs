@@ -1,0 +1,500 @@
+//! Real models, end to end (SPEC §7, SPEC §3 invariants 4, 7, 8): the real binary runs the full
+//! pipeline with every agent role answered by a fake model on loopback, speaking the OpenAI and
+//! the Anthropic protocols; Temper's convergence reasons through the real loop on scripted
+//! Momus scores; provider faults; the run budget; and a fake key that must not leak.
+mod common;
+use common::fake_model::{FakeModel, Fault, FaultKind, Protocol, Wrap};
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+const TASK: &str = "Add rate limiting to the login endpoint";
+const KEY_ENV: &str = "ANNEAL_TEST_FAKE_KEY";
+const KEY: &str = "sk-anneal-fake-9f8e7d6c5b4a-DO-NOT-LEAK";
+const SKILL_MARKER: &str = "SKILL-MARKER-7731: check every new endpoint for authz bypass";
+
+/// A scratch fixture repository with a model configuration and a home holding one user skill.
+struct ModelRun {
+    scratch: Scratch,
+}
+
+impl ModelRun {
+    fn new(fake: &FakeModel, timeout_secs: f64, max_retries: u32) -> ModelRun {
+        let scratch = Scratch::new();
+        let root = scratch.dir.path();
+        std::fs::write(
+            root.join("models.yaml"),
+            fake.config_yaml(KEY_ENV, timeout_secs, max_retries),
+        )
+        .unwrap();
+        let skill = root.join("home/.claude/skills/security-review");
+        std::fs::create_dir_all(&skill).unwrap();
+        std::fs::write(
+            skill.join("SKILL.md"),
+            format!("---\nname: security-review\ndescription: Review changes for security holes\n---\n{SKILL_MARKER}\n"),
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("xdg")).unwrap();
+        ModelRun { scratch }
+    }
+
+    fn home(&self) -> PathBuf {
+        self.scratch.dir.path().join("home")
+    }
+
+    /// Runs anneal with the model configuration, in a blocking thread (the fake serves on its own).
+    async fn anneal(&self, args: &[&str]) -> Output {
+        let root = self.scratch.dir.path();
+        let mut full: Vec<String> = vec![
+            "--repo".into(),
+            self.scratch.repo().display().to_string(),
+            "--out".into(),
+            self.scratch.runs().display().to_string(),
+            "--config".into(),
+            root.join("models.yaml").display().to_string(),
+            "--quiet".into(),
+        ];
+        full.extend(args.iter().map(|s| s.to_string()));
+        let (home, xdg) = (self.home(), root.join("xdg"));
+        tokio::task::spawn_blocking(move || {
+            anneal(
+                &full,
+                &[
+                    (KEY_ENV, KEY),
+                    ("HOME", home.to_str().unwrap()),
+                    ("XDG_CONFIG_HOME", xdg.to_str().unwrap()),
+                ],
+            )
+        })
+        .await
+        .unwrap()
+    }
+
+    /// The run directory whose id is printed in `out`.
+    fn run_of(&self, out: &Output) -> PathBuf {
+        let text = stdout(out);
+        let id = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("run "))
+            .unwrap_or_else(|| panic!("no run id in:\n{text}\n{}", stderr(out)))
+            .trim();
+        self.scratch.runs().join(id)
+    }
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+fn show(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        stdout(out),
+        stderr(out)
+    )
+}
+
+/// Every file under `dir`, recursively.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The common contract of SPEC §8 holds, and the agents were the models.
+fn check_contract(run: &Path, strategy: &str) {
+    let r = rollup(run);
+    assert_eq!(r["emission_decision"], "EMIT", "{r:?}");
+    assert!(
+        r["agents"].as_str().unwrap().starts_with("models ("),
+        "{r:?}"
+    );
+    assert!(r["accounting"]["tokens"].as_u64().unwrap() > 0);
+    for f in [
+        "plan/plan.md",
+        "reviews/metis.yaml",
+        "reviews/momus.yaml",
+        "reviews/redteam-security.yaml",
+        "reviews/redteam-scope.yaml",
+        "reviews/redteam-assumptions.yaml",
+        "reviews/oracle.yaml",
+        "reviews/hephaestus.yaml",
+        "probe-report.yaml",
+        "events.jsonl",
+    ] {
+        assert!(run.join(f).exists(), "{f} missing in {}", run.display());
+    }
+    let xml = std::fs::read_dir(run)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|n| n.starts_with(&format!("{strategy}-")) && n.ends_with(".xml"))
+        .expect("the XML prompt");
+    let xml = std::fs::read_to_string(run.join(xml)).unwrap();
+    assert!(
+        xml.contains("security-review"),
+        "the XML lists the injected skill"
+    );
+    let momus = envelope(run, "reviews/momus.yaml");
+    assert_eq!(momus.metadata.reviewer_model, "fake/big-model");
+    assert!(momus.metadata.token_cost > 0);
+    let red = envelope(run, "reviews/redteam-scope.yaml");
+    assert_eq!(red.metadata.reviewer_model, "fake/mid-model");
+}
+
+/// What the host sent: each role on its category's model, the probe report, the directives and
+/// the skills in the prompts.
+fn check_requests(fake: &FakeModel, json_mode: bool) {
+    let seen = fake.seen();
+    assert!(!seen.is_empty());
+    for s in &seen {
+        let want = match s.role.as_str() {
+            "intent-gate" => "small-model",
+            "metis" | "momus" | "oracle" => "big-model",
+            _ => "mid-model",
+        };
+        assert_eq!(s.model, want, "role {} used {}", s.role, s.model);
+        assert!(s.auth.contains(KEY), "the key is sent to the provider");
+        assert!(
+            !s.system.is_empty(),
+            "the role's prompt is the system prompt"
+        );
+        assert_eq!(s.json_mode, json_mode, "JSON mode for {}", s.role);
+    }
+    let planner = seen
+        .iter()
+        .find(|s| s.role.starts_with("prometheus-"))
+        .expect("a planner was asked");
+    assert!(planner.user.contains("<probe_report>"), "{}", planner.user);
+    assert!(planner.user.contains("make test"));
+    assert!(planner
+        .user
+        .contains("Keep the login endpoint's response format unchanged"));
+    let security = fake.seen_role("redteam-security");
+    assert!(!security.is_empty());
+    assert!(security.iter().all(|s| s.user.contains(SKILL_MARKER)));
+    assert!(fake
+        .seen_role("redteam-scope")
+        .iter()
+        .all(|s| !s.user.contains(SKILL_MARKER)));
+}
+
+async fn three_strategies(protocol: Protocol, wrap: Wrap) {
+    if nested() {
+        return;
+    }
+    for args in [
+        vec!["--strategy", "cast", TASK],
+        vec!["--strategy", "alloy", "--versions", "3", TASK],
+        vec!["--strategy", "temper", "--depth", "2", TASK],
+    ] {
+        let fake = FakeModel::start(protocol, wrap, &[], Vec::new()).await;
+        let m = ModelRun::new(&fake, 10.0, 2);
+        let out = m.anneal(&args).await;
+        assert_eq!(code(&out), 0, "{args:?}\n{}", show(&out));
+        let run = m.run_of(&out);
+        check_contract(&run, args[1]);
+        check_requests(&fake, protocol == Protocol::OpenAi);
+        match args[1] {
+            "alloy" => {
+                assert_eq!(fake.seen_role("prometheus-alloy").len(), 3);
+                assert!(run.join("variants/variant-3-defensive.md").exists());
+                let lens = fake.seen_role("prometheus-alloy");
+                assert!(lens.iter().any(|s| s.user.contains("<lens")));
+            }
+            "temper" => assert!(run.join("depth-history.json").exists()),
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openai_protocol_runs_cast_alloy_and_temper() {
+    three_strategies(Protocol::OpenAi, Wrap::Plain).await;
+}
+
+/// Anthropic's protocol, with every answer wrapped in reasoning tags, prose and a fence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anthropic_protocol_with_reasoning_tags_and_fences() {
+    three_strategies(Protocol::Anthropic, Wrap::ThinkFence).await;
+}
+
+async fn temper_on(scores: &[u8], args: &[&str]) -> serde_yaml::Value {
+    let fake = FakeModel::start(Protocol::OpenAi, Wrap::Plain, scores, Vec::new()).await;
+    let m = ModelRun::new(&fake, 10.0, 2);
+    let mut full = vec!["--strategy", "temper"];
+    full.extend_from_slice(args);
+    full.push(TASK);
+    let out = m.anneal(&full).await;
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    rollup(&m.run_of(&out))
+}
+
+fn depth_and_reason(r: &serde_yaml::Value) -> (u64, String) {
+    (
+        r["depth_final"].as_u64().unwrap(),
+        r["convergence_reason"].as_str().unwrap().to_string(),
+    )
+}
+
+/// SPEC §2's worked examples, scored by the (fake) model's Momus through the real Temper loop
+/// and the bundled convergence checker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn temper_converges_for_each_reason_through_the_real_loop() {
+    if nested() {
+        return;
+    }
+    // [72, 81, 87, 86, 87]: top three 87, 87, 86 → variance 0.22 at depth 4.
+    let r = temper_on(&[72, 81, 87, 86, 87], &["--depth", "5"]).await;
+    assert_eq!(depth_and_reason(&r), (4, "variance".into()), "{r:?}");
+    let scores: Vec<f64> = r["depth_scores"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(scores, [72.0, 81.0, 87.0, 86.0, 87.0]);
+    // [70, 74, 80, 80]: delta 0 at depth 3.
+    let r = temper_on(&[70, 74, 80, 80], &["--depth", "5"]).await;
+    assert_eq!(depth_and_reason(&r), (3, "delta".into()), "{r:?}");
+    // [80, 83, 86, 89] with cap 3: neither rule holds → cap at depth 3.
+    let r = temper_on(&[80, 83, 86, 89], &["--depth", "3"]).await;
+    assert_eq!(depth_and_reason(&r), (3, "cap".into()), "{r:?}");
+}
+
+/// The loose preset (SPEC §2's second wording) exits shallower than strict on the same scores.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loose_preset_exits_shallower_than_strict_on_the_same_scores() {
+    if nested() {
+        return;
+    }
+    let scores = [90, 91, 93, 94];
+    let strict = temper_on(&scores, &["--depth", "3"]).await;
+    assert_eq!(depth_and_reason(&strict), (3, "cap".into()), "{strict:?}");
+    let loose = temper_on(&scores, &["--depth", "3", "--convergence-preset", "loose"]).await;
+    assert_eq!(depth_and_reason(&loose), (1, "delta".into()), "{loose:?}");
+}
+
+async fn cast_with_faults(
+    faults: Vec<Fault>,
+    timeout_secs: f64,
+    retries: u32,
+) -> (FakeModel, ModelRun, Output) {
+    let fake = FakeModel::start(Protocol::OpenAi, Wrap::Plain, &[], faults).await;
+    let m = ModelRun::new(&fake, timeout_secs, retries);
+    let out = m.anneal(&["--strategy", "cast", TASK]).await;
+    (fake, m, out)
+}
+
+fn fault(role: &str, kind: FaultKind, times: u32) -> Fault {
+    Fault {
+        role: Some(role.into()),
+        kind,
+        times,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_on_429_is_honoured() {
+    if nested() {
+        return;
+    }
+    let (fake, _m, out) = cast_with_faults(
+        vec![fault("metis", FaultKind::Status(429, Some(1)), 1)],
+        10.0,
+        2,
+    )
+    .await;
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    let metis = fake.seen_role("metis");
+    assert_eq!(metis.len(), 2, "one 429, one retry");
+    assert!(metis[1].at.duration_since(metis[0].at) >= Duration::from_millis(950));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_error_then_success_is_retried() {
+    if nested() {
+        return;
+    }
+    let (fake, _m, out) = cast_with_faults(
+        vec![fault("momus", FaultKind::Status(500, None), 1)],
+        10.0,
+        2,
+    )
+    .await;
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    assert_eq!(fake.seen_role("momus").len(), 2);
+}
+
+/// A provider that never answers in time: the run ends with an error naming the timeout, the
+/// run directory is consistent (rollup written, error recorded).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hung_connection_times_out_with_a_clear_error() {
+    if nested() {
+        return;
+    }
+    let (_fake, m, out) = cast_with_faults(
+        vec![fault(
+            "intent-gate",
+            FaultKind::Hang(Duration::from_secs(5)),
+            10,
+        )],
+        1.0,
+        0,
+    )
+    .await;
+    assert_eq!(code(&out), 5, "{}", show(&out));
+    let text = show(&out);
+    assert!(text.contains("within 1 s"), "{text}");
+    let r = rollup(&m.run_of(&out));
+    assert!(
+        r["error"].as_str().unwrap().contains("intent-gate"),
+        "{r:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_response_body_ends_the_run_clearly() {
+    if nested() {
+        return;
+    }
+    let (_fake, m, out) =
+        cast_with_faults(vec![fault("metis", FaultKind::MalformedBody, 10)], 10.0, 1).await;
+    assert_eq!(code(&out), 5, "{}", show(&out));
+    let r = rollup(&m.run_of(&out));
+    let err = r["error"].as_str().unwrap();
+    assert!(
+        err.contains("metis") && err.contains("provider `fake`"),
+        "{err}"
+    );
+}
+
+/// Momus answers with an invalid envelope twice (the answer and its one repair): an invalid
+/// envelope (BLOCK, never a pass), so Cast re-plans as SPEC §2 says for a Momus BLOCK (fold the
+/// findings, re-plan once), and the re-planned plan passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_invalid_twice_is_an_invalid_envelope_and_cast_replans() {
+    if nested() {
+        return;
+    }
+    let (fake, m, out) =
+        cast_with_faults(vec![fault("momus", FaultKind::InvalidAnswer, 2)], 10.0, 1).await;
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    let momus = fake.seen_role("momus");
+    assert_eq!(
+        momus.len(),
+        3,
+        "answer, repair, then the re-planned plan's audit"
+    );
+    assert!(!momus[0].repair && momus[1].repair && !momus[2].repair);
+    assert!(
+        momus[1].user.contains("summary"),
+        "the repair quotes the error"
+    );
+    let r = rollup(&m.run_of(&out));
+    let spawns = &r["accounting"]["spawns_by_agent"];
+    assert_eq!(spawns["prometheus-cast"], 2, "{r:?}");
+    assert_eq!(spawns["momus"], 2, "a repair is part of its spawn");
+    // The second planner call carries the invalid envelope's demand as a directive.
+    let planners = fake.seen_role("prometheus-cast");
+    assert!(
+        planners[1].user.contains("<extra_directives>"),
+        "{}",
+        planners[1].user
+    );
+}
+
+/// A budget of 6 spawns runs out inside Alloy's planner fan-out: the run stops cleanly (exit
+/// 4), the rollup says why, and the run directory is consistent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn budget_exhausted_mid_alloy_stops_cleanly() {
+    if nested() {
+        return;
+    }
+    let fake = FakeModel::start(Protocol::OpenAi, Wrap::Plain, &[], Vec::new()).await;
+    let m = ModelRun::new(&fake, 10.0, 1);
+    let out = m
+        .anneal(&[
+            "--strategy",
+            "alloy",
+            "--versions",
+            "5",
+            "--max-spawns",
+            "6",
+            TASK,
+        ])
+        .await;
+    assert_eq!(code(&out), 4, "{}", show(&out));
+    let run = m.run_of(&out);
+    let r = rollup(&run);
+    let why = r["stop_reason"].as_str().unwrap();
+    assert!(why.contains("budget of 6 agent spawns"), "{why}");
+    assert_eq!(fake.seen().len(), 6, "no request beyond the budget");
+    assert!(run.join("reviews/metis.yaml").exists());
+    assert!(stdout(&out).contains("budget"), "{}", show(&out));
+}
+
+/// A token budget stops the run too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_budget_stops_the_run() {
+    if nested() {
+        return;
+    }
+    let fake = FakeModel::start(Protocol::OpenAi, Wrap::Plain, &[], Vec::new()).await;
+    let m = ModelRun::new(&fake, 10.0, 1);
+    // Each fake answer costs 1200 tokens: the third call is refused.
+    let out = m.anneal(&["--max-tokens", "2400", TASK]).await;
+    assert_eq!(code(&out), 4, "{}", show(&out));
+    let r = rollup(&m.run_of(&out));
+    assert!(
+        r["stop_reason"].as_str().unwrap().contains("2400 tokens"),
+        "{r:?}"
+    );
+    assert_eq!(fake.seen().len(), 2);
+}
+
+/// A run made with a fake key: the key reached the provider and nothing else — no file of the
+/// run directory, no output line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_key_never_reaches_the_run_directory_or_the_output() {
+    if nested() {
+        return;
+    }
+    let fake = FakeModel::start(
+        Protocol::OpenAi,
+        Wrap::Plain,
+        &[],
+        vec![fault("metis", FaultKind::Status(401, None), 1)],
+    )
+    .await;
+    let m = ModelRun::new(&fake, 10.0, 1);
+    // The 401 ends the run with an error message, the path most likely to echo a key.
+    let failed = m.anneal(&["--strategy", "cast", TASK]).await;
+    assert_eq!(code(&failed), 5, "{}", show(&failed));
+    let ok = m
+        .anneal(&["--strategy", "alloy", "--versions", "2", TASK])
+        .await;
+    assert_eq!(code(&ok), 0, "{}", show(&ok));
+    assert!(fake.seen().iter().all(|s| s.auth.contains(KEY)));
+    for out in [&failed, &ok] {
+        assert!(!show(out).contains(KEY));
+    }
+    let all = files(&m.scratch.runs());
+    assert!(all.len() > 20, "{all:?}");
+    for f in all {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(KEY),
+            "the key leaked into {}",
+            f.display()
+        );
+    }
+}
