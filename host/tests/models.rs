@@ -498,3 +498,66 @@ async fn the_key_never_reaches_the_run_directory_or_the_output() {
         );
     }
 }
+
+/// Alloy's variants (written by the model, one per lens) disagree on the cache for the limiter's
+/// counters: memcached (correctness) vs valkey (minimalist), neither in the probe's stack.
+async fn alloy_with_competing_caches(
+    directives: Option<&[&str]>,
+) -> (FakeModel, PathBuf, ModelRun) {
+    let fake = FakeModel::start(Protocol::OpenAi, Wrap::Plain, &[], Vec::new()).await;
+    fake.lens_declares(
+        "correctness",
+        "memcached (cache for the limiter's counters)",
+    );
+    fake.lens_declares("minimalist", "valkey (cache for the limiter's counters)");
+    if let Some(d) = directives {
+        fake.metis_directives(d);
+    }
+    let m = ModelRun::new(&fake, 10.0, 1);
+    let out = m
+        .anneal(&["--strategy", "alloy", "--versions", "3", TASK])
+        .await;
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    let run = m.run_of(&out);
+    (fake, run, m)
+}
+
+/// A contradiction between variants resolved by a Metis directive that names one side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alloy_contradiction_resolved_by_a_metis_directive() {
+    if nested() {
+        return;
+    }
+    let (_fake, run, _m) = alloy_with_competing_caches(Some(&[
+        "Use memcached for the limiter's counters; do not add another cache.",
+    ]))
+    .await;
+    let prov = std::fs::read_to_string(run.join("synthesis-provenance.md")).unwrap();
+    assert!(
+        prov.contains("resolved per Metis directive \"Use memcached for the limiter's counters"),
+        "{prov}"
+    );
+    assert!(!prov.contains("a human must decide"), "{prov}");
+    assert!(!prov.contains("primary_source: synthesizer"), "{prov}");
+    let plan = std::fs::read_to_string(run.join("plan/plan.md")).unwrap();
+    assert!(!plan.contains("Decide:"), "{plan}");
+}
+
+/// The same disagreement with no directive and no stack to settle it: surfaced for a human,
+/// with a decision phase the synthesizer invented (found in no variant) flagged as such.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alloy_either_or_left_to_a_human_gets_a_synthesizer_phase() {
+    if nested() {
+        return;
+    }
+    let (_fake, run, _m) = alloy_with_competing_caches(None).await;
+    let prov = std::fs::read_to_string(run.join("synthesis-provenance.md")).unwrap();
+    assert!(prov.contains("a human must decide"), "{prov}");
+    assert!(prov.contains("primary_source: synthesizer"), "{prov}");
+    assert!(prov.contains("**Synthesizer-invented phase**"), "{prov}");
+    assert!(prov.contains("| (synthesizer) | — | 1 | 0 |"), "{prov}");
+    let plan = std::fs::read_to_string(run.join("plan/plan.md")).unwrap();
+    assert!(plan.contains("Decide:"), "{plan}");
+    let r = rollup(&run);
+    assert_eq!(r["synthesis_provenance"], "synthesis-provenance.md");
+}

@@ -70,6 +70,10 @@ struct State {
     last_score: Mutex<u8>,
     seen: Mutex<Vec<Seen>>,
     plan: Value,
+    /// Services an Alloy lens's planner adds to the plan's dependencies (lens, service).
+    lens_services: Mutex<Vec<(String, String)>>,
+    /// Metis's directives (a default one when `None`).
+    directives: Mutex<Option<Vec<String>>>,
 }
 
 pub struct FakeModel {
@@ -96,6 +100,8 @@ impl FakeModel {
             last_score: Mutex::new(95),
             seen: Mutex::new(Vec::new()),
             plan,
+            lens_services: Mutex::new(Vec::new()),
+            directives: Mutex::new(None),
         });
         let server = MockServer::start().await;
         Mock::given(method("POST"))
@@ -123,6 +129,21 @@ impl FakeModel {
             "providers:\n  fake:\n    kind: {kind}\n    base_url: {}\n    api_key_env: {key_env}\n    timeout_secs: {timeout_secs}\n    max_retries: {max_retries}\n    backoff_base_ms: 10\n    backoff_cap_ms: 50\ncategories:\n  ultrabrain: {{ provider: fake, model: big-model }}\n  deep: {{ provider: fake, model: mid-model }}\n  quick: {{ provider: fake, model: small-model }}\n",
             self.base_url()
         )
+    }
+
+    /// The planner for Alloy lens `lens` declares `service` besides the plan's own services.
+    pub fn lens_declares(&self, lens: &str, service: &str) {
+        self.state
+            .lens_services
+            .lock()
+            .unwrap()
+            .push((lens.to_string(), service.to_string()));
+    }
+
+    /// Metis answers with these directives.
+    pub fn metis_directives(&self, directives: &[&str]) {
+        *self.state.directives.lock().unwrap() =
+            Some(directives.iter().map(|d| d.to_string()).collect());
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -205,25 +226,41 @@ impl Respond for Responder {
                     .set_body_string("{\"choices\": [ this is not json");
             }
             Some(FaultKind::Hang(d)) => {
-                return self.wrap_answer(&self.answer(&role)).set_delay(d);
+                return self.wrap_answer(&self.answer(&role, "")).set_delay(d);
             }
             Some(FaultKind::InvalidAnswer) => json!({"verdict": "SAFE"}).to_string(),
-            None => self.answer(&role),
+            None => self.answer(&role, users.first().map(String::as_str).unwrap_or("")),
         };
         self.wrap_answer(&answer)
     }
 }
 
 impl Responder {
-    fn answer(&self, role: &str) -> String {
+    fn answer(&self, role: &str, user: &str) -> String {
         let st = &self.0;
+        let directives = st.directives.lock().unwrap().clone().unwrap_or_else(|| {
+            vec!["Keep the login endpoint's response format unchanged for existing clients.".into()]
+        });
+        let lens = user
+            .split_once("<lens>\nname: ")
+            .map(|(_, rest)| rest.split('\n').next().unwrap_or("").trim().to_string());
         let v = match role {
             "intent-gate" => json!({"task_kind": "feature", "clear": true,
                 "reasons": ["adds a capability to an existing endpoint"], "questions": []}),
             "metis" => json!({"verdict": "SAFE", "summary": "The task is clear; one directive.",
-                "findings": [], "directives": ["Keep the login endpoint's response format unchanged for existing clients."],
-                "clarifying_questions": []}),
-            r if r.starts_with("prometheus-") || r == "synthesizer" => st.plan.clone(),
+                "findings": [], "directives": directives, "clarifying_questions": []}),
+            r if r.starts_with("prometheus-") || r == "synthesizer" => {
+                let mut plan = st.plan.clone();
+                for (l, service) in st.lens_services.lock().unwrap().iter() {
+                    if lens.as_deref() == Some(l.as_str()) {
+                        plan["dependencies"]["services"]
+                            .as_array_mut()
+                            .unwrap()
+                            .push(json!(service));
+                    }
+                }
+                plan
+            }
             "momus" => {
                 let score = {
                     let mut q = st.scores.lock().unwrap();
