@@ -2,7 +2,9 @@
 //!
 //! - `cargo run -p xtask -- guests` builds every guest of `guests/` for `wasm32-unknown-unknown`,
 //!   turns each core module into a component, and places the bundled ones in `host/bundled/`
-//!   (shipped inside the `anneal` binary) and the test-only ones in `target/test-guests/`.
+//!   (shipped inside the `anneal` binary) and the test-only ones in `target/test-guests/`; then
+//!   builds each standalone example strategy of `examples/` (own workspace) into
+//!   `target/test-guests/` as well.
 //! - `cargo run -p xtask -- componentize IN OUT` turns one core module into a component.
 //!
 //! Toolchain (SPEC §9): rustup's `wasm32-unknown-unknown` target when it is installed, otherwise
@@ -16,6 +18,9 @@ use std::process::Command;
 const BUNDLED: &[&str] = &["cast", "alloy", "temper", "convergence"];
 /// Guests built only for the tests (hostile behaviours and the like).
 const TEST_ONLY: &[&str] = &["hostile"];
+/// Standalone example strategies under `examples/` (each its own workspace, sharing only the
+/// WIT with the bundled guests), built for the tests into `target/test-guests/`; never bundled.
+const EXAMPLES: &[&str] = &["foundry"];
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -78,10 +83,9 @@ fn detect_toolchain() -> Result<Toolchain> {
     )
 }
 
-fn build_guests() -> Result<()> {
-    let root = root();
-    let guests = root.join("guests");
-    let toolchain = detect_toolchain()?;
+/// `cargo build --release` of the workspace in `dir` for `wasm32-unknown-unknown` with
+/// `toolchain`; the core modules land in `dir/target/wasm32-unknown-unknown/release`.
+fn cargo_build(toolchain: &Toolchain, dir: &Path) -> Result<PathBuf> {
     let mut cmd = match toolchain {
         Toolchain::Rustup => {
             let mut c = Command::new("cargo");
@@ -116,19 +120,28 @@ fn build_guests() -> Result<()> {
             c
         }
     };
-    cmd.current_dir(&guests);
+    cmd.current_dir(dir);
     eprintln!(
-        "xtask: building guests with {}",
+        "xtask: building {} with {}",
+        dir.display(),
         match toolchain {
             Toolchain::Rustup => "rustup (wasm32-unknown-unknown)",
             Toolchain::DebianBuildStd => "Debian rustc-web + -Zbuild-std (SPEC §9)",
         }
     );
-    let status = cmd.status().context("running cargo for the guests")?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("running cargo in {}", dir.display()))?;
     if !status.success() {
-        bail!("building the guests failed ({status})");
+        bail!("building {} failed ({status})", dir.display());
     }
-    let built = guests.join("target/wasm32-unknown-unknown/release");
+    Ok(dir.join("target/wasm32-unknown-unknown/release"))
+}
+
+fn build_guests() -> Result<()> {
+    let root = root();
+    let toolchain = detect_toolchain()?;
+    let built = cargo_build(&toolchain, &root.join("guests"))?;
     let bundled_dir = root.join("host/bundled");
     let test_dir = root.join("target/test-guests");
     std::fs::create_dir_all(&bundled_dir)?;
@@ -144,6 +157,16 @@ fn build_guests() -> Result<()> {
             write_atomic(&out, &component)?;
             eprintln!("xtask: {} ({} bytes)", out.display(), component.len());
         }
+    }
+    for name in EXAMPLES {
+        let built = cargo_build(&toolchain, &root.join("examples").join(name))?;
+        let core_path = built.join(format!("{name}.wasm"));
+        let core = std::fs::read(&core_path)
+            .with_context(|| format!("reading {}", core_path.display()))?;
+        let component = componentize(&core).with_context(|| format!("componentizing {name}"))?;
+        let out = test_dir.join(format!("{name}.wasm"));
+        write_atomic(&out, &component)?;
+        eprintln!("xtask: {} ({} bytes)", out.display(), component.len());
     }
     Ok(())
 }
