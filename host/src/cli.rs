@@ -52,6 +52,10 @@ pub struct Cli {
     /// Strategy: a bundled name (cast) or the path of a .wasm component.
     #[arg(long, default_value = "cast", value_name = "NAME|PATH")]
     pub strategy: String,
+    /// Refuse to run unless the strategy's bytes have this sha256 (64 hex digits, as printed by
+    /// `anneal strategy inspect`). A mismatch exits 5 naming the expected and the actual hash.
+    #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
+    pub strategy_sha256: Option<String>,
     /// Repository to plan for.
     #[arg(long, default_value = ".", value_name = "DIR")]
     pub repo: PathBuf,
@@ -179,6 +183,12 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         model: Option<String>,
     },
+    /// Create a project: `anneal new strategy NAME` writes a standalone strategy guest (Cargo
+    /// project, WIT files, build.sh) to build into NAME.wasm; see docs/writing-a-strategy.md.
+    New {
+        #[command(subcommand)]
+        what: NewAction,
+    },
     /// Temper's convergence checker: ask it for a decision (SPEC §2).
     Convergence {
         #[command(subcommand)]
@@ -210,6 +220,18 @@ pub enum ConvergenceAction {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum NewAction {
+    /// A strategy guest project (Rust, wit-bindgen) that builds to NAME.wasm with ./build.sh.
+    Strategy {
+        /// Kebab-case strategy name, e.g. my-strategy.
+        name: String,
+        /// Where to write the project (must not exist or be empty); default ./NAME.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum StrategyAction {
     /// List the bundled strategies.
     List,
@@ -218,6 +240,22 @@ pub enum StrategyAction {
         /// Bundled name or path of a .wasm component.
         strategy: String,
     },
+}
+
+/// `--strategy-sha256` value: exactly 64 hex digits, returned lowercase.
+///
+/// # Errors
+/// A message saying what a sha256 looks like (clap turns it into a usage error, exit 2).
+pub fn parse_sha256(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let s = s.strip_prefix("sha256:").unwrap_or(s);
+    if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err(format!(
+            "{s:?} is not a sha256: expected 64 hex digits (see `anneal strategy inspect PATH`)"
+        ))
+    }
 }
 
 /// Rewrites flags the CLI does not define (`--versions 7`, `--depth=3`) into `--opt key=value`,
@@ -311,6 +349,12 @@ async fn async_main(cli: Cli) -> i32 {
     if let Some(Command::Convergence { action }) = &cli.command {
         return convergence_command(action).await;
     }
+    if let Some(Command::New {
+        what: NewAction::Strategy { name, dir },
+    }) = &cli.command
+    {
+        return new_strategy(name, dir.as_deref());
+    }
     if let Some(Command::Config {
         config,
         repo,
@@ -389,6 +433,7 @@ async fn async_main(cli: Cli) -> i32 {
         repo: cli.repo.clone(),
         runs_root,
         strategy: cli.strategy.clone(),
+        strategy_sha256: cli.strategy_sha256.clone(),
         convergence: cli.convergence.clone(),
         convergence_preset: cli.convergence_preset,
         jobs: cli.jobs as usize,
@@ -513,13 +558,17 @@ async fn load_strategy(
 
 /// `--dry-run`: loads and checks the strategy and its options, prints the spawn estimate.
 async fn dry_run(cfg: &Config) -> i32 {
-    let (_, _, info) = match load_strategy(&cfg.strategy, &cfg.limits).await {
+    let (_, loaded, info) = match load_strategy(&cfg.strategy, &cfg.limits).await {
         Ok(l) => l,
         Err(m) => {
             eprintln!("anneal: {m}");
             return exit::RUNTIME;
         }
     };
+    if let Err(m) = pipeline::check_pin(cfg.strategy_sha256.as_deref(), &loaded) {
+        eprintln!("anneal: {m}");
+        return exit::RUNTIME;
+    }
     let options = match crate::options::resolve(&info, &cfg.options) {
         Ok(o) => o,
         Err(m) => {
@@ -671,6 +720,40 @@ async fn strategy_command(action: &StrategyAction) -> i32 {
     }
 }
 
+/// `anneal new strategy NAME [--dir DIR]`: exit 0 with the files listed and the next steps,
+/// 2 for a bad name or a non-empty directory, 5 when writing fails.
+fn new_strategy(name: &str, dir: Option<&std::path::Path>) -> i32 {
+    use crate::scaffold::{self, ScaffoldError};
+    let dir = dir
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(name));
+    match scaffold::new_strategy(name, &dir) {
+        Ok(files) => {
+            println!(
+                "anneal: created strategy project {name} in {}",
+                dir.display()
+            );
+            for f in files {
+                println!("  {f}");
+            }
+            println!("\nNext:");
+            println!("  cd {} && ./build.sh", dir.display());
+            println!("  anneal strategy inspect ./{name}.wasm");
+            println!("  anneal --strategy ./{name}.wasm \"<task>\"");
+            println!("Guide: docs/writing-a-strategy.md");
+            exit::EMIT
+        }
+        Err(e @ (ScaffoldError::BadName(_) | ScaffoldError::NotEmpty(_))) => {
+            eprintln!("anneal: {e}");
+            exit::USAGE
+        }
+        Err(e) => {
+            eprintln!("anneal: {e}");
+            exit::RUNTIME
+        }
+    }
+}
+
 async fn convergence_command(action: &ConvergenceAction) -> i32 {
     let ConvergenceAction::Check {
         checker,
@@ -704,7 +787,20 @@ async fn convergence_command(action: &ConvergenceAction) -> i32 {
 
 #[cfg(test)]
 mod tests {
-    use super::strategy_flags_as_opts;
+    use super::{parse_sha256, strategy_flags_as_opts};
+
+    #[test]
+    fn a_pin_is_64_hex_digits() {
+        let h = "AB".repeat(32);
+        assert_eq!(parse_sha256(&h).unwrap(), "ab".repeat(32));
+        assert_eq!(
+            parse_sha256(&format!("sha256:{h}")).unwrap(),
+            "ab".repeat(32)
+        );
+        assert!(parse_sha256("abc").is_err());
+        assert!(parse_sha256(&"g".repeat(64)).is_err());
+        assert!(parse_sha256(&"a".repeat(65)).is_err());
+    }
 
     fn v(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()

@@ -15,5 +15,6 @@ pub mod providers;
 pub mod render;
 pub mod rundir;
 pub mod runtime;
+pub mod scaffold;
 pub mod stages;
 pub mod text;

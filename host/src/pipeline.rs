@@ -38,6 +38,9 @@ pub struct Config {
     pub runs_root: PathBuf,
     /// Bundled name or path of the strategy component.
     pub strategy: String,
+    /// `--strategy-sha256`: lowercase hex sha256 the strategy's bytes must have; a mismatch
+    /// refuses the run before anything is written ([`StartError::Pin`]).
+    pub strategy_sha256: Option<String>,
     /// Path of another convergence checker; `None` → the bundled one.
     pub convergence: Option<String>,
     /// Thresholds preset handed to the convergence checker (`--convergence-preset`).
@@ -77,6 +80,25 @@ pub enum StartError {
     Usage(String),
     #[error("{0}")]
     Io(String),
+    /// The strategy's sha256 is not the pinned one (`--strategy-sha256`): exit code 5.
+    #[error("{0}")]
+    Pin(String),
+}
+
+/// Checks a loaded component against a pinned sha256 (`expected`, lowercase hex; `None` = no
+/// pin). The hash is the one of the bytes actually compiled, so what runs is what was checked.
+///
+/// # Errors
+/// A message naming the source, the expected and the actual sha256.
+pub fn check_pin(expected: Option<&str>, loaded: &Loaded) -> Result<(), String> {
+    match expected {
+        Some(want) if !want.eq_ignore_ascii_case(&loaded.sha256) => Err(format!(
+            "refusing strategy {}: sha256 mismatch (expected {want}, actual {}); \
+             the file is not the one that was pinned",
+            loaded.source, loaded.sha256
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// How a run ended.
@@ -181,6 +203,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
         loader::BUNDLED_STRATEGIES,
         World::Strategy,
     )?;
+    check_pin(cfg.strategy_sha256.as_deref(), &loaded).map_err(StartError::Pin)?;
     let info: StrategyInfo = instance::strategy_info(&runtime, &loaded, &cfg.limits).await?;
     let options = crate::options::resolve(&info, &cfg.options).map_err(StartError::Usage)?;
     let checker_loaded = load_component(

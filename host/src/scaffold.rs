@@ -1,0 +1,218 @@
+//! `anneal new strategy NAME [--dir DIR]`: writes a standalone guest project that builds to a
+//! strategy component (issue 5, authoring kit; docs/writing-a-strategy.md).
+//!
+//! The templates are data files under `_shared/templates/strategy/`, embedded at compile time;
+//! the WIT package the host serves (`wit/since_v0.1.0`) is copied in under `wit/` so the
+//! project depends on nothing but `wit-bindgen`.
+use std::path::{Path, PathBuf};
+
+/// The WIT version the generated project is built against (the one the host serves).
+pub const WIT_VERSION: &str = "0.1.0";
+
+/// `(relative path, template text, executable)` of every generated file.
+const FILES: &[(&str, &str, bool)] = &[
+    (
+        "Cargo.toml",
+        include_str!("../../_shared/templates/strategy/Cargo.toml.tmpl"),
+        false,
+    ),
+    (
+        "src/lib.rs",
+        include_str!("../../_shared/templates/strategy/lib.rs.tmpl"),
+        false,
+    ),
+    (
+        "build.sh",
+        include_str!("../../_shared/templates/strategy/build.sh.tmpl"),
+        true,
+    ),
+    (
+        "README.md",
+        include_str!("../../_shared/templates/strategy/README.md.tmpl"),
+        false,
+    ),
+    (
+        ".gitignore",
+        include_str!("../../_shared/templates/strategy/gitignore.tmpl"),
+        false,
+    ),
+    (
+        "wit/host.wit",
+        include_str!("../../wit/since_v0.1.0/host.wit"),
+        false,
+    ),
+    (
+        "wit/types.wit",
+        include_str!("../../wit/since_v0.1.0/types.wit"),
+        false,
+    ),
+    (
+        "wit/worlds.wit",
+        include_str!("../../wit/since_v0.1.0/worlds.wit"),
+        false,
+    ),
+];
+
+/// Why a project could not be generated.
+#[derive(Debug, thiserror::Error)]
+pub enum ScaffoldError {
+    /// NAME is not kebab-case: a usage error (exit 2).
+    #[error("strategy name {0:?} must be kebab-case: lowercase ASCII letters, digits and single hyphens, starting with a letter, at most 40 characters (e.g. my-strategy)")]
+    BadName(String),
+    /// The target directory exists and is not empty: a usage error (exit 2).
+    #[error("{0} exists and is not empty: choose another --dir or remove it")]
+    NotEmpty(PathBuf),
+    /// Writing failed (exit 5).
+    #[error("writing {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Whether `name` is kebab-case: `[a-z][a-z0-9]*(-[a-z0-9]+)*`, at most 40 characters.
+pub fn valid_name(name: &str) -> bool {
+    name.len() <= 40
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && !name.contains("--")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Replaces `{{name}}`, `{{crate}}` (the name with `_` for `-`, the library's file name) and
+/// `{{wit_version}}` in `template`.
+pub fn render(template: &str, name: &str) -> String {
+    template
+        .replace("{{name}}", name)
+        .replace("{{crate}}", &name.replace('-', "_"))
+        .replace("{{wit_version}}", WIT_VERSION)
+}
+
+/// Writes the project for strategy `name` into `dir` (created if missing; an existing empty
+/// directory is used). Returns the files written, relative to `dir`, in order.
+///
+/// # Errors
+/// [`ScaffoldError::BadName`] for a name that is not kebab-case, [`ScaffoldError::NotEmpty`]
+/// when `dir` holds anything (nothing is overwritten), [`ScaffoldError::Io`] on a write failure.
+pub fn new_strategy(name: &str, dir: &Path) -> Result<Vec<String>, ScaffoldError> {
+    if !valid_name(name) {
+        return Err(ScaffoldError::BadName(name.to_string()));
+    }
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ScaffoldError::Io { path, source }
+    };
+    if dir.exists() {
+        let mut entries = std::fs::read_dir(dir).map_err(io(dir))?;
+        if entries.next().is_some() {
+            return Err(ScaffoldError::NotEmpty(dir.to_path_buf()));
+        }
+    }
+    let mut written = Vec::new();
+    for (rel, template, executable) in FILES {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        std::fs::write(&path, render(template, name)).map_err(io(&path))?;
+        #[cfg(unix)]
+        if *executable {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+                .map_err(io(&path))?;
+        }
+        #[cfg(not(unix))]
+        let _ = executable;
+        written.push(rel.to_string());
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_must_be_kebab_case() {
+        for ok in ["a", "my-strategy", "foundry2", "x-1-y"] {
+            assert!(valid_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "My",
+            "my_strategy",
+            "-a",
+            "a-",
+            "a--b",
+            "1abc",
+            "a b",
+            "ä",
+            &"a".repeat(41),
+        ] {
+            assert!(!valid_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn generates_a_complete_project_with_the_name_substituted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("my-strategy");
+        let files = new_strategy("my-strategy", &dir).unwrap();
+        assert_eq!(files.len(), FILES.len());
+        for f in &files {
+            let text = std::fs::read_to_string(dir.join(f)).unwrap();
+            assert!(!text.contains("{{"), "{f} has an unsubstituted placeholder");
+        }
+        let cargo = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        assert!(cargo.contains("name = \"my-strategy\""));
+        assert!(cargo.contains("\n[workspace]\n"), "own workspace");
+        assert!(cargo.contains("wit-bindgen"));
+        let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+        assert!(lib.contains("name: \"my-strategy\".into()"));
+        assert!(lib.contains("path: \"wit\""));
+        assert!(lib.contains("export!(Strategy);"));
+        let build = std::fs::read_to_string(dir.join("build.sh")).unwrap();
+        assert!(build.contains("crate=my_strategy"));
+        assert!(build.contains("name=my-strategy"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("build.sh"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o111, 0o111, "build.sh is executable");
+        }
+        // The WIT is the host's own, byte for byte.
+        let worlds = std::fs::read_to_string(dir.join("wit/worlds.wit")).unwrap();
+        assert_eq!(worlds, include_str!("../../wit/since_v0.1.0/worlds.wit"));
+        assert!(worlds.contains(&format!("anneal:strategy@{WIT_VERSION}")));
+    }
+
+    #[test]
+    fn refuses_a_non_empty_directory_and_a_bad_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("keep.txt"), "mine").unwrap();
+        assert!(matches!(
+            new_strategy("ok", tmp.path()),
+            Err(ScaffoldError::NotEmpty(_))
+        ));
+        assert_eq!(
+            std::fs::read_to_string(tmp.path().join("keep.txt")).unwrap(),
+            "mine"
+        );
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+        let empty = tmp.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        assert!(matches!(
+            new_strategy("Bad_Name", &empty),
+            Err(ScaffoldError::BadName(_))
+        ));
+        assert!(
+            new_strategy("fine", &empty).is_ok(),
+            "an empty directory is used"
+        );
+    }
+}
