@@ -5,7 +5,7 @@ one planner (`prometheus-cast`) through the host, has Momus audit the plan, re-p
 Momus's findings folded in when Momus blocks, and returns the plan as the stage output.
 
 It prints a line to stdout (the host captures it into `run.log`) and, when run with
-`--opt probe=1`, reports what it can see of the filesystem and the environment through
+`--opt probe=true`, reports what it can see of the filesystem and the environment through
 `host.log` — under anneal's sandbox it sees nothing.
 """
 import os
@@ -68,9 +68,9 @@ class WitWorld(wit_world.WitWorld):
             options=[
                 OptionSpec(
                     name="probe",
-                    description="1: log what the guest can see of the filesystem and environment",
+                    description="log what the guest can see of the filesystem and environment",
                     kind=OptionKind.FLAG,
-                    default_value="0",
+                    default_value="false",
                     min=None,
                     max=None,
                     below_min=None,
@@ -82,7 +82,7 @@ class WitWorld(wit_world.WitWorld):
     def run(self, input) -> StageOutput:
         print(f"{NAME}: planning {input.task!r} (iteration {input.iteration})")
         options = dict(input.options)
-        if options.get("probe") in ("1", "true"):
+        if options.get("probe") == "true":
             _probe()
         host.progress(f"{NAME}: prometheus-cast is writing the plan")
         plan = _call("prometheus-cast", host.invoke_agent, _request([]))

@@ -47,7 +47,7 @@ fn the_python_strategy_sees_no_filesystem_and_no_environment() {
         "--strategy",
         guest.to_str().unwrap(),
         "--opt",
-        "probe=1",
+        "probe=true",
         TASK,
     ]);
     assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
