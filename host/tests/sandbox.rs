@@ -115,18 +115,52 @@ fn a_component_built_against_another_wit_version_is_refused() {
     );
 }
 
+/// A component whose only import is `import`, with no exports.
+fn importing(s: &Scratch, file: &str, import: &str) -> String {
+    let p = s.dir.path().join(file);
+    let wat = format!(
+        r#"(component
+        (import "{import}" (instance (export "get-arguments" (func (result (list string))))))
+    )"#
+    );
+    std::fs::write(&p, wat::parse_str(&wat).unwrap()).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
 #[test]
-fn a_component_importing_wasi_is_refused_naming_the_import() {
+fn a_component_importing_an_interface_the_host_does_not_provide_is_refused_naming_it() {
     if common::nested() {
         return;
     }
     let s = Scratch::new();
-    let p = s.dir.path().join("wasi.wasm");
-    let wat = r#"(component
-        (import "wasi:cli/environment@0.2.0" (instance (export "get-arguments" (func (result (list string))))))
-    )"#;
-    std::fs::write(&p, wat::parse_str(wat).unwrap()).unwrap();
-    refused(&s, p.to_str().unwrap(), "wasi:cli/environment@0.2.0");
+    // WASI the host does not serve (HTTP), and a package nobody serves.
+    let http = importing(&s, "http.wasm", "wasi:http/outgoing-handler@0.2.0");
+    refused(
+        &s,
+        &http,
+        "imports \"wasi:http/outgoing-handler@0.2.0\", which the host does not provide",
+    );
+    let evil = importing(&s, "evil.wasm", "evil:net/socket@1.0.0");
+    refused(
+        &s,
+        &evil,
+        "imports \"evil:net/socket@1.0.0\", which the host does not provide",
+    );
+    // WASI of another major version is not served either.
+    let p3 = importing(&s, "p3.wasm", "wasi:cli/environment@0.3.0");
+    refused(&s, &p3, "wasi:cli/environment@0.3.0");
+}
+
+#[test]
+fn a_component_importing_provided_wasi_passes_the_import_check() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    // `wasi:cli/environment` is served (empty): the loader goes on to the exports, which this
+    // component lacks.
+    let p = importing(&s, "wasi.wasm", "wasi:cli/environment@0.2.0");
+    refused(&s, &p, "lacks the export(s) info, run");
 }
 
 #[test]

@@ -247,6 +247,18 @@ impl HostState {
     }
 }
 
+impl HostState {
+    /// Appends what a WASI guest wrote to `stream` (`stdout`/`stderr`) to the run log, one entry
+    /// per line, each sanitized and cut like `log` messages and counted against the same total
+    /// log limit. Invalid UTF-8 is replaced; empty lines are skipped.
+    pub fn log_output(&mut self, stream: &str, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            self.log_line(stream, line);
+        }
+    }
+}
+
 /// Whether `path` (already checked by [`crate::rundir::check_rel_path`]) names a host-owned file.
 pub fn is_reserved(path: &str) -> bool {
     let first = path.split('/').next().unwrap_or("");

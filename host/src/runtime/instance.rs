@@ -1,10 +1,12 @@
 //! Instantiating and calling components: one fresh store per call, with the limits applied,
-//! no WASI, and errors that name the strategy and the limit it hit.
+//! WASI only for strategies that import it and then with nothing granted (see `runtime::wasi`),
+//! and errors that name the strategy and the limit it hit.
 use super::bindings::since_v0_1_0::{convergence::Convergence, Strategy, StrategyPre};
 use super::engine::Runtime;
 use super::host_impl::HostState;
 use super::limits::{GuestLimiter, GuestLimits, LimitHit};
 use super::loader::Loaded;
+use super::wasi::GuestWasi;
 use crate::model::{Decision, RunInput, StageOutput, StrategyInfo, Thresholds};
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Store, Trap, UpdateDeadline};
@@ -15,6 +17,26 @@ pub struct StoreState {
     cpu_limit: std::time::Duration,
     /// The `host` interface state.
     pub host: HostState,
+    /// WASI with nothing granted (linked only for components that import WASI).
+    wasi: GuestWasi,
+}
+
+impl wasmtime_wasi::WasiView for StoreState {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        self.wasi.ctx()
+    }
+}
+
+impl StoreState {
+    /// Appends what the guest wrote to WASI stdout/stderr to the run log (sanitized, bounded by
+    /// the log limits) and hands back the host state.
+    fn finish(self) -> HostState {
+        let mut host = self.host;
+        let (out, err) = self.wasi.output();
+        host.log_output("stdout", &out);
+        host.log_output("stderr", &err);
+        host
+    }
 }
 
 /// Why calling a guest failed. The host is always left running.
@@ -53,6 +75,7 @@ fn store(runtime: &Runtime, host: HostState, limits: &GuestLimits) -> Store<Stor
             limiter: GuestLimiter::new(limits.clone()),
             cpu_limit: limits.cpu_time,
             host,
+            wasi: GuestWasi::new(limits.stdio_bytes),
         },
     );
     store.limiter(|s| &mut s.limiter);
@@ -188,6 +211,9 @@ fn strategy_pre(runtime: &Runtime, loaded: &Loaded) -> Result<StrategyPre<StoreS
     };
     Strategy::add_to_linker::<StoreState, HasSelf<HostState>>(&mut linker, |s| &mut s.host)
         .map_err(link_err)?;
+    if loaded.wasi {
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(link_err)?;
+    }
     let pre = linker
         .instantiate_pre(&loaded.component)
         .map_err(link_err)?;
@@ -238,17 +264,17 @@ pub async fn run_strategy(
     }
     .await;
     match result {
-        Ok(Ok(out)) => Ok((out, store.into_data().host)),
+        Ok(Ok(out)) => Ok((out, store.into_data().finish())),
         Ok(Err(message)) => {
             let message = super::host_impl::sanitize(&message, 2000);
             Err((
                 GuestError::Returned { name, message },
-                store.into_data().host,
+                store.into_data().finish(),
             ))
         }
         Err(e) => {
             let err = classify(e, &store, &name, limits);
-            Err((err, store.into_data().host))
+            Err((err, store.into_data().finish()))
         }
     }
 }

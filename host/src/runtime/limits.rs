@@ -35,6 +35,10 @@ pub struct GuestLimits {
     pub agent_calls: u32,
     /// Largest batch accepted by `invoke-batch`. Default 16.
     pub batch_size: usize,
+    /// Bytes a WASI guest may write to stdout, and again to stderr, in one run; once full the
+    /// guest sees the stream closed. The captured text then goes to `run.log` under the log
+    /// limits above. Default 64 KiB.
+    pub stdio_bytes: usize,
 }
 
 /// How often the engine's epoch advances; the granularity of the CPU-time limit.
@@ -55,6 +59,7 @@ impl Default for GuestLimits {
             artifact_total_bytes: 32 << 20,
             agent_calls: 200,
             batch_size: 16,
+            stdio_bytes: 64 << 10,
         }
     }
 }

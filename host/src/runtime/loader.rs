@@ -4,7 +4,8 @@
 //! component runs, the loader checks in this order, each failure with its own message: the
 //! bytes are WebAssembly at all; they are not a precompiled artifact (never accepted from a
 //! user); they are a component, not a core module; the component's imports are only the
-//! interfaces of a WIT version this host serves; it exports what its world requires. The full
+//! interfaces of a WIT version this host serves (plus, for a strategy, the WASI 0.2 interfaces of
+//! [`super::wasi::PROVIDED`], served with nothing granted); it exports what its world requires. The full
 //! type check against the WIT happens when it is linked (see `runtime::instance`).
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -95,11 +96,12 @@ pub enum LoadError {
         found: String,
         supported: String,
     },
-    #[error("{origin} imports {import:?}, which the host does not provide (a {world} component may import only anneal:strategy interfaces); remove that dependency from the guest")]
+    #[error("{origin} imports {import:?}, which the host does not provide ({allowed}); remove that dependency from the guest")]
     ForbiddenImport {
         origin: String,
         import: String,
-        world: &'static str,
+        /// What a component of this world may import, for the message.
+        allowed: &'static str,
     },
     #[error("{origin} does not implement the anneal:strategy {world} world: it lacks the export(s) {missing}{hint}")]
     WrongWorld {
@@ -121,6 +123,8 @@ pub struct Loaded {
     pub api_version: String,
     /// Size of the component in bytes.
     pub size: usize,
+    /// Whether it imports WASI 0.2 interfaces (then the host links WASI with nothing granted).
+    pub wasi: bool,
 }
 
 /// Resolves a `--strategy` (or `--convergence`) argument: a bundled name, or a path when the
@@ -194,13 +198,14 @@ pub fn load(
         origin: origin.clone(),
         reason: format!("{e:#}"),
     })?;
-    let api_version = check_world(engine, &component, &origin, world)?;
+    let (api_version, wasi) = check_world(engine, &component, &origin, world)?;
     Ok(Loaded {
         component,
         source,
         sha256: sha256_hex(bytes),
         api_version,
         size: bytes.len(),
+        wasi,
     })
 }
 
@@ -212,23 +217,32 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Checks imports (only `anneal:strategy/*@<supported>`) and exports (those of `world`).
-/// Returns the API version found in the imports (the newest supported one when the component
-/// imports nothing).
+/// Checks imports (only `anneal:strategy/*@<supported>`, and for a strategy the provided WASI
+/// 0.2 interfaces) and exports (those of `world`). Returns the API version found in the imports
+/// (the newest supported one when the component imports none) and whether it imports WASI.
 fn check_world(
     engine: &Engine,
     component: &Component,
     origin: &str,
     world: World,
-) -> Result<String, LoadError> {
+) -> Result<(String, bool), LoadError> {
     let ty = component.component_type();
     let mut version: Option<String> = None;
+    let mut wasi = false;
+    let allowed = match world {
+        World::Strategy => "a strategy component may import only anneal:strategy interfaces and the WASI 0.2 interfaces listed in docs/security.md",
+        World::Convergence => "a convergence component may import only anneal:strategy/types",
+    };
     for (name, _) in ty.imports(engine) {
+        if world == World::Strategy && super::wasi::is_provided(name) {
+            wasi = true;
+            continue;
+        }
         let Some(rest) = name.strip_prefix("anneal:strategy/") else {
             return Err(LoadError::ForbiddenImport {
                 origin: origin.into(),
                 import: name.to_string(),
-                world: world.name(),
+                allowed,
             });
         };
         let (iface, ver) = rest.split_once('@').unwrap_or((rest, ""));
@@ -247,7 +261,7 @@ fn check_world(
             return Err(LoadError::ForbiddenImport {
                 origin: origin.into(),
                 import: name.to_string(),
-                world: world.name(),
+                allowed,
             });
         }
         version = Some(ver.to_string());
@@ -283,7 +297,10 @@ fn check_world(
             hint,
         });
     }
-    Ok(version.unwrap_or_else(|| SUPPORTED_API_VERSIONS[0].to_string()))
+    Ok((
+        version.unwrap_or_else(|| SUPPORTED_API_VERSIONS[0].to_string()),
+        wasi,
+    ))
 }
 
 /// Display name of a path source's file stem (`./x/foo.wasm` → `foo`), for run files.

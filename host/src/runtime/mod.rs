@@ -7,3 +7,4 @@ pub mod host_impl;
 pub mod instance;
 pub mod limits;
 pub mod loader;
+pub mod wasi;
