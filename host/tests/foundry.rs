@@ -79,6 +79,9 @@ fn foundry_refuses_candidates_out_of_range() {
 
 #[test]
 fn inspect_describes_the_third_party_strategy() {
+    if common::nested() {
+        return;
+    }
     let guest = test_guest("foundry");
     let out = anneal(
         &[
