@@ -11,9 +11,7 @@ use serde_json::{json, Value};
 
 use super::config::{ConfigError, ProviderConfig};
 use super::http::{auth_header, display_url, join_url, HttpClient};
-use super::{
-    effective_max_tokens, ChatRequest, ChatResponse, Provider, ProviderError, Secret, Usage,
-};
+use super::{effective_max_tokens, ChatRequest, ChatResponse, Provider, ProviderError, Secret};
 
 /// The API version header value sent with every request.
 pub const ANTHROPIC_VERSION: &str = "2023-06-01";
@@ -100,21 +98,13 @@ impl Anthropic {
             .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
             .filter_map(|b| b.get("text").and_then(Value::as_str))
             .collect();
-        let tokens = |p: &str| v.pointer(p).and_then(Value::as_u64).unwrap_or(0);
-        Ok(ChatResponse {
+        Ok(super::response_from(
+            &v,
             text,
-            usage: Usage {
-                input_tokens: tokens("/usage/input_tokens"),
-                output_tokens: tokens("/usage/output_tokens"),
-            },
-            model: v
-                .get("model")
-                .and_then(Value::as_str)
-                .filter(|m| !m.is_empty())
-                .unwrap_or(&req.model)
-                .to_string(),
+            &req.model,
+            ("/usage/input_tokens", "/usage/output_tokens"),
             attempts,
-        })
+        ))
     }
 }
 

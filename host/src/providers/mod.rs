@@ -349,3 +349,34 @@ mod tests {
         assert!(!format!("{ps:?}").contains("sk-live"));
     }
 }
+
+/// A [`ChatResponse`] from a provider's JSON body `v`: the answer `text`, the usage at the two
+/// JSON pointers `usage` (input, output; absent → 0), the model the body names (else
+/// `requested`) and the `attempts` made.
+pub(crate) fn response_from(
+    v: &serde_json::Value,
+    text: String,
+    requested: &str,
+    usage: (&str, &str),
+    attempts: u32,
+) -> ChatResponse {
+    let tokens = |p: &str| {
+        v.pointer(p)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+    };
+    ChatResponse {
+        text,
+        usage: Usage {
+            input_tokens: tokens(usage.0),
+            output_tokens: tokens(usage.1),
+        },
+        model: v
+            .get("model")
+            .and_then(serde_json::Value::as_str)
+            .filter(|m| !m.is_empty())
+            .unwrap_or(requested)
+            .to_string(),
+        attempts,
+    }
+}

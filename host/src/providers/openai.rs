@@ -12,9 +12,7 @@ use serde_json::{json, Value};
 
 use super::config::{ConfigError, JsonMode, ProviderConfig};
 use super::http::{auth_header, display_url, join_url, HttpClient};
-use super::{
-    effective_max_tokens, ChatRequest, ChatResponse, Provider, ProviderError, Secret, Usage,
-};
+use super::{effective_max_tokens, ChatRequest, ChatResponse, Provider, ProviderError, Secret};
 
 /// An OpenAI-compatible endpoint.
 pub struct OpenAi {
@@ -93,21 +91,13 @@ impl OpenAi {
             .and_then(Value::as_str)
             .ok_or_else(|| malformed("no choices[0].message.content string"))?
             .to_string();
-        let tokens = |p: &str| v.pointer(p).and_then(Value::as_u64).unwrap_or(0);
-        Ok(ChatResponse {
+        Ok(super::response_from(
+            &v,
             text,
-            usage: Usage {
-                input_tokens: tokens("/usage/prompt_tokens"),
-                output_tokens: tokens("/usage/completion_tokens"),
-            },
-            model: v
-                .get("model")
-                .and_then(Value::as_str)
-                .filter(|m| !m.is_empty())
-                .unwrap_or(&req.model)
-                .to_string(),
+            &req.model,
+            ("/usage/prompt_tokens", "/usage/completion_tokens"),
             attempts,
-        })
+        ))
     }
 }
 
