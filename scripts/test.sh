@@ -5,10 +5,13 @@
 # runs every test of the workspace against those fresh builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A one-shot suite gains nothing from incremental compilation and its caches take gigabytes
+# (twice: the self-run below has a target directory of its own). Override to keep them.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 bash scripts/install-guest-toolchain.sh
 cargo run --quiet --locked -p xtask -- guests
 bash scripts/build-python-strategy.sh
-# The self-run test (tests/cast_pipeline.rs) has Hephaestus build and test this workspace in a
+# The self-run test (host/tests/e2e/cast_pipeline.rs) has Hephaestus build and test this workspace in a
 # scratch copy with this target directory; compiling the dependencies here first keeps that
 # cold compile out of the test's time limit (the copy then only rebuilds the workspace crates).
 CARGO_TARGET_DIR=target/anneal-selfcheck cargo test --workspace --locked --no-run --quiet

@@ -2,7 +2,7 @@
 //! pipeline with every agent role answered by a fake model on loopback, speaking the OpenAI and
 //! the Anthropic protocols; Temper's convergence reasons through the real loop on scripted
 //! Momus scores; provider faults; the run budget; and a fake key that must not leak.
-mod common;
+use crate::common;
 use common::fake_model::{FakeModel, Fault, FaultKind, Protocol, Wrap};
 use common::*;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Broken and hostile strategies: each ends with a clear error naming what went wrong, a
 //! non-zero exit, the host alive, nothing written outside the run directory, and — when the
 //! run got that far — a consistent run directory whose rollup records the error.
-mod common;
+use crate::common;
 use common::*;
 
 const TASK: &str = "Add rate limiting to the login endpoint";

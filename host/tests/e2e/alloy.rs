@@ -1,6 +1,6 @@
 //! Alloy end to end (SPEC §2 stage 4 Alloy, §8): the bundled Alloy component on the fixture
 //! service repository with 2, 5 (default) and 7 variants, and the refused `versions` values.
-mod common;
+use crate::common;
 use common::*;
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! A strategy written in Python (examples/python-strategy, built with componentize-py by
 //! scripts/build-python-strategy.sh) runs end to end under the WASI-with-nothing-granted
 //! sandbox: the WIT is not Rust-only (issue 5 items 2 and 5).
-mod common;
+use crate::common;
 use common::*;
 
 const TASK: &str = "Add rate limiting to the login endpoint";

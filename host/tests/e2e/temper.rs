@@ -1,7 +1,7 @@
 //! Temper end to end (SPEC §2 stage 4, convergence checker): the deepen loop through the real
 //! binary on the fixture repository, every convergence reason, the depth reset on a full re-loop,
 //! and swapping the checker's thresholds.
-mod common;
+use crate::common;
 use common::*;
 use std::path::Path;
 

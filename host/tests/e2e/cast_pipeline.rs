@@ -1,6 +1,6 @@
 //! The whole pipeline, end to end, with the bundled Cast component loaded by wasmtime, on the
 //! fixture service repository and on the anneal repository itself (SPEC §2, §4, §8).
-mod common;
+use crate::common;
 use anneal::model::Verdict;
 use common::*;
 

@@ -1,7 +1,7 @@
 //! The example third-party strategy `examples/foundry` (built by `cargo run -p xtask -- guests`
 //! into `target/test-guests/foundry.wasm`, never bundled) run end to end on the fixture, and
 //! described by `anneal strategy inspect`; sha256 pinning with `--strategy-sha256`.
-mod common;
+use crate::common;
 use common::{anneal, rollup, stderr, stdout, test_guest, Scratch};
 
 const TASK: &str = "Add rate limiting to the login endpoint";

@@ -1,7 +1,7 @@
 //! SPEC §3 invariant 6: fan-out is parallel. With every offline agent call made to take a fixed
 //! time (`--simulate-latency-ms`, as a model provider would), the red-team three overlap in
 //! time; with `--jobs 1` (the sequential fallback) they do not.
-mod common;
+use crate::common;
 use common::*;
 
 const TASK: &str = "Add rate limiting to the login endpoint";

@@ -1,0 +1,16 @@
+//! The end-to-end tests: the real `anneal` binary, the real bundled and test guests, on the fixture
+//! repository (and, for one test, on this workspace itself).
+//!
+//! One test binary, not one per file: each binary links wasmtime, so nine of them cost nine links
+//! and several gigabytes of disk per target directory for nothing. Each module below is the file
+//! it names; run one with `cargo test -p anneal --test e2e alloy::`.
+mod common;
+
+mod alloy;
+mod cast_pipeline;
+mod fanout;
+mod foundry;
+mod models;
+mod python_strategy;
+mod sandbox;
+mod temper;
