@@ -16,3 +16,5 @@ bash scripts/build-python-strategy.sh
 # cold compile out of the test's time limit (the copy then only rebuilds the workspace crates).
 CARGO_TARGET_DIR=target/anneal-selfcheck cargo test --workspace --locked --no-run --quiet
 cargo test --workspace --locked "$@"
+# Benchmarks are not run here, but they must keep compiling (test profile: reuses the builds above).
+cargo test --workspace --locked --benches --no-run --quiet

@@ -27,6 +27,7 @@ fn config(repo: &Path, runs: &Path, jobs: usize, latency: u64) -> Config {
         limits: GuestLimits::default(),
         hephaestus: hephaestus::Options::default(),
         probe: probe::ProbeOptions::default(),
+        strategy_sha256: None,
         simulated_latency: Duration::from_millis(latency),
         budget: Default::default(),
         engine: Default::default(),

@@ -154,6 +154,28 @@ pub fn slug(text: &str, max_words: usize) -> String {
     }
 }
 
+/// A file-name-safe name: ASCII letters, digits, `-` and `_` kept, everything else `-`,
+/// at most 40 characters; `"strategy"` when nothing is left.
+pub fn slug_name(s: &str) -> String {
+    let t: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .take(40)
+        .collect();
+    let t = t.trim_matches('-').to_string();
+    if t.is_empty() {
+        "strategy".into()
+    } else {
+        t
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,27 +196,5 @@ mod tests {
             "add-rate-limiting"
         );
         assert_eq!(slug("!!!", 3), "task");
-    }
-}
-
-/// A file-name-safe name: ASCII letters, digits, `-` and `_` kept, everything else `-`,
-/// at most 40 characters; `"strategy"` when nothing is left.
-pub fn slug_name(s: &str) -> String {
-    let t: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .take(40)
-        .collect();
-    let t = t.trim_matches('-').to_string();
-    if t.is_empty() {
-        "strategy".into()
-    } else {
-        t
     }
 }
