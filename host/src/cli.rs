@@ -233,12 +233,30 @@ pub enum NewAction {
 
 #[derive(Subcommand, Debug)]
 pub enum StrategyAction {
-    /// List the bundled strategies.
+    /// List the bundled strategies and those installed in the strategy directory
+    /// ($ANNEAL_STRATEGY_DIR, else ~/.local/share/anneal/strategies).
     List,
     /// Describe a strategy: name, version, options, WIT version, imports, size, sha256.
     Inspect {
-        /// Bundled name or path of a .wasm component.
+        /// Bundled or installed name, or path of a .wasm component.
         strategy: String,
+    },
+    /// Check a strategy component and copy it into the strategy directory under the name its
+    /// info() gives, so `anneal --strategy NAME` runs it.
+    Install {
+        /// Path of the .wasm component.
+        path: PathBuf,
+        /// Replace an installed strategy of the same name.
+        #[arg(long)]
+        force: bool,
+        /// Refuse to install unless the file has this sha256 (64 hex digits).
+        #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
+        sha256: Option<String>,
+    },
+    /// Delete an installed strategy.
+    Remove {
+        /// Its name, as `strategy list` shows it.
+        name: String,
     },
 }
 
@@ -672,16 +690,53 @@ fn summary(o: &Outcome) -> i32 {
 async fn strategy_command(action: &StrategyAction) -> i32 {
     match action {
         StrategyAction::List => {
+            use crate::runtime::installed;
             for name in crate::runtime::loader::BUNDLED_STRATEGIES {
                 match load_strategy(name, &GuestLimits::default()).await {
                     Ok((_, _, info)) => println!(
-                        "{:<10} {:<8} bundled  {}",
+                        "{:<12} {:<8} bundled    {}",
                         info.name, info.version, info.description
                     ),
-                    Err(e) => println!("{name:<10} (broken: {e})"),
+                    Err(e) => println!("{name:<12} (broken: {e})"),
                 }
             }
+            let Some(dir) = installed::dir() else {
+                return exit::EMIT;
+            };
+            for (name, path) in installed::list(&dir) {
+                match load_strategy(&path.display().to_string(), &GuestLimits::default()).await {
+                    Ok((_, loaded, info)) => println!(
+                        "{name:<12} {:<8} installed  {} [sha256 {}…]",
+                        info.version,
+                        info.description,
+                        &loaded.sha256[..12]
+                    ),
+                    Err(e) => println!("{name:<12} (installed, broken: {e})"),
+                }
+            }
+            println!("\ninstalled strategies: {}", dir.display());
             exit::EMIT
+        }
+        StrategyAction::Install {
+            path,
+            force,
+            sha256,
+        } => install_strategy(path, *force, sha256.as_deref()).await,
+        StrategyAction::Remove { name } => {
+            let Some(dir) = crate::runtime::installed::dir() else {
+                eprintln!("anneal: {}", crate::runtime::installed::InstallError::NoDir);
+                return exit::USAGE;
+            };
+            match crate::runtime::installed::remove(&dir, name) {
+                Ok(p) => {
+                    println!("anneal: removed {name} ({})", p.display());
+                    exit::EMIT
+                }
+                Err(e) => {
+                    eprintln!("anneal: {e}");
+                    exit::USAGE
+                }
+            }
         }
         StrategyAction::Inspect { strategy } => {
             match load_strategy(strategy, &GuestLimits::default()).await {
@@ -693,6 +748,10 @@ async fn strategy_command(action: &StrategyAction) -> i32 {
                     println!("source       {}", loaded.source);
                     println!("size         {} bytes", loaded.size);
                     println!("sha256       {}", loaded.sha256);
+                    println!(
+                        "machine code {} in {} ms",
+                        loaded.compiled, loaded.compile_ms
+                    );
                     let imports: Vec<String> = loaded
                         .component
                         .component_type()
@@ -716,6 +775,80 @@ async fn strategy_command(action: &StrategyAction) -> i32 {
                     exit::RUNTIME
                 }
             }
+        }
+    }
+}
+
+/// `anneal strategy install PATH [--force] [--sha256 HEX]`: loads the component as a run would
+/// (world, version, imports, `info()`), then copies it atomically into the strategy directory
+/// under its `info()` name. Exit 0; 5 when the component is refused or the pin does not match;
+/// 2 for a name that cannot be installed (bad, bundled, already installed without --force).
+async fn install_strategy(path: &std::path::Path, force: bool, pin: Option<&str>) -> i32 {
+    use crate::runtime::installed::{self, InstallError};
+    let arg = path.display().to_string();
+    // A path without '/' or '.wasm' would resolve as a name: make it a path.
+    let arg = if arg.contains('/') || arg.ends_with(".wasm") {
+        arg
+    } else {
+        format!("./{arg}")
+    };
+    let (_, loaded, info) = match load_strategy(&arg, &GuestLimits::default()).await {
+        Ok(l) => l,
+        Err(m) => {
+            eprintln!("anneal: not installed: {m}");
+            return exit::RUNTIME;
+        }
+    };
+    if let Err(m) = pipeline::check_pin(pin, &loaded) {
+        eprintln!("anneal: not installed: {m}");
+        return exit::RUNTIME;
+    }
+    let Some(dir) = installed::dir() else {
+        eprintln!("anneal: {}", InstallError::NoDir);
+        return exit::USAGE;
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) if crate::runtime::loader::sha256_hex(&b) == loaded.sha256 => b,
+        Ok(_) => {
+            eprintln!(
+                "anneal: not installed: {} changed while it was being checked; try again",
+                path.display()
+            );
+            return exit::RUNTIME;
+        }
+        Err(e) => {
+            eprintln!("anneal: not installed: cannot read {}: {e}", path.display());
+            return exit::RUNTIME;
+        }
+    };
+    match installed::install(
+        &dir,
+        &info.name,
+        &bytes,
+        crate::runtime::loader::BUNDLED_STRATEGIES,
+        force,
+    ) {
+        Ok(p) => {
+            println!(
+                "anneal: installed {} {} at {}",
+                info.name,
+                info.version,
+                p.display()
+            );
+            println!("  sha256 {}", loaded.sha256);
+            println!(
+                "  run it: anneal --strategy {} --strategy-sha256 {} \"<task>\"",
+                info.name, loaded.sha256
+            );
+            exit::EMIT
+        }
+        Err(e @ InstallError::Io { .. }) => {
+            eprintln!("anneal: {e}");
+            exit::RUNTIME
+        }
+        Err(e) => {
+            eprintln!("anneal: {e}");
+            exit::USAGE
         }
     }
 }

@@ -133,9 +133,13 @@ pub fn load_component(
     bundled: &[&'static str],
     world: World,
 ) -> Result<Loaded, LoadError> {
-    let source = loader::resolve(arg, bundled)?;
+    let installed = match world {
+        World::Strategy => crate::runtime::installed::dir(),
+        World::Convergence => None,
+    };
+    let source = loader::resolve(arg, bundled, installed.as_deref())?;
     let bytes = loader::read(&source)?;
-    loader::load(runtime.engine(), &bytes, source, world)
+    loader::load(runtime, &bytes, source, world)
 }
 
 /// Stage names as recorded in the rollup's `stage_wall_clock_ms`.
@@ -256,6 +260,15 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
         repo.display()
     ));
     say(&format!("agents: {}", cfg.engine.label()));
+    say(&format!(
+        "component {} ({} bytes, sha256 {}): {} in {} ms",
+        loaded.source, loaded.size, loaded.sha256, loaded.compiled, loaded.compile_ms
+    ));
+    if let Some(w) = runtime.cache_warning() {
+        // Printed even with --quiet: the operator has something to fix.
+        log.push(format!("[host] warning: {w}"));
+        eprintln!("anneal: warning: {w}");
+    }
     for f in &cfg.refused_flags {
         say(&format!(
             "refused flag {f}: it would break an invariant of SPEC §3; ignored"
@@ -727,6 +740,9 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             source: match &loaded.source {
                 Source::Bundled(_) => "bundled".into(),
                 Source::Path(p) => p.display().to_string(),
+                Source::Installed { name, path } => {
+                    format!("installed {name}: {}", path.display())
+                }
             },
             sha256: loaded.sha256.clone(),
             wit: format!("anneal:strategy@{}", loaded.api_version),

@@ -7,8 +7,9 @@
 //! interfaces of a WIT version this host serves (plus, for a strategy, the WASI 0.2 interfaces of
 //! [`super::wasi::PROVIDED`], served with nothing granted); it exports what its world requires. The full
 //! type check against the WIT happens when it is linked (see `runtime::instance`).
+use super::engine::{Compiled, Runtime};
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::Component;
 use wasmtime::Engine;
@@ -61,6 +62,8 @@ pub enum Source {
     Bundled(&'static str),
     /// A file given by the user.
     Path(PathBuf),
+    /// An installed strategy (see [`super::installed`]), named on the command line.
+    Installed { name: String, path: PathBuf },
 }
 
 impl std::fmt::Display for Source {
@@ -68,6 +71,9 @@ impl std::fmt::Display for Source {
         match self {
             Source::Bundled(n) => write!(f, "{n} (bundled)"),
             Source::Path(p) => write!(f, "{}", p.display()),
+            Source::Installed { name, path } => {
+                write!(f, "{name} (installed, {})", path.display())
+            }
         }
     }
 }
@@ -75,8 +81,13 @@ impl std::fmt::Display for Source {
 /// Why a component was refused. Each message says what happened and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("unknown strategy {name:?}: the bundled strategies are {bundled}; to run your own, pass a path to its .wasm file (e.g. --strategy ./{name}.wasm)")]
-    UnknownName { name: String, bundled: String },
+    #[error("unknown strategy {name:?}: the bundled strategies are {bundled}{installed}; to run your own, pass a path to its .wasm file (e.g. --strategy ./{name}.wasm) or install it with `anneal strategy install PATH`")]
+    UnknownName {
+        name: String,
+        bundled: String,
+        /// `"; installed: a, b (in DIR)"` or empty.
+        installed: String,
+    },
     #[error("cannot read {path}: {source}")]
     Read {
         path: String,
@@ -125,25 +136,53 @@ pub struct Loaded {
     pub size: usize,
     /// Whether it imports WASI 0.2 interfaces (then the host links WASI with nothing granted).
     pub wasi: bool,
+    /// Where its machine code came from (compiled now, or the compile cache).
+    pub compiled: Compiled,
+    /// Time to compile it or read it from the cache, in milliseconds.
+    pub compile_ms: u64,
 }
 
-/// Resolves a `--strategy` (or `--convergence`) argument: a bundled name, or a path when the
-/// argument contains `/` or ends with `.wasm`.
+/// Resolves a `--strategy` (or `--convergence`) argument: a path when the argument contains `/`
+/// or ends with `.wasm`; else a bundled name; else, when `installed` names a strategy
+/// directory, a strategy installed there (bundled names always win).
 ///
 /// # Errors
-/// [`LoadError::UnknownName`] for a name that is not bundled.
-pub fn resolve(arg: &str, bundled_names: &[&'static str]) -> Result<Source, LoadError> {
+/// [`LoadError::UnknownName`] for a name that is neither, listing what is available.
+pub fn resolve(
+    arg: &str,
+    bundled_names: &[&'static str],
+    installed: Option<&Path>,
+) -> Result<Source, LoadError> {
     if arg.contains('/') || arg.ends_with(".wasm") {
         return Ok(Source::Path(PathBuf::from(arg)));
     }
-    bundled_names
-        .iter()
-        .find(|n| **n == arg)
-        .map(|n| Source::Bundled(n))
-        .ok_or_else(|| LoadError::UnknownName {
-            name: arg.to_string(),
-            bundled: bundled_names.join(", "),
-        })
+    if let Some(n) = bundled_names.iter().find(|n| **n == arg) {
+        return Ok(Source::Bundled(n));
+    }
+    if let Some(dir) = installed {
+        if let Some(path) = super::installed::find(dir, arg) {
+            return Ok(Source::Installed {
+                name: arg.to_string(),
+                path,
+            });
+        }
+    }
+    let listed: Vec<String> = installed
+        .map(super::installed::list)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    Err(LoadError::UnknownName {
+        name: arg.to_string(),
+        bundled: bundled_names.join(", "),
+        installed: match installed {
+            Some(d) if !listed.is_empty() => {
+                format!("; installed: {} (in {})", listed.join(", "), d.display())
+            }
+            _ => String::new(),
+        },
+    })
 }
 
 /// The bytes of a source.
@@ -160,24 +199,29 @@ pub fn read(source: &Source) -> Result<Vec<u8>, LoadError> {
             .ok_or_else(|| LoadError::UnknownName {
                 name: name.to_string(),
                 bundled: BUNDLED_STRATEGIES.join(", "),
+                installed: String::new(),
             }),
-        Source::Path(p) => std::fs::read(p).map_err(|e| LoadError::Read {
-            path: p.display().to_string(),
-            source: e,
-        }),
+        Source::Path(p) | Source::Installed { path: p, .. } => {
+            std::fs::read(p).map_err(|e| LoadError::Read {
+                path: p.display().to_string(),
+                source: e,
+            })
+        }
     }
 }
 
-/// Checks `bytes` and compiles them as a component of `world`.
+/// Checks `bytes` and compiles them as a component of `world` (or takes the machine code from
+/// the runtime's compile cache, keyed by the bytes' hash and the engine).
 ///
 /// # Errors
 /// Any [`LoadError`] but `UnknownName`/`Read`.
 pub fn load(
-    engine: &Engine,
+    runtime: &Runtime,
     bytes: &[u8],
     source: Source,
     world: World,
 ) -> Result<Loaded, LoadError> {
+    let engine = runtime.engine();
     let origin = source.to_string();
     if !bytes.starts_with(b"\0asm") {
         if Engine::detect_precompiled(bytes).is_some() {
@@ -194,10 +238,13 @@ pub fn load(
             reason: "unknown WebAssembly layer or version".into(),
         });
     }
-    let component = Component::new(engine, bytes).map_err(|e| LoadError::Invalid {
+    let started = std::time::Instant::now();
+    let (component, compiled) = runtime.compiled(|| Component::new(engine, bytes));
+    let component = component.map_err(|e| LoadError::Invalid {
         origin: origin.clone(),
         reason: format!("{e:#}"),
     })?;
+    let compile_ms = started.elapsed().as_millis() as u64;
     let (api_version, wasi) = check_world(engine, &component, &origin, world)?;
     Ok(Loaded {
         component,
@@ -206,6 +253,8 @@ pub fn load(
         api_version,
         size: bytes.len(),
         wasi,
+        compiled,
+        compile_ms,
     })
 }
 
@@ -307,6 +356,7 @@ fn check_world(
 pub fn stem(source: &Source) -> String {
     match source {
         Source::Bundled(n) => n.to_string(),
+        Source::Installed { name, .. } => name.clone(),
         Source::Path(p) => p
             .file_stem()
             .and_then(|s| s.to_str())
