@@ -10,6 +10,7 @@ mod alloy;
 mod cast_pipeline;
 mod fanout;
 mod foundry;
+mod installed;
 mod models;
 mod python_strategy;
 mod sandbox;

@@ -53,6 +53,10 @@ impl Scratch {
     }
     /// Runs `anneal` with `args` plus `--repo`/`--out` pointing into the scratch dir.
     pub fn anneal(&self, args: &[&str]) -> Output {
+        self.anneal_env(args, &[])
+    }
+    /// As [`Scratch::anneal`], with extra environment variables.
+    pub fn anneal_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut full: Vec<String> = vec![
             "--repo".into(),
             self.repo().display().to_string(),
@@ -61,7 +65,7 @@ impl Scratch {
             "--quiet".into(),
         ];
         full.extend(args.iter().map(|s| s.to_string()));
-        anneal(&full, &[])
+        anneal(&full, env)
     }
     /// The single run directory under the runs root.
     pub fn run_dir(&self) -> PathBuf {
@@ -82,10 +86,22 @@ pub fn anneal(args: &[String], env: &[(&str, &str)]) -> Output {
     anneal_within(args, env, Duration::from_secs(600))
 }
 
-/// Runs the real binary, killed after `limit`.
+/// The compile cache every test run shares unless a test names its own: the suite compiles
+/// each guest once, and no test touches the user's own cache.
+pub fn test_cache_dir() -> PathBuf {
+    root().join("target/test-compile-cache")
+}
+
+/// Runs the real binary, killed after `limit`. The compile cache is [`test_cache_dir`] and the
+/// installed-strategies directory one that does not exist, unless `env` sets them.
 pub fn anneal_within(args: &[String], env: &[(&str, &str)], limit: Duration) -> Output {
     let mut cmd = assert_cmd::Command::cargo_bin("anneal").unwrap();
     cmd.args(args).timeout(limit).env_remove("ANNEAL_RUNS_ROOT");
+    cmd.env("ANNEAL_CACHE_DIR", test_cache_dir());
+    cmd.env(
+        "ANNEAL_STRATEGY_DIR",
+        root().join("target/test-no-installed-strategies"),
+    );
     for (k, v) in env {
         cmd.env(k, v);
     }
