@@ -101,7 +101,13 @@ fn classify(
     name: &str,
     limits: &GuestLimits,
 ) -> GuestError {
-    if let Some(hit) = store.data().limiter.hit.clone() {
+    if let Some(hit) = store
+        .data()
+        .limiter
+        .hit
+        .clone()
+        .or_else(|| LimitHit::from_count_error(&err, limits))
+    {
         return GuestError::Limit {
             name: name.into(),
             limit: hit,

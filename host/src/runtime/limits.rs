@@ -67,9 +67,40 @@ impl Default for GuestLimits {
 /// Which limit stopped a guest; recorded by the limiter before it traps so the error can name it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LimitHit {
-    Memory { limit: usize, requested: usize },
-    Table { limit: usize, requested: usize },
-    CpuTime { limit: Duration },
+    Memory {
+        limit: usize,
+        requested: usize,
+    },
+    Table {
+        limit: usize,
+        requested: usize,
+    },
+    CpuTime {
+        limit: Duration,
+    },
+    /// Too many core instances, tables or memories in one store (`what` names which).
+    Count {
+        what: &'static str,
+        limit: usize,
+    },
+}
+
+impl LimitHit {
+    /// Recognises wasmtime's refusal of the `what`-th core instance, table or memory (the
+    /// counts [`GuestLimiter`] reports through `ResourceLimiter::{instances, tables,
+    /// memories}`; wasmtime refuses those itself, so nothing is recorded before): the error
+    /// text "resource limit exceeded: instance count too high at 33" and the like, anywhere in
+    /// `err`'s chain.
+    pub fn from_count_error(err: &wasmtime::Error, limits: &GuestLimits) -> Option<LimitHit> {
+        let text = format!("{err:#}");
+        ["instance", "table", "memory"]
+            .into_iter()
+            .find(|what| text.contains(&format!("{what} count too high")))
+            .map(|what| LimitHit::Count {
+                what,
+                limit: limits.instances,
+            })
+    }
 }
 
 impl std::fmt::Display for LimitHit {
@@ -84,6 +115,10 @@ impl std::fmt::Display for LimitHit {
             LimitHit::Table { limit, requested } => {
                 write!(f, "table limit: the guest asked for {requested} table elements, the limit is {limit}")
             }
+            LimitHit::Count { what, limit } => write!(
+                f,
+                "{what} limit: the component creates more than {limit} core {what}s in one store"
+            ),
             LimitHit::CpuTime { limit } => write!(
                 f,
                 "CPU time limit: the guest ran for more than {} s of guest time (--max-guest-cpu)",
@@ -152,5 +187,86 @@ impl wasmtime::ResourceLimiter for GuestLimiter {
     }
     fn memories(&self) -> usize {
         self.limits.instances
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The table and instance limits against real components (WAT, compiled by wasmtime) in a
+    //! store with [`GuestLimiter`], as every guest store has. End-to-end strategies cannot reach
+    //! these limits from Rust or Python source, so the hostile components are written here.
+    use super::*;
+    use wasmtime::component::{Component, Linker};
+    use wasmtime::{Engine, Store};
+
+    fn instantiate(wat: &str) -> (wasmtime::Result<()>, Option<LimitHit>) {
+        let engine = Engine::default();
+        let component = Component::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
+        let mut store = Store::new(&engine, GuestLimiter::new(GuestLimits::default()));
+        store.limiter(|l| l);
+        let result = Linker::<GuestLimiter>::new(&engine)
+            .instantiate(&mut store, &component)
+            .map(|_| ());
+        let hit = store.data().hit.clone();
+        (result, hit)
+    }
+
+    #[test]
+    fn a_table_larger_than_the_limit_is_refused_and_named() {
+        let (r, hit) = instantiate(
+            r#"(component (core module $m (table 200000 funcref)) (core instance (instantiate $m)))"#,
+        );
+        assert!(r.is_err());
+        let hit = hit.expect("the limiter recorded the table limit");
+        assert_eq!(
+            hit,
+            LimitHit::Table {
+                limit: 100_000,
+                requested: 200_000
+            }
+        );
+        assert!(hit.to_string().starts_with("table limit"), "{hit}");
+        // At the limit is fine.
+        let (r, hit) = instantiate(
+            r#"(component (core module $m (table 100000 funcref)) (core instance (instantiate $m)))"#,
+        );
+        assert!(r.is_ok() && hit.is_none(), "{r:?}");
+    }
+
+    /// A component of `instances` core instances of a module defining `per` tables or
+    /// memories (none for `"instance"`).
+    fn many(what: &str, instances: usize, per: usize) -> String {
+        let item = match what {
+            "table" => "(table 1 funcref)",
+            "memory" => "(memory 1)",
+            _ => "",
+        };
+        format!(
+            "(component (core module $m {}) {})",
+            item.repeat(per),
+            "(core instance (instantiate $m))".repeat(instances)
+        )
+    }
+
+    #[test]
+    fn more_core_instances_tables_or_memories_than_the_limit_are_refused_and_named() {
+        for what in ["instance", "table", "memory"] {
+            // 40 instances; or 8 instances of 5 tables (memories) each = 40.
+            let bomb = match what {
+                "instance" => many(what, 40, 0),
+                _ => many(what, 8, 5),
+            };
+            let (r, _) = instantiate(&bomb);
+            let err = r.expect_err(what);
+            let hit = LimitHit::from_count_error(&err, &GuestLimits::default())
+                .unwrap_or_else(|| panic!("{what}: not recognised as a count limit: {err:#}"));
+            assert_eq!(hit, LimitHit::Count { what, limit: 32 });
+            assert!(
+                hit.to_string().starts_with(&format!("{what} limit")),
+                "{hit}"
+            );
+            let (r, _) = instantiate(&many(what, 8, 2));
+            assert!(r.is_ok(), "{what}: {r:?}");
+        }
     }
 }
