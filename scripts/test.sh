@@ -11,6 +11,8 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 bash scripts/install-guest-toolchain.sh
 cargo run --quiet --locked -p xtask -- guests
 bash scripts/build-python-strategy.sh
+# A new author's path through docs/writing-a-strategy.md: new → build.sh → inspect → run.
+bash scripts/try-new-strategy.sh
 # The self-run test (host/tests/e2e/cast_pipeline.rs) has Hephaestus build and test this workspace in a
 # scratch copy with this target directory; compiling the dependencies here first keeps that
 # cold compile out of the test's time limit (the copy then only rebuilds the workspace crates).
