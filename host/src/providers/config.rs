@@ -314,6 +314,19 @@ impl ModelConfig {
         }
     }
 
+    /// Names of the providers some category or role routes to: the only ones a run can call.
+    pub fn routed_providers(&self) -> std::collections::BTreeSet<String> {
+        let direct = self.roles.values().filter_map(|r| match r {
+            RoleRoute::Direct(r) => Some(r.provider.clone()),
+            RoleRoute::Category(_) => None,
+        });
+        self.categories
+            .values()
+            .map(|r| r.provider.clone())
+            .chain(direct)
+            .collect()
+    }
+
     /// True when no provider is configured: the offline engine runs every role (SPEC §7).
     pub fn is_empty(&self) -> bool {
         self.providers.is_empty()

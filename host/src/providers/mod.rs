@@ -225,11 +225,14 @@ impl Providers {
             .values()
             .filter_map(|p| p.api_key_env())
             .collect();
+        let routed = cfg.routed_providers();
         let mut by_name: BTreeMap<String, Arc<dyn Provider>> = BTreeMap::new();
         for (name, p) in &cfg.providers {
             let key = match p.api_key_env() {
                 Some(var) => match env.get(&var) {
                     Some(v) if !v.trim().is_empty() => Some(Secret::new(v.trim().to_string())),
+                    // A provider nothing routes to is never called: its key may be unset.
+                    _ if !routed.contains(name) => continue,
                     _ => {
                         return Err(ConfigError::MissingKey {
                             provider: name.clone(),
@@ -339,6 +342,13 @@ mod tests {
         let mut p = config::ProviderConfig::new(ProviderKind::Openai);
         p.api_key_env = Some("MY_KEY".into());
         cfg.providers.insert("o".into(), p);
+        cfg.categories.insert(
+            "quick".into(),
+            config::Route {
+                provider: "o".into(),
+                model: "m".into(),
+            },
+        );
         let env = EnvSource::map([("MY_KEY", "")]);
         let err = Providers::from_config_with_env(&cfg, &env).unwrap_err();
         assert!(err.to_string().contains("$MY_KEY"), "{err}");

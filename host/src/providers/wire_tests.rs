@@ -450,8 +450,18 @@ async fn providers_from_config_build_every_kind() {
     let mut sh = ProviderConfig::new(ProviderKind::Command);
     sh.command = Some(vec!["cat".into()]);
     cfg.providers.insert("shell".into(), sh);
-    let err = Providers::from_config_with_env(&cfg, &config::EnvSource::map::<&str, &str>([]))
-        .unwrap_err();
+    // Nothing routes to claude yet: its key may be unset, and it is left out.
+    let no_env = config::EnvSource::map::<&str, &str>([]);
+    let ps = Providers::from_config_with_env(&cfg, &no_env).unwrap();
+    assert_eq!(ps.names(), vec!["ollama", "shell"]);
+    cfg.categories.insert(
+        "deep".into(),
+        config::Route {
+            provider: "claude".into(),
+            model: "m".into(),
+        },
+    );
+    let err = Providers::from_config_with_env(&cfg, &no_env).unwrap_err();
     assert!(err.to_string().contains("$ANTHROPIC_API_KEY"), "{err}");
     let env = config::EnvSource::map([("ANTHROPIC_API_KEY", KEY)]);
     let ps = Providers::from_config_with_env(&cfg, &env).unwrap();
