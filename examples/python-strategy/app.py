@@ -7,8 +7,11 @@ Momus's findings folded in when Momus blocks, and returns the plan as the stage 
 It prints a line to stdout (the host captures it into `run.log`) and, when run with
 `--opt probe=true`, reports what it can see of the filesystem and the environment through
 `host.log` — under anneal's sandbox it sees nothing.
+With `--opt sleep=N` it sleeps N seconds first (a WASI clock wait): anneal's guest CPU limit
+(`--max-guest-cpu`) stops it all the same.
 """
 import os
+import time
 
 import wit_world
 from componentize_py_types import Err
@@ -75,7 +78,18 @@ class WitWorld(wit_world.WitWorld):
                     max=None,
                     below_min=None,
                     above_max=None,
-                )
+                ),
+                OptionSpec(
+                    name="sleep",
+                    description="seconds to sleep (a WASI clock wait) before planning: shows that "
+                    "--max-guest-cpu also stops a guest blocked inside WASI",
+                    kind=OptionKind.INTEGER,
+                    default_value="0",
+                    min=0,
+                    max=86400,
+                    below_min=None,
+                    above_max=None,
+                ),
             ],
         )
 
@@ -84,6 +98,8 @@ class WitWorld(wit_world.WitWorld):
         options = dict(input.options)
         if options.get("probe") == "true":
             _probe()
+        if int(options.get("sleep", "0")) > 0:
+            time.sleep(int(options["sleep"]))
         host.progress(f"{NAME}: prometheus-cast is writing the plan")
         plan = _call("prometheus-cast", host.invoke_agent, _request([]))
         momus = _call("momus", host.momus, plan, None)

@@ -112,6 +112,64 @@ pub fn sanitize(s: &str, max: usize) -> String {
     out
 }
 
+/// Guest CPU time of one strategy instance (SPEC: the limit does not count time the host spends
+/// answering the guest): wall-clock since the instance started, minus the time spent inside
+/// `host` calls (agents, red team, Momus, convergence). Time inside WASI calls *is* guest time.
+/// Shared (`Arc`) so a watchdog can read it while the guest runs: the epoch deadline stops a
+/// guest that computes, the watchdog one that blocks in a WASI call and never yields to it.
+#[derive(Debug)]
+pub struct GuestClock {
+    started: Instant,
+    /// Completed host-call time, in nanoseconds.
+    host_nanos: std::sync::atomic::AtomicU64,
+    /// Start of the host call in progress, if one is.
+    in_host_since: Mutex<Option<Instant>>,
+}
+
+impl GuestClock {
+    /// A clock starting now, with no host time.
+    pub fn new() -> GuestClock {
+        GuestClock {
+            started: Instant::now(),
+            host_nanos: Default::default(),
+            in_host_since: Mutex::new(None),
+        }
+    }
+
+    /// Guest time so far (see the type's docs).
+    pub fn guest_time(&self) -> Duration {
+        use std::sync::atomic::Ordering;
+        let mut host = Duration::from_nanos(self.host_nanos.load(Ordering::Relaxed));
+        if let Some(since) = *self.in_host_since.lock().unwrap_or_else(|e| e.into_inner()) {
+            host += since.elapsed();
+        }
+        self.started.elapsed().saturating_sub(host)
+    }
+
+    fn enter_host(&self) {
+        *self.in_host_since.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+    }
+
+    fn leave_host(&self) {
+        use std::sync::atomic::Ordering;
+        let since = self
+            .in_host_since
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(since) = since {
+            let n = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            self.host_nanos.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Default for GuestClock {
+    fn default() -> Self {
+        GuestClock::new()
+    }
+}
+
 /// Per-store state of the `host` interface for one strategy instance.
 pub struct HostState {
     /// Strategy name, for messages.
@@ -121,10 +179,8 @@ pub struct HostState {
     log: Arc<RunLog>,
     progress: Arc<dyn Fn(&str) + Send + Sync>,
     limits: GuestLimits,
-    /// Time spent inside host calls, not charged to the guest.
-    pub host_time: Duration,
-    /// When the guest started running.
-    pub started: Instant,
+    /// Guest time accounting, shared with the run's watchdog.
+    pub clock: Arc<GuestClock>,
     /// Agent calls made so far.
     pub agent_calls: u32,
     artifacts: u32,
@@ -151,8 +207,7 @@ impl HostState {
             log,
             progress,
             limits,
-            host_time: Duration::ZERO,
-            started: Instant::now(),
+            clock: Arc::new(GuestClock::new()),
             agent_calls: 0,
             artifacts: 0,
             artifact_bytes: 0,
@@ -170,8 +225,7 @@ impl HostState {
             log: Arc::new(RunLog::default()),
             progress: Arc::new(|_| {}),
             limits,
-            host_time: Duration::ZERO,
-            started: Instant::now(),
+            clock: Arc::new(GuestClock::new()),
             agent_calls: 0,
             artifacts: 0,
             artifact_bytes: 0,
@@ -182,7 +236,7 @@ impl HostState {
 
     /// Guest CPU time so far: wall-clock since start, minus time in host calls.
     pub fn guest_time(&self) -> Duration {
-        self.started.elapsed().saturating_sub(self.host_time)
+        self.clock.guest_time()
     }
 
     fn services(&self) -> Result<Arc<dyn Services>, HostError> {
@@ -225,9 +279,9 @@ impl HostState {
     }
 
     async fn timed<T>(&mut self, f: impl Future<Output = T>) -> T {
-        let t = Instant::now();
+        self.clock.enter_host();
         let r = f.await;
-        self.host_time += t.elapsed();
+        self.clock.leave_host();
         r
     }
 

@@ -3,11 +3,13 @@
 //! and errors that name the strategy and the limit it hit.
 use super::bindings::since_v0_1_0::{convergence::Convergence, Strategy, StrategyPre};
 use super::engine::Runtime;
-use super::host_impl::HostState;
+use super::host_impl::{GuestClock, HostState};
 use super::limits::{GuestLimiter, GuestLimits, LimitHit};
 use super::loader::Loaded;
 use super::wasi::GuestWasi;
 use crate::model::{Decision, RunInput, StageOutput, StrategyInfo, Thresholds};
+use std::future::Future;
+use std::time::Duration;
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
@@ -226,6 +228,45 @@ fn strategy_pre(runtime: &Runtime, loaded: &Loaded) -> Result<StrategyPre<StoreS
     StrategyPre::new(pre).map_err(link_err)
 }
 
+/// How far past the CPU limit the watchdog lets a guest get before it cancels the call: the
+/// epoch deadline (checked every [`super::limits::EPOCH_TICK`]) stops a computing guest first.
+const WATCHDOG_GRACE: Duration = Duration::from_millis(250);
+
+/// Runs `call` (a guest call on a store whose guest time `clock` measures) and cancels it —
+/// dropping the future, which unwinds the guest — once the guest time passes `limit` plus
+/// [`WATCHDOG_GRACE`]. The epoch deadline cannot interrupt a guest blocked inside a WASI host
+/// call (a `wasi:io/poll` wait on a long timer, say), because no guest code runs; this does.
+/// `None` when the watchdog fired.
+async fn watched<T>(
+    clock: &GuestClock,
+    limit: Duration,
+    call: impl Future<Output = T>,
+) -> Option<T> {
+    let watchdog = async {
+        loop {
+            let left = (limit + WATCHDOG_GRACE).saturating_sub(clock.guest_time());
+            if left.is_zero() {
+                return;
+            }
+            tokio::time::sleep(left.max(Duration::from_millis(50))).await;
+        }
+    };
+    tokio::select! {
+        r = call => Some(r),
+        () = watchdog => None,
+    }
+}
+
+/// The CPU-time limit error, for a guest the watchdog stopped.
+fn cpu_limit(name: &str, limits: &GuestLimits) -> GuestError {
+    GuestError::Limit {
+        name: name.into(),
+        limit: LimitHit::CpuTime {
+            limit: limits.cpu_time,
+        },
+    }
+}
+
 /// Calls `info()` on a strategy with every host call refused.
 ///
 /// # Errors
@@ -238,11 +279,14 @@ pub async fn strategy_info(
     let name = loaded.source.to_string();
     let pre = strategy_pre(runtime, loaded)?;
     let mut store = store(runtime, HostState::detached(&name, limits.clone()), limits);
-    let result = async {
+    let clock = store.data().host.clock.clone();
+    let call = async {
         let inst = pre.instantiate_async(&mut store).await?;
         inst.call_info(&mut store).await
-    }
-    .await;
+    };
+    let Some(result) = watched(&clock, limits.cpu_time, call).await else {
+        return Err(cpu_limit(&name, limits));
+    };
     result.map_err(|e| classify(e, &store, &name, limits))
 }
 
@@ -264,11 +308,14 @@ pub async fn run_strategy(
         Err(e) => return Err((e, host)),
     };
     let mut store = store(runtime, host, limits);
-    let result = async {
+    let clock = store.data().host.clock.clone();
+    let call = async {
         let inst = pre.instantiate_async(&mut store).await?;
         inst.call_run(&mut store, input).await
-    }
-    .await;
+    };
+    let Some(result) = watched(&clock, limits.cpu_time, call).await else {
+        return Err((cpu_limit(&name, limits), store.into_data().finish()));
+    };
     match result {
         Ok(Ok(out)) => Ok((out, store.into_data().finish())),
         Ok(Err(message)) => {

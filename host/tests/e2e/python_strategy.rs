@@ -63,3 +63,32 @@ fn the_python_strategy_sees_no_filesystem_and_no_environment() {
     );
     assert!(probe.contains("environ keys = []"), "{probe}");
 }
+
+#[test]
+fn a_wasi_guest_blocked_in_a_clock_wait_is_stopped_by_the_cpu_limit() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    let guest = test_guest("python-strategy");
+    let started = std::time::Instant::now();
+    let out = s.anneal(&[
+        "--strategy",
+        guest.to_str().unwrap(),
+        "--opt",
+        "sleep=600",
+        "--max-guest-cpu",
+        "3",
+        TASK,
+    ]);
+    assert_eq!(out.status.code(), Some(5), "stderr:\n{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("CPU time limit"), "{err}");
+    assert!(err.contains("--max-guest-cpu"), "{err}");
+    // Not a timing assertion on performance: the guest asked to sleep 600 s, and a run that
+    // ended well before then was cut short by the limit rather than by the sleep ending.
+    assert!(started.elapsed() < std::time::Duration::from_secs(300));
+    let r = rollup(&s.run_dir());
+    let error = r["error"].as_str().unwrap_or_default();
+    assert!(error.contains("CPU time limit"), "{r:?}");
+}
