@@ -248,3 +248,32 @@ fn a_cache_directory_others_can_write_is_not_used_and_the_run_says_why() {
         "nothing written to it"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_pipe_ends_the_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    if common::nested() {
+        return;
+    }
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("anneal"))
+        .args(["strategy", "list"])
+        .env("ANNEAL_CACHE_DIR", common::test_cache_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before anneal prints (it loads three components first), as
+    // `anneal strategy list | head -0` would.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        out.status.signal(),
+        Some(13),
+        "ended by SIGPIPE: {:?}",
+        out.status
+    );
+}
