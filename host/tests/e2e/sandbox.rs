@@ -174,6 +174,11 @@ fn an_unknown_bundled_name_is_refused() {
 
 /// Runs the hostile guest in `mode`; the run must end with exit 5 naming `needle`, and the run
 /// directory must hold a rollup recording the error, a plan.md and the XML prompt.
+/// Peak resident memory allowed to the host while it runs a hostile guest (KiB): the guest's
+/// linear memory limit (256 MiB by default) plus what the host itself needs. A guest that
+/// could make the host allocate without bound (through host calls, logs, artifacts) fails this.
+const HOST_PEAK_KIB: u64 = 640 << 10;
+
 fn hostile(mode: &str, extra: &[&str], needle: &str) -> (Scratch, String) {
     let s = Scratch::new();
     let guest = test_guest("hostile");
@@ -181,7 +186,12 @@ fn hostile(mode: &str, extra: &[&str], needle: &str) -> (Scratch, String) {
     let mut args = vec!["--strategy", guest.to_str().unwrap(), "--opt", &opt];
     args.extend_from_slice(extra);
     args.push(TASK);
-    let out = s.anneal(&args);
+    let (out, peak_kib) = s.anneal_measured(&args);
+    assert!(
+        peak_kib < HOST_PEAK_KIB,
+        "mode {mode}: the host's peak resident memory was {} MiB",
+        peak_kib >> 10
+    );
     let err = stderr(&out);
     assert_eq!(
         out.status.code(),
@@ -251,6 +261,15 @@ fn a_guest_that_grows_memory_without_bound_hits_the_memory_limit() {
         return;
     }
     hostile("memory", &["--max-guest-memory", "64"], "memory limit");
+}
+
+#[test]
+fn a_memory_bomb_at_the_default_limit_keeps_the_host_bounded() {
+    if common::nested() {
+        return;
+    }
+    // hostile() checks the host's peak resident memory against HOST_PEAK_KIB.
+    hostile("memory", &[], "the limit is 256 MiB");
 }
 
 #[test]

@@ -55,8 +55,12 @@ impl Scratch {
     pub fn anneal(&self, args: &[&str]) -> Output {
         self.anneal_env(args, &[])
     }
-    /// As [`Scratch::anneal`], with extra environment variables.
-    pub fn anneal_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+    /// As [`Scratch::anneal`], also returning the host's peak resident memory (KiB).
+    #[cfg(target_os = "linux")]
+    pub fn anneal_measured(&self, args: &[&str]) -> (Output, u64) {
+        anneal_measured(&self.args(args), &[])
+    }
+    fn args(&self, args: &[&str]) -> Vec<String> {
         let mut full: Vec<String> = vec![
             "--repo".into(),
             self.repo().display().to_string(),
@@ -65,7 +69,11 @@ impl Scratch {
             "--quiet".into(),
         ];
         full.extend(args.iter().map(|s| s.to_string()));
-        anneal(&full, env)
+        full
+    }
+    /// As [`Scratch::anneal`], with extra environment variables.
+    pub fn anneal_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        anneal(&self.args(args), env)
     }
     /// The single run directory under the runs root.
     pub fn run_dir(&self) -> PathBuf {
@@ -106,6 +114,61 @@ pub fn anneal_within(args: &[String], env: &[(&str, &str)], limit: Duration) -> 
         cmd.env(k, v);
     }
     cmd.output().unwrap()
+}
+
+/// Runs the real binary like [`anneal`] and also returns its peak resident memory in KiB
+/// (`ru_maxrss` of exactly this child, from `wait4`). Killed after 10 minutes.
+#[cfg(target_os = "linux")]
+pub fn anneal_measured(args: &[String], env: &[(&str, &str)]) -> (Output, u64) {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("anneal"));
+    cmd.args(args)
+        .env_remove("ANNEAL_RUNS_ROOT")
+        .env("ANNEAL_CACHE_DIR", test_cache_dir())
+        .env(
+            "ANNEAL_STRATEGY_DIR",
+            root().join("target/test-no-installed-strategies"),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let pid = child.id() as libc::pid_t;
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            r.read_to_end(&mut v).unwrap();
+            v
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let killer = std::thread::spawn(move || {
+        if wait.recv_timeout(Duration::from_secs(600)).is_err() {
+            // SAFETY: kill(2) on our own child's pid, not yet reaped (wait4 below has not returned).
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    });
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value; wait4 fills it for this one child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointers to locals; pid is our child.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let _ = done.send(());
+    killer.join().unwrap();
+    assert_eq!(r, pid, "wait4 failed");
+    let output = Output {
+        status: std::process::ExitStatus::from_raw(status),
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    };
+    (output, usage.ru_maxrss as u64)
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {
