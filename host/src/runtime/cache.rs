@@ -27,12 +27,14 @@ pub enum Setting {
     Off,
 }
 
-/// Reads [`ENV`]: unset → the user's cache directory; `off` (any case) or empty → [`Setting::Off`];
-/// anything else → that directory.
+/// Reads [`ENV`]: unset → the user's cache directory (in this crate's unit tests: off); `off`
+/// (any case) or empty → [`Setting::Off`]; anything else → that directory.
 pub fn from_env() -> Setting {
     match std::env::var_os(ENV) {
         Some(v) if v.is_empty() || v.eq_ignore_ascii_case("off") => Setting::Off,
         Some(v) => Setting::Dir(PathBuf::from(v)),
+        // The library's own unit tests never write into the user's cache directory.
+        None if cfg!(test) => Setting::Off,
         None => match dirs::cache_dir() {
             Some(d) => Setting::Dir(d.join("anneal").join("components")),
             None => Setting::Off,
