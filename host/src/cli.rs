@@ -35,8 +35,10 @@ Exit codes:
   5  runtime error: strategy refused or crashed, sandbox limit hit, provider failed, I/O failure
 
 Environment:
-  ANNEAL_RUNS_ROOT  where run directories go (default ./.anneal/runs)
-  XDG_CONFIG_HOME   anneal/config.yaml there is the user's model configuration (see `anneal config`)
+  ANNEAL_RUNS_ROOT     where run directories go (default ./.anneal/runs)
+  ANNEAL_CACHE_DIR     compile cache for components (default ~/.cache/anneal/components; off)
+  ANNEAL_STRATEGY_DIR  installed strategies (default ~/.local/share/anneal/strategies)
+  XDG_CONFIG_HOME      anneal/config.yaml there is the user's model configuration (see `anneal config`)
 
 Flags that would break an invariant (--no-red-team, --no-validate, --sequential-red-team,
 --no-momus, --no-evidence) are refused: logged, recorded in the rollup, and ignored.";
@@ -189,11 +191,24 @@ pub enum Command {
         #[command(subcommand)]
         what: NewAction,
     },
+    /// The compile cache ($ANNEAL_CACHE_DIR): where it is, whether it is used, what it holds.
+    Cache {
+        #[command(subcommand)]
+        action: Option<CacheAction>,
+    },
     /// Temper's convergence checker: ask it for a decision (SPEC §2).
     Convergence {
         #[command(subcommand)]
         action: ConvergenceAction,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CacheAction {
+    /// Where the cache is, whether it is used, and its size (the default).
+    Show,
+    /// Delete every entry; the next run of each component compiles it again.
+    Clear,
 }
 
 #[derive(Subcommand, Debug)]
@@ -366,6 +381,9 @@ async fn async_main(cli: Cli) -> i32 {
     }
     if let Some(Command::Convergence { action }) = &cli.command {
         return convergence_command(action).await;
+    }
+    if let Some(Command::Cache { action }) = &cli.command {
+        return cache_command(action.as_ref().unwrap_or(&CacheAction::Show));
     }
     if let Some(Command::New {
         what: NewAction::Strategy { name, dir },
@@ -850,6 +868,56 @@ async fn install_strategy(path: &std::path::Path, force: bool, pin: Option<&str>
             eprintln!("anneal: {e}");
             exit::USAGE
         }
+    }
+}
+
+/// `anneal cache [show|clear]`: exit 0; 5 when the directory cannot be read or cleared.
+fn cache_command(action: &CacheAction) -> i32 {
+    use crate::runtime::cache::{self, Setting};
+    let dir = match cache::from_env() {
+        Setting::Off => {
+            println!(
+                "compile cache  off ({}=off): every run compiles",
+                cache::ENV
+            );
+            return exit::EMIT;
+        }
+        Setting::Dir(d) => d,
+    };
+    let mib = |b: u64| b as f64 / (1 << 20) as f64;
+    match action {
+        CacheAction::Show => {
+            println!("compile cache  {}", dir.display());
+            match cache::open(&Setting::Dir(dir.clone())) {
+                Ok(_) => println!("status         in use"),
+                Err(why) => println!("status         not used: {why}"),
+            }
+            match cache::usage(&dir) {
+                Ok(u) => {
+                    println!("holds          {} files, {:.1} MiB", u.files, mib(u.bytes));
+                    exit::EMIT
+                }
+                Err(e) => {
+                    eprintln!("anneal: compile cache {}: {e}", dir.display());
+                    exit::RUNTIME
+                }
+            }
+        }
+        CacheAction::Clear => match cache::clear(&dir) {
+            Ok(u) => {
+                println!(
+                    "anneal: cleared {} ({} files, {:.1} MiB)",
+                    dir.display(),
+                    u.files,
+                    mib(u.bytes)
+                );
+                exit::EMIT
+            }
+            Err(e) => {
+                eprintln!("anneal: {e}");
+                exit::RUNTIME
+            }
+        },
     }
 }
 

@@ -109,6 +109,66 @@ fn prepare(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// What a cache directory holds: regular files (entries, and the cache worker's bookkeeping)
+/// and their total size in bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// Counts the regular files under `dir` and their size, without following symlinks.
+/// A directory that does not exist holds nothing.
+///
+/// # Errors
+/// An I/O error walking the directory (other than its absence).
+pub fn usage(dir: &Path) -> std::io::Result<Usage> {
+    let mut u = Usage::default();
+    if !dir.exists() {
+        return Ok(u);
+    }
+    for entry in walkdir::WalkDir::new(dir).follow_links(false) {
+        let entry = entry.map_err(std::io::Error::other)?;
+        if entry.file_type().is_file() {
+            u.files += 1;
+            u.bytes += entry.metadata().map_err(std::io::Error::other)?.len();
+        }
+    }
+    Ok(u)
+}
+
+/// Deletes everything inside `dir` (not `dir` itself) and returns what was there. Refuses a
+/// `dir` that is a symlink or not a directory, so it never deletes outside the cache.
+///
+/// # Errors
+/// A message naming the directory and the I/O error.
+pub fn clear(dir: &Path) -> Result<Usage, String> {
+    let meta = match std::fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Usage::default()),
+        Err(e) => return Err(format!("compile cache {}: {e}", dir.display())),
+    };
+    if !meta.is_dir() {
+        return Err(format!(
+            "compile cache {} is not a directory (a symlink or a file); not clearing it",
+            dir.display()
+        ));
+    }
+    let before = usage(dir).map_err(|e| format!("compile cache {}: {e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("compile cache {}: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("compile cache {}: {e}", dir.display()))?;
+        let path = entry.path();
+        let removed = match entry.file_type() {
+            Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
+            _ => std::fs::remove_file(&path),
+        };
+        removed.map_err(|e| format!("cannot delete {}: {e}", path.display()))?;
+    }
+    Ok(before)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +212,37 @@ mod tests {
     #[test]
     fn off_opens_nothing() {
         assert!(open(&Setting::Off).unwrap().is_none());
+    }
+
+    #[test]
+    fn usage_counts_and_clear_empties_but_keeps_the_directory() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("cache");
+        assert_eq!(usage(&d).unwrap(), Usage::default());
+        std::fs::create_dir_all(d.join("modules/x")).unwrap();
+        std::fs::write(d.join("modules/x/a"), b"12345").unwrap();
+        std::fs::write(d.join(".stats"), b"12").unwrap();
+        assert_eq!(usage(&d).unwrap(), Usage { files: 2, bytes: 7 });
+        assert_eq!(clear(&d).unwrap(), Usage { files: 2, bytes: 7 });
+        assert!(d.is_dir());
+        assert_eq!(usage(&d).unwrap(), Usage::default());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn clear_does_not_follow_a_symlink() {
+        let t = tempfile::tempdir().unwrap();
+        let precious = t.path().join("precious");
+        std::fs::create_dir(&precious).unwrap();
+        std::fs::write(precious.join("keep"), b"x").unwrap();
+        let link = t.path().join("cache");
+        std::os::unix::fs::symlink(&precious, &link).unwrap();
+        assert!(clear(&link).unwrap_err().contains("not a directory"));
+        // A symlink inside the cache is deleted, not what it points to.
+        std::fs::remove_file(&link).unwrap();
+        std::fs::create_dir(&link).unwrap();
+        std::os::unix::fs::symlink(&precious, link.join("escape")).unwrap();
+        clear(&link).unwrap();
+        assert!(precious.join("keep").exists());
     }
 }

@@ -207,6 +207,28 @@ fn the_second_run_takes_machine_code_from_the_compile_cache() {
         assert_eq!(mode & 0o777, 0o700);
     }
 
+    // `anneal cache` shows what the runs left, `anneal cache clear` empties it.
+    let cache_cmd = |args: &[&str]| {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        anneal(&args, &env)
+    };
+    let out = cache_cmd(&["cache"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let shown = stdout(&out);
+    assert!(shown.contains(cache.to_str().unwrap()), "{shown}");
+    assert!(shown.contains("status         in use"), "{shown}");
+    assert!(!shown.contains("holds          0 files"), "{shown}");
+    let out = cache_cmd(&["cache", "clear"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("cleared"), "{}", stdout(&out));
+    let out = cache_cmd(&["cache", "show"]);
+    assert!(
+        stdout(&out).contains("holds          0 files"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(cache.is_dir());
+
     // `off` compiles every time and writes nothing.
     let s = Scratch::new();
     let out = s.anneal_env(&[TASK], &[("ANNEAL_CACHE_DIR", "off")]);
@@ -216,6 +238,12 @@ fn the_second_run_takes_machine_code_from_the_compile_cache() {
         stderr(&out)
     );
     assert!(component_line(&s.run_dir()).contains("compile cache off"));
+    let out = anneal(&["cache".to_string()], &[("ANNEAL_CACHE_DIR", "off")]);
+    assert!(
+        stdout(&out).contains("compile cache  off"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[cfg(unix)]
@@ -242,6 +270,15 @@ fn a_cache_directory_others_can_write_is_not_used_and_the_run_says_why() {
     assert!(component_line(&s.run_dir()).contains("compile cache off"));
     let log = std::fs::read_to_string(s.run_dir().join("run.log")).unwrap();
     assert!(log.contains("warning: compile cache"), "{log}");
+    let out = anneal(
+        &["cache".to_string()],
+        &[("ANNEAL_CACHE_DIR", cache.to_str().unwrap())],
+    );
+    assert!(
+        stdout(&out).contains("not used: compile cache"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(
         std::fs::read_dir(&cache).unwrap().count(),
         0,

@@ -119,6 +119,7 @@ pub fn anneal_within(args: &[String], env: &[(&str, &str)], limit: Duration) -> 
 /// Runs the real binary like [`anneal`] and also returns its peak resident memory in KiB
 /// (`ru_maxrss` of exactly this child, from `wait4`). Killed after 10 minutes.
 #[cfg(target_os = "linux")]
+#[allow(clippy::zombie_processes)] // reaped by wait4 below, which std's Child does not see
 pub fn anneal_measured(args: &[String], env: &[(&str, &str)]) -> (Output, u64) {
     use std::io::Read;
     use std::os::unix::process::ExitStatusExt;
