@@ -70,16 +70,7 @@ pub enum ScaffoldError {
     },
 }
 
-/// Whether `name` is kebab-case: `[a-z][a-z0-9]*(-[a-z0-9]+)*`, at most 40 characters.
-pub fn valid_name(name: &str) -> bool {
-    name.len() <= 40
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && !name.ends_with('-')
-        && !name.contains("--")
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
+pub use crate::text::strategy_name as valid_name;
 
 /// Replaces `{{name}}`, `{{crate}}` (the name with `_` for `-`, the library's file name) and
 /// `{{wit_version}}` in `template`.

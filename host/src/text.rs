@@ -176,6 +176,18 @@ pub fn slug_name(s: &str) -> String {
     }
 }
 
+/// Whether `name` is a strategy name (for `anneal new strategy` and installed strategies):
+/// kebab-case `[a-z][a-z0-9]*(-[a-z0-9]+)*`, at most 40 characters.
+pub fn strategy_name(name: &str) -> bool {
+    name.len() <= 40
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && !name.contains("--")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

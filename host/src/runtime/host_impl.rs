@@ -120,10 +120,8 @@ pub fn sanitize(s: &str, max: usize) -> String {
 #[derive(Debug)]
 pub struct GuestClock {
     started: Instant,
-    /// Completed host-call time, in nanoseconds.
-    host_nanos: std::sync::atomic::AtomicU64,
-    /// Start of the host call in progress, if one is.
-    in_host_since: Mutex<Option<Instant>>,
+    /// Completed host-call time, and the start of the host call in progress if one is.
+    host: Mutex<(Duration, Option<Instant>)>,
 }
 
 impl GuestClock {
@@ -131,36 +129,30 @@ impl GuestClock {
     pub fn new() -> GuestClock {
         GuestClock {
             started: Instant::now(),
-            host_nanos: Default::default(),
-            in_host_since: Mutex::new(None),
+            host: Mutex::new((Duration::ZERO, None)),
         }
     }
 
     /// Guest time so far (see the type's docs).
     pub fn guest_time(&self) -> Duration {
-        use std::sync::atomic::Ordering;
-        let mut host = Duration::from_nanos(self.host_nanos.load(Ordering::Relaxed));
-        if let Some(since) = *self.in_host_since.lock().unwrap_or_else(|e| e.into_inner()) {
-            host += since.elapsed();
-        }
+        let (done, since) = *self.lock();
+        let host = done + since.map_or(Duration::ZERO, |s| s.elapsed());
         self.started.elapsed().saturating_sub(host)
     }
 
     fn enter_host(&self) {
-        *self.in_host_since.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        self.lock().1 = Some(Instant::now());
     }
 
     fn leave_host(&self) {
-        use std::sync::atomic::Ordering;
-        let since = self
-            .in_host_since
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(since) = since {
-            let n = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
-            self.host_nanos.fetch_add(n, Ordering::Relaxed);
+        let mut h = self.lock();
+        if let Some(since) = h.1.take() {
+            h.0 += since.elapsed();
         }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Duration, Option<Instant>)> {
+        self.host.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -49,20 +49,14 @@ pub fn list(dir: &Path) -> Vec<(String, PathBuf)> {
     out
 }
 
-/// A strategy name as the WIT's `info()` gives it and as a file stem: 1–64 characters of
-/// lowercase ASCII letters, digits and `-`, starting with a letter.
-pub fn valid_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
+/// A name an installed strategy can have (as its `info()` gives it, and as a file stem): the
+/// same kebab-case rule as `anneal new strategy` ([`crate::text::strategy_name`]).
+pub use crate::text::strategy_name as valid_name;
 
 /// Why a strategy cannot be installed or removed.
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
-    #[error("cannot install a strategy named {0:?}: a strategy name is lowercase letters, digits and '-', starting with a letter (the name comes from the component's info())")]
+    #[error("cannot install a strategy named {0:?}: a strategy name is kebab-case (lowercase letters, digits and single '-', starting with a letter, at most 40 characters); the name comes from the component's info()")]
     BadName(String),
     #[error("{0} is a bundled strategy; an installed strategy cannot take a bundled name (change the name its info() returns)")]
     Bundled(String),

@@ -100,16 +100,24 @@ pub fn test_cache_dir() -> PathBuf {
     root().join("target/test-compile-cache")
 }
 
+/// The environment every test run gets unless a test overrides it: the suite's compile cache
+/// and an installed-strategies directory that does not exist.
+fn default_env() -> [(&'static str, PathBuf); 2] {
+    [
+        ("ANNEAL_CACHE_DIR", test_cache_dir()),
+        (
+            "ANNEAL_STRATEGY_DIR",
+            root().join("target/test-no-installed-strategies"),
+        ),
+    ]
+}
+
 /// Runs the real binary, killed after `limit`. The compile cache is [`test_cache_dir`] and the
 /// installed-strategies directory one that does not exist, unless `env` sets them.
 pub fn anneal_within(args: &[String], env: &[(&str, &str)], limit: Duration) -> Output {
     let mut cmd = assert_cmd::Command::cargo_bin("anneal").unwrap();
     cmd.args(args).timeout(limit).env_remove("ANNEAL_RUNS_ROOT");
-    cmd.env("ANNEAL_CACHE_DIR", test_cache_dir());
-    cmd.env(
-        "ANNEAL_STRATEGY_DIR",
-        root().join("target/test-no-installed-strategies"),
-    );
+    cmd.envs(default_env());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -127,11 +135,7 @@ pub fn anneal_measured(args: &[String], env: &[(&str, &str)]) -> (Output, u64) {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("anneal"));
     cmd.args(args)
         .env_remove("ANNEAL_RUNS_ROOT")
-        .env("ANNEAL_CACHE_DIR", test_cache_dir())
-        .env(
-            "ANNEAL_STRATEGY_DIR",
-            root().join("target/test-no-installed-strategies"),
-        )
+        .envs(default_env())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
