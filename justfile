@@ -1,7 +1,7 @@
 # Task runner for anneal (https://github.com/casey/just). The README's two commands work
 # without it; these recipes are shortcuts.
 
-# Install the wasm guest toolchain when missing (SPEC §9).
+# Install the wasm guest toolchain when missing (docs/design.md §9).
 setup:
     bash scripts/install-guest-toolchain.sh
 

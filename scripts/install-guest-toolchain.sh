@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what building the wasm guests needs, when it is missing (SPEC §9):
+# Installs what building the wasm guests needs, when it is missing (docs/design.md §9):
 # rustup's wasm32-unknown-unknown target if present is enough; otherwise Debian's rustc-web
 # (rustc 1.96 with the standard-library source, used with -Zbuild-std) and lld.
 # Also makes sure `make` and `python3` exist (the fixture repository's gates use them).

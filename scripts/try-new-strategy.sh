@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The author's path of docs/writing-a-strategy.md, step by step, as a new author would take it:
-# `anneal new strategy`, `./build.sh` (SPEC §9's Debian route, componentized by anneal's xtask
+# `anneal new strategy`, `./build.sh` (docs/design.md §9's Debian route, componentized by anneal's xtask
 # through ANNEAL_SRC), `anneal strategy inspect`, then a run on the fixture repository.
 # Fails (non-zero) at the first step that does not do what the guide says. Part of
 # scripts/test.sh; needs the guest toolchain (scripts/install-guest-toolchain.sh).

@@ -1,4 +1,4 @@
-//! Fan-out benchmark (SPEC §3 invariant 6): the same Cast run on the fixture repository with
+//! Fan-out benchmark (docs/design.md §3 invariant 6): the same Cast run on the fixture repository with
 //! every offline agent call taking a fixed simulated latency, once with `--jobs 8` and once with
 //! `--jobs 1`, side by side; prints the red-team stage's wall-clock for each and their ratio.
 //!

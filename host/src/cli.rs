@@ -78,7 +78,7 @@ pub struct Cli {
         value_name = "CATEGORY"
     )]
     pub category: CategoryArg,
-    /// Let a RISKY verdict proceed (explicit human override, SPEC §4).
+    /// Let a RISKY verdict proceed (an explicit human override; SAFE and CAUTION always proceed).
     #[arg(long)]
     pub accept_risk: bool,
     /// Strategy option, repeatable; `anneal strategy inspect NAME` lists them.
@@ -87,7 +87,7 @@ pub struct Cli {
     /// Another convergence checker component (.wasm) for Temper.
     #[arg(long, value_name = "PATH")]
     pub convergence: Option<String>,
-    /// Thresholds preset for the convergence checker: strict (SPEC defaults: variance < 0.3,
+    /// Thresholds preset for the convergence checker: strict (the defaults: variance < 0.3,
     /// delta < 0.15) or loose (variance <= 3, delta <= 2).
     #[arg(long, value_enum, default_value = "strict", value_name = "PRESET")]
     pub convergence_preset: crate::convergence::Preset,
@@ -106,7 +106,6 @@ pub struct Cli {
     /// Agent calls a strategy may make in one run.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_guest_calls: u32,
-    /// No progress on stderr.
     /// Model configuration file (YAML); also read: <repo>/.anneal/config.yaml and
     /// $XDG_CONFIG_HOME/anneal/config.yaml (see `anneal config`). None → the offline engine.
     #[arg(long, value_name = "PATH")]
@@ -118,12 +117,13 @@ pub struct Cli {
     /// The model for --provider (e.g. gpt-4.1, claude-sonnet-4-5, qwen2.5-coder:7b).
     #[arg(long, value_name = "NAME")]
     pub model: Option<String>,
-    /// Stop the run cleanly once this many agent spawns were made (SPEC §7 run budget; strategies draw on it too).
+    /// Stop the run cleanly once this many agent spawns were made (the run budget; strategies draw on it too).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_spawns: Option<u32>,
-    /// Stop the run cleanly once this many model tokens were spent (SPEC §7 run budget).
+    /// Stop the run cleanly once this many model tokens were spent (the run budget).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_tokens: Option<u64>,
+    /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
     /// Print the expected agent spawns for this strategy and options, then stop (nothing runs).
@@ -145,7 +145,7 @@ pub struct Cli {
     pub no_evidence: bool,
 }
 
-/// Planner categories (SPEC §3 invariant 7).
+/// Planner categories (docs/design.md §3 invariant 7).
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum CategoryArg {
     Ultrabrain,
@@ -196,7 +196,7 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<CacheAction>,
     },
-    /// Temper's convergence checker: ask it for a decision (SPEC §2).
+    /// Temper's convergence checker: ask it for a decision (variance, delta and cap rules).
     Convergence {
         #[command(subcommand)]
         action: ConvergenceAction,
@@ -292,7 +292,7 @@ pub fn parse_sha256(s: &str) -> Result<String, String> {
 }
 
 /// Rewrites flags the CLI does not define (`--versions 7`, `--depth=3`) into `--opt key=value`,
-/// so each strategy's own options read like ordinary flags (SPEC §2 writes `--versions N` and
+/// so each strategy's own options read like ordinary flags (docs/design.md §2 writes `--versions N` and
 /// `--depth N`) while the host special-cases none of them: the strategy's `info()` decides
 /// whether the option exists and which values it takes. Arguments after `--`, and everything
 /// when a subcommand is used, are left alone.
@@ -435,7 +435,7 @@ async fn async_main(cli: Cli) -> i32 {
     .map(|(_, f)| f.to_string())
     .collect();
     for f in &refused {
-        eprintln!("anneal: refusing {f}: it would break an invariant of SPEC §3 (recorded in the rollup, ignored)");
+        eprintln!("anneal: refusing {f}: it would break one of anneal's invariants (recorded in the rollup, ignored)");
     }
     let runs_root = cli
         .out
@@ -519,7 +519,7 @@ async fn async_main(cli: Cli) -> i32 {
     }
 }
 
-/// The model configuration for a run or `anneal config` (SPEC §7): `--config`, the repository's
+/// The model configuration for a run or `anneal config` (docs/design.md §7): `--config`, the repository's
 /// `.anneal/config.yaml`, the user's XDG config, `--provider`/`--model`, the environment.
 fn resolve_models(
     config: &Option<PathBuf>,

@@ -1,10 +1,10 @@
-//! Convergence presets and `anneal convergence check` (SPEC §2, convergence checker).
+//! Convergence presets and `anneal convergence check` (docs/design.md §2, convergence checker).
 //!
 //! The checker is a WASM component (`world convergence`); the host only chooses which one runs
 //! and which thresholds it receives. Two named presets:
 //! - `strict` (default): no thresholds are passed, so the checker applies its own defaults —
-//!   for the bundled checker SPEC §2's variance < 0.3 and delta < 0.15.
-//! - `loose`: the seeds' second wording, "variance ≤ 3, delta ≤ 2". The checker's rules compare
+//!   for the bundled checker docs/design.md §2's variance < 0.3 and delta < 0.15.
+//! - `loose`: the looser wording of docs/design.md §2, "variance ≤ 3, delta ≤ 2". The checker's rules compare
 //!   with `<`, so the preset passes the smallest doubles above 3 and 2, which makes `<` exactly `≤`.
 //!   (The seed's "over the last two depths" is not expressible through the WIT `thresholds`; the
 //!   checker still takes the variance of the three highest scores.)
@@ -19,7 +19,7 @@ pub enum Preset {
     /// The checker's own defaults (bundled: variance < 0.3, delta < 0.15).
     #[default]
     Strict,
-    /// Variance ≤ 3, delta ≤ 2 (the seeds' looser wording).
+    /// Variance ≤ 3, delta ≤ 2 (the looser preset of docs/design.md §2).
     Loose,
 }
 

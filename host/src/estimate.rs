@@ -1,4 +1,4 @@
-//! Budget before you commit (the seeds' budget tables): the agent spawns a run is expected to
+//! Budget before you commit: the agent spawns a run is expected to
 //! make, per strategy and options, best case and worst case (every stage-4 re-loop taken, every
 //! full re-loop up to the cap).
 //!

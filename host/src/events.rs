@@ -1,6 +1,6 @@
 //! The run's event log (`events.jsonl`): one JSON object per line for every agent start and
 //! finish, with milliseconds since the run began. It is how a run proves its fan-out was
-//! parallel (SPEC §3 invariant 6): overlapping start/finish intervals.
+//! parallel (docs/design.md §3 invariant 6): overlapping start/finish intervals.
 use serde::Serialize;
 use std::sync::Mutex;
 use std::time::Instant;

@@ -1,5 +1,5 @@
 //! anneal: a native host runtime that turns a one-line engineering task into a reviewed,
-//! validated implementation plan, through the seven stages of SPEC §2. Stage 4 is a strategy
+//! validated implementation plan, through the seven stages of docs/design.md §2. Stage 4 is a strategy
 //! loaded as a sandboxed WebAssembly component.
 pub mod agents;
 pub mod cli;

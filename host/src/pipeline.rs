@@ -1,10 +1,10 @@
-//! The seven-stage pipeline of SPEC §2 with the re-loop rules of SPEC §3 invariant 5 and the
-//! emission logic of SPEC §4.
+//! The seven-stage pipeline of docs/design.md §2 with the re-loop rules of docs/design.md §3 invariant 5 and the
+//! emission logic of docs/design.md §4.
 //!
 //! One call of [`run`] is one run: it loads and checks the strategy (and the convergence
 //! checker), creates the run directory, then iterates stages 1–7 until Atlas decides EMIT or
 //! ABORT, or the iteration cap is reached. Whatever happens after the run directory exists, the
-//! directory is left consistent: every output of SPEC §8 that can be written is written, and
+//! directory is left consistent: every output of docs/design.md §8 that can be written is written, and
 //! `rollup.yaml` — written last — records the decision or the error.
 use crate::engine::{AgentError, Budget, Engine};
 use crate::events::Events;
@@ -47,13 +47,13 @@ pub struct Config {
     pub convergence_preset: crate::convergence::Preset,
     /// Concurrent agent calls (`--jobs`, ≥ 1; 1 = sequential fallback).
     pub jobs: usize,
-    /// Full iterations before giving up (SPEC §3 invariant 5: default 3); `None` = `--loop`.
+    /// Full iterations before giving up (docs/design.md §3 invariant 5: default 3); `None` = `--loop`.
     pub max_iterations: Option<u32>,
     /// Planner category (`--type`).
     pub planner_category: Category,
-    /// `--accept-risk`: RISKY proceeds (SPEC §4).
+    /// `--accept-risk`: RISKY proceeds (docs/design.md §4).
     pub accept_risk: bool,
-    /// Invariant-breaking flags the user passed, refused (SPEC §3).
+    /// Invariant-breaking flags the user passed, refused (docs/design.md §3).
     pub refused_flags: Vec<String>,
     /// `--opt key=value` pairs, validated against the strategy's `info()`.
     pub options: Vec<(String, String)>,
@@ -114,7 +114,7 @@ pub struct Outcome {
 /// Progress sink: one line per call, already sanitized.
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// `anneal-YYYYMMDD-HHMMSS-{slug}` (SPEC §8).
+/// `anneal-YYYYMMDD-HHMMSS-{slug}` (docs/design.md §8).
 pub fn run_id(task: &str, now: chrono::DateTime<chrono::Utc>) -> String {
     format!(
         "anneal-{}-{}",
@@ -271,7 +271,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
     }
     for f in &cfg.refused_flags {
         say(&format!(
-            "refused flag {f}: it would break an invariant of SPEC §3; ignored"
+            "refused flag {f}: it would break an invariant of docs/design.md §3; ignored"
         ));
     }
 
@@ -296,7 +296,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
     let mut simultaneous = false;
     let mut invalid: Vec<String> = Vec::new();
     let mut iteration: u32 = 0;
-    // SPEC §3 invariant 5: Alloy re-enters at the Intent Gate, the others at stage 3.
+    // docs/design.md §3 invariant 5: Alloy re-enters at the Intent Gate, the others at stage 3.
     let reenter_at_intent = info.name == "alloy";
 
     'iterations: loop {
@@ -376,6 +376,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             directives: Vec::new(),
             probe: probe_now.clone(),
             repo_root: repo.clone(),
+            resolution: Default::default(),
             iteration,
             engine: cfg.engine.clone(),
         };
@@ -541,7 +542,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
                 Some(r) => r,
                 None => services.red_team_now(plan.clone(), None).await?,
             };
-            // Momus's gate verdict carries the red-team caps (SPEC §5).
+            // Momus's gate verdict carries the red-team caps (docs/design.md §5).
             let momus = match services.recorded_momus(&plan) {
                 Some(m) => crate::engine::apply_caps(m, &red),
                 None => services.momus_now(plan.clone(), None).await?,
@@ -596,7 +597,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             "      hephaestus {}",
             if heph.passed { "PASS" } else { "FAIL" }
         ));
-        // Stage 7: Atlas's gate arithmetic (SPEC §4).
+        // Stage 7: Atlas's gate arithmetic (docs/design.md §4).
         let t = Instant::now();
         let heph_verdict = crate::model::rules::hephaestus_verdict(heph.passed);
         invalid = invalid_envelopes(&[
@@ -862,8 +863,8 @@ fn invalid_envelopes(envs: &[(&str, &Envelope)]) -> Vec<String> {
         .collect()
 }
 
-/// SPEC §5 red-team caps applied to a Momus envelope made before the red team ran.
-/// The failures of an iteration, folded as directives for the next (SPEC §3 invariant 5):
+/// docs/design.md §5 red-team caps applied to a Momus envelope made before the red team ran.
+/// The failures of an iteration, folded as directives for the next (docs/design.md §3 invariant 5):
 /// every demand of a finding in an envelope that did not pass, de-duplicated, at most 20.
 fn fold(iteration: u32, envs: &[&Envelope], invalid: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();

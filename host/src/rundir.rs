@@ -1,4 +1,4 @@
-//! The run directory (SPEC §8): `${ANNEAL_RUNS_ROOT:-./.anneal/runs}/{run_id}/`.
+//! The run directory (docs/design.md §8): `${ANNEAL_RUNS_ROOT:-./.anneal/runs}/{run_id}/`.
 //!
 //! Every write goes through a `cap_std::fs::Dir` opened on the run directory, so no path — a
 //! `..`, an absolute path, or a symlink planted inside the directory — can reach outside it.

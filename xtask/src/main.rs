@@ -7,7 +7,7 @@
 //!   `target/test-guests/` as well.
 //! - `cargo run -p xtask -- componentize IN OUT` turns one core module into a component.
 //!
-//! Toolchain (SPEC §9): rustup's `wasm32-unknown-unknown` target when it is installed, otherwise
+//! Toolchain (docs/design.md §9): rustup's `wasm32-unknown-unknown` target when it is installed, otherwise
 //! Debian's `rustc-web` (`/usr/bin/cargo`) with `-Zbuild-std`. `scripts/install-guest-toolchain.sh`
 //! installs the latter on a fresh machine.
 use anyhow::{bail, Context, Result};
@@ -126,7 +126,7 @@ fn cargo_build(toolchain: &Toolchain, dir: &Path) -> Result<PathBuf> {
         dir.display(),
         match toolchain {
             Toolchain::Rustup => "rustup (wasm32-unknown-unknown)",
-            Toolchain::DebianBuildStd => "Debian rustc-web + -Zbuild-std (SPEC §9)",
+            Toolchain::DebianBuildStd => "Debian rustc-web + -Zbuild-std (docs/design.md §9)",
         }
     );
     let status = cmd

@@ -1,4 +1,4 @@
-//! Foundry: an example third-party anneal strategy (stage 4, SPEC §2).
+//! Foundry: an example third-party anneal strategy (stage 4, docs/design.md §2).
 //!
 //! Casts several candidate plans at once — one `prometheus-cast` plan and `prometheus-alloy`
 //! plans through bias lenses — with a single `invoke-batch` call, has Momus audit each

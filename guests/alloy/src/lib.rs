@@ -1,4 +1,4 @@
-//! Alloy (SPEC §2 stage 4): N biased planners in parallel (one `invoke-batch`), a synthesizer
+//! Alloy (docs/design.md §2 stage 4): N biased planners in parallel (one `invoke-batch`), a synthesizer
 //! blends their plans in three passes ([`synth`]), Momus audits the blend only. On Momus BLOCK
 //! the tournament re-runs with Momus's findings as constraints, at most 2 stage-4 re-loops; then
 //! the strategy returns and the host escalates to a full re-loop through the Intent Gate.
@@ -8,7 +8,7 @@ use anneal_guest::types::{
     AgentRequest, OptionKind, OptionSpec, RunInput, StageOutput, StrategyInfo,
 };
 
-/// The bias lenses in SPEC §2 order; a run takes the first N.
+/// The bias lenses in docs/design.md §2 order; a run takes the first N.
 pub const BIASES: [&str; 7] = [
     "correctness",
     "minimalist",
@@ -19,14 +19,14 @@ pub const BIASES: [&str; 7] = [
     "migration",
 ];
 
-/// Default, minimum and maximum `versions` (SPEC §2: N in [2, 7], default 5).
+/// Default, minimum and maximum `versions` (docs/design.md §2: N in [2, 7], default 5).
 pub const VERSIONS_DEFAULT: i64 = 5;
 pub const VERSIONS_MIN: i64 = 2;
 pub const VERSIONS_MAX: i64 = 7;
-/// Stage-4 re-loops on Momus BLOCK before the host escalates (SPEC §2).
+/// Stage-4 re-loops on Momus BLOCK before the host escalates (docs/design.md §2).
 pub const MAX_STAGE_LOOPS: u32 = 2;
 
-/// The `versions` option of `info()`, with SPEC §2's refusal messages.
+/// The `versions` option of `info()`, with docs/design.md §2's refusal messages.
 pub fn versions_option() -> OptionSpec {
     OptionSpec {
         name: "versions".into(),
@@ -175,7 +175,7 @@ mod guest {
                         notes,
                     });
                 }
-                // SPEC §2 Alloy: re-run the tournament with Momus's findings as constraints.
+                // docs/design.md §2 Alloy: re-run the tournament with Momus's findings as constraints.
                 for f in &momus.findings {
                     let c = format!("Momus ({}): {}", f.location, f.demand);
                     if !constraints.contains(&c) {

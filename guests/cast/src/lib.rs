@@ -1,4 +1,4 @@
-//! Cast (SPEC §2 stage 4): one planner call; Momus audits the single plan. On Momus BLOCK the
+//! Cast (docs/design.md §2 stage 4): one planner call; Momus audits the single plan. On Momus BLOCK the
 //! findings are folded in as a new directive and the plan is written once more; if Momus still
 //! blocks, the host escalates to a full re-loop.
 use anneal_guest::host::{self, LogLevel};
@@ -41,7 +41,7 @@ impl Guest for Cast {
         let mut momus = host::momus(&plan, None).map_err(|e| format!("momus failed: {e:?}"))?;
         let mut stage_loops = 0;
         if momus.verdict == Verdict::Block {
-            // SPEC §2 Cast: fold the findings as a new Metis directive and re-plan once.
+            // docs/design.md §2 Cast: fold the findings as a new Metis directive and re-plan once.
             let folded: Vec<String> = momus
                 .findings
                 .iter()

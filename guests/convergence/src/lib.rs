@@ -1,4 +1,4 @@
-//! The default Temper convergence checker (SPEC §2): three rules in order, first that holds wins.
+//! The default Temper convergence checker (docs/design.md §2): three rules in order, first that holds wins.
 //!
 //! 1. `variance`: population variance of the three highest scores < `thresholds.variance`
 //!    (default 0.3; needs ≥ 3 scores).
@@ -12,7 +12,7 @@ use anneal_guest::convergence::anneal::strategy::types::{ConvergenceReason, Deci
 
 struct Checker;
 
-/// SPEC §2 defaults.
+/// docs/design.md §2 defaults.
 const DEFAULT: Thresholds = Thresholds { variance: 0.3, delta: 0.15 };
 
 impl Guest for Checker {

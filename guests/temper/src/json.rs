@@ -2,7 +2,7 @@
 //! (two-space indented, one key per line) rendering, so consecutive histories diff line by line.
 //!
 //! Also the JSON form of the WIT records Temper records (plans, envelopes, decisions), with the
-//! spellings written to disk elsewhere (SPEC §4): snake_case keys, verdicts upper-case
+//! spellings written to disk elsewhere (docs/design.md §4): snake_case keys, verdicts upper-case
 //! (`SAFE`), severities and actions lower-case, reasons lower-case (`variance`).
 use anneal_guest::types::{
     ConvergenceReason, Decision, Envelope, FileAction, Phase, Plan, Severity, Verdict,
@@ -115,7 +115,7 @@ fn opt<T>(v: &Option<T>, f: impl FnOnce(&T) -> Json) -> Json {
     v.as_ref().map(f).unwrap_or(Json::Null)
 }
 
-/// SPEC §4 spelling of a verdict.
+/// docs/design.md §4 spelling of a verdict.
 pub fn verdict(v: Verdict) -> &'static str {
     match v {
         Verdict::Safe => "SAFE",
@@ -134,7 +134,7 @@ fn severity(v: Severity) -> &'static str {
     }
 }
 
-/// SPEC §2 name of a convergence reason.
+/// docs/design.md §2 name of a convergence reason.
 pub fn reason(r: ConvergenceReason) -> &'static str {
     match r {
         ConvergenceReason::Variance => "variance",
@@ -143,7 +143,7 @@ pub fn reason(r: ConvergenceReason) -> &'static str {
     }
 }
 
-/// An envelope with the field names and spellings of SPEC §4.
+/// An envelope with the field names and spellings of docs/design.md §4.
 pub fn envelope(e: &Envelope) -> Json {
     obj([
         ("agent", s(&e.agent)),
@@ -221,7 +221,7 @@ fn phase(p: &Phase) -> Json {
     ])
 }
 
-/// A plan with the field names of SPEC §5 (the WIT record, snake_case).
+/// A plan with the field names of docs/design.md §5 (the WIT record, snake_case).
 pub fn plan(p: &Plan) -> Json {
     obj([
         ("title", s(&p.title)),

@@ -1,4 +1,4 @@
-//! Temper (SPEC §2 stage 4): a fixed-point deepen loop.
+//! Temper (docs/design.md §2 stage 4): a fixed-point deepen loop.
 //!
 //! - Depth 0: `prometheus-temper` writes the seed plan from the directives and the probe report.
 //! - Depth N ≥ 1: `prometheus-temper` fully rewrites plan N−1 given its Momus envelope, its three
@@ -27,7 +27,7 @@ use json::{obj, s, Json};
 
 struct Temper;
 
-/// SPEC §2: `--depth` is the hard cap, 1–5, default 3.
+/// docs/design.md §2: `--depth` is the hard cap, 1–5, default 3.
 const DEFAULT_CAP: i64 = 3;
 const MIN_CAP: i64 = 1;
 const MAX_CAP: i64 = 5;

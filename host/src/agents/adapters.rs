@@ -1,15 +1,15 @@
-//! Format adapters (SPEC §3 invariant 8: agents are portable, formats are not): what sits
+//! Format adapters (docs/design.md §3 invariant 8: agents are portable, formats are not): what sits
 //! between a model's raw text and the typed plan, envelope or intent the pipeline uses.
 //!
 //! The path of an answer: [`strip_reasoning`] (reasoning-model tags) → [`extract_json`] (a
 //! fence, the whole text, or the first balanced object in prose) → [`parse_plan`] /
 //! [`parse_review`] / [`parse_intent`] (deserialise, then the same validation as any guest or
 //! offline output). On failure the caller sends [`repair_message`] once; if the second answer
-//! fails too, the role's result is [`invalid_envelope`] — BLOCK, never a pass (SPEC §4).
+//! fails too, the role's result is [`invalid_envelope`] — BLOCK, never a pass (docs/design.md §4).
 //!
 //! **Verdict policy.** A reviewer's verdict is checked, not fixed: a verdict better than its
-//! findings call for (SPEC §4: none → SAFE, worst low/medium → CAUTION, high → RISKY,
-//! critical → at least RISKY), or for Momus better than the band of its own score (SPEC §5),
+//! findings call for (docs/design.md §4: none → SAFE, worst low/medium → CAUTION, high → RISKY,
+//! critical → at least RISKY), or for Momus better than the band of its own score (docs/design.md §5),
 //! is an error sent back in the repair request. Silently raising it would hide that the model
 //! misread its own findings; a verdict *worse* than the findings call for is accepted (a
 //! reviewer may BLOCK a plan that cannot be implemented).
@@ -24,7 +24,7 @@ use regex::Regex;
 use serde_json::Value;
 use std::sync::LazyLock;
 
-/// Model family, for format quirks (SPEC §3 invariant 8).
+/// Model family, for format quirks (docs/design.md §3 invariant 8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Family {
     /// Anthropic Claude models: no JSON mode; answers may be fenced.
@@ -319,7 +319,7 @@ fn plan_shape_errors(v: &Value) -> Vec<String> {
     out
 }
 
-/// A model's plan answer as a validated [`Plan`] (SPEC §5). Tolerated: `null` for any
+/// A model's plan answer as a validated [`Plan`] (docs/design.md §5). Tolerated: `null` for any
 /// optional or list field (treated as absent → default), missing list fields (`steps`,
 /// `files`, `success_criteria`, `gate`, `depends_on`, `dependencies`, `out_of_scope`,
 /// `iron_rules`), numeric phase ids and `depends_on` entries (`1` → `"01"`). Then
@@ -365,7 +365,7 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// A reviewer model's answer as a validated [`Envelope`] (SPEC §4).
+/// A reviewer model's answer as a validated [`Envelope`] (docs/design.md §4).
 ///
 /// Inputs: the answer object (`verdict`, `score` (Momus), `summary`, `findings`, `directives`
 /// (Metis), `clarifying_questions`); the host-known `agent`, `run_id`, `depth`,
@@ -441,7 +441,7 @@ pub fn parse_review(
         match e.score {
             None => errors.push("score is missing: momus must give an integer score 0-100".into()),
             Some(s) if e.verdict < band(s) => errors.push(format!(
-                "verdict {} is better than the band of score {s} ({}); SPEC §5 bands: 85-100 SAFE, 70-84 CAUTION, 50-69 RISKY, 0-49 BLOCK",
+                "verdict {} is better than the band of score {s} ({}); docs/design.md §5 bands: 85-100 SAFE, 70-84 CAUTION, 50-69 RISKY, 0-49 BLOCK",
                 e.verdict,
                 band(s)
             )),
@@ -460,7 +460,7 @@ fn task_kind(s: &str) -> Option<TaskKind> {
 }
 
 /// An Intent Gate answer (`{task_kind, clear, reasons, questions}`; `kind` accepted for
-/// `task_kind`) as the same [`Intent`] the offline gate produces (SPEC §2 stage 1), with
+/// `task_kind`) as the same [`Intent`] the offline gate produces (docs/design.md §2 stage 1), with
 /// `terms` computed from `task` by [`crate::text::terms`]. Rules: `task_kind` one of the nine
 /// kinds; `clear` a boolean; `reasons`/`questions` lists of non-empty strings (absent = empty);
 /// when `clear` is false, one to four questions; when `clear` is true, no questions.
@@ -573,7 +573,7 @@ pub fn repair_message(errors: &[String]) -> String {
 }
 
 /// The envelope recorded for a reviewer whose answer was still invalid after the one repair
-/// request (SPEC §4: "an empty or schema-invalid envelope is never a pass").
+/// request (docs/design.md §4: "an empty or schema-invalid envelope is never a pass").
 ///
 /// Output: agent/run_id/depth as given; verdict `BLOCK`; one `critical` finding at location
 /// `agent-output` whose concern quotes the validation errors (clipped to the schema's 2000

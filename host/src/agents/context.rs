@@ -33,7 +33,7 @@ pub const MAX_DIRECTIVES_CHARS: usize = 16_000;
 /// Most characters of a lens fragment shown.
 pub const MAX_LENS_CHARS: usize = 8_000;
 
-/// A user skill matched to the agent's role (SPEC §3 invariant 4), injected by name.
+/// A user skill matched to the agent's role (docs/design.md §3 invariant 4), injected by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InjectedSkill {
     /// The skill's name (its directory name or front-matter `name`).
@@ -47,7 +47,7 @@ pub struct InjectedSkill {
 /// Everything an agent call may be given. Empty slices and `None` leave their section out.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AgentInput<'a> {
-    /// `anneal-YYYYMMDD-HHMMSS-{slug}` (SPEC §8).
+    /// `anneal-YYYYMMDD-HHMMSS-{slug}` (docs/design.md §8).
     pub run_id: &'a str,
     /// The user's one-line task.
     pub task: &'a str,
@@ -59,7 +59,7 @@ pub struct AgentInput<'a> {
     pub directives: &'a [String],
     /// Directives the strategy adds for this call (e.g. Momus's demands on a Cast re-plan).
     pub extra_directives: &'a [String],
-    /// The probe report (SPEC §2 stage 2), rendered as YAML.
+    /// The probe report (docs/design.md §2 stage 2), rendered as YAML.
     pub probe: Option<&'a ProbeReport>,
     /// Skills matched to this role.
     pub skills: &'a [InjectedSkill],
@@ -293,8 +293,8 @@ pub fn user_message(prompt: &AgentPrompt, input: &AgentInput<'_>) -> String {
 }
 
 /// The answer contract for `prompt`: one JSON object of the shape for its output kind. For an
-/// envelope, `score` appears only for `momus` and `directives` only for `metis` (SPEC §4);
-/// for a plan, `provenance` only for the `synthesizer` (SPEC §2 Alloy pass 3).
+/// envelope, `score` appears only for `momus` and `directives` only for `metis` (docs/design.md §4);
+/// for a plan, `provenance` only for the `synthesizer` (docs/design.md §2 Alloy pass 3).
 pub fn answer_format(prompt: &AgentPrompt) -> String {
     let head = "Answer with exactly one JSON object of this shape and nothing else: no prose \
                 before or after it, no comments inside it. All keys are required unless marked \

@@ -1,4 +1,4 @@
-//! Model-served agents (Issue 4; SPEC §3 invariants 7 and 8, §4, §7): the prompt files each role
+//! Model-served agents (Issue 4; docs/design.md §3 invariants 7 and 8, §4, §7): the prompt files each role
 //! runs with, the user message it sees, and the format adapters that turn a model's raw answer
 //! into the same typed, validated plan / envelope / intent the offline engine produces.
 //!

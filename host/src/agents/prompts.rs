@@ -1,5 +1,5 @@
-//! Agent prompts as data (SPEC §7 "agent prompts are files the project ships and a user can
-//! override"; SPEC §3 invariant 7: a prompt names a model **category**, never a model).
+//! Agent prompts as data (docs/design.md §7 "agent prompts are files the project ships and a user can
+//! override"; docs/design.md §3 invariant 7: a prompt names a model **category**, never a model).
 //!
 //! The defaults are the files of `_shared/agents/*.md`, embedded in the binary with
 //! `include_str!` ([`EMBEDDED`]). Each file is YAML front matter between two `---` lines
@@ -17,11 +17,11 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OutputKind {
-    /// A plan (SPEC §5): planners and the Synthesizer.
+    /// A plan (docs/design.md §5): planners and the Synthesizer.
     Plan,
-    /// A reviewer envelope (SPEC §4): Metis, Momus, the red team, the Oracle.
+    /// A reviewer envelope (docs/design.md §4): Metis, Momus, the red team, the Oracle.
     Envelope,
-    /// A task classification (SPEC §2 stage 1): the Intent Gate.
+    /// A task classification (docs/design.md §2 stage 1): the Intent Gate.
     Intent,
     /// Not an agent: an Alloy lens fragment, included in a planner's user message.
     Lens,
@@ -53,7 +53,7 @@ pub enum PromptSource {
 pub struct AgentPrompt {
     /// The semantic role (`momus`, `redteam-security`, `lens-ux`, …); equals the file stem.
     pub role: String,
-    /// The model category the agent asks for (SPEC §3 invariant 7).
+    /// The model category the agent asks for (docs/design.md §3 invariant 7).
     pub category: Category,
     /// What the answer must be.
     pub output: OutputKind,
@@ -86,8 +86,8 @@ pub enum PromptError {
     },
 }
 
-/// The shipped prompt files, `(file name, text)`, one per model-served role of SPEC §2 and one
-/// per Alloy lens (SPEC §2 bias order).
+/// The shipped prompt files, `(file name, text)`, one per model-served role of docs/design.md §2 and one
+/// per Alloy lens (docs/design.md §2 bias order).
 pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "intent-gate.md",
@@ -324,7 +324,7 @@ impl Prompts {
         self.by_role.get(role)
     }
 
-    /// The Alloy lens fragment `lens` (`"correctness"`, …, `"migration"`, SPEC §2), i.e. the
+    /// The Alloy lens fragment `lens` (`"correctness"`, …, `"migration"`, docs/design.md §2), i.e. the
     /// prompt `lens-<lens>` whose `output` is `lens`; `None` otherwise.
     pub fn lens(&self, lens: &str) -> Option<&AgentPrompt> {
         self.by_role

@@ -14,6 +14,8 @@ pub struct RunContext {
     pub directives: Vec<String>,
     pub probe: ProbeReport,
     pub repo_root: PathBuf,
+    /// The task resolved against the probe's code index (empty when none was built).
+    pub resolution: Arc<crate::model::resolution::Resolution>,
     pub iteration: u32,
     /// Who answers the agent roles.
     pub engine: Arc<Engine>,
@@ -29,6 +31,7 @@ impl RunContext {
             directives: &self.directives,
             probe: &self.probe,
             repo_root: &self.repo_root,
+            resolution: &self.resolution,
         }
     }
 }

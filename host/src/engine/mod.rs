@@ -1,8 +1,8 @@
-//! The agent engine: who answers each agent role of SPEC §2.
+//! The agent engine: who answers each agent role of docs/design.md §2.
 //!
 //! Every stage asks the [`Engine`] for a role (intent gate, Metis, a planner, Momus, a red-team
 //! reviewer, Oracle) instead of calling the offline engine directly. [`Engine::Offline`] runs
-//! the deterministic offline engine (SPEC §7); a model engine (`Engine::Model`) sends the role's
+//! the deterministic offline engine (docs/design.md §7); a model engine (`Engine::Model`) sends the role's
 //! prompt to the provider its category routes to. Both draw on the run's budget through
 //! [`Tally`] (spawns and tokens, `--max-spawns`/`--max-tokens`), so a guest cannot spend more than
 //! the operator allowed.
@@ -30,7 +30,7 @@ pub enum AgentError {
     #[error("{0}")]
     Provider(String),
     /// The agent's answer was still invalid after one repair request (planners, intent gate;
-    /// reviewers get an invalid envelope instead, which is never a pass — SPEC §4).
+    /// reviewers get an invalid envelope instead, which is never a pass — docs/design.md §4).
     #[error("{0}")]
     Invalid(String),
     /// No prompt or route for the role.
@@ -49,7 +49,7 @@ impl AgentError {
     }
 }
 
-/// The three red-team reviewers of SPEC §2 stage 5.
+/// The three red-team reviewers of docs/design.md §2 stage 5.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reviewer {
     Security,
@@ -75,10 +75,10 @@ pub const OFFLINE_PLANNER_ROLES: &[&str] =
 /// Who answers the agent roles of one run.
 #[derive(Clone, Default)]
 pub enum Engine {
-    /// The deterministic offline engine (SPEC §7), labelled `anneal-offline/<version>`.
+    /// The deterministic offline engine (docs/design.md §7), labelled `anneal-offline/<version>`.
     #[default]
     Offline,
-    /// Models: each role answered by the provider and model its category routes to (SPEC §7).
+    /// Models: each role answered by the provider and model its category routes to (docs/design.md §7).
     Model(Arc<ModelEngine>),
 }
 
@@ -134,7 +134,7 @@ impl Engine {
     }
 
     /// Stage 3, Metis: directives, or BLOCK with clarifying questions (one spawn). `folded`
-    /// are failure directives carried from earlier iterations (SPEC §3 invariant 5).
+    /// are failure directives carried from earlier iterations (docs/design.md §3 invariant 5).
     ///
     /// # Errors
     /// [`AgentError::Budget`] when the run's budget is spent.
@@ -230,7 +230,7 @@ impl Engine {
         Ok(plan)
     }
 
-    /// Momus on `plan` (one spawn), with the red-team caps of SPEC §5 when `red` is given.
+    /// Momus on `plan` (one spawn), with the red-team caps of docs/design.md §5 when `red` is given.
     ///
     /// # Errors
     /// [`AgentError::Budget`] / [`AgentError::Provider`]; an invalid answer is an invalid
@@ -266,7 +266,7 @@ impl Engine {
                 };
                 let env = review(m, tally, &rc, "momus", depth, &input).await?;
                 Ok(match &red {
-                    // SPEC §5: the red-team caps apply to Momus's score whoever wrote it.
+                    // docs/design.md §5: the red-team caps apply to Momus's score whoever wrote it.
                     Some(r) => apply_caps(env, r),
                     None => env,
                 })
@@ -342,7 +342,7 @@ impl Engine {
                     depth,
                     ..base_input(&rc)
                 };
-                // The three reviewers stay gates of their own (SPEC §4), so a lenient Oracle
+                // The three reviewers stay gates of their own (docs/design.md §4), so a lenient Oracle
                 // cannot pass what one of them failed.
                 review(m, tally, &rc, "oracle", depth, &input).await
             }
@@ -350,7 +350,7 @@ impl Engine {
     }
 }
 
-/// The engine a run uses, from the resolved model configuration (SPEC §7): the offline engine
+/// The engine a run uses, from the resolved model configuration (docs/design.md §7): the offline engine
 /// when no provider is configured, else a model engine over the configured providers, the
 /// prompts (shipped, or the project's `.anneal/agents/` overrides) and the skills found for
 /// `repo_root` (`home` `None` = `$HOME`).
@@ -390,7 +390,7 @@ fn base_input(rc: &RunContext) -> AgentInput<'_> {
 }
 
 /// A reviewer's answer as an envelope: parsed and validated, or — still invalid after the
-/// repair — an invalid envelope (BLOCK, never a pass, SPEC §4) carrying the tokens spent.
+/// repair — an invalid envelope (BLOCK, never a pass, docs/design.md §4) carrying the tokens spent.
 async fn review(
     m: &ModelEngine,
     tally: &Tally,
@@ -427,7 +427,7 @@ fn invalid(role: &str, errors: &[String]) -> AgentError {
     ))
 }
 
-/// SPEC §5 red-team caps on Momus's score: with any BLOCK among the red team the score is at
+/// docs/design.md §5 red-team caps on Momus's score: with any BLOCK among the red team the score is at
 /// most 50, else with any RISKY at most 75; the verdict follows the capped score's band.
 pub fn apply_caps(mut momus: Envelope, red: &RedTeamReport) -> Envelope {
     if let Some(score) = momus.score {

@@ -1,5 +1,5 @@
 //! The model engine: each agent role answered by the provider and model its category routes to
-//! (SPEC §3 invariant 7, SPEC §7), through the format adapters of invariant 8.
+//! (docs/design.md §3 invariant 7, docs/design.md §7), through the format adapters of invariant 8.
 //!
 //! One call of a role: the role's prompt (`_shared/agents/<role>.md`, or the project's
 //! `.anneal/agents/<role>.md`) is the system prompt; the user message carries what the agent
@@ -7,7 +7,7 @@
 //! is stripped of reasoning blocks, its JSON extracted and parsed into the same typed
 //! plan/envelope as the offline engine, then validated. An invalid answer gets one repair
 //! request quoting the errors; still invalid → the caller decides (reviewers: an invalid
-//! envelope, never a pass, SPEC §4; planners and the intent gate: [`AgentError::Invalid`]).
+//! envelope, never a pass, docs/design.md §4; planners and the intent gate: [`AgentError::Invalid`]).
 //! Every call is admitted by the run's budget first; the tokens it spent are added after.
 use super::skills;
 use super::{AgentError, Tally};
@@ -81,7 +81,7 @@ impl ModelEngine {
         self.prompts.lens(name)
     }
 
-    /// Skills whose names match `role` (SPEC §3 invariant 4), read and bounded.
+    /// Skills whose names match `role` (docs/design.md §3 invariant 4), read and bounded.
     pub fn skills_for(&self, role: &str) -> Vec<InjectedSkill> {
         skills::for_role(&self.skills, role)
             .into_iter()

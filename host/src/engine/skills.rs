@@ -1,8 +1,8 @@
-//! Skill injection (SPEC §3 invariant 4): a skill whose name matches an agent's semantic role
+//! Skill injection (docs/design.md §3 invariant 4): a skill whose name matches an agent's semantic role
 //! is added to that agent's context with no configuration.
 //!
 //! A skill matches a role when its name (lowercased) is the role itself, or is listed for the
-//! role in [`SKILL_ROLES`]. The table extends SPEC §3's examples (functional-validation →
+//! role in [`SKILL_ROLES`]. The table extends docs/design.md §3's examples (functional-validation →
 //! hephaestus, scout → probe, security-review → redteam-security) with the names skills for the
 //! same work commonly carry. Probe and Hephaestus are host stages, not model agents: their
 //! skills are listed in the probe report and the XML prompt (where the executing agent uses

@@ -4,7 +4,7 @@ use crate::events::Events;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-/// The run's model budget (SPEC §7): agent spawns and tokens. `None` = unlimited.
+/// The run's model budget (docs/design.md §7): agent spawns and tokens. `None` = unlimited.
 ///
 /// Spawns count agent-role calls (intent gate, Metis, planners, Momus, red team, Oracle, and any
 /// role a strategy asks for); probe, Hephaestus and Atlas are host work and never count.

@@ -1,4 +1,4 @@
-//! The verdict rules of SPEC §4 and the score bands and red-team caps of SPEC §5.
+//! The verdict rules of docs/design.md §4 and the score bands and red-team caps of docs/design.md §5.
 //!
 //! Everything here is a pure function of its arguments: the stages, the offline reviewers and
 //! Atlas all decide verdicts through these, so one rule has one implementation.
@@ -13,19 +13,19 @@ impl Verdict {
         Verdict::Block,
     ];
 
-    /// The worst verdict of `it` (SPEC §4: BLOCK > RISKY > CAUTION > SAFE); `SAFE` when `it`
+    /// The worst verdict of `it` (docs/design.md §4: BLOCK > RISKY > CAUTION > SAFE); `SAFE` when `it`
     /// is empty. Callers that must not treat "no reviewer" as a pass check emptiness first.
     pub fn worst<I: IntoIterator<Item = Verdict>>(it: I) -> Verdict {
         it.into_iter().max().unwrap_or(Verdict::Safe)
     }
 
     /// Whether a gate with this verdict lets the pipeline proceed without a human override:
-    /// `SAFE` and `CAUTION` pass, `RISKY` and `BLOCK` do not (SPEC §4).
+    /// `SAFE` and `CAUTION` pass, `RISKY` and `BLOCK` do not (docs/design.md §4).
     pub fn passes(self) -> bool {
         matches!(self, Verdict::Safe | Verdict::Caution)
     }
 
-    /// The spelling of SPEC §4: `"SAFE"`, `"CAUTION"`, `"RISKY"`, `"BLOCK"`.
+    /// The spelling of docs/design.md §4: `"SAFE"`, `"CAUTION"`, `"RISKY"`, `"BLOCK"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Safe => "SAFE",
@@ -63,7 +63,7 @@ impl Severity {
         }
     }
 
-    /// The spelling of SPEC §4: `"critical"`, `"high"`, `"medium"`, `"low"`.
+    /// The spelling of docs/design.md §4: `"critical"`, `"high"`, `"medium"`, `"low"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Critical => "critical",
@@ -85,7 +85,7 @@ pub fn worst_severity(findings: &[Finding]) -> Option<Severity> {
     findings.iter().map(|f| f.severity).max_by_key(|s| s.rank())
 }
 
-/// The verdict a reviewer's findings call for (SPEC §4, HELPER_CONTEXT conventions):
+/// The verdict a reviewer's findings call for (docs/design.md §4, HELPER_CONTEXT conventions):
 /// no findings → `SAFE`; worst severity low or medium → `CAUTION`; high → `RISKY`;
 /// critical → `RISKY` (at least — a reviewer may still choose `BLOCK` for a plan that cannot be
 /// implemented).
@@ -97,7 +97,7 @@ pub fn verdict_from_findings(findings: &[Finding]) -> Verdict {
     }
 }
 
-/// SPEC §4: "a critical finding makes a verdict at least RISKY". Returns `v`, raised to
+/// docs/design.md §4: "a critical finding makes a verdict at least RISKY". Returns `v`, raised to
 /// `RISKY` when `findings` holds a critical finding; never lowers `v`.
 pub fn enforce_critical(v: Verdict, findings: &[Finding]) -> Verdict {
     if findings.iter().any(|f| f.severity == Severity::Critical) {
@@ -107,7 +107,7 @@ pub fn enforce_critical(v: Verdict, findings: &[Finding]) -> Verdict {
     }
 }
 
-/// SPEC §5 score bands: 85–100 → `SAFE`, 70–84 → `CAUTION`, 50–69 → `RISKY`, 0–49 → `BLOCK`.
+/// docs/design.md §5 score bands: 85–100 → `SAFE`, 70–84 → `CAUTION`, 50–69 → `RISKY`, 0–49 → `BLOCK`.
 /// Scores above 100 (not valid envelope scores) are treated as 100.
 pub fn band(score: u8) -> Verdict {
     match score {
@@ -118,12 +118,12 @@ pub fn band(score: u8) -> Verdict {
     }
 }
 
-/// Highest score Momus may give when any red-team envelope is `BLOCK` (SPEC §5).
+/// Highest score Momus may give when any red-team envelope is `BLOCK` (docs/design.md §5).
 pub const CAP_ON_BLOCK: u8 = 50;
-/// Highest score Momus may give when any red-team envelope is `RISKY` (SPEC §5).
+/// Highest score Momus may give when any red-team envelope is `RISKY` (docs/design.md §5).
 pub const CAP_ON_RISKY: u8 = 75;
 
-/// SPEC §5 red-team caps on Momus's score: with any `BLOCK` among `red_team` the score is at
+/// docs/design.md §5 red-team caps on Momus's score: with any `BLOCK` among `red_team` the score is at
 /// most 50, else with any `RISKY` at most 75; otherwise `score` unchanged. Never raises a score.
 pub fn cap_score(score: u8, red_team: &[&Envelope]) -> u8 {
     match Verdict::worst(red_team.iter().map(|e| e.verdict)) {
@@ -133,7 +133,7 @@ pub fn cap_score(score: u8, red_team: &[&Envelope]) -> u8 {
     }
 }
 
-/// SPEC §4: Hephaestus's PASS counts as `SAFE` and FAIL as `BLOCK` in the worst-of aggregation.
+/// docs/design.md §4: Hephaestus's PASS counts as `SAFE` and FAIL as `BLOCK` in the worst-of aggregation.
 pub fn hephaestus_verdict(passed: bool) -> Verdict {
     if passed {
         Verdict::Safe

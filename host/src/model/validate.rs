@@ -2,15 +2,15 @@
 //! guests, the offline engine) and plans written by strategy guests or models.
 //!
 //! Nothing a guest or a model produced is rendered, written to disk or aggregated before it
-//! passes these checks. SPEC §4: "an empty or schema-invalid envelope is never a pass".
+//! passes these checks. docs/design.md §4: "an empty or schema-invalid envelope is never a pass".
 use super::wire::{Envelope, EnvelopeMetadata, FileChange, Phase, Plan, Severity, Verdict};
 use std::sync::LazyLock;
 
-/// The JSON Schema (draft 2020-12) of the SPEC §4 envelope, as serialised by serde from
+/// The JSON Schema (draft 2020-12) of the docs/design.md §4 envelope, as serialised by serde from
 /// [`Envelope`]. Documented for humans and prompts in `_shared/plan-reviewer-schema.md`.
 pub const ENVELOPE_SCHEMA: &str = include_str!("../../../_shared/schemas/envelope.schema.json");
 
-/// Longest envelope summary, in characters (SPEC §4).
+/// Longest envelope summary, in characters (docs/design.md §4).
 pub const MAX_SUMMARY_CHARS: usize = 240;
 /// Most phases a plan may have.
 pub const MAX_PHASES: usize = 30;
@@ -114,7 +114,7 @@ pub fn parse_reviewer_answer(
     parse_envelope(&value)
 }
 
-/// Validates an envelope against SPEC §4: the JSON schema of [`ENVELOPE_SCHEMA`] (applied to
+/// Validates an envelope against docs/design.md §4: the JSON schema of [`ENVELOPE_SCHEMA`] (applied to
 /// `serde_json::to_value(e)`) and these semantic rules:
 /// summary non-empty and ≤ 240 characters; `agent` and `run_id` non-empty; `score` present only
 /// for agent `momus` and then 0–100; `clarifying_questions` only with verdict `BLOCK`;
@@ -329,7 +329,7 @@ impl Checker {
 }
 
 /// Structural validity of a plan from an untrusted guest or model — everything a renderer must
-/// be able to trust before writing files named after slugs (SPEC §5 plan shape, HELPER_CONTEXT
+/// be able to trust before writing files named after slugs (docs/design.md §5 plan shape, HELPER_CONTEXT
 /// conventions):
 /// - 1–30 phases; ids `00`, `01`, … consecutive; phase `00` has slug `preflight`;
 /// - slugs match `[a-z0-9-]{1,40}`, do not start or end with `-`, and are unique;
@@ -535,6 +535,7 @@ mod tests {
             directives: &[],
             probe: &probe,
             repo_root: std::path::Path::new("."),
+            resolution: crate::model::resolution::Resolution::empty(),
         };
         let e = crate::offline::envelope("oracle", &ctx, None, Verdict::Safe, "x".repeat(500));
         assert_eq!(validate_envelope(&e), Ok(()));

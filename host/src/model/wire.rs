@@ -5,13 +5,13 @@
 //! (its `with` option), so wasmtime type-checks them against the WIT every time a component is
 //! instantiated: a field renamed, reordered or retyped on either side fails instantiation of
 //! every bundled guest, which the integration tests do on every run. They are written by hand
-//! (not generated with `additional_derives`) for one reason: the files of SPEC §4 spell enums
+//! (not generated with `additional_derives`) for one reason: the files of docs/design.md §4 spell enums
 //! their own way (`SAFE`, `critical`, `cast`), and generated types cannot carry serde
 //! attributes. Field order and names follow the WIT exactly; keep them so.
 use serde::{Deserialize, Serialize};
 use wasmtime::component::{ComponentType, Lift, Lower};
 
-/// Reviewer verdict, ordered `Safe < Caution < Risky < Block` (SPEC §4: BLOCK > RISKY > CAUTION > SAFE).
+/// Reviewer verdict, ordered `Safe < Caution < Risky < Block` (docs/design.md §4: BLOCK > RISKY > CAUTION > SAFE).
 #[derive(
     ComponentType,
     Lift,
@@ -42,7 +42,7 @@ pub enum Verdict {
 }
 
 /// Severity of one finding; `Critical` is the worst. A critical finding makes a verdict at
-/// least RISKY (SPEC §4).
+/// least RISKY (docs/design.md §4).
 #[derive(
     ComponentType, Lift, Lower, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize,
 )]
@@ -60,7 +60,7 @@ pub enum Severity {
     Low,
 }
 
-/// Model category (SPEC §3 invariant 7).
+/// Model category (docs/design.md §3 invariant 7).
 #[derive(
     ComponentType, Lift, Lower, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize,
 )]
@@ -76,7 +76,7 @@ pub enum Category {
     Quick,
 }
 
-/// Task classification (SPEC §2 stage 1).
+/// Task classification (docs/design.md §2 stage 1).
 #[derive(
     ComponentType, Lift, Lower, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize,
 )]
@@ -104,7 +104,7 @@ pub enum TaskKind {
     Research,
 }
 
-/// One reviewer finding (SPEC §4).
+/// One reviewer finding (docs/design.md §4).
 #[derive(ComponentType, Lift, Lower, Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[component(record)]
 pub struct Finding {
@@ -114,7 +114,7 @@ pub struct Finding {
     pub demand: String,
 }
 
-/// Envelope `metadata` (SPEC §4).
+/// Envelope `metadata` (docs/design.md §4).
 #[derive(ComponentType, Lift, Lower, Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[component(record)]
 pub struct EnvelopeMetadata {
@@ -126,7 +126,7 @@ pub struct EnvelopeMetadata {
     pub token_cost: u64,
 }
 
-/// The reviewer envelope of SPEC §4. Serialised with absent optional parts omitted.
+/// The reviewer envelope of docs/design.md §4. Serialised with absent optional parts omitted.
 #[derive(ComponentType, Lift, Lower, Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[component(record)]
 pub struct Envelope {
@@ -173,7 +173,7 @@ pub struct FileChange {
     pub action: FileAction,
 }
 
-/// Alloy synthesis provenance of a phase (SPEC §2 pass 3).
+/// Alloy synthesis provenance of a phase (docs/design.md §2 pass 3).
 #[derive(ComponentType, Lift, Lower, Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[component(record)]
 pub struct Provenance {
@@ -186,7 +186,7 @@ pub struct Provenance {
     pub contradictions: Vec<String>,
 }
 
-/// One phase of a plan (SPEC §5).
+/// One phase of a plan (docs/design.md §5).
 #[derive(ComponentType, Lift, Lower, Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[component(record)]
 pub struct Phase {
@@ -212,7 +212,7 @@ pub struct Phase {
     pub provenance: Option<Provenance>,
 }
 
-/// External needs of a plan (SPEC §5 completeness).
+/// External needs of a plan (docs/design.md §5 completeness).
 #[derive(ComponentType, Lift, Lower, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[component(record)]
 pub struct Dependencies {
@@ -225,7 +225,7 @@ pub struct Dependencies {
     pub permissions: Vec<String>,
 }
 
-/// A plan (SPEC §5).
+/// A plan (docs/design.md §5).
 #[derive(ComponentType, Lift, Lower, Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[component(record)]
 pub struct Plan {
@@ -282,7 +282,7 @@ pub struct LanguageStat {
     pub files: u32,
 }
 
-/// The probe report (SPEC §2 stage 2).
+/// The probe report (docs/design.md §2 stage 2).
 #[derive(ComponentType, Lift, Lower, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[component(record)]
 pub struct ProbeReport {
@@ -387,7 +387,7 @@ pub struct RedTeamReport {
     pub oracle: Envelope,
 }
 
-/// Why the convergence checker stopped (SPEC §2).
+/// Why the convergence checker stopped (docs/design.md §2).
 #[derive(ComponentType, Lift, Lower, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[component(enum)]
 #[repr(u8)]
@@ -459,7 +459,7 @@ pub struct StageOutput {
     pub notes: Vec<String>,
 }
 
-/// Convergence thresholds (SPEC §2 rules 1 and 2).
+/// Convergence thresholds (docs/design.md §2 rules 1 and 2).
 #[derive(ComponentType, Lift, Lower, Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[component(record)]
 pub struct Thresholds {

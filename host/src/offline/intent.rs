@@ -1,4 +1,4 @@
-//! The Intent Gate (SPEC §2 stage 1): classifies a one-line task into one of the nine task
+//! The Intent Gate (docs/design.md §2 stage 1): classifies a one-line task into one of the nine task
 //! kinds by weighted cues, and checks that it is clear enough to plan.
 //!
 //! Classification: every cue of [`CUES`] that matches the lowercased task adds its weight to
@@ -22,7 +22,7 @@ use std::sync::LazyLock;
 /// Longest task the gate accepts as a one-line task (characters).
 pub const MAX_TASK_CHARS: usize = 2000;
 
-/// The Intent Gate's reading of a task (SPEC §2 stage 1).
+/// The Intent Gate's reading of a task (docs/design.md §2 stage 1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Intent {
     /// The task kind the cues point to (feature when none matched).
@@ -305,7 +305,7 @@ const FILLER: &[&str] = &[
     "and so on",
 ];
 
-/// The lowercase name SPEC §2 uses for `kind` (`"bugfix"`, `"migration"`, …).
+/// The lowercase name docs/design.md §2 uses for `kind` (`"bugfix"`, `"migration"`, …).
 pub fn kind_name(kind: TaskKind) -> &'static str {
     match kind {
         TaskKind::Greenfield => "greenfield",
@@ -320,7 +320,7 @@ pub fn kind_name(kind: TaskKind) -> &'static str {
     }
 }
 
-/// Classifies `task` and checks its clarity (SPEC §2 stage 1).
+/// Classifies `task` and checks its clarity (docs/design.md §2 stage 1).
 ///
 /// Input: the user's task, any length. Output: an [`Intent`]; never fails. Deterministic: the
 /// same task always gives the same intent. See the module docs for the weights, the

@@ -1,4 +1,4 @@
-//! Metis, the Enrich stage (SPEC §2 stage 3): turns the Intent Gate's reading of the task and
+//! Metis, the Enrich stage (docs/design.md §2 stage 3): turns the Intent Gate's reading of the task and
 //! the probe report into directives — imperative sentences the planner must act on — and,
 //! when the task cannot be planned, a BLOCK with clarifying questions.
 //!
@@ -25,7 +25,7 @@ use crate::offline::{envelope, Context};
 /// The agent name of the Metis envelope.
 pub const AGENT: &str = "metis";
 
-/// Runs Metis (SPEC §2 stage 3).
+/// Runs Metis (docs/design.md §2 stage 3).
 ///
 /// Inputs: the offline context (task, probe report, repository root; `ctx.task_kind` is not
 /// used — `intent.kind` is), the Intent Gate's [`Intent`], and `folded`: failure directives of
@@ -125,7 +125,7 @@ pub fn enrich(ctx: &Context<'_>, intent: &Intent, folded: &[String]) -> Envelope
     env
 }
 
-/// The directives derived from the grounding (SPEC §2 stage 3), without folded failures.
+/// The directives derived from the grounding (docs/design.md §2 stage 3), without folded failures.
 /// Deterministic; every sentence is imperative and names what it is grounded in.
 pub fn directives(g: &Grounding) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -332,6 +332,7 @@ mod tests {
             directives: &[],
             probe,
             repo_root: root,
+            resolution: crate::model::resolution::Resolution::empty(),
         };
         enrich(&ctx, &intent, folded)
     }

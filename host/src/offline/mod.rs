@@ -1,4 +1,4 @@
-//! The offline engine (SPEC §7): every agent role, deterministically, from the task, the probe
+//! The offline engine (docs/design.md §7): every agent role, deterministically, from the task, the probe
 //! report and rules. Labelled `anneal-offline/<version>` in `reviewer_model`.
 pub mod intent;
 pub mod metis;
@@ -17,7 +17,7 @@ pub const MODEL: &str = concat!("anneal-offline/", env!("CARGO_PKG_VERSION"));
 /// probe report and the repository (read-only; agents never write to it).
 #[derive(Clone, Copy, Debug)]
 pub struct Context<'a> {
-    /// `anneal-YYYYMMDD-HHMMSS-{slug}` (SPEC §8).
+    /// `anneal-YYYYMMDD-HHMMSS-{slug}` (docs/design.md §8).
     pub run_id: &'a str,
     /// The user's one-line task.
     pub task: &'a str,
@@ -28,6 +28,8 @@ pub struct Context<'a> {
     pub probe: &'a ProbeReport,
     /// Root of the repository being planned for.
     pub repo_root: &'a Path,
+    /// The task resolved against the probe's code index (empty when none was built).
+    pub resolution: &'a crate::model::resolution::Resolution,
 }
 
 /// A new envelope for `agent` with `verdict`, empty findings and fresh metadata
@@ -57,7 +59,7 @@ pub fn envelope(
     }
 }
 
-/// Cuts a summary to the 240 characters SPEC §4 allows, ending with `…` when cut.
+/// Cuts a summary to the 240 characters docs/design.md §4 allows, ending with `…` when cut.
 pub fn truncate_summary(s: String) -> String {
     if s.chars().count() <= 240 {
         s

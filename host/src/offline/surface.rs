@@ -1,5 +1,5 @@
 //! The security-sensitive surface: the one definition of which words make work
-//! security-sensitive and what a security gate is (SPEC §2 stage 5 redteam-security; SPEC §5
+//! security-sensitive and what a security gate is (docs/design.md §2 stage 5 redteam-security; docs/design.md §5
 //! risk posture). The planner uses it to decide when a plan gets a security phase, the red team
 //! to demand one, so the two cannot drift.
 //!

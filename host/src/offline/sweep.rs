@@ -105,6 +105,7 @@ fn sweep(repo: &Repo, tasks: &[&str]) -> (Vec<String>, usize) {
             directives: &[],
             probe: &probe,
             repo_root: &repo.root,
+            resolution: crate::model::resolution::Resolution::empty(),
         };
         let directives = metis::enrich(&base, &intent, &[]).directives;
         let ctx = Context {
@@ -261,6 +262,7 @@ fn print_rendered_plan() {
         directives: &[],
         probe: &probe,
         repo_root: &repo.root,
+        resolution: crate::model::resolution::Resolution::empty(),
     };
     let directives = metis::enrich(&base, &intent, &[]).directives;
     let ctx = Context {
@@ -299,6 +301,7 @@ fn fixture_plan(task: &str) -> Plan {
         directives: &[],
         probe: &probe,
         repo_root: &repo.root,
+        resolution: crate::model::resolution::Resolution::empty(),
     };
     write_plan(&ctx, &req("prometheus-cast", None)).expect("plan")
 }

@@ -1,4 +1,4 @@
-//! Anthropic Messages API (SPEC §7): `POST {base_url}/v1/messages` with headers `x-api-key` and
+//! Anthropic Messages API (docs/design.md §7): `POST {base_url}/v1/messages` with headers `x-api-key` and
 //! `anthropic-version: 2023-06-01`, body `model`, `system`, `messages`, `max_tokens`. The answer
 //! is the concatenation of the `text` content blocks; usage from `usage.input_tokens` /
 //! `usage.output_tokens`. A `base_url` that already ends in `/v1` is accepted (not doubled).

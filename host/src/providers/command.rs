@@ -1,10 +1,10 @@
-//! External command provider (SPEC §7): runs the configured argv directly (no shell), writes the
+//! External command provider (docs/design.md §7): runs the configured argv directly (no shell), writes the
 //! prompt to its stdin and takes the answer from its stdout. The prompt is plain text: the system
 //! prompt, then each turn under a `### User` / `### Assistant` heading. An argv element equal to
 //! `{model}` is replaced by the routed model, which is also in the child's `ANNEAL_MODEL`
 //! variable. The call is killed at `timeout_secs` (the child is killed on drop); a non-zero exit
 //! is an error quoting a bounded stderr excerpt. Every configured key variable is removed from the
-//! child's environment (SPEC §3: secrets never reach what anneal runs). No retries. Token usage
+//! child's environment (docs/design.md §3: secrets never reach what anneal runs). No retries. Token usage
 //! is *estimated* as characters / 4 (commands report none).
 
 use std::process::Stdio;

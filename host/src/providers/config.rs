@@ -1,4 +1,4 @@
-//! Model configuration (SPEC §7, SPEC §3 invariant 7): which provider and model answer each model
+//! Model configuration (docs/design.md §7, docs/design.md §3 invariant 7): which provider and model answer each model
 //! category (`ultrabrain`, `deep`, `quick`), optional per-role overrides, provider settings and
 //! the run budget.
 //!
@@ -49,7 +49,7 @@
 //!
 //! Missing categories while providers exist are routed like `deep` (else like the first configured
 //! category, in the order ultrabrain, deep, quick); `render()` says so. No providers at all →
-//! [`ModelConfig::is_empty`]: the offline engine runs (SPEC §7).
+//! [`ModelConfig::is_empty`]: the offline engine runs (docs/design.md §7).
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
@@ -276,7 +276,7 @@ pub enum RoleRoute {
     Direct(Route),
 }
 
-/// Run budget (SPEC §7): the run stops cleanly when either limit is reached. `None` → no limit.
+/// Run budget (docs/design.md §7): the run stops cleanly when either limit is reached. `None` → no limit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Budget {
@@ -303,7 +303,7 @@ pub struct ModelConfig {
 }
 
 impl ModelConfig {
-    /// Provider + model for `role`, whose prompt names `category` (SPEC §3 invariant 7): the role
+    /// Provider + model for `role`, whose prompt names `category` (docs/design.md §3 invariant 7): the role
     /// override first (a direct route, or its category's route), then the category map. `None`
     /// when the config is empty.
     pub fn route(&self, role: &str, category: Category) -> Option<Route> {
@@ -327,7 +327,7 @@ impl ModelConfig {
             .collect()
     }
 
-    /// True when no provider is configured: the offline engine runs every role (SPEC §7).
+    /// True when no provider is configured: the offline engine runs every role (docs/design.md §7).
     pub fn is_empty(&self) -> bool {
         self.providers.is_empty()
     }
@@ -457,7 +457,7 @@ impl Resolved {
     /// `anneal config`). Keys appear as `$VAR (set)` / `$VAR (not set)`, never their values.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# anneal model configuration (SPEC §7)");
+        let _ = writeln!(out, "# anneal model configuration (docs/design.md §7)");
         if self.files.is_empty() {
             let _ = writeln!(out, "# config files read: none");
         } else {

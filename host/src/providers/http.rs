@@ -1,4 +1,4 @@
-//! Shared HTTP behaviour of the Anthropic and OpenAI-compatible providers (SPEC §7): one
+//! Shared HTTP behaviour of the Anthropic and OpenAI-compatible providers (docs/design.md §7): one
 //! `reqwest` client per provider with a connect timeout, a per-call timeout, retries with
 //! exponential backoff and full jitter on 429, 5xx, connection errors and timeouts (honouring
 //! `Retry-After`, capped at 60 s), and a per-provider concurrency limit (tokio `Semaphore`).

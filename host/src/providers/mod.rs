@@ -1,7 +1,7 @@
-//! Talking to models (SPEC §7): Anthropic's Messages API, any OpenAI-compatible
+//! Talking to models (docs/design.md §7): Anthropic's Messages API, any OpenAI-compatible
 //! chat-completions endpoint (OpenAI, Ollama, vLLM, llama.cpp server, OpenRouter, …) and an
 //! external command (prompt on stdin, answer on stdout). Agents name a model *category*, never a
-//! model (SPEC §3 invariant 7); [`config::ModelConfig::route`] maps a role and its category to a
+//! model (docs/design.md §3 invariant 7); [`config::ModelConfig::route`] maps a role and its category to a
 //! configured provider and model, and [`Providers::get`] hands out the provider.
 //!
 //! Every provider applies a per-call timeout and a per-provider concurrency limit; the HTTP
@@ -54,7 +54,7 @@ pub struct ChatMessage {
 /// One request to a model.
 #[derive(Clone, Debug)]
 pub struct ChatRequest {
-    /// The provider's model name (from the route, SPEC §3 invariant 7).
+    /// The provider's model name (from the route, docs/design.md §3 invariant 7).
     pub model: String,
     /// The agent prompt; sent as the system prompt (empty → none sent).
     pub system: String,
@@ -68,7 +68,7 @@ pub struct ChatRequest {
     pub json: bool,
 }
 
-/// Token usage of one call (into `metadata.token_cost`, SPEC §7).
+/// Token usage of one call (into `metadata.token_cost`, docs/design.md §7).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Usage {
     /// Prompt tokens as the provider reported them (commands: estimated as characters / 4).
@@ -210,7 +210,7 @@ impl Providers {
     /// Builds every provider of `cfg`, reading API keys from the process environment.
     /// Errors: a provider whose `api_key_env` names an unset or empty variable →
     /// [`ConfigError::MissingKey`] naming the variable (never a value); an HTTP client that
-    /// cannot be built. An empty config gives an empty set (the offline engine runs, SPEC §7).
+    /// cannot be built. An empty config gives an empty set (the offline engine runs, docs/design.md §7).
     pub fn from_config(cfg: &ModelConfig) -> Result<Providers, ConfigError> {
         Self::from_config_with_env(cfg, &EnvSource::Process)
     }

@@ -1,4 +1,4 @@
-//! OpenAI-compatible chat completions (SPEC §7): OpenAI, Ollama, vLLM, llama.cpp server,
+//! OpenAI-compatible chat completions (docs/design.md §7): OpenAI, Ollama, vLLM, llama.cpp server,
 //! OpenRouter, … `POST {base_url}/chat/completions` with the system prompt as the first message,
 //! `Authorization: Bearer KEY` only when a key is configured, and
 //! `response_format: {"type": "json_object"}` when the request asks for JSON and the provider's

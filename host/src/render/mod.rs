@@ -1,4 +1,4 @@
-//! Renderers of SPEC §8 outputs: the plan directory, the XML prompt, the rollup.
+//! Renderers of docs/design.md §8 outputs: the plan directory, the XML prompt, the rollup.
 pub mod plan_md;
 pub mod rollup;
 pub mod xml;

@@ -1,4 +1,4 @@
-//! The `plan/` directory for humans (SPEC §5, §8, invariant 3): `plan/plan.md`, an overview of at
+//! The `plan/` directory for humans (docs/design.md §5, §8, invariant 3): `plan/plan.md`, an overview of at
 //! most [`MAX_OVERVIEW_LINES`] lines, and one `plan/phase-{id}-{slug}.md` per phase holding
 //! everything about that phase.
 //!
@@ -14,7 +14,7 @@ use crate::model::{FileAction, Plan, TaskKind, Verdict};
 /// The run facts printed at the top of `plan/plan.md`.
 #[derive(Clone, Copy, Debug)]
 pub struct Header<'a> {
-    /// `anneal-YYYYMMDD-HHMMSS-{slug}` (SPEC §8).
+    /// `anneal-YYYYMMDD-HHMMSS-{slug}` (docs/design.md §8).
     pub run_id: &'a str,
     /// Strategy name (`cast`, `alloy`, `temper` or a third-party name).
     pub strategy: &'a str,
@@ -22,9 +22,9 @@ pub struct Header<'a> {
     pub task: &'a str,
     /// Intent Gate classification.
     pub task_kind: TaskKind,
-    /// Emission decision of the run (SPEC §4): `EMIT`, `RE_LOOP` or `ABORT`.
+    /// Emission decision of the run (docs/design.md §4): `EMIT`, `RE_LOOP` or `ABORT`.
     pub status: &'a str,
-    /// Worst-of verdict over every gate (SPEC §4).
+    /// Worst-of verdict over every gate (docs/design.md §4).
     pub overall_verdict: Verdict,
     /// Momus's score, 0–100, when it gave one.
     pub momus_score: Option<u8>,
@@ -32,7 +32,7 @@ pub struct Header<'a> {
     pub hephaestus: &'a str,
 }
 
-/// Hard limit on the lines of `plan/plan.md` (SPEC §5: "an overview of at most 80 lines").
+/// Hard limit on the lines of `plan/plan.md` (docs/design.md §5: "an overview of at most 80 lines").
 pub const MAX_OVERVIEW_LINES: usize = 80;
 
 /// Thesis lines shown in the overview (wrapped at [`WRAP_WIDTH`]); the rest is cut with `…`.
@@ -97,7 +97,7 @@ pub fn phase_file_names(plan: &Plan) -> Vec<String> {
     names
 }
 
-/// `SAFE`, `CAUTION`, `RISKY` or `BLOCK` (the SPEC §4 spelling).
+/// `SAFE`, `CAUTION`, `RISKY` or `BLOCK` (the docs/design.md §4 spelling).
 pub fn verdict_name(v: Verdict) -> &'static str {
     match v {
         Verdict::Safe => "SAFE",
@@ -107,7 +107,7 @@ pub fn verdict_name(v: Verdict) -> &'static str {
     }
 }
 
-/// The SPEC §2 stage-1 spelling of a task kind (`feature`, `bugfix`, …).
+/// The docs/design.md §2 stage-1 spelling of a task kind (`feature`, `bugfix`, …).
 pub fn task_kind_name(k: TaskKind) -> &'static str {
     match k {
         TaskKind::Greenfield => "greenfield",

@@ -1,9 +1,9 @@
-//! `rollup.yaml` (SPEC §4, written by Atlas at stage 7) and the emission logic.
+//! `rollup.yaml` (docs/design.md §4, written by Atlas at stage 7) and the emission logic.
 use crate::model::{ConvergenceReason, Verdict};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The emission decision (SPEC §4).
+/// The emission decision (docs/design.md §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Emission {
@@ -23,7 +23,7 @@ impl Emission {
     }
 }
 
-/// SPEC §4 emission logic: EMIT iff `simultaneous_pass` and the overall verdict is SAFE or
+/// docs/design.md §4 emission logic: EMIT iff `simultaneous_pass` and the overall verdict is SAFE or
 /// CAUTION (or RISKY when the human accepted the risk with `--accept-risk`); else ABORT iff the
 /// overall verdict is BLOCK and Metis asked clarifying questions; else RE_LOOP.
 pub fn emission(
@@ -43,7 +43,7 @@ pub fn emission(
     }
 }
 
-/// `gate_status` (SPEC §4).
+/// `gate_status` (docs/design.md §4).
 #[derive(Clone, Debug, Serialize)]
 pub struct GateStatus {
     pub metis: Verdict,
@@ -96,7 +96,7 @@ pub struct GuestRecord {
     pub notes: Vec<String>,
 }
 
-/// Budget and timing (SPEC §4: what a user needs to trust and budget a run).
+/// Budget and timing (docs/design.md §4: what a user needs to trust and budget a run).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Accounting {
     pub agent_spawns: u32,
@@ -114,7 +114,7 @@ pub struct Rollup {
     pub run_id: String,
     /// `cast`, `alloy`, `temper` or the strategy's own name.
     pub architecture: String,
-    /// Who answered the agent roles: the offline engine, or the models per category (SPEC §7).
+    /// Who answered the agent roles: the offline engine, or the models per category (docs/design.md §7).
     pub agents: String,
     pub overall_verdict: Verdict,
     pub gate_status: GateStatus,
@@ -137,10 +137,10 @@ pub struct Rollup {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub momus_score: Option<u8>,
     pub risk_accepted: bool,
-    /// Envelopes that failed schema validation (never a pass, SPEC §4).
+    /// Envelopes that failed schema validation (never a pass, docs/design.md §4).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub invalid_envelopes: Vec<String>,
-    /// Flags refused because they would break an invariant (SPEC §3).
+    /// Flags refused because they would break an invariant (docs/design.md §3).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub refused_flags: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -158,7 +158,7 @@ pub struct Rollup {
     pub outputs: BTreeMap<String, Vec<String>>,
 }
 
-/// The file as written: `rollup:` at the top (SPEC §4).
+/// The file as written: `rollup:` at the top (docs/design.md §4).
 #[derive(Serialize)]
 pub struct RollupFile<'a> {
     pub rollup: &'a Rollup,

@@ -1,4 +1,4 @@
-//! The semantic-XML prompt `{strategy}-{run_id}.xml` (SPEC §8, invariant 3): one document a
+//! The semantic-XML prompt `{strategy}-{run_id}.xml` (docs/design.md §8, invariant 3): one document a
 //! user pastes into a fresh coding-agent session to execute the reviewed plan in one shot.
 //!
 //! The element tree is documented for the executing agent and for tool authors in
@@ -26,7 +26,7 @@ pub const SCHEMA_VERSION: &str = "1";
 /// Everything the XML prompt is made of.
 #[derive(Clone, Copy, Debug)]
 pub struct XmlInput<'a> {
-    /// `anneal-YYYYMMDD-HHMMSS-{slug}` (SPEC §8).
+    /// `anneal-YYYYMMDD-HHMMSS-{slug}` (docs/design.md §8).
     pub run_id: &'a str,
     /// Strategy name (`cast`, `alloy`, `temper`, or a third party's).
     pub strategy: &'a str,
@@ -36,9 +36,9 @@ pub struct XmlInput<'a> {
     pub task: &'a str,
     /// Intent Gate classification.
     pub task_kind: TaskKind,
-    /// Emission decision (SPEC §4): `EMIT`, `RE_LOOP` or `ABORT`.
+    /// Emission decision (docs/design.md §4): `EMIT`, `RE_LOOP` or `ABORT`.
     pub emission: &'a str,
-    /// Worst-of verdict over every gate (SPEC §4).
+    /// Worst-of verdict over every gate (docs/design.md §4).
     pub overall_verdict: Verdict,
     /// Stage-2 probe report.
     pub probe: &'a ProbeReport,

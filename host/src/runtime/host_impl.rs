@@ -112,7 +112,7 @@ pub fn sanitize(s: &str, max: usize) -> String {
     out
 }
 
-/// Guest CPU time of one strategy instance (SPEC: the limit does not count time the host spends
+/// Guest CPU time of one strategy instance (docs/security.md: the limit does not count time the host spends
 /// answering the guest): wall-clock since the instance started, minus the time spent inside
 /// `host` calls (agents, red team, Momus, convergence). Time inside WASI calls *is* guest time.
 /// Shared (`Arc`) so a watchdog can read it while the guest runs: the epoch deadline stops a

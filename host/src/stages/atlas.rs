@@ -1,5 +1,5 @@
-//! Stage 7, Emit (SPEC §2, §4, §8): Atlas writes the two outputs (the `plan/` directory and the
-//! XML prompt — both always, SPEC §3 invariant 3), the run log, the event log, and
+//! Stage 7, Emit (docs/design.md §2, §4, §8): Atlas writes the two outputs (the `plan/` directory and the
+//! XML prompt — both always, docs/design.md §3 invariant 3), the run log, the event log, and
 //! `rollup.yaml` last, so a rollup on disk means every other output is there.
 use super::hephaestus::Report;
 use super::Tally;

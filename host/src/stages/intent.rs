@@ -1,4 +1,4 @@
-//! Stage 1, Intent Gate (SPEC §2): classifies the task and checks it is clear enough to plan.
+//! Stage 1, Intent Gate (docs/design.md §2): classifies the task and checks it is clear enough to plan.
 use super::Tally;
 use crate::engine::{AgentError, Engine};
 use crate::offline::intent::Intent;

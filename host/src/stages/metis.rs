@@ -1,4 +1,4 @@
-//! Stage 3, Enrich (SPEC §2): Metis turns the task and the probe report into directives, or
+//! Stage 3, Enrich (docs/design.md §2): Metis turns the task and the probe report into directives, or
 //! blocks with clarifying questions when the task cannot be planned.
 use super::{RunContext, Tally};
 use crate::engine::AgentError;

@@ -1,4 +1,4 @@
-//! The seven stages of SPEC §2. Stages 1–3 and 5–7 run in the host; stage 4 (`plan`) drives
+//! The seven stages of docs/design.md §2. Stages 1–3 and 5–7 run in the host; stage 4 (`plan`) drives
 //! the strategy component.
 pub mod atlas;
 pub mod hephaestus;

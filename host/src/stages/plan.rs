@@ -1,4 +1,4 @@
-//! Stage 4, Plan (SPEC §2): the strategy component runs in the sandbox and asks the host, through
+//! Stage 4, Plan (docs/design.md §2): the strategy component runs in the sandbox and asks the host, through
 //! [`Services`], for planner agents, red-team passes, Momus audits and convergence checks.
 //!
 //! The host keeps its own record of every Momus envelope and red-team report it produced, keyed

@@ -1,5 +1,5 @@
-//! Stage 5, Red Team (SPEC §2): redteam-security, redteam-scope and redteam-assumptions
-//! always concurrently (SPEC §3 invariant 6), then Oracle on their three envelopes.
+//! Stage 5, Red Team (docs/design.md §2): redteam-security, redteam-scope and redteam-assumptions
+//! always concurrently (docs/design.md §3 invariant 6), then Oracle on their three envelopes.
 use super::{RunContext, Tally};
 use crate::engine::{AgentError, Reviewer};
 use crate::model::{Plan, RedTeamReport};

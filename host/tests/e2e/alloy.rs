@@ -1,4 +1,4 @@
-//! Alloy end to end (SPEC §2 stage 4 Alloy, §8): the bundled Alloy component on the fixture
+//! Alloy end to end (docs/design.md §2 stage 4 Alloy, §8): the bundled Alloy component on the fixture
 //! service repository with 2, 5 (default) and 7 variants, and the refused `versions` values.
 use crate::common;
 use common::*;
@@ -232,7 +232,7 @@ fn dry_run_prints_the_budget_and_runs_nothing() {
     assert_eq!(s.run_dirs(), 0);
 }
 
-// ---- Contradiction resolution end to end (SPEC §2 Alloy synthesis pass 2, issue 3). With the
+// ---- Contradiction resolution end to end (docs/design.md §2 Alloy synthesis pass 2, issue 3). With the
 // offline engine, the defensive lens ships the change behind a feature flag and the six other
 // lenses do not: a real contradiction the synthesizer must settle on every run.
 

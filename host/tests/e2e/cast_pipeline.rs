@@ -1,5 +1,5 @@
 //! The whole pipeline, end to end, with the bundled Cast component loaded by wasmtime, on the
-//! fixture service repository and on the anneal repository itself (SPEC §2, §4, §8).
+//! fixture service repository and on the anneal repository itself (docs/design.md §2, §4, §8).
 use crate::common;
 use anneal::model::Verdict;
 use common::*;
@@ -27,7 +27,7 @@ fn cast_on_fixture_service_emits_a_complete_run_directory() {
         "run id {name}"
     );
 
-    // Every file of SPEC §8.
+    // Every file of docs/design.md §8.
     for f in [
         "plan/plan.md",
         "plan/phase-00-preflight.md",
@@ -139,7 +139,7 @@ fn vague_task_aborts_with_clarifying_questions() {
     assert!(!r["clarifying_questions"].as_sequence().unwrap().is_empty());
     let metis = envelope(&run, "reviews/metis.yaml");
     assert_eq!(metis.verdict, Verdict::Block);
-    // Both outputs exist even without a plan (SPEC §3 invariant 3).
+    // Both outputs exist even without a plan (docs/design.md §3 invariant 3).
     assert!(run.join("plan/plan.md").is_file());
     let name = run.file_name().unwrap().to_string_lossy().into_owned();
     xml_elements(&std::fs::read_to_string(run.join(format!("cast-{name}.xml"))).unwrap());

@@ -1,4 +1,4 @@
-//! SPEC §3 invariant 6: fan-out is parallel. With every offline agent call made to take a fixed
+//! docs/design.md §3 invariant 6: fan-out is parallel. With every offline agent call made to take a fixed
 //! time (`--simulate-latency-ms`, as a model provider would), the red-team three overlap in
 //! time; with `--jobs 1` (the sequential fallback) they do not.
 use crate::common;

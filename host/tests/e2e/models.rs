@@ -1,4 +1,4 @@
-//! Real models, end to end (SPEC §7, SPEC §3 invariants 4, 7, 8): the real binary runs the full
+//! Real models, end to end (docs/design.md §7, docs/design.md §3 invariants 4, 7, 8): the real binary runs the full
 //! pipeline with every agent role answered by a fake model on loopback, speaking the OpenAI and
 //! the Anthropic protocols; Temper's convergence reasons through the real loop on scripted
 //! Momus scores; provider faults; the run budget; and a fake key that must not leak.
@@ -110,7 +110,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The common contract of SPEC §8 holds, and the agents were the models.
+/// The common contract of docs/design.md §8 holds, and the agents were the models.
 fn check_contract(run: &Path, strategy: &str) {
     let r = rollup(run);
     assert_eq!(r["emission_decision"], "EMIT", "{r:?}");
@@ -245,7 +245,7 @@ fn depth_and_reason(r: &serde_yaml::Value) -> (u64, String) {
     )
 }
 
-/// SPEC §2's worked examples, scored by the (fake) model's Momus through the real Temper loop
+/// docs/design.md §2's worked examples, scored by the (fake) model's Momus through the real Temper loop
 /// and the bundled convergence checker.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn temper_converges_for_each_reason_through_the_real_loop() {
@@ -270,7 +270,7 @@ async fn temper_converges_for_each_reason_through_the_real_loop() {
     assert_eq!(depth_and_reason(&r), (3, "cap".into()), "{r:?}");
 }
 
-/// The loose preset (SPEC §2's second wording) exits shallower than strict on the same scores.
+/// The loose preset (docs/design.md §2's second wording) exits shallower than strict on the same scores.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn loose_preset_exits_shallower_than_strict_on_the_same_scores() {
     if nested() {
@@ -378,7 +378,7 @@ async fn malformed_response_body_ends_the_run_clearly() {
 }
 
 /// Momus answers with an invalid envelope twice (the answer and its one repair): an invalid
-/// envelope (BLOCK, never a pass), so Cast re-plans as SPEC §2 says for a Momus BLOCK (fold the
+/// envelope (BLOCK, never a pass), so Cast re-plans as docs/design.md §2 says for a Momus BLOCK (fold the
 /// findings, re-plan once), and the re-planned plan passes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answer_invalid_twice_is_an_invalid_envelope_and_cast_replans() {

@@ -1,4 +1,4 @@
-//! Temper end to end (SPEC §2 stage 4, convergence checker): the deepen loop through the real
+//! Temper end to end (docs/design.md §2 stage 4, convergence checker): the deepen loop through the real
 //! binary on the fixture repository, every convergence reason, the depth reset on a full re-loop,
 //! and swapping the checker's thresholds.
 use crate::common;

@@ -1,5 +1,5 @@
-//! Synthesis pass 1, structural alignment (SPEC §2 Alloy): the phase-by-phase matrix across
-//! variants and the rubric score of each candidate phase (SPEC §5).
+//! Synthesis pass 1, structural alignment (docs/design.md §2 Alloy): the phase-by-phase matrix across
+//! variants and the rubric score of each candidate phase (docs/design.md §5).
 use super::Variant;
 use anneal_guest::types::{Phase, ProbeReport};
 
@@ -258,14 +258,14 @@ pub fn matrix(variants: &[Variant]) -> Vec<Row> {
 }
 
 /// Whether a success criterion is measurable: it names a number, a command in backticks, or an
-/// exit status (SPEC §5 correctness: "a measurable gate").
+/// exit status (docs/design.md §5 correctness: "a measurable gate").
 pub fn is_measurable(c: &str) -> bool {
     c.chars().any(|ch| ch.is_ascii_digit())
         || c.contains('`')
         || c.to_lowercase().contains("exits 0")
 }
 
-/// Phrases of scope creep (SPEC §5 scope hygiene: no "we could also").
+/// Phrases of scope creep (docs/design.md §5 scope hygiene: no "we could also").
 const CREEP: &[&str] = &[
     "we could also",
     "could also",
@@ -281,7 +281,7 @@ pub fn explicit_rollback(rollback: &str) -> bool {
     r.len() >= 20 && !r.starts_with("n/a") && !r.starts_with("none")
 }
 
-/// Rubric score of one candidate phase (SPEC §5, as applied by Alloy's synthesis): measurable
+/// Rubric score of one candidate phase (docs/design.md §5, as applied by Alloy's synthesis): measurable
 /// success criteria (+3, +1 per criterion up to 3), a gate (+3, +2 when a gate entry is a
 /// command the probe detected), an explicit rollback (+3), files named (+1 per file up to 2),
 /// scope creep (−4 per phrase), and for preflight a runnable probe command in the gate (+4).

@@ -1,7 +1,7 @@
-//! The Alloy Synthesizer (SPEC §2 Alloy): blends N variant plans in three passes.
+//! The Alloy Synthesizer (docs/design.md §2 Alloy): blends N variant plans in three passes.
 //!
 //! 1. structural alignment ([`align`]): a phase-by-phase matrix across variants; the strongest
-//!    version of each aligned phase is picked against the SPEC §5 rubric, and sections of one
+//!    version of each aligned phase is picked against the docs/design.md §5 rubric, and sections of one
 //!    more variant (extra measurable success criteria, a more explicit rollback, a gate) may be
 //!    folded in as the phase's secondary source;
 //! 2. contradiction resolution ([`resolve`]): services, feature flags and files that variants
@@ -29,7 +29,7 @@ pub struct Variant {
 }
 
 impl Variant {
-    /// `variant-{i}-{bias}`: the file stem and provenance source name (SPEC §2).
+    /// `variant-{i}-{bias}`: the file stem and provenance source name (docs/design.md §2).
     pub fn source(&self) -> String {
         format!("variant-{}-{}", self.index, self.bias)
     }
@@ -132,7 +132,7 @@ pub fn unique_slug(slug: &str, used: &[String]) -> String {
     out
 }
 
-/// Blends `variants` (at least one, in bias order) into one plan (SPEC §2 Alloy synthesis).
+/// Blends `variants` (at least one, in bias order) into one plan (docs/design.md §2 Alloy synthesis).
 /// `directives` are the Metis directives (plus folded constraints); `probe` the probe report.
 /// Deterministic: the same input gives the same plan and report.
 pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeReport) -> Synthesis {
@@ -269,7 +269,7 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
             format!("only {} has this phase", sources[best])
         } else {
             format!(
-                "strongest against the SPEC §5 rubric (score {} of {:?})",
+                "strongest against the docs/design.md §5 rubric (score {} of {:?})",
                 scores[best], scores
             )
         };
@@ -556,7 +556,7 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
     let plan = Plan {
         title: base.as_ref().map(|p| p.title.clone()).unwrap_or_else(|| "Blended plan".into()),
         thesis: format!(
-            "{} Blended by the synthesizer from {} variants ({}): the strongest version of each phase against the SPEC §5 rubric, {} contradiction(s) settled or surfaced.",
+            "{} Blended by the synthesizer from {} variants ({}): the strongest version of each phase against the docs/design.md §5 rubric, {} contradiction(s) settled or surfaced.",
             base.as_ref().map(|p| p.thesis.trim().to_string()).unwrap_or_default(),
             variants.len(),
             biases.join(", "),

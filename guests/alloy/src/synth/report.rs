@@ -1,4 +1,4 @@
-//! `synthesis-provenance.md` (SPEC §2 Alloy outputs): per-phase attribution, contradictions and
+//! `synthesis-provenance.md` (docs/design.md §2 Alloy outputs): per-phase attribution, contradictions and
 //! their rationale, synthesizer-invented phases flagged, and how many phases each bias contributed.
 use super::{Synthesis, Variant, SYNTHESIZER};
 use std::fmt::Write;

@@ -1,4 +1,4 @@
-//! Synthesis pass 2, contradiction resolution (SPEC §2 Alloy): when variants disagree, pick what
+//! Synthesis pass 2, contradiction resolution (docs/design.md §2 Alloy): when variants disagree, pick what
 //! a Metis directive names; else the variant matching the probe's detected stack; else surface
 //! the contradiction for a human (provisional choice kept, recorded as "Decide: …").
 use super::align::words;
@@ -326,7 +326,7 @@ pub fn feature_flag(
     {
         (true, Resolution::Stack(m))
     } else {
-        // Provisional: keep the flag (fail-safe default, SPEC §5 risk posture).
+        // Provisional: keep the flag (fail-safe default, docs/design.md §5 risk posture).
         (true, Resolution::Human)
     };
     let c = Contradiction {

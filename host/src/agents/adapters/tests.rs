@@ -22,6 +22,7 @@ fn offline_plan() -> Plan {
         directives: &[],
         probe: &report,
         repo_root: &root,
+        resolution: crate::model::resolution::Resolution::empty(),
     };
     let req = AgentRequest {
         role: "prometheus-cast".into(),
@@ -252,7 +253,7 @@ fn parse_review_rejects_invalid_answers() {
 
 #[test]
 fn parse_review_rejects_a_verdict_better_than_its_findings_or_band() {
-    // high finding with CAUTION: inconsistent (SPEC §4) — an error, not silently raised
+    // high finding with CAUTION: inconsistent (docs/design.md §4) — an error, not silently raised
     let errs = parse_review(
         json!({"verdict": "CAUTION", "summary": "s", "findings": [finding("high")]}),
         "redteam-security",

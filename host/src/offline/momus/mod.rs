@@ -1,4 +1,4 @@
-//! Momus, offline: the SPEC §5 rubric, deterministic.
+//! Momus, offline: the docs/design.md §5 rubric, deterministic.
 //!
 //! Six dimensions, each scored 0–100: a dimension starts at 100 and loses a fixed penalty per
 //! finding of that dimension ([`penalty`]: critical 100, high 40, medium 15, low 5), floored
@@ -30,7 +30,7 @@ use std::sync::LazyLock;
 /// Most findings an offline envelope carries (worst first); the schema allows 500.
 pub const MAX_FINDINGS: usize = 200;
 
-/// The six SPEC §5 rubric dimensions.
+/// The six docs/design.md §5 rubric dimensions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dimension {
     Correctness,
@@ -42,7 +42,7 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    /// All six, in SPEC §5 order.
+    /// All six, in docs/design.md §5 order.
     pub const ALL: [Dimension; 6] = [
         Dimension::Correctness,
         Dimension::Completeness,
@@ -89,7 +89,7 @@ pub fn penalty(s: Severity) -> u32 {
     }
 }
 
-/// The six SPEC §5 dimension scores of a plan, each 0–100.
+/// The six docs/design.md §5 dimension scores of a plan, each 0–100.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rubric {
     pub correctness: u8,
@@ -124,7 +124,7 @@ impl Rubric {
         ((total + weights / 2) / weights).min(100) as u8
     }
 
-    /// The lowest-scoring dimension (the first in SPEC order on ties) and its score.
+    /// The lowest-scoring dimension (the first in rubric order on ties) and its score.
     pub fn weakest(&self) -> (Dimension, u8) {
         Dimension::ALL.iter().map(|d| (*d, self.get(*d))).fold(
             (Dimension::Correctness, u8::MAX),
@@ -137,7 +137,7 @@ fn dimension_score(findings: &[Finding]) -> u8 {
     100u32.saturating_sub(findings.iter().map(|f| penalty(f.severity)).sum()) as u8
 }
 
-/// Scores `plan` on the six SPEC §5 dimensions and returns the scores and every finding, in
+/// Scores `plan` on the six docs/design.md §5 dimensions and returns the scores and every finding, in
 /// dimension order. Each finding's concern starts with its dimension (`"Correctness: …"`), its
 /// location is `plan/phase-NN-slug.md` or `plan/plan.md`, and its demand is imperative.
 /// Reads (never writes) the files the plan modifies or deletes under `ctx.repo_root`.
@@ -161,7 +161,7 @@ pub fn rubric(ctx: &Context<'_>, plan: &Plan) -> (Rubric, Vec<Finding>) {
     (rubric, findings)
 }
 
-/// Momus's envelope for `plan` (SPEC §4, §5).
+/// Momus's envelope for `plan` (docs/design.md §4, §5).
 ///
 /// `score` is always set: the rubric score ([`Rubric::score`]), capped by [`cap_score`] when
 /// `red_team` is given (its three members' verdicts: any BLOCK → ≤ 50, any RISKY → ≤ 75).
@@ -273,7 +273,7 @@ fn non_blank(items: &[String]) -> Vec<&str> {
         .collect()
 }
 
-/// Correctness (SPEC §5: every phase has an explicit success criterion and a measurable gate).
+/// Correctness (docs/design.md §5: every phase has an explicit success criterion and a measurable gate).
 /// Per phase: no steps → medium; empty goal → low; no success criterion → high; criteria of
 /// which none is measurable ([`scan::is_measurable`]: a number, a command, an observable
 /// result — not "works well") → medium; no gate (phases after 00; phase 00 is judged by the
@@ -350,7 +350,7 @@ static PERMISSION_NEED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(sudo|root access|chmod|chown|iam|grant|superuser|admin(istrator)? (access|rights|role)|write access|deploy(ing)? (to|in) (prod\w*|staging)|production (database|db|cluster)|ddl|alter table|create table|drop table|create index|secrets? manager|kms|service account|oauth (app|client)|webhook secret|dns record|firewall rule)\b").unwrap()
 });
 
-/// Completeness (SPEC §5: no implicit dependency — every service, env var and permission
+/// Completeness (docs/design.md §5: no implicit dependency — every service, env var and permission
 /// named). A service the plan's text names (known services and the probe's) that
 /// `dependencies.services` does not declare → high; a probe-detected service that a file the
 /// plan modifies or deletes mentions, undeclared → medium; an environment variable the plan's
@@ -490,7 +490,7 @@ fn changes_data(p: &Phase) -> bool {
     }
 }
 
-/// Risk posture (SPEC §5: breaking changes flagged, rollback explicit, feature flags where
+/// Risk posture (docs/design.md §5: breaking changes flagged, rollback explicit, feature flags where
 /// risk is real). Per phase: no rollback (empty or a placeholder like "n/a") → high, or low for
 /// a phase that changes no file; a phase that changes data (it touches a file under
 /// `migrations/`, a `.sql` or `schema.*` file, or its prose says data/schema migration,
@@ -574,7 +574,7 @@ pub fn risk_posture(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
     out
 }
 
-/// Scope hygiene (SPEC §5: an honest out-of-scope section, no "we could also" creep).
+/// Scope hygiene (docs/design.md §5: an honest out-of-scope section, no "we could also" creep).
 /// No out-of-scope item → medium; an item that is a placeholder ("none", "n/a") → medium; an
 /// out-of-scope item (≥ 2 terms) all of whose terms a phase's title and goal carry — the plan
 /// does what it says it will not — → medium; a creep phrase ([`scan::creep_phrase`]) in a
@@ -648,7 +648,7 @@ pub fn scope_hygiene(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
     out
 }
 
-/// Evidence plan (SPEC §5: phase 00 has a target Hephaestus can actually run).
+/// Evidence plan (docs/design.md §5: phase 00 has a target Hephaestus can actually run).
 /// No phase at all → critical; phase 00 not `preflight` → high. When the probe detected
 /// commands: a phase-00 gate with none of them (exactly as detected) → critical (Hephaestus
 /// would have nothing it may run); detected commands in the gate but none of purpose `build`
@@ -732,7 +732,7 @@ pub fn evidence_plan(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
 static PHASE_REF: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\bphase[- _]?(\d{1,2})\b").unwrap());
 
-/// Sequencing (SPEC §5: phases topologically ordered, no forward references).
+/// Sequencing (docs/design.md §5: phases topologically ordered, no forward references).
 /// Phase 00 not preflight → high; a `depends_on` entry that is not an earlier phase → high; a
 /// phase that modifies or deletes a file an earlier phase deleted → critical (the plan
 /// contradicts itself); a phase that modifies a file only a later phase creates (and the

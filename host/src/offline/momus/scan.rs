@@ -11,7 +11,7 @@ use regex::Regex;
 use std::path::Path;
 use std::sync::LazyLock;
 
-/// Location of plan-level findings (SPEC §5 overview file).
+/// Location of plan-level findings (docs/design.md §5 overview file).
 pub const PLAN_LOCATION: &str = "plan/plan.md";
 
 /// Largest repository file read when looking at what a touched file uses.
@@ -19,7 +19,7 @@ const MAX_READ_BYTES: u64 = 256 * 1024;
 /// Most touched files read per review.
 const MAX_FILES_READ: usize = 64;
 
-/// `plan/phase-{id}-{slug}.md` for a phase (SPEC §5 phase files); a phase whose id or slug
+/// `plan/phase-{id}-{slug}.md` for a phase (docs/design.md §5 phase files); a phase whose id or slug
 /// could not name a file is located at `plan/plan.md#phase-{n}` instead.
 pub fn phase_location(index: usize, phase: &Phase) -> String {
     let id_ok = phase.id.len() == 2 && phase.id.bytes().all(|b| b.is_ascii_digit());

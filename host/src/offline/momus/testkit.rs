@@ -24,6 +24,7 @@ impl Fixture {
             directives: &self.directives,
             probe: &self.probe,
             repo_root: self.dir.path(),
+            resolution: crate::model::resolution::Resolution::empty(),
         }
     }
 

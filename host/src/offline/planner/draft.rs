@@ -1,7 +1,7 @@
 //! A plan under construction. Phases carry a stable `key` instead of an id while the planner
 //! inserts, merges and removes them; `depends_on` holds keys. [`Draft::finish`] numbers the
 //! phases `00`, `01`, …, turns keys into ids, keeps only backward dependencies, makes slugs
-//! unique kebab-case and fills in what SPEC §5 requires of every phase (a gate, a measurable
+//! unique kebab-case and fills in what docs/design.md §5 requires of every phase (a gate, a measurable
 //! success criterion, an explicit rollback).
 use super::ground::{prose_list, Grounding};
 use crate::model::{Dependencies, FileAction, FileChange, Phase, Plan};
@@ -357,7 +357,7 @@ impl Draft {
         self.index(key).map(|i| format!("{i:02}"))
     }
 
-    /// Turns the draft into a [`Plan`] by SPEC §5 and the phase conventions: ids `00`…
+    /// Turns the draft into a [`Plan`] by docs/design.md §5 and the phase conventions: ids `00`…
     /// consecutive, unique kebab-case slugs (≤ 40 chars), dependencies on earlier phases only
     /// (a phase with none depends on the one before it), a gate, a measurable criterion and a
     /// rollback on every phase, and the effort line.
@@ -440,7 +440,7 @@ impl Draft {
         }
     }
 
-    /// Fills what SPEC §5 requires of every phase when a builder, a lens or a prior plan left
+    /// Fills what docs/design.md §5 requires of every phase when a builder, a lens or a prior plan left
     /// it out: a gate, a measurable success criterion, an explicit rollback; also turns
     /// `create` of an existing file into `modify` and drops `modify`/`delete` of a file that
     /// does not exist when the repository is readable.

@@ -1,4 +1,4 @@
-//! The Alloy bias lenses (SPEC §2 Alloy): each lens reshapes the base plan.
+//! The Alloy bias lenses (docs/design.md §2 Alloy): each lens reshapes the base plan.
 //!
 //! | lens | what it does to the plan |
 //! |---|---|
@@ -15,7 +15,7 @@ use super::draft::{default_rollback, is_measurable, DPhase, Draft, Role};
 use super::ground::{kebab, prose_list, snake, Grounding};
 use crate::model::{FileAction, TaskKind};
 
-/// An Alloy bias lens, in SPEC §2 bias order.
+/// An Alloy bias lens, in docs/design.md §2 bias order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lens {
     Correctness,
@@ -28,7 +28,7 @@ pub enum Lens {
 }
 
 impl Lens {
-    /// All lenses in SPEC §2 bias order (Alloy takes the first N).
+    /// All lenses in docs/design.md §2 bias order (Alloy takes the first N).
     pub const ALL: [Lens; 7] = [
         Lens::Correctness,
         Lens::Minimalist,

@@ -1,5 +1,5 @@
-//! The offline Prometheus planner (SPEC §2 stage 4 roles `prometheus-cast`,
-//! `prometheus-alloy`, `prometheus-temper`): writes a plan (SPEC §5) from the task, its
+//! The offline Prometheus planner (docs/design.md §2 stage 4 roles `prometheus-cast`,
+//! `prometheus-alloy`, `prometheus-temper`): writes a plan (docs/design.md §5) from the task, its
 //! kind, the probe report, the Metis directives and — for Alloy — a bias lens, or rewrites a
 //! prior plan against review feedback (Temper depth ≥ 1). Deterministic: no clock, no
 //! randomness; the same inputs give the same plan.
@@ -17,7 +17,7 @@
 //! 5. With `req.prior_plan`, [`rewrite::rewrite`] replaces 2–3: the prior plan is the starting
 //!    point and every finding's demand is answered (Temper).
 //! 6. [`draft::Draft::finish`] numbers phases and enforces the conventions of
-//!    HELPER_CONTEXT/SPEC §5; [`fit`] keeps plans between 3 and 9 phases.
+//!    HELPER_CONTEXT/docs/design.md §5; [`fit`] keeps plans between 3 and 9 phases.
 pub mod act;
 pub mod draft;
 pub mod ground;
@@ -48,12 +48,12 @@ pub enum PlanError {
     /// `req.role` is not one of [`ROLES`].
     #[error("unknown planner role '{0}' (expected prometheus-cast, prometheus-alloy or prometheus-temper)")]
     UnknownRole(String),
-    /// `req.lens` is not one of the seven SPEC §2 lenses.
+    /// `req.lens` is not one of the seven docs/design.md §2 lenses.
     #[error("unknown lens '{0}' (expected correctness, minimalist, defensive, performance, ux, verification or migration)")]
     UnknownLens(String),
 }
 
-/// Writes the plan for `req` (SPEC §2 stage 4, §5).
+/// Writes the plan for `req` (docs/design.md §2 stage 4, §5).
 ///
 /// Inputs: `ctx` (task, task kind, Metis directives, probe report, repository root — read to
 /// check which paths exist) and `req` (role, optional lens, extra directives, optional prior
@@ -65,7 +65,7 @@ pub enum PlanError {
 ///
 /// # Errors
 /// [`PlanError::UnknownRole`] for a role outside [`ROLES`]; [`PlanError::UnknownLens`] for a
-/// lens outside the seven of SPEC §2.
+/// lens outside the seven of docs/design.md §2.
 pub fn write_plan(ctx: &Context<'_>, req: &AgentRequest) -> Result<Plan, PlanError> {
     plan_with_actions(ctx, req).map(|(p, _)| p)
 }
@@ -159,7 +159,7 @@ pub fn plan_with_actions(
     Ok((d.finish(&g, &author), actions))
 }
 
-/// The security gate rule, with the red team's definition (SPEC §2 stage 5, via
+/// The security gate rule, with the red team's definition (docs/design.md §2 stage 5, via
 /// [`crate::offline::surface`]): when the task, the plan's steps or its file paths have a
 /// security-sensitive surface ([`surface::sensitive_surface`] of the plan `d` would become)
 /// and the plan has no security gate ([`surface::has_security_gate`]), adds a security phase
@@ -270,7 +270,7 @@ pub fn fit(d: &mut Draft, g: &Grounding) -> Option<Action> {
 /// Largest repository file read when looking for the environment variables it uses.
 const MAX_READ_BYTES: u64 = 256 * 1024;
 
-/// Completeness (SPEC §5): declares every probe environment variable that the plan's text
+/// Completeness (docs/design.md §5): declares every probe environment variable that the plan's text
 /// names or that a file the plan modifies or deletes reads (files read-only, ≤ 256 KiB each,
 /// at most 64). Returns what it declared, if anything.
 pub fn complete_dependencies(d: &mut Draft, g: &Grounding) -> Option<Action> {

@@ -1,4 +1,4 @@
-//! The Temper rewrite (SPEC §2 Temper, depth ≥ 1): a full rewrite of plan N−1 given its Momus
+//! The Temper rewrite (docs/design.md §2 Temper, depth ≥ 1): a full rewrite of plan N−1 given its Momus
 //! envelope, the red-team envelopes, the directives and the depth scores.
 //!
 //! The prior plan is rebuilt as a draft (keeping every phase, step, file and rule that was

@@ -56,6 +56,7 @@ fn ctx<'a>(
         directives,
         probe,
         repo_root: root,
+        resolution: crate::model::resolution::Resolution::empty(),
     }
 }
 
@@ -82,7 +83,7 @@ fn all_text(p: &Phase) -> String {
     s
 }
 
-/// The conventions of HELPER_CONTEXT.md and SPEC §5 every plan must satisfy.
+/// The conventions of HELPER_CONTEXT.md and docs/design.md §5 every plan must satisfy.
 fn assert_conventions(plan: &Plan, probe: &ProbeReport, root: &Path) {
     let n = plan.phases.len();
     assert!(

@@ -220,7 +220,7 @@ fn run(ctx: &Context<'_>, plan: &Plan) -> (Vec<Finding>, Tally) {
     (out, tally)
 }
 
-/// redteam-assumptions's envelope for `plan` (SPEC §2 stage 5); checks in
+/// redteam-assumptions's envelope for `plan` (docs/design.md §2 stage 5); checks in
 /// [`assumptions_findings`]. Verdict from the findings (a missing service or file → RISKY).
 /// Agent `redteam-assumptions`.
 pub fn assumptions(ctx: &Context<'_>, plan: &Plan, depth: Option<u32>) -> Envelope {

@@ -1,4 +1,4 @@
-//! The offline red team (SPEC §2 stage 5): three reviewers that attack a plan — security,
+//! The offline red team (docs/design.md §2 stage 5): three reviewers that attack a plan — security,
 //! scope, assumptions — and the Oracle that aggregates their envelopes.
 //!
 //! Each reviewer's verdict follows its findings ([`verdict_from_findings`]): none → SAFE,

@@ -1,4 +1,4 @@
-//! The Oracle: aggregates the three red-team envelopes into one (SPEC §2 stage 5, §4).
+//! The Oracle: aggregates the three red-team envelopes into one (docs/design.md §2 stage 5, §4).
 use super::AGENTS;
 use crate::model::rules::enforce_critical;
 use crate::model::validate::validate_envelope;
@@ -18,11 +18,11 @@ fn short(agent: &str) -> &str {
     agent.strip_prefix("redteam-").unwrap_or(agent)
 }
 
-/// The Oracle's envelope over `reviews` = [security, scope, assumptions] (SPEC §4).
+/// The Oracle's envelope over `reviews` = [security, scope, assumptions] (docs/design.md §4).
 ///
 /// Each review is first checked: [`validate_envelope`], agent equal to the expected
 /// `redteam-*` name for its slot, `run_id` equal to `ctx.run_id`, and `depth` equal to `depth`
-/// when both are given. An invalid review is never a pass (SPEC §4): it counts as BLOCK, its
+/// when both are given. An invalid review is never a pass (docs/design.md §4): it counts as BLOCK, its
 /// findings are not merged, and the Oracle adds a critical finding naming the problem.
 /// Verdict: the worst of the reviews' verdicts (invalid → BLOCK), never lower than RISKY
 /// with a critical finding. Findings: the union of the valid reviews' findings, de-duplicated by

@@ -59,7 +59,7 @@ pub fn scope_findings(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
     out
 }
 
-/// redteam-scope's envelope for `plan` (SPEC §2 stage 5); checks in [`scope_findings`].
+/// redteam-scope's envelope for `plan` (docs/design.md §2 stage 5); checks in [`scope_findings`].
 /// Verdict from the findings (medium → CAUTION). Agent `redteam-scope`.
 pub fn scope(ctx: &Context<'_>, plan: &Plan, depth: Option<u32>) -> Envelope {
     let findings = scope_findings(ctx, plan);

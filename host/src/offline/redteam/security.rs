@@ -216,7 +216,7 @@ pub fn security_findings(ctx: &Context<'_>, plan: &Plan) -> (Vec<Finding>, Vec<S
     (out, terms)
 }
 
-/// redteam-security's envelope for `plan` (SPEC §2 stage 5); checks in [`security_findings`].
+/// redteam-security's envelope for `plan` (docs/design.md §2 stage 5); checks in [`security_findings`].
 /// Verdict from the findings (critical or high → RISKY). Agent `redteam-security`.
 pub fn security(ctx: &Context<'_>, plan: &Plan, depth: Option<u32>) -> Envelope {
     let (findings, terms) = security_findings(ctx, plan);

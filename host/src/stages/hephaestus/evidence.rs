@@ -1,4 +1,4 @@
-//! Evidence files and the evidence rules of invariant 2 (SPEC §3): empty evidence is INVALID;
+//! Evidence files and the evidence rules of invariant 2 (docs/design.md §3): empty evidence is INVALID;
 //! a success claim without the log line that shows it is INVALID.
 //!
 //! An evidence file (`evidence/phase-00-gate-{n}.log`) is plain text:

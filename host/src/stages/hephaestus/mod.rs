@@ -1,4 +1,4 @@
-//! Stage 6, Hephaestus (SPEC §6 and invariant 2 of SPEC §3): planning-time validation with
+//! Stage 6, Hephaestus (docs/design.md §6 and invariant 2 of docs/design.md §3): planning-time validation with
 //! real evidence.
 //!
 //! 1. Reference integrity ([`references`]): every `modify`/`delete` target exists inside the
@@ -18,7 +18,7 @@
 //!
 //! PASS iff no check failed and at least one phase-00 command ran and passed. The report is
 //! also written as `evidence/hephaestus.md`, and returned as an envelope (agent `hephaestus`,
-//! SAFE on PASS, BLOCK on FAIL: SPEC §4) with one finding per failed check.
+//! SAFE on PASS, BLOCK on FAIL: docs/design.md §4) with one finding per failed check.
 pub mod evidence;
 pub mod references;
 pub mod runner;
@@ -182,7 +182,7 @@ fn phase_file(p: &Phase) -> String {
     format!("plan/phase-{}-{}.md", p.id, p.slug)
 }
 
-/// Validates `plan` against the repository of `ctx` (SPEC §6), writing evidence into `run`.
+/// Validates `plan` against the repository of `ctx` (docs/design.md §6), writing evidence into `run`.
 /// Commands get an environment scrubbed from this process's environment. Never panics and
 /// never fails: every problem is a failed check.
 pub async fn validate(ctx: &Context<'_>, plan: &Plan, run: &RunDir, opts: &Options) -> Report {
@@ -499,7 +499,7 @@ fn render_report(ctx: &Context<'_>, items: &[Item], passed: bool, ran_ok: usize)
     s.push_str(&format!("- result: {}\n", summary(items, passed, ran_ok)));
     s.push_str(
         "- rule: PASS requires no failed check and at least one phase-00 gate command that ran in a scratch copy and passed \
-         (SPEC §6); empty evidence, or a success without the log line that shows it, is INVALID (invariant 2).\n",
+         (docs/design.md §6); empty evidence, or a success without the log line that shows it, is INVALID (invariant 2).\n",
     );
     for (kind, title) in [
         (Kind::Run, "Phase 00 gate commands (run for real)"),

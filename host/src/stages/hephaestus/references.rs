@@ -1,4 +1,4 @@
-//! Reference integrity (SPEC §6a): the files a plan says to change exist (or, for `create`,
+//! Reference integrity (docs/design.md §6a): the files a plan says to change exist (or, for `create`,
 //! do not yet), and the programs its gate commands name exist. Read-only: nothing here runs a
 //! command or evaluates a build file; Makefiles, justfiles, `package.json` and cargo
 //! configuration are read as text.

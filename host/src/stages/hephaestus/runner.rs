@@ -1,7 +1,7 @@
-//! Runs one trusted gate command for real (SPEC §6b): `/bin/sh -c <command>` in the scratch
+//! Runs one trusted gate command for real (docs/design.md §6b): `/bin/sh -c <command>` in the scratch
 //! copy, stdin from `/dev/null`, stdout and stderr interleaved into one anonymous temporary
 //! file (so the evidence keeps the order the tool wrote in, a chatty command cannot fill a
-//! pipe and hang, and memory stays bounded), a scrubbed environment (SPEC §6: "Secrets are
+//! pipe and hang, and memory stays bounded), a scrubbed environment (docs/design.md §6: "Secrets are
 //! scrubbed"), its own process group, and a timeout after which the whole group is killed.
 use std::ffi::{OsStr, OsString};
 use std::io::{Read, Seek, SeekFrom};
@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-/// Variables passed through from the host's environment when set there (SPEC §6): the basics
+/// Variables passed through from the host's environment when set there (docs/design.md §6): the basics
 /// a build needs and the toolchain locations. Nothing else is passed: no `PYTHONPATH`, no
 /// `CARGO_TARGET_DIR` (set only from [`super::Options::cargo_target_dir`]), no proxy variables
 /// (their URLs can carry credentials).

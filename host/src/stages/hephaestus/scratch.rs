@@ -1,4 +1,4 @@
-//! The scratch copy of the repository that gate commands run in (SPEC §6b), so nothing they
+//! The scratch copy of the repository that gate commands run in (docs/design.md §6b), so nothing they
 //! do (build outputs, generated files, a test that writes) touches the user's repository.
 //!
 //! The copy is made with the `ignore` crate's walker: files ignored by the repository's

@@ -114,6 +114,7 @@ async fn check(
         directives: &directives,
         probe,
         repo_root: &repo.root,
+        resolution: crate::model::resolution::Resolution::empty(),
     };
     let report = validate_with_env(&ctx, plan, &run, opts, env).await;
     (report, run)
@@ -384,6 +385,7 @@ async fn secrets_never_reach_commands() {
         directives: &[],
         probe: &p,
         repo_root: &repo.root,
+        resolution: crate::model::resolution::Resolution::empty(),
     };
     let r = validate(&ctx, &preflight(&["env"]), &run, &opts).await;
     assert!(r.passed);

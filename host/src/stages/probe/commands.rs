@@ -1,5 +1,5 @@
 //! Build, test, lint, format and run commands, only as the project's own root files declare them
-//! (SPEC §6: Hephaestus runs nothing the probe did not detect, so nothing is guessed).
+//! (docs/design.md §6: Hephaestus runs nothing the probe did not detect, so nothing is guessed).
 //!
 //! Commands come from repository-root files only, because they are run from the root.
 //! Order (the planner takes the first `build` command as the phase-00 gate and the first `test`

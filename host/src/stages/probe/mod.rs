@@ -1,4 +1,4 @@
-//! Stage 2, the Probe (SPEC §2 stage 2): a real, bounded scan of the repository that reports
+//! Stage 2, the Probe (docs/design.md §2 stage 2): a real, bounded scan of the repository that reports
 //! languages, manifests, build/test/lint commands, services, CI, frameworks, entry points, the
 //! files relevant to the task, environment variable names and the skills found.
 //!
@@ -86,7 +86,7 @@ impl Default for ProbeOptions {
     }
 }
 
-/// Probes the repository at `root` for `task` (SPEC §2 stage 2).
+/// Probes the repository at `root` for `task` (docs/design.md §2 stage 2).
 ///
 /// Output: a [`ProbeReport`] with `repository` the root's directory name (never a path), lists
 /// sorted or ordered as each submodule documents, paths repository-relative with `/`, and

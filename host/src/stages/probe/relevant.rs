@@ -1,4 +1,4 @@
-//! Files relevant to the task (SPEC §2 stage 2: "files relevant to the task").
+//! Files relevant to the task (docs/design.md §2 stage 2: "files relevant to the task").
 //!
 //! The task's terms ([`crate::text::terms`], at most [`MAX_TERMS`]) are reduced to a stem
 //! (`limiting` → `limit`, `sessions` → `session`, `emails` → `email`) and matched at the start

@@ -1,4 +1,4 @@
-//! Skills (SPEC §3 invariant 4): `~/.claude/skills/*/SKILL.md` (user) and the project's
+//! Skills (docs/design.md §3 invariant 4): `~/.claude/skills/*/SKILL.md` (user) and the project's
 //! `.claude/skills/*/SKILL.md`, named by the YAML front matter of their `SKILL.md`.
 
 use std::collections::BTreeMap;

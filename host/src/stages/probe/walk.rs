@@ -1,6 +1,6 @@
 //! The bounded, `.gitignore`-aware walk of a repository and the guarded reading of its files.
 //!
-//! Rules (SPEC §2 stage 2, "a real scan"):
+//! Rules (docs/design.md §2 stage 2, "a real scan"):
 //! - `.gitignore`, `.git/info/exclude` and `.ignore` files inside the repository are respected,
 //!   even when the directory is not (yet) a git repository; ignore files above the root and the
 //!   user's global git excludes are not consulted, so the result depends on the repository only.

@@ -1,5 +1,5 @@
 //! A fake model provider on loopback (wiremock), speaking the OpenAI chat-completions or the
-//! Anthropic Messages protocol. It answers every agent role of SPEC §2 with a valid answer
+//! Anthropic Messages protocol. It answers every agent role of docs/design.md §2 with a valid answer
 //! (the plan is `tests/fixtures/model-answers/rate-limit-plan.json`), scripts Momus's scores,
 //! injects faults (HTTP statuses with `Retry-After`, hangs, malformed bodies, invalid answers)
 //! and records every request so tests can assert what the host sent.

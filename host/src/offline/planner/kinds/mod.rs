@@ -1,4 +1,4 @@
-//! The base plan of each task kind (SPEC §2 stage 1 kinds), grounded in the probe report:
+//! The base plan of each task kind (docs/design.md §2 stage 1 kinds), grounded in the probe report:
 //!
 //! | kind | phases after `00 preflight` |
 //! |---|---|
