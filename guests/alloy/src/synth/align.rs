@@ -257,35 +257,20 @@ pub fn matrix(variants: &[Variant]) -> Vec<Row> {
     rows
 }
 
-/// Whether a success criterion is measurable: it names a number, a command in backticks, or an
-/// exit status (docs/design.md §5 correctness: "a measurable gate").
-pub fn is_measurable(c: &str) -> bool {
-    c.chars().any(|ch| ch.is_ascii_digit())
-        || c.contains('`')
-        || c.to_lowercase().contains("exits 0")
-}
+/// Whether a success criterion is measurable (docs/design.md §5 correctness): the definition
+/// Momus and the offline planner use ([`plan_rules::is_measurable`]).
+pub use plan_rules::is_measurable;
 
-/// Phrases of scope creep (docs/design.md §5 scope hygiene: no "we could also").
-const CREEP: &[&str] = &[
-    "we could also",
-    "could also",
-    "nice to have",
-    "if time permits",
-    "optionally",
-    "maybe ",
-];
+/// Whether `rollback` is explicit: not a placeholder, and it says how the change is undone
+/// (docs/design.md §5 risk posture; [`plan_rules::is_explicit_rollback`], as Momus and the
+/// offline planner read it).
+pub use plan_rules::is_explicit_rollback as explicit_rollback;
 
-/// Whether `rollback` is explicit: says what to undo, not just "n/a" or "revert".
-pub fn explicit_rollback(rollback: &str) -> bool {
-    let r = rollback.trim().to_lowercase();
-    r.len() >= 20 && !r.starts_with("n/a") && !r.starts_with("none")
-}
-
-/// Rubric score of one candidate phase (docs/design.md §5, as applied by Alloy's synthesis): measurable
-/// success criteria (+3, +1 per criterion up to 3), a gate (+3, +2 when a gate entry is a
-/// command the probe detected), an explicit rollback (+3), files named (+1 per file up to 2),
-/// scope creep (−4 per phrase), and for preflight a runnable probe command in the gate (+4).
-/// Higher is stronger; only the order matters.
+/// Rubric score of one candidate phase (docs/design.md §5, as applied by Alloy's synthesis):
+/// measurable success criteria (+3, +1 per criterion up to 3), a gate (+3, +2 when a gate entry
+/// is a command the probe detected), an explicit rollback (+3), files named (+1 per file up to
+/// 2), scope creep (−4 per goal or step with a creep phrase), and for preflight a runnable
+/// probe command in the gate (+4). Higher is stronger; only the order matters.
 pub fn score(p: &Phase, role: Role, probe: &ProbeReport) -> i32 {
     let mut s = 0i32;
     if p.success_criteria.iter().any(|c| is_measurable(c)) {
@@ -303,8 +288,13 @@ pub fn score(p: &Phase, role: Role, probe: &ProbeReport) -> i32 {
         s += 3;
     }
     s += p.files.len().min(2) as i32;
-    let text = format!("{} {}", p.goal, p.steps.join(" ")).to_lowercase();
-    s -= 4 * CREEP.iter().filter(|c| text.contains(*c)).count() as i32;
+    // Scope creep (docs/design.md §5 scope hygiene), by Momus's rule: per goal or step with a
+    // creep phrase.
+    let creep = std::iter::once(&p.goal)
+        .chain(&p.steps)
+        .filter(|t| plan_rules::creep_phrase(t).is_some())
+        .count();
+    s -= 4 * creep as i32;
     if role == Role::Preflight && p.gate.iter().any(detected) {
         s += 4;
     }

@@ -310,7 +310,10 @@ fn feature_flag_contradiction_follows_directive_or_is_surfaced() {
 #[test]
 fn flag_as_a_verb_is_not_a_directive_about_feature_flags() {
     let mut d = base(0, "api");
-    d.insert(1, phase(1, "feature-flag-presence", "Feature flag for presence"));
+    d.insert(
+        1,
+        phase(1, "feature-flag-presence", "Feature flag for presence"),
+    );
     for (i, p) in d.iter_mut().enumerate() {
         p.id = format!("{i:02}");
         if i > 0 {
@@ -321,7 +324,8 @@ fn flag_as_a_verb_is_not_a_directive_about_feature_flags() {
         v(1, "correctness", plan(base(0, "api"), &[])),
         v(2, "defensive", plan(d, &[])),
     ];
-    let verb = "Flag dropping the old data as a breaking change and keep a restore path.".to_string();
+    let verb =
+        "Flag dropping the old data as a breaking change and keep a restore path.".to_string();
     let s = synthesize(&vs, &[verb], &probe());
     check_valid(&s.plan);
     // Not resolved by that directive: still surfaced for a human.
@@ -419,4 +423,24 @@ fn unique_slug_is_valid() {
     let s = unique_slug(&long, &["x".repeat(40)]);
     assert_eq!(s.len(), 40);
     assert!(s.ends_with("-2"));
+}
+
+#[test]
+fn the_rubric_uses_the_shared_plan_rules() {
+    let p = probe();
+    let clean = phase(1, "implement", "Implement presence");
+    let mut creep = clean.clone();
+    creep
+        .steps
+        .push("While we're at it, add a presence dashboard.".into());
+    assert!(score(&creep, Role::Work, &p) < score(&clean, Role::Work, &p));
+    // A long rollback that never says how to undo the change is not explicit (it used to be,
+    // by length alone).
+    let mut vague = clean.clone();
+    vague.rollback = "TBD by the release owner after the launch.".into();
+    assert!(score(&vague, Role::Work, &p) < score(&clean, Role::Work, &p));
+    // "All existing tests pass" names an observable outcome: measurable, as Momus reads it.
+    let mut observable = clean.clone();
+    observable.success_criteria = vec!["All existing tests pass.".into()];
+    assert!(score(&observable, Role::Work, &p) > score(&clean, Role::Work, &p));
 }

@@ -18,6 +18,8 @@ use crate::model::{
     Envelope, FileAction, Finding, Phase, Plan, RedTeamReport, Severity, TaskKind, Verdict,
 };
 use crate::offline::Context;
+// A text that says nothing ("n/a", "none", "TBD", …): shared with the planner and Alloy.
+use plan_rules::is_placeholder;
 use regex::Regex;
 use scan::{
     clip, contains_word, creep_phrase, declares_env, declares_service, env_vars_in, finding,
@@ -467,17 +469,6 @@ static RISK_AREA: LazyLock<Regex> = LazyLock::new(|| {
 static MITIGATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(feature[- ]flag|flag[- ]gated|behind a (feature )?(flag|toggle|switch)|toggle|kill[- ]?switch|canary|staged rollout|gradual rollout|percentage rollout|dual[- ](read|write|run)|shadow (mode|traffic)|expand[/ -]+contract|backwards?[- ]compatib\w*|opt[- ]in|default(s)? (to )?off|disabled by default)").unwrap()
 });
-
-fn is_placeholder(s: &str) -> bool {
-    let t: String = s
-        .trim()
-        .trim_matches(|c: char| c.is_ascii_punctuation())
-        .to_lowercase();
-    matches!(
-        t.as_str(),
-        "" | "n/a" | "na" | "none" | "tbd" | "todo" | "nothing" | "-" | "?" | "same" | "see above"
-    )
-}
 
 /// Whether a phase changes stored data: it creates, modifies or deletes a data file
 /// (`migrations/`, `.sql`, `schema.*`), or its title, goal or steps say so (data or schema

@@ -304,40 +304,17 @@ pub fn declares_env(declared: &[String], var: &str) -> bool {
 
 // ---------------------------------------------------------------- creep, measurability
 
-static CREEP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(we could also|could also add|nice[- ]to[- ]have|optionally|while we'?re at it|while we are at it|might as well|stretch goal|as a bonus|if time permits|gold[- ]plat\w*|future[- ]proof\w*)\b",
-    )
-    .unwrap()
-});
-
 /// The first scope-creep phrase in `text` ("we could also", "nice to have", "optionally",
-/// "while we're at it", "might as well", "stretch goal", "if time permits", …), lowercase.
-pub fn creep_phrase(text: &str) -> Option<String> {
-    CREEP.find(text).map(|m| m.as_str().to_lowercase())
-}
-
-static SIGNAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(\d|`|[<>=≤≥%]|\b(exit(s|ed)?|pass(es|ed)?|fail(s|ed)?|return(s|ed)?|respond(s|ed)?|reject(s|ed)?|accept(s|ed)?|contain(s|ed)?|print(s|ed)?|log(s|ged)?|emit(s|ted)?|show(s|n)?|match(es|ed)?|equal(s)?|succeed(s|ed)?|errors?|warnings?|status|exists?|present|absent|zero|no longer|compiles?|builds?|reports?|counts?|latency|within|at most|at least|only|every|none|lists?|outputs?|writes?|reads?|creates?|removes?|raises?|throws?|blocks?|denies|allows?|redirects?|unchanged|identical)\b)",
-    )
-    .unwrap()
-});
-static VAGUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(works? (well|correctly|properly|fine|as (expected|intended))|as expected|as intended|looks? (good|right|fine)|is (good|better|nicer|cleaner)|properly|improved?|robust|seamless(ly)?|user[- ]friendly|high[- ]quality|feels?|should be (fine|ok|good)|best practices?)\b",
-    )
-    .unwrap()
-});
+/// "while we're at it", "might as well", "stretch goal", "if time permits", …), lowercase: the
+/// one definition shared with the planner and Alloy's synthesis ([`plan_rules::creep_phrase`]).
+pub use plan_rules::creep_phrase;
 
 /// Whether a success criterion or check is measurable: it names something observable (a
 /// number, a command in backticks, a comparison, or an observable verb such as "exits",
 /// "returns", "passes", "rejects", "logs") and is not merely vague ("works well", "as expected",
-/// "properly", "robust") without a number or a command to pin it.
-pub fn is_measurable(text: &str) -> bool {
-    let pinned = text.chars().any(|c| c.is_ascii_digit()) || text.contains('`');
-    SIGNAL.is_match(text) && (pinned || !VAGUE.is_match(text))
-}
+/// "properly", "robust") without a number or a command to pin it: the one definition shared
+/// with the planner and Alloy's synthesis ([`plan_rules::is_measurable`]).
+pub use plan_rules::is_measurable;
 
 /// Whether a gate entry is a manual check (`check: …`) rather than a command.
 pub fn is_check(gate: &str) -> bool {
@@ -528,31 +505,7 @@ mod tests {
     }
 
     #[test]
-    fn measurability() {
-        assert!(is_measurable("`cargo test --workspace` exits 0"));
-        assert!(is_measurable(
-            "The endpoint returns 429 after 100 requests in a minute"
-        ));
-        assert!(is_measurable("All existing tests pass"));
-        assert!(!is_measurable("The middleware works well"));
-        assert!(!is_measurable("Everything is improved"));
-        assert!(!is_measurable("Code quality"));
-        assert!(is_measurable(
-            "p99 latency stays below 20 ms, properly measured"
-        ));
-    }
-
-    #[test]
-    fn creep_and_structure() {
-        assert_eq!(
-            creep_phrase("We could also add a dashboard").as_deref(),
-            Some("we could also")
-        );
-        assert_eq!(
-            creep_phrase("Optionally, cache results").as_deref(),
-            Some("optionally")
-        );
-        assert!(creep_phrase("Add the limiter").is_none());
+    fn structure() {
         assert!(
             is_structural("preflight")
                 && is_structural("integration-tests")

@@ -1104,16 +1104,12 @@ pub fn apply(d: &mut Draft, g: &Grounding, dm: &Demand) -> Action {
             done.push(format!("out-of-scope item: {item}"));
         }
         if has(&["remove", "drop", "cut", "strip"]) {
-            // Speculative steps the planner can identify: "could also", "optionally", "nice to have".
+            // Speculative steps: those with a scope-creep phrase (the rule Momus applies).
             for p in d.phases.iter_mut() {
                 let before = p.phase.steps.len();
-                p.phase.steps.retain(|s| {
-                    let s = s.to_lowercase();
-                    !(s.contains("could also")
-                        || s.contains("optionally")
-                        || s.contains("nice to have")
-                        || s.contains("if time permits"))
-                });
+                p.phase
+                    .steps
+                    .retain(|s| plan_rules::creep_phrase(s).is_none());
                 if p.phase.steps.len() < before {
                     done.push(format!("speculative steps removed from phase `{}`", p.key));
                 }
@@ -1281,18 +1277,11 @@ fn pick(d: &Draft, targets: &[String], every: bool, weak: impl Fn(&DPhase) -> bo
     }
 }
 
-/// A rollback is weak when it is missing, short, or says nothing concrete.
+/// A rollback is weak when it is not explicit ([`plan_rules::is_explicit_rollback`], the one
+/// definition shared with Momus and Alloy's synthesis): missing, a placeholder, too short, or
+/// silent on how the change is undone.
 fn weak_rollback(r: &str) -> bool {
-    let l = r.to_lowercase();
-    r.trim().len() < 40
-        || !(l.contains("revert")
-            || l.contains("restore")
-            || l.contains("delete")
-            || l.contains("turn")
-            || l.contains("flip")
-            || l.contains("nothing to roll back")
-            || l.contains("redeploy")
-            || l.contains("remove"))
+    !plan_rules::is_explicit_rollback(r)
 }
 
 /// An explicit rollback for `p`: checkpoint tag, what to revert, what to delete, what to

@@ -551,12 +551,9 @@ fn manual_check(title: &str, goal: &str) -> String {
     }
 }
 
-/// Whether a success criterion is measurable: it names a number, a command, or an exit status.
-pub fn is_measurable(c: &str) -> bool {
-    c.chars().any(|ch| ch.is_ascii_digit())
-        || c.contains('`')
-        || c.to_lowercase().contains("exits 0")
-}
+/// Whether a success criterion is measurable: the one definition shared with Momus and Alloy's
+/// synthesis ([`plan_rules::is_measurable`]).
+pub use plan_rules::is_measurable;
 
 /// The rollback of a phase that had none: revert its commits, delete what it created.
 pub fn default_rollback(role: Role, files: &[FileChange]) -> String {
