@@ -9,18 +9,22 @@
 //! between, say, replacement and refactor goes to replacement. A task with no cue at all is a
 //! feature.
 //!
-//! Clarity: a task is vague (`clear == false`) when it is empty, longer than
-//! [`MAX_TASK_CHARS`], a single word, has fewer than three meaningful terms or fewer than two
-//! that are not vague words ("improve", "better", "code", …), or leans on filler words
-//! ("stuff", "things", "etc"). A vague task gets the reasons and two to four clarifying
-//! questions aimed at what is missing.
+//! Clarity ([`crate::offline::clarity`]): a task is vague (`clear == false`) when it is empty,
+//! longer than [`MAX_TASK_CHARS`], a single word, names no object (no code name, no name the
+//! code index resolved, and not two meaningful non-vague terms — or one after a clear leading
+//! verb such as "add", "deprecate", "use"), or leans on filler words ("stuff", "things",
+//! "etc"). A vague task gets the reasons and two to four clarifying questions aimed at what is
+//! missing. The gate runs before the probe, so [`classify`] reads the task text alone;
+//! [`with_resolution`] reads it again once the probe has resolved it against the code index
+//! (Metis does).
+use crate::model::resolution::Resolution;
 use crate::model::TaskKind;
+use crate::offline::clarity::{self, Evidence};
 use crate::text;
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// Longest task the gate accepts as a one-line task (characters).
-pub const MAX_TASK_CHARS: usize = 2000;
+pub use crate::offline::clarity::MAX_TASK_CHARS;
 
 /// The Intent Gate's reading of a task (docs/design.md §2 stage 1).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -234,77 +238,6 @@ static COMPILED: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Words that say nothing about what to change.
-const VAGUE_WORDS: &[&str] = &[
-    "improve",
-    "improved",
-    "improves",
-    "improving",
-    "better",
-    "best",
-    "fix",
-    "fixes",
-    "fixed",
-    "fixing",
-    "code",
-    "stuff",
-    "things",
-    "thing",
-    "etc",
-    "something",
-    "anything",
-    "everything",
-    "update",
-    "updates",
-    "change",
-    "changes",
-    "work",
-    "works",
-    "working",
-    "good",
-    "nicer",
-    "nice",
-    "clean",
-    "cleanup",
-    "issue",
-    "issues",
-    "problem",
-    "problems",
-    "misc",
-    "various",
-    "general",
-    "bunch",
-    "whatever",
-    "somehow",
-    "tweak",
-    "tweaks",
-    "stuffs",
-    "lot",
-    "lots",
-    "kind",
-    "sort",
-    "faster",
-    "quality",
-    "app",
-    "project",
-    "codebase",
-    "system",
-    "program",
-    "properly",
-    "really",
-];
-
-/// Words that hide the scope of a task.
-const FILLER: &[&str] = &[
-    "stuff",
-    "things",
-    "etc",
-    "whatever",
-    "somehow",
-    "misc",
-    "and so on",
-];
-
 /// The lowercase name docs/design.md §2 uses for `kind` (`"bugfix"`, `"migration"`, …).
 pub fn kind_name(kind: TaskKind) -> &'static str {
     match kind {
@@ -330,7 +263,8 @@ pub fn classify(task: &str) -> Intent {
     let lower = trimmed.to_lowercase();
     let terms = text::terms(trimmed);
     let (kind, mut reasons) = score_kind(&lower);
-    let (vague_reasons, questions) = clarity(trimmed, &lower, &terms, kind);
+    let (vague_reasons, questions) =
+        clarity::clarity(trimmed, &lower, &terms, kind, &Evidence::default());
     let clear = vague_reasons.is_empty();
     reasons.extend(vague_reasons);
     Intent {
@@ -339,6 +273,50 @@ pub fn classify(task: &str) -> Intent {
         reasons,
         questions,
         terms,
+    }
+}
+
+/// `intent` (the gate's reading of `task`, from [`classify`]) read again once the probe has
+/// resolved the task against the code index: a task refused only because it named no object
+/// is clear when it names a symbol, path or flag that `res` resolved
+/// ([`Evidence::from_resolution`]). The kind and the cue reasons are kept; an empty resolution
+/// changes nothing. A task that is empty, too long or full of filler stays vague.
+pub fn with_resolution(intent: &Intent, task: &str, res: &Resolution) -> Intent {
+    if intent.clear || res.is_empty() {
+        return intent.clone();
+    }
+    let trimmed = task.trim();
+    let evidence = Evidence::from_resolution(trimmed, res);
+    if evidence.known.is_empty() {
+        return intent.clone();
+    }
+    let (vague, questions) = clarity::clarity(
+        trimmed,
+        &trimmed.to_lowercase(),
+        &intent.terms,
+        intent.kind,
+        &evidence,
+    );
+    let (_, mut reasons) = score_kind(&trimmed.to_lowercase());
+    let clear = vague.is_empty();
+    if clear {
+        reasons.push(format!(
+            "the code index resolves {} named in the task",
+            evidence
+                .known
+                .iter()
+                .map(|k| format!("'{k}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    reasons.extend(vague);
+    Intent {
+        kind: intent.kind,
+        clear,
+        reasons,
+        questions,
+        terms: intent.terms.clone(),
     }
 }
 
@@ -421,158 +399,6 @@ fn rank(kind: TaskKind) -> usize {
         .iter()
         .position(|k| *k == kind)
         .unwrap_or(PRECEDENCE.len())
-}
-
-/// The reasons a task is vague (empty when it is clear) and the questions that would clear it.
-fn clarity(
-    task: &str,
-    lower: &str,
-    terms: &[String],
-    kind: TaskKind,
-) -> (Vec<String>, Vec<String>) {
-    let mut reasons = Vec::new();
-    let mut questions: Vec<String> = Vec::new();
-    let ask = |q: String, qs: &mut Vec<String>| {
-        if !qs.contains(&q) {
-            qs.push(q);
-        }
-    };
-    if task.is_empty() {
-        reasons.push("the task is empty".to_string());
-        ask(
-            "What should change in the repository, in one sentence (verb, component, outcome)?"
-                .into(),
-            &mut questions,
-        );
-        ask(
-            "Which file, module, endpoint or command is the change about?".into(),
-            &mut questions,
-        );
-        ask(
-            "How will you know it is done: which test, metric or behaviour proves it?".into(),
-            &mut questions,
-        );
-        return (reasons, questions);
-    }
-    let chars = task.chars().count();
-    if chars > MAX_TASK_CHARS {
-        reasons.push(format!(
-            "the task is {chars} characters long; the Intent Gate accepts one-line tasks of at most {MAX_TASK_CHARS}"
-        ));
-        ask("What one-sentence outcome must this task deliver (the details can live in a document the plan references)?".into(), &mut questions);
-        ask(
-            "Which parts of this description are requirements and which are background?".into(),
-            &mut questions,
-        );
-    }
-    let words: Vec<&str> = task.split_whitespace().collect();
-    if words.len() == 1 {
-        reasons.push(format!("the task is a single word ('{}')", words[0]));
-    }
-    let specific: Vec<&String> = terms
-        .iter()
-        .filter(|t| !VAGUE_WORDS.contains(&t.as_str()))
-        .collect();
-    let vague_used: Vec<&String> = terms
-        .iter()
-        .filter(|t| VAGUE_WORDS.contains(&t.as_str()))
-        .collect();
-    if terms.len() < 3 {
-        reasons.push(format!(
-            "the task has {} meaningful term(s) ({}); at least 3 are needed to match it against the repository",
-            terms.len(),
-            if terms.is_empty() {
-                "none".to_string()
-            } else {
-                terms.join(", ")
-            }
-        ));
-    }
-    if specific.len() < 2 {
-        reasons.push(if vague_used.is_empty() {
-            "the task names no object: no component, file or behaviour to change".to_string()
-        } else {
-            format!(
-                "only vague words ({}) with no object: nothing says what to change or how to tell it is done",
-                vague_used
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        });
-    }
-    let fillers: Vec<&str> = FILLER
-        .iter()
-        .copied()
-        .filter(|f| contains_word(lower, f))
-        .collect();
-    if !fillers.is_empty() {
-        reasons.push(format!(
-            "open-ended words ({}) hide the scope",
-            fillers.join(", ")
-        ));
-    }
-    if reasons.is_empty() {
-        return (reasons, questions);
-    }
-    // Questions aimed at what is missing, most specific first.
-    if specific.len() < 2 || terms.len() < 3 || words.len() == 1 {
-        ask("Which component, file, endpoint or command should change (for example a path such as `src/…` or a route such as `POST /login`)?".into(), &mut questions);
-    }
-    let has = |w: &[&str]| vague_used.iter().any(|t| w.contains(&t.as_str()));
-    if has(&[
-        "fix", "fixes", "fixed", "fixing", "issue", "issues", "problem", "problems",
-    ]) || kind == TaskKind::Bugfix
-    {
-        ask("What exactly is broken: the error message or failing command, and the steps that reproduce it?".into(), &mut questions);
-    }
-    if has(&[
-        "improve",
-        "improved",
-        "improves",
-        "improving",
-        "better",
-        "best",
-        "good",
-        "nicer",
-        "nice",
-        "quality",
-        "faster",
-    ]) {
-        ask("What measurable outcome defines 'better' here: a latency or memory target, a failing case that must pass, or a module that must become easier to change?".into(), &mut questions);
-    }
-    if has(&[
-        "clean", "cleanup", "tweak", "tweaks", "change", "changes", "update", "updates",
-    ]) {
-        ask(
-            "Which behaviour must stay exactly the same, and which may change?".into(),
-            &mut questions,
-        );
-    }
-    if !fillers.is_empty() {
-        ask(format!(
-            "Which specific items does '{}' stand for, so each can become a phase or be declared out of scope?",
-            fillers[0]
-        ), &mut questions);
-    }
-    if questions.len() < 2 {
-        ask(
-            "How will you know it is done: which test, metric or behaviour proves it?".into(),
-            &mut questions,
-        );
-    }
-    if questions.len() < 2 {
-        ask("Which constraints must hold (backwards compatibility, downtime, deadline, services that may not change)?".into(), &mut questions);
-    }
-    questions.truncate(4);
-    (reasons, questions)
-}
-
-fn contains_word(lower: &str, word: &str) -> bool {
-    let re = Regex::new(&format!(r"\b{}\b", regex::escape(word)))
-        .expect("escaped word is a valid regex");
-    re.is_match(lower)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@
 //! 9. CI kept green; untouched services left alone;
 //! 10. the `folded` failure directives of earlier iterations, verbatim.
 use crate::model::{Envelope, Finding, Severity, TaskKind, Verdict};
-use crate::offline::intent::{kind_name, Intent};
+use crate::offline::intent::{self, kind_name, Intent};
 use crate::offline::planner::ground::{prose_list, Grounding};
 use crate::offline::planner::kinds::is_data_migration;
 use crate::offline::{envelope, Context};
@@ -32,11 +32,15 @@ pub const AGENT: &str = "metis";
 /// earlier iterations (appended verbatim after the derived ones). Output: an envelope with
 /// `agent: metis`, no depth, `directives` as above, and
 /// - BLOCK with `clarifying_questions = intent.questions` and one high finding per vagueness
-///   reason when `intent.clear` is false (only `folded` directives are kept then);
+///   reason when the task is not clear (only `folded` directives are kept then). The Intent
+///   Gate ran before the probe, on the task text alone; Metis reads the task again against
+///   the code index ([`intent::with_resolution`]), so a task that names a symbol, path or flag
+///   the index resolved is not refused for naming no object;
 /// - CAUTION when the probe found no build/test command (Hephaestus will have nothing to run),
 ///   no relevant file, or the task needs a service the probe did not find;
 /// - SAFE otherwise.
 pub fn enrich(ctx: &Context<'_>, intent: &Intent, folded: &[String]) -> Envelope {
+    let intent = &intent::with_resolution(intent, ctx.task, ctx.resolution);
     let g = Grounding::from_parts(ctx.task, intent.kind, ctx.probe, ctx.repo_root);
     if !intent.clear {
         let reasons: Vec<&String> = intent
@@ -486,6 +490,36 @@ mod tests {
             .expect("finding about commands");
         assert!(f.concern.contains("Hephaestus will have nothing to run"));
         assert!(env.directives[0].contains("`check:`"));
+    }
+
+    #[test]
+    fn a_task_naming_what_the_index_knows_is_not_blocked() {
+        use crate::model::resolution::{RankedFile, Resolution};
+        let probe = python_app();
+        let task = "fix the login";
+        let intent = classify(task);
+        assert!(!intent.clear, "text alone: a weak verb and one term");
+        let res = Resolution {
+            files: vec![RankedFile {
+                path: "app/routes/login.py".into(),
+                score: 2.0,
+                reasons: vec!["mentions \"login\" ×3".into()],
+                is_test: false,
+            }],
+            ..Default::default()
+        };
+        let ctx = Context {
+            run_id: "anneal-20260101-000000-test",
+            task,
+            task_kind: intent.kind,
+            directives: &[],
+            probe: &probe,
+            repo_root: Path::new("/nonexistent"),
+            resolution: &res,
+        };
+        let env = enrich(&ctx, &intent, &[]);
+        assert_ne!(env.verdict, Verdict::Block, "{:?}", env.findings);
+        assert!(env.clarifying_questions.is_empty());
     }
 
     #[test]
