@@ -41,7 +41,8 @@ pub const AGENT: &str = "metis";
 /// - SAFE otherwise.
 pub fn enrich(ctx: &Context<'_>, intent: &Intent, folded: &[String]) -> Envelope {
     let intent = &intent::with_resolution(intent, ctx.task, ctx.resolution);
-    let g = Grounding::from_parts(ctx.task, intent.kind, ctx.probe, ctx.repo_root);
+    let g = Grounding::from_parts(ctx.task, intent.kind, ctx.probe, ctx.repo_root)
+        .with_resolution(ctx.resolution);
     if !intent.clear {
         let reasons: Vec<&String> = intent
             .reasons
@@ -161,13 +162,14 @@ pub fn directives(g: &Grounding) -> Vec<String> {
             .map(|r| format!(" ({r})"))
             .unwrap_or_default();
         let them = if top.len() == 1 { "it" } else { "them" };
+        let by = g.focus.ranked_by();
         if g.kind == TaskKind::Research {
-            push(format!("Study {} in the spike, without changing {them}: the probe ranks {them} most relevant to the question{why}.", prose_list(&top, "")));
+            push(format!("Study {} in the spike, without changing {them}: {by} ranks {them} most relevant to the question{why}.", prose_list(&top, "")));
         } else if g.kind == TaskKind::Greenfield {
-            push(format!("Follow the conventions of {} in the new component: the probe ranks {them} closest to the task{why}.", prose_list(&top, "")));
+            push(format!("Follow the conventions of {} in the new component: {by} ranks {them} closest to the task{why}.", prose_list(&top, "")));
         } else {
             push(format!(
-                "Start from {}: the probe ranks {them} most relevant to the task{why}.",
+                "Start from {}: {by} ranks {them} most relevant to the task{why}.",
                 prose_list(&top, "")
             ));
         }

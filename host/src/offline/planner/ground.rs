@@ -3,7 +3,10 @@
 //! variables the task touches, services the task names that the probe did not find, the
 //! security-sensitive aspects, the matching topics and the repository's file conventions.
 //! Shared by Metis (directives) and the planner (plans) so both say the same thing.
+use super::focus::Focus;
+use super::testsite::is_bench_path;
 use super::topics::{self, Topic};
+use crate::model::resolution::Resolution;
 use crate::model::{DetectedCommand, DetectedService, ProbeReport, TaskKind};
 use crate::offline::{surface, Context};
 use crate::text;
@@ -505,13 +508,48 @@ pub struct Grounding {
     /// Minimalist shaping (set by the minimalist lens before the base plan is written): at
     /// most two modified files, no new module beside existing code, one new test file.
     pub minimal: bool,
+    /// What the plan changes: files, symbols, files to create, tests to extend (from the code
+    /// index's resolution when there is one; then `sources` and `tests` are its files).
+    pub focus: Focus,
 }
 
 impl Grounding {
-    /// Derives the grounding from the offline context (task, task kind, probe, repository root).
-    /// Never fails: an empty probe gives empty lists and `Lang::Other`.
+    /// Derives the grounding from the offline context (task, task kind, probe, repository root,
+    /// the code index's resolution). Never fails: an empty probe gives empty lists and
+    /// `Lang::Other`.
     pub fn new(ctx: &Context<'_>) -> Grounding {
         Grounding::from_parts(ctx.task, ctx.task_kind, ctx.probe, ctx.repo_root)
+            .with_resolution(ctx.resolution)
+    }
+
+    /// The grounding planned from the code index's resolution of the task (docs/design.md
+    /// §10): the files to modify, the tests and the language come from [`Focus::from_resolution`]
+    /// instead of the probe's word counts. An empty resolution changes nothing.
+    pub fn with_resolution(mut self, res: &Resolution) -> Grounding {
+        if res.is_empty() {
+            return self;
+        }
+        let focus = Focus::from_resolution(&self.task, res, &self.repo_root);
+        self.sources = focus.files.clone();
+        self.tests = focus
+            .tests
+            .iter()
+            .filter(|t| t.module.is_none())
+            .map(|t| t.path.clone())
+            .collect();
+        for (p, why) in &focus.reasons {
+            self.reasons.retain(|(q, _)| q != p);
+            self.reasons.insert(0, (p.clone(), why.clone()));
+        }
+        if let Some(lang) = self
+            .sources
+            .iter()
+            .find_map(|p| ext_of(p).and_then(Lang::from_ext))
+        {
+            self.lang = lang;
+        }
+        self.focus = focus;
+        self
     }
 
     /// Same as [`Grounding::new`] from the parts of a context.
@@ -548,7 +586,7 @@ impl Grounding {
             let p = f.path.replace('\\', "/");
             reasons.push((p.clone(), f.reason.clone()));
             if is_test_path(&p) {
-                if tests.len() < 3 {
+                if tests.len() < 3 && !is_bench_path(&p) {
                     tests.push(p);
                 }
             } else if is_code_path(&p) {
@@ -761,7 +799,9 @@ impl Grounding {
             .or(topics.first())
             .map(|t| t.name.to_string())
             .unwrap_or_else(|| stem_of(&subject));
+        let focus = Focus::from_probe(task, &sources, &reasons, &tests, repo_root);
         Grounding {
+            focus,
             task: task.trim().to_string(),
             kind,
             terms,
@@ -1029,19 +1069,34 @@ impl Grounding {
             Lang::Other => return None,
         };
         let path = self.fresh(&path);
-        let parent = if self.lang == Lang::Rust {
-            let pdir = parent_of(&path);
-            let krate = rust_crate_dir(&pdir);
-            let cands = if pdir.ends_with("src") || pdir.is_empty() {
-                vec![format!("{krate}src/lib.rs"), format!("{krate}src/main.rs")]
-            } else {
-                vec![format!("{pdir}/mod.rs"), format!("{pdir}.rs")]
-            };
-            cands.into_iter().find(|c| self.exists(c))
-        } else {
-            None
-        };
+        let parent = self.rust_parent(&path);
         Some((path, parent))
+    }
+
+    /// The new module of the plan: the code file the task names to create
+    /// ([`Focus::create`]), else [`Grounding::new_module_path`] for `stem`; with the existing
+    /// Rust file that must declare it.
+    pub fn module_to_create(&self, stem: &str) -> Option<(String, Option<String>)> {
+        match self.focus.create.iter().find(|p| is_code_path(p)) {
+            Some(p) => Some((p.clone(), self.rust_parent(p))),
+            None => self.new_module_path(stem),
+        }
+    }
+
+    /// For a new Rust file, the existing file that declares its module (`mod.rs`, the
+    /// parent `foo.rs`, or the crate's `lib.rs`/`main.rs`); `None` for other languages.
+    fn rust_parent(&self, path: &str) -> Option<String> {
+        if ext_of(path) != Some("rs") {
+            return None;
+        }
+        let pdir = parent_of(path);
+        let krate = rust_crate_dir(&pdir);
+        let cands = if pdir.ends_with("src") || pdir.is_empty() {
+            vec![format!("{krate}src/lib.rs"), format!("{krate}src/main.rs")]
+        } else {
+            vec![format!("{pdir}/mod.rs"), format!("{pdir}.rs")]
+        };
+        cands.into_iter().find(|c| self.exists(c))
     }
 
     /// `path` if it does not exist in the repository, else `path` with `_2`, `_3`, … before
@@ -1293,7 +1348,18 @@ pub fn prose_list(items: &[String], fallback: &str) -> String {
 /// The task without its leading verb and trailing punctuation, at most 10 words.
 pub fn subject_of(task: &str) -> String {
     let t = task.trim().trim_end_matches(['.', '!', '?', ';', ':']);
-    let t = t.split(['\n', ':']).next().unwrap_or(t);
+    // The task's first line, up to a colon that ends a clause ("faster: p95 is 2 s"); the
+    // colons of `Type::member` stay.
+    let t = t.split('\n').next().unwrap_or(t);
+    // A commit-style scope prefix ("parser: reject …", "feat(cli): add …") is dropped.
+    let t = match t.split_once(": ") {
+        Some((scope, rest)) if !scope.contains(' ') && !rest.trim().is_empty() => rest,
+        _ => t,
+    };
+    let t = match t.find(": ") {
+        Some(i) => &t[..i],
+        None => t.strip_suffix(':').unwrap_or(t),
+    };
     let mut words: Vec<&str> = t.split_whitespace().collect();
     // "Make X faster" is about X.
     while let Some(w) = words.last() {
@@ -1399,6 +1465,15 @@ pub fn snake(s: &str) -> String {
         "change".to_string()
     } else {
         out
+    }
+}
+
+/// `s` with its first character upper-cased ("the code index" → "The code index").
+pub fn cap_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
     }
 }
 
@@ -1642,6 +1717,18 @@ mod tests {
         assert_eq!(
             subject_of("Fix the crash when saving."),
             "crash when saving"
+        );
+        assert_eq!(
+            subject_of("Add `Overflow` to `ast::ErrorKind`"),
+            "`Overflow` for `ast::ErrorKind`"
+        );
+        assert_eq!(
+            subject_of("parser: reject duplicate keys"),
+            "reject duplicate keys"
+        );
+        assert_eq!(
+            subject_of("Make the search endpoint faster: p95 is 2 s"),
+            "search endpoint"
         );
         assert_eq!(
             targets_of("p95 is 2 seconds, cut it by 50%"),

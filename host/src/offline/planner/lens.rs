@@ -531,8 +531,8 @@ fn ux(d: &mut Draft, g: &Grounding) {
             "Count user-facing errors by type, so confusing messages show up in telemetry."
                 .to_string(),
         );
-        if let Some(tp) = g.new_test_path(&format!("{}_errors", g.stem)) {
-            e.file(tp, FileAction::Create);
+        if let Some(t) = g.focus.test() {
+            e.file(t.path.clone(), t.action());
         }
         e.criterion("Every user-visible error case has a test asserting its message (at least 1 assertion per error case).".to_string());
         for c in g.impl_gate() {
@@ -646,8 +646,8 @@ fn migration(d: &mut Draft, g: &Grounding) {
             c.step("List every breaking change of this plan (API, configuration, data format, behaviour) with who is affected.".to_string());
             c.step("For each, add a migration step: accept both old and new forms (dual-read), write both where data changes (dual-write), and announce a removal date.".to_string());
             c.step("Add a version gate (API version, configuration version or schema version) so a caller on the old version keeps the old behaviour.".to_string());
-            if let Some(tp) = g.new_test_path(&format!("{}_compat", g.stem)) {
-                c.file(tp, FileAction::Create);
+            if let Some(t) = g.focus.test() {
+                c.file(t.path.clone(), t.action());
             }
             c.criterion("The phase-00 test suite passes unchanged against the new version (0 modified pre-existing tests), and each breaking change has 1 migration test.".to_string());
             for x in g.impl_gate() {

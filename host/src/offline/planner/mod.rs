@@ -20,10 +20,12 @@
 //!    HELPER_CONTEXT/docs/design.md §5; [`fit`] keeps plans between 3 and 9 phases.
 pub mod act;
 pub mod draft;
+pub mod focus;
 pub mod ground;
 pub mod kinds;
 pub mod lens;
 pub mod rewrite;
+pub mod testsite;
 pub mod topics;
 
 pub use act::{Action, Outcome};

@@ -459,12 +459,10 @@ fn test(d: &mut Draft, g: &Grounding, r: &Read, log: &mut Log) -> bool {
         let Some(p) = d.get_mut(&k) else { continue };
         let has_test_file = p.phase.files.iter().any(|f| ground::is_test_path(&f.path));
         if !has_test_file && p.role != Role::Preflight {
-            if let Some(tp) = g.new_test_path(&format!(
-                "{}_{}",
-                g.stem,
-                k.split('-').next().unwrap_or("review")
-            )) {
-                p.file(tp, FileAction::Create);
+            // The project's own test for the code the plan changes, never a new file named
+            // after the phase.
+            if let Some(t) = g.focus.test() {
+                p.file(t.path.clone(), t.action());
             }
         }
         let step = if r.has(&["regression test", "fails before", "failing test"]) {

@@ -6,7 +6,7 @@ use super::*;
 
 pub(super) fn feature(g: &Grounding, d: &mut Draft) {
     let key = k(g);
-    let tp = test_path(g, "");
+    let tl = tests_label(g);
     let marker = g.lang.pending_marker();
     let subject = &g.subject;
     // 01 contract
@@ -25,16 +25,9 @@ pub(super) fn feature(g: &Grounding, d: &mut Draft) {
     if g.topics.is_empty() {
         c.step(format!("Write down the behaviour the task asks for — inputs, outputs, error cases and defaults of {subject} — as a short contract at the top of the acceptance test file."));
     }
-    match &tp {
-        Some(tp) => {
-            c.step(format!("Write acceptance tests in `{tp}` for the happy path and every error case of the contract; mark them {marker} so {} stays green until the implementation phase.", g.test_cmd()));
-            c.file(tp.clone(), FileAction::Create);
-            c.criterion(format!("`{tp}` holds at least 3 acceptance tests (happy path plus each error case), all marked expected-to-fail for the reason 'not implemented'."));
-        }
-        None => {
-            c.step(format!("Write acceptance tests beside the existing tests for the happy path and every error case, marked expected-to-fail so {} stays green.", g.test_cmd()));
-        }
-    }
+    c.step(format!("Write acceptance tests in {tl} for the happy path and every error case of the contract; mark them {marker} so {} stays green until the implementation phase.", g.test_cmd()));
+    test_file(&mut c, g);
+    c.criterion(format!("{} gains at least 3 acceptance tests (happy path plus each error case), all marked expected-to-fail for the reason 'not implemented'.", cap_first(&tl)));
     if !g.sources.is_empty() {
         c.step(format!("List every caller of the public functions in {} that the change affects, so none is missed in the implementation phase.", paths(&g.sources.iter().take(3).cloned().collect::<Vec<_>>())));
     }
@@ -42,12 +35,11 @@ pub(super) fn feature(g: &Grounding, d: &mut Draft) {
     if let Some(t) = &g.test {
         c.criterion(format!("`{}` still exits 0: the new tests run as expected failures, the phase-00 count passes.", t.command));
     }
-    c.phase.rollback = match &tp {
-        Some(tp) => format!("Delete `{tp}`; no production code changed in this phase."),
-        None => "Delete the new acceptance tests; no production code changed in this phase.".into(),
-    };
+    c.phase.rollback = format!(
+        "Revert the commit that adds the acceptance tests to {tl}; no production code changed in this phase."
+    );
     // 02 implement
-    let mut i = implement_phase(g, &key, &tp);
+    let mut i = implement_phase(g, &key);
     if g.minimal {
         // Minimalist: one phase writes the acceptance tests first and then the change; the
         // contract's design decisions come along, the expected-failure ceremony does not.
@@ -60,10 +52,8 @@ pub(super) fn feature(g: &Grounding, d: &mut Draft) {
             })
             .cloned()
             .collect();
-        if let Some(tp) = &tp {
-            steps.push(format!("Write the acceptance tests in `{tp}` first (happy path and each error case); they fail until the change below is in."));
-            i.file(tp.clone(), FileAction::Create);
-        }
+        steps.push(format!("Write the acceptance tests in {tl} first (happy path and each error case); they fail until the change below is in."));
+        test_file(&mut i, g);
         i.phase
             .steps
             .retain(|s| !s.starts_with("Remove the expected-failure markers"));
@@ -104,7 +94,7 @@ pub(super) fn feature(g: &Grounding, d: &mut Draft) {
 }
 
 /// The implementation phase shared by feature and greenfield-in-existing-code shapes.
-pub(super) fn implement_phase(g: &Grounding, key: &str, tp: &Option<String>) -> DPhase {
+pub(super) fn implement_phase(g: &Grounding, key: &str) -> DPhase {
     let subject = &g.subject;
     let src_list = g.sources.iter().take(3).cloned().collect::<Vec<_>>();
     let mut i = DPhase::new(
@@ -126,8 +116,19 @@ pub(super) fn implement_phase(g: &Grounding, key: &str, tp: &Option<String>) -> 
     if let (Some(t), true, Some(src)) = (module_topic, g.minimal, src_list.first()) {
         i.step(format!("Put the {} logic directly in `{src}`: no new module, abstraction or configuration knob beyond what the task needs.", t.name.replace('_', " ")));
     }
-    if (module_topic.is_some() && !g.minimal) || src_list.is_empty() {
-        if let Some((mp, parent)) = g.new_module_path(&g.stem) {
+    // A new module: the one the task names; else, without the index, one for a topic that
+    // lives in its own module; or when no existing file is known. With the index, the change
+    // goes into the files it resolved (fewer, right files).
+    let named_module = g
+        .focus
+        .create
+        .iter()
+        .any(|p| super::super::ground::is_code_path(p));
+    if named_module
+        || (module_topic.is_some() && !g.minimal && !g.focus.indexed)
+        || src_list.is_empty()
+    {
+        if let Some((mp, parent)) = g.module_to_create(&g.stem) {
             let caller = src_list
                 .first()
                 .map(|s| format!("; {} only calls into it", code(s)))
@@ -147,7 +148,14 @@ pub(super) fn implement_phase(g: &Grounding, key: &str, tp: &Option<String>) -> 
     for (n, s) in src_list.iter().enumerate() {
         let why = g
             .reason_of(s)
-            .map(|r| format!(" (probe: {r})"))
+            .map(|r| {
+                let by = if g.focus.indexed {
+                    "code index"
+                } else {
+                    "probe"
+                };
+                format!(" ({by}: {r})")
+            })
             .unwrap_or_default();
         if n == 0 {
             i.step(format!("Change `{s}`{why}: call the new code from the point where the request or call is handled, before any side effect."));
@@ -197,20 +205,14 @@ pub(super) fn implement_phase(g: &Grounding, key: &str, tp: &Option<String>) -> 
         }
     }
     i.step("Read every new setting from the project's existing configuration with a fail-safe default; no constant in the handler.".to_string());
-    if let Some(tp) = tp {
-        i.step(format!(
-            "Remove the expected-failure markers from `{tp}`: every acceptance test now passes."
-        ));
-        i.criterion(format!(
-            "All acceptance tests in `{tp}` pass: {} exits 0 with 0 failures.",
-            g.test_cmd()
-        ));
-    } else {
-        i.criterion(format!(
-            "The acceptance tests pass: {} exits 0 with 0 failures.",
-            g.test_cmd()
-        ));
-    }
+    let tl = tests_label(g);
+    i.step(format!(
+        "Remove the expected-failure markers from the acceptance tests in {tl}: every one now passes."
+    ));
+    i.criterion(format!(
+        "All acceptance tests in {tl} pass: {} exits 0 with 0 failures.",
+        g.test_cmd()
+    ));
     i.criterion("The phase-00 passing-test count still passes: 0 regressions.".to_string());
     if let Some(t) = g.topics.first() {
         i.criterion(format!("{}.", t.criteria[0]));
@@ -258,7 +260,7 @@ pub(super) fn edge_phase(g: &Grounding, key: &str) -> DPhase {
         format!("Prove {subject} behaves on its boundaries and when its dependencies fail, not only on the happy path."),
         2,
     );
-    let tp = test_path(g, "edge_cases");
+    let tl = tests_label(g);
     let mut n = 0;
     for t in &g.topics {
         for c in t.edge_cases {
@@ -286,15 +288,8 @@ pub(super) fn edge_phase(g: &Grounding, key: &str) -> DPhase {
         "Run {} three times in a row to rule out order-, time- or randomness-dependent tests.",
         g.test_cmd()
     ));
-    if let Some(tp) = &tp {
-        e.file(tp.clone(), FileAction::Create);
-        e.criterion(format!("`{tp}` holds at least {n} tests, one per case listed, and {} exits 0 three runs in a row.", g.test_cmd()));
-    } else {
-        e.criterion(format!(
-            "At least {n} new edge-case tests pass; {} exits 0 three runs in a row.",
-            g.test_cmd()
-        ));
-    }
+    test_file(&mut e, g);
+    e.criterion(format!("{} gains at least {n} edge-case tests, one per case listed, and {} exits 0 three runs in a row.", cap_first(&tl), g.test_cmd()));
     impl_gate(g, &mut e);
     e.phase.rollback = "Revert the commit that adds the edge-case tests; production code is unaffected by this phase.".to_string();
     e
@@ -354,11 +349,7 @@ pub(super) fn bugfix(g: &Grounding, d: &mut Draft) {
     let key = k(g);
     let subject = &g.subject;
     let marker = g.lang.pending_marker();
-    let tp = g
-        .tests
-        .first()
-        .cloned()
-        .or_else(|| test_path(g, "regression"));
+    let tl = tests_label(g);
     let src_list = g.sources.iter().take(3).cloned().collect::<Vec<_>>();
     // 01 reproduce
     let mut r = DPhase::new(
@@ -369,29 +360,9 @@ pub(super) fn bugfix(g: &Grounding, d: &mut Draft) {
         2,
     );
     r.step(format!("Reproduce the {subject} by hand; write the exact input, the observed output or error, and the expected result into evidence/."));
-    match &tp {
-        Some(tp) => {
-            let how = if g.tests.first() == Some(tp) {
-                "Add"
-            } else {
-                "Create"
-            };
-            r.step(format!("{how} a regression test in `{tp}` that fails with the same symptom; mark it {marker} so {} stays green until the fix lands.", g.test_cmd()));
-            r.file(
-                tp.clone(),
-                if g.tests.first() == Some(tp) {
-                    FileAction::Modify
-                } else {
-                    FileAction::Create
-                },
-            );
-            r.criterion(format!("The regression test in `{tp}` fails on the unfixed code with the reported error (assertion or exception named in evidence/)."));
-        }
-        None => {
-            r.step("Add a regression test beside the existing tests that fails with the same symptom, marked expected-to-fail.".to_string());
-            r.criterion("The regression test fails on the unfixed code with the reported error, recorded in evidence/.".to_string());
-        }
-    }
+    r.step(format!("Add a regression test to {tl} that fails with the same symptom; mark it {marker} so {} stays green until the fix lands.", g.test_cmd()));
+    test_file(&mut r, g);
+    r.criterion(format!("The regression test in {tl} fails on the unfixed code with the reported error (assertion or exception named in evidence/)."));
     r.step("If it worked before, find the commit that broke it with `git bisect run` using the new test.".to_string());
     impl_gate(g, &mut r);
     r.phase.rollback = "Revert the commit that adds the regression test; production code is untouched in this phase.".to_string();
@@ -450,9 +421,7 @@ pub(super) fn bugfix(g: &Grounding, d: &mut Draft) {
         }
     }
     c.step("Search the codebase for the same pattern as the root cause; fix each occurrence the task covers and list the others in out-of-scope with their paths.".to_string());
-    if let Some(tp) = test_path(g, "regression_neighbours") {
-        c.file(tp, FileAction::Create);
-    }
+    test_file(&mut c, g);
     c.criterion(format!(
         "At least 3 new boundary tests pass; {} exits 0 three runs in a row.",
         g.test_cmd()

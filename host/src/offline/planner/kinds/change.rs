@@ -61,23 +61,13 @@ pub(super) fn refactor(g: &Grounding, d: &mut Draft) {
             paths(&src_list)
         }
     ));
-    let tp = test_path(g, "characterization");
-    match &tp {
-        Some(tp) => {
-            c.step(format!("Write characterization tests in `{tp}` that record today's outputs for representative inputs, including the error paths."));
-            c.file(tp.clone(), FileAction::Create);
-            c.criterion(format!(
-                "Characterization tests in `{tp}` pass on the unchanged code: {} exits 0.",
-                g.test_cmd()
-            ));
-        }
-        None => {
-            c.criterion(format!(
-                "Characterization tests pass on the unchanged code: {} exits 0.",
-                g.test_cmd()
-            ));
-        }
-    }
+    let tl = tests_label(g);
+    c.step(format!("Write characterization tests in {tl} that record today's outputs for representative inputs, including the error paths."));
+    test_file(&mut c, g);
+    c.criterion(format!(
+        "Characterization tests in {tl} pass on the unchanged code: {} exits 0.",
+        g.test_cmd()
+    ));
     if let Some((a, b)) = &unify {
         c.step(format!("Cover both the {a} path and the {b} path with the same scenarios, so differences between them are written down before they are unified."));
     }
@@ -108,7 +98,7 @@ pub(super) fn refactor(g: &Grounding, d: &mut Draft) {
     } else {
         n.step(format!("Create the new structure for {subject} with the responsibilities written at the top of the module."));
     }
-    if let Some((mp, parent)) = g.new_module_path(&g.stem) {
+    if let Some((mp, parent)) = g.module_to_create(&g.stem) {
         n.step(format!(
             "Put the new structure in `{mp}`; the old code stays in place and working."
         ));
@@ -330,10 +320,8 @@ pub(super) fn data_migration(g: &Grounding, d: &mut Draft) {
     for s in &src_list {
         w.file(s.clone(), FileAction::Modify);
     }
-    if let Some(tp) = test_path(g, "dual_write") {
-        w.step(format!("Test in `{tp}` that each write path writes both stores, and that an outage of {new} does not fail the request."));
-        w.file(tp, FileAction::Create);
-    }
+    w.step(format!("Test in {} that each write path writes both stores, and that an outage of {new} does not fail the request.", tests_label(g)));
+    test_file(&mut w, g);
     w.criterion(format!(
         "{} exits 0; the dual-write mismatch counter stays at 0 across the test suite.",
         g.test_cmd()
@@ -446,7 +434,13 @@ pub(super) fn platform_migration(g: &Grounding, d: &mut Draft) {
         .filter(|p| is_manifest(p))
         .cloned()
         .collect();
+    // A deprecation changes the project's own API, not the version it builds with: only a
+    // manifest the probe ranked relevant is touched then.
+    let deprecation = g.focus.verb == Some("deprecate");
     let manifest = manifests.first().cloned().or_else(|| {
+        if deprecation {
+            return None;
+        }
         g.first_existing(&[
             "Cargo.toml",
             "pyproject.toml",
@@ -497,6 +491,11 @@ pub(super) fn platform_migration(g: &Grounding, d: &mut Draft) {
         c.file(s.clone(), FileAction::Modify);
     }
     c.step("Where no common API exists, add a small compatibility shim in one place and mark it for removal.".to_string());
+    c.step(format!(
+        "Cover each incompatibility with a test in {} that passes on both versions.",
+        tests_label(g)
+    ));
+    test_file(&mut c, g);
     if !g.ci.is_empty() {
         c.step(format!(
             "Run CI on both versions (a matrix entry in `{}`) until the switch.",
@@ -693,9 +692,7 @@ pub(super) fn replacement(g: &Grounding, d: &mut Draft) {
             .to_string(),
     );
     p.step(format!("Run {new} in shadow mode on real inputs, comparing its results with {old} and logging differences."));
-    if let Some(tp) = test_path(g, "parity") {
-        p.file(tp, FileAction::Create);
-    }
+    test_file(&mut p, g);
     p.criterion("Both adapters pass 100% of the contract tests.".to_string());
     p.criterion("Shadow comparison shows less than 0.1% differing results over at least 1,000 real calls; every difference is explained.".to_string());
     impl_gate(g, &mut p);

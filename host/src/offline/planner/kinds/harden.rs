@@ -314,10 +314,9 @@ pub fn security_phase(g: &Grounding, d: &Draft) -> DPhase {
         format!("Show the change opens no hole in {aspects}: every abuse case has a test that proves the request is refused."),
         2,
     );
-    let tp = test_path(g, "security");
+    let tl = tests_label(g);
     s.step(format!(
-        "Write the abuse cases for {aspects} around this change (who calls it, with what input, what they would gain) at the top of {}.",
-        tp.as_ref().map(|p| format!("`{p}`")).unwrap_or_else(|| "the security test file".into())
+        "Write the abuse cases for {aspects} around this change (who calls it, with what input, what they would gain) as tests in {tl}."
     ));
     let on = if src_list.is_empty() {
         "the touched code".to_string()
@@ -354,10 +353,10 @@ pub fn security_phase(g: &Grounding, d: &Draft) -> DPhase {
         g.lang.name(),
         audit_tool(g.lang)
     ));
-    if let Some(tp) = &tp {
-        s.file(tp.clone(), FileAction::Create);
+    if g.focus.test().is_some() {
+        test_file(&mut s, g);
         s.criterion(format!(
-            "Every abuse case in `{tp}` has a test; {} exits 0 with all of them passing.",
+            "Every abuse case has a test in {tl}; {} exits 0 with all of them passing.",
             g.test_cmd()
         ));
     } else {

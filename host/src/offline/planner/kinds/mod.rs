@@ -27,7 +27,7 @@
 //! where they are used, and matching [`super::topics`] contribute design decisions, edge
 //! cases, measurable criteria and out-of-scope items.
 use super::draft::{DPhase, Draft, Role};
-use super::ground::{kebab, prose_list, snake, Grounding, Lang};
+use super::ground::{cap_first, kebab, prose_list, snake, Grounding, Lang};
 use crate::model::{FileAction, TaskKind};
 use regex::Regex;
 
@@ -89,11 +89,66 @@ pub fn base(g: &Grounding) -> Draft {
             next.depends(&k);
         }
     }
+    focus_steps(g, &mut d);
     new_services(g, &mut d);
     dependencies(g, &mut d);
     common_rules(g, &mut d);
     d.thesis = thesis(g, &d);
     d
+}
+
+/// The phase of each shape that changes the code the task is about (key prefix): the one whose
+/// steps name the functions and types to change.
+const CHANGE_PHASE: &[(TaskKind, &[&str])] = &[
+    (TaskKind::Feature, &["implement-"]),
+    (TaskKind::Bugfix, &["fix-"]),
+    (TaskKind::Refactor, &["introduce-"]),
+    (TaskKind::Migration, &["compat-", "dual-write-"]),
+    (TaskKind::Replacement, &["seam-"]),
+    (TaskKind::Performance, &["optimize-"]),
+    (TaskKind::Security, &["fix-"]),
+    (TaskKind::Greenfield, &["core-"]),
+];
+
+/// Names what to change in the shape's change phase ([`CHANGE_PHASE`], else
+/// [`Draft::impl_key`]): its first steps say which functions and types to add or change, with
+/// their files ([`super::focus::Focus::steps`]); those files and the files the task names to
+/// create are among its files. Research changes no code, so it gets none.
+fn focus_steps(g: &Grounding, d: &mut Draft) {
+    if g.kind == TaskKind::Research {
+        return;
+    }
+    let prefixes: &[&str] = CHANGE_PHASE
+        .iter()
+        .find(|(k, _)| *k == g.kind)
+        .map(|(_, p)| *p)
+        .unwrap_or(&[]);
+    let key = d
+        .phases
+        .iter()
+        .find(|p| prefixes.iter().any(|x| p.key.starts_with(x)))
+        .map(|p| p.key.clone())
+        .or_else(|| d.impl_key());
+    let Some(p) = key.and_then(|k| d.get_mut(&k)) else {
+        return;
+    };
+    for (i, s) in g.focus.steps().into_iter().enumerate() {
+        if !p.phase.steps.contains(&s) {
+            p.phase.steps.insert(i.min(p.phase.steps.len()), s);
+        }
+    }
+    let f = &g.focus;
+    let touched = f.changes.iter().map(|c| &c.symbol.path).chain(
+        f.new_names
+            .iter()
+            .filter_map(|n| n.container.as_ref().map(|c| &c.path)),
+    );
+    for path in touched {
+        p.file(path.clone(), FileAction::Modify);
+    }
+    for c in &f.create {
+        p.file(c.clone(), FileAction::Create);
+    }
 }
 
 /// Plan title: the task, capitalised, at most 100 characters.
@@ -173,8 +228,9 @@ pub fn preflight(g: &Grounding) -> DPhase {
     }
     if !g.sources.is_empty() {
         p.step(format!(
-            "Read {} (ranked most relevant by the probe) and list the functions the task touches and their callers.",
-            paths(&g.sources.iter().take(3).cloned().collect::<Vec<_>>())
+            "Read {} (ranked most relevant by {}) and list the functions the task touches and their callers.",
+            paths(&g.sources.iter().take(3).cloned().collect::<Vec<_>>()),
+            g.focus.ranked_by()
         ));
     }
     if let Some(ci) = g.ci.first() {
@@ -188,14 +244,18 @@ pub fn preflight(g: &Grounding) -> DPhase {
     p
 }
 
-fn test_path(g: &Grounding, suffix: &str) -> Option<String> {
-    // Minimalist plans keep every new test in one file.
-    let stem = if suffix.is_empty() || g.minimal {
-        g.stem.clone()
-    } else {
-        format!("{}_{}", g.stem, suffix)
-    };
-    g.new_test_path(&stem)
+/// How the steps name where the tests go: the project's own test for the code the plan
+/// changes ([`super::focus::Focus::tests_label`]), never a path made up from the task.
+fn tests_label(g: &Grounding) -> String {
+    g.focus.tests_label()
+}
+
+/// Lists the test site (the file to extend, or to create in the project's layout) among the
+/// phase's files; nothing when no test site is known.
+fn test_file(p: &mut DPhase, g: &Grounding) {
+    if let Some(t) = g.focus.test() {
+        p.file(t.path.clone(), t.action());
+    }
 }
 
 /// Steps that use the touched services in a phase changing `files`.
@@ -411,7 +471,11 @@ fn thesis(g: &Grounding, d: &Draft) -> Vec<String> {
                 _ => format!("`{s}`"),
             })
             .collect();
-        t.push(format!("The probe ranks {} as the files the task touches, so they are the plan's modify targets.", prose_list(&top, "")));
+        t.push(format!(
+            "{} ranks {} as the files the task touches, so they are the plan's modify targets.",
+            cap_first(g.focus.ranked_by()),
+            prose_list(&top, "")
+        ));
     } else {
         t.push("The probe found no existing file relevant to the task, so the plan creates new files in the repository's layout.".to_string());
     }
