@@ -1083,6 +1083,17 @@ impl Grounding {
         }
     }
 
+    /// A new module a shape adds for `stem` (an adapter, a port, a store) — or `None` when the
+    /// code index resolved the files the change goes into: the plan then changes those files
+    /// rather than adding modules nobody asked for (fewer, right files).
+    pub fn shape_module(&self, stem: &str) -> Option<(String, Option<String>)> {
+        if self.focus.indexed && !self.sources.is_empty() {
+            None
+        } else {
+            self.new_module_path(stem)
+        }
+    }
+
     /// For a new Rust file, the existing file that declares its module (`mod.rs`, the
     /// parent `foo.rs`, or the crate's `lib.rs`/`main.rs`); `None` for other languages.
     fn rust_parent(&self, path: &str) -> Option<String> {

@@ -506,3 +506,34 @@ fn without_an_index_a_named_new_path_is_created() {
         "{created:?}"
     );
 }
+
+#[test]
+fn with_the_index_shapes_add_no_module_nobody_named() {
+    let dir = repo(&[
+        ("Cargo.toml", "[package]\nname = \"cfg\"\n"),
+        ("src/lib.rs", "mod settings;\n"),
+        (
+            "src/settings.rs",
+            "lazy_static! { static ref S: u8 = 1; }\n",
+        ),
+    ]);
+    let res = Resolution {
+        names: vec![named(
+            "lazy_static",
+            NameForm::SnakeCase,
+            vec![sym("S", SymbolKind::Constant, "src/settings.rs", (1, 1))],
+        )],
+        files: vec![ranked("src/settings.rs", 3.0, "uses lazy_static")],
+        test_layouts: vec!["inline #[cfg(test)] mod".into()],
+        ..Default::default()
+    };
+    for task in [
+        "Replace lazy_static with once_cell",
+        "Add a settings cache with expiry",
+    ] {
+        let p = plan(task, &probe("Rust", "cargo test"), dir.path(), &res);
+        let created = files(&p, FileAction::Create);
+        assert!(created.is_empty(), "{task}: {created:?}");
+        assert!(files(&p, FileAction::Modify).contains(&"src/settings.rs".to_string()));
+    }
+}

@@ -277,11 +277,16 @@ pub(super) fn data_migration(g: &Grounding, d: &mut Draft) {
     if kv {
         e.step(format!("Define the key layout in {new}: key names with a prefix and a version, the serialisation format, and a TTL that matches today's expiry rules."));
         e.step(format!("Choose an eviction policy that never silently drops live records (`noeviction`, or a dedicated {new} instance) and size memory from the measured record count × record size."));
-        if let Some((mp, parent)) = g.new_module_path(&format!("{}_store", g.stem)) {
-            e.step(format!("Write a {new}-backed store adapter in `{mp}` with the same interface as the current store; nothing calls it yet."));
-            e.file(mp, FileAction::Create);
-            if let Some(p) = parent {
-                e.file(p, FileAction::Modify);
+        match g.shape_module(&format!("{}_store", g.stem)) {
+            Some((mp, parent)) => {
+                e.step(format!("Write a {new}-backed store adapter in `{mp}` with the same interface as the current store; nothing calls it yet."));
+                e.file(mp, FileAction::Create);
+                if let Some(p) = parent {
+                    e.file(p, FileAction::Modify);
+                }
+            }
+            None => {
+                e.step(format!("Write a {new}-backed store adapter beside the current store in {}, with the same interface; nothing calls it yet.", paths(&src_list[..1.min(src_list.len())])));
             }
         }
         e.criterion(format!("The adapter round-trips 1,000 records through {new} in the test suite with 0 differences, and the measured memory per record is recorded."));
@@ -631,7 +636,7 @@ pub(super) fn replacement(g: &Grounding, d: &mut Draft) {
         }
     ));
     s.step(format!("Define an interface covering exactly the operations those uses need, and an adapter that implements it with {old}."));
-    if let Some((mp, parent)) = g.new_module_path(&format!("{}_port", g.stem)) {
+    if let Some((mp, parent)) = g.shape_module(&format!("{}_port", g.stem)) {
         s.file(mp, FileAction::Create);
         if let Some(p) = parent {
             s.file(p, FileAction::Modify);
@@ -662,7 +667,7 @@ pub(super) fn replacement(g: &Grounding, d: &mut Draft) {
         "Add {new} as a dependency, pinned to an exact version."
     ));
     n.step(format!("Write the {new} adapter for the interface; do not widen the interface for {new}-only features."));
-    if let Some((mp, parent)) = g.new_module_path(&format!("{}_adapter", snake(&new))) {
+    if let Some((mp, parent)) = g.shape_module(&format!("{}_adapter", snake(&new))) {
         n.file(mp, FileAction::Create);
         if let Some(p) = parent {
             n.file(p, FileAction::Modify);
