@@ -222,6 +222,28 @@ pub fn code_names(text: &str) -> Vec<(String, NameForm)> {
     out
 }
 
+/// Whether `text` holds `word` (which may contain spaces) at word boundaries: the characters
+/// around it are not letters, digits or `_`. Case-sensitive: lowercase both to ignore case.
+/// An empty `word` is never contained.
+pub fn contains_word(text: &str, word: &str) -> bool {
+    if word.is_empty() {
+        return false;
+    }
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut start = 0;
+    while let Some(pos) = text[start..].find(word) {
+        let at = start + pos;
+        let end = at + word.len();
+        let before_ok = text[..at].chars().next_back().is_none_or(|c| !is_word(c));
+        let after_ok = text[end..].chars().next().is_none_or(|c| !is_word(c));
+        if before_ok && after_ok {
+            return true;
+        }
+        start = at + word.chars().next().map_or(1, char::len_utf8);
+    }
+    false
+}
+
 /// A lowercase kebab-case slug of at most `max_words` words from `text` (ASCII letters and
 /// digits only); `"Add rate limiting!"` → `"add-rate-limiting"`. Never empty: `"task"` when
 /// `text` has no usable word.
@@ -322,6 +344,14 @@ mod tests {
         );
         assert!(names("Add GitHub login to the JavaScript client, i.e. OAuth").is_empty());
         assert!(names("Fix the crash in the export job. Then ship 3.12").is_empty());
+    }
+
+    #[test]
+    fn contains_word_respects_boundaries() {
+        assert!(contains_word("use redis here", "redis"));
+        assert!(!contains_word("redistribute", "redis"));
+        assert!(contains_word("s3 bucket", "s3"));
+        assert!(contains_word("é redis", "redis"));
     }
 
     #[test]

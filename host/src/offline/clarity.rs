@@ -23,72 +23,58 @@ use crate::text;
 /// Longest task the gate accepts as a one-line task (characters).
 pub const MAX_TASK_CHARS: usize = 2000;
 
-/// Words that say nothing about what to change.
-pub const VAGUE_WORDS: &[&str] = &[
-    "improve",
-    "improved",
-    "improves",
-    "improving",
-    "improvement",
-    "improvements",
-    "better",
-    "best",
-    "fix",
-    "fixes",
-    "fixed",
-    "fixing",
-    "code",
-    "stuff",
-    "things",
-    "thing",
-    "etc",
-    "something",
-    "anything",
-    "everything",
-    "update",
-    "updates",
-    "change",
-    "changes",
-    "work",
-    "works",
-    "working",
-    "good",
-    "nicer",
-    "nice",
-    "clean",
-    "cleanup",
-    "issue",
-    "issues",
-    "problem",
-    "problems",
-    "bug",
-    "bugs",
-    "misc",
-    "various",
-    "general",
-    "bunch",
-    "whatever",
-    "somehow",
-    "tweak",
-    "tweaks",
-    "stuffs",
-    "lot",
-    "lots",
-    "kind",
-    "sort",
-    "faster",
-    "quality",
-    "performance",
-    "readability",
-    "stability",
-    "app",
-    "project",
-    "codebase",
-    "system",
-    "program",
-    "properly",
-    "really",
+/// Words that say nothing about what to change, by what they leave open, each group with the
+/// question that asks for it (the last group has none of its own).
+pub const VAGUE_WORDS: &[(&[&str], Option<&str>)] = &[
+    (
+        &[
+            "fix", "fixes", "fixed", "fixing", "issue", "issues", "problem", "problems", "bug",
+            "bugs",
+        ],
+        Some("What exactly is broken: the error message or failing command, and the steps that reproduce it?"),
+    ),
+    (
+        &[
+            "improve",
+            "improved",
+            "improves",
+            "improving",
+            "improvement",
+            "improvements",
+            "better",
+            "best",
+            "good",
+            "nicer",
+            "nice",
+            "quality",
+            "faster",
+            "performance",
+            "readability",
+            "stability",
+        ],
+        Some("What measurable outcome defines 'better' here: a latency or memory target, a failing case that must pass, or a module that must become easier to change?"),
+    ),
+    (
+        &[
+            "clean", "cleanup", "tweak", "tweaks", "change", "changes", "update", "updates",
+        ],
+        Some("Which behaviour must stay exactly the same, and which may change?"),
+    ),
+    (
+        &[
+            "code", "stuff", "things", "thing", "etc", "something", "anything", "everything",
+            "work", "works", "working", "misc", "various", "general", "bunch", "whatever",
+            "somehow", "stuffs", "lot", "lots", "kind", "sort", "app", "project", "codebase",
+            "system", "program", "properly", "really",
+        ],
+        None,
+    ),
 ];
+
+/// Whether a (lowercase) term is a vague word ([`VAGUE_WORDS`]).
+pub fn is_vague(term: &str) -> bool {
+    VAGUE_WORDS.iter().any(|(ws, _)| ws.contains(&term))
+}
 
 /// Words that hide the scope of a task.
 pub const FILLER: &[&str] = &[
@@ -244,7 +230,7 @@ impl Evidence {
             .collect();
         for t in text::terms(task) {
             let n = norm(&t);
-            if !VAGUE_WORDS.contains(&t.as_str()) && stems.contains(&n) && !known.contains(&t) {
+            if !is_vague(&t) && stems.contains(&n) && !known.contains(&t) {
                 known.push(t);
             }
         }
@@ -290,10 +276,7 @@ pub fn clarity(
         reasons.push(format!("the task is a single word ('{}')", words[0]));
     }
     let object = object_of(task, terms, evidence);
-    let vague_used: Vec<&String> = terms
-        .iter()
-        .filter(|t| VAGUE_WORDS.contains(&t.as_str()))
-        .collect();
+    let vague_used: Vec<&String> = terms.iter().filter(|t| is_vague(t)).collect();
     if object.is_none() {
         if terms.len() < 3 {
             reasons.push(format!(
@@ -314,7 +297,7 @@ pub fn clarity(
     let fillers: Vec<&str> = FILLER
         .iter()
         .copied()
-        .filter(|f| contains_word(lower, f))
+        .filter(|f| text::contains_word(lower, f))
         .collect();
     if !fillers.is_empty() {
         reasons.push(format!(
@@ -341,9 +324,7 @@ pub fn object_of(task: &str, terms: &[String], evidence: &Evidence) -> Option<St
     let verb = leading_verb(task);
     let specific: Vec<&String> = terms
         .iter()
-        .filter(|t| {
-            !VAGUE_WORDS.contains(&t.as_str()) && verb.as_ref().is_none_or(|(_, w)| w != *t)
-        })
+        .filter(|t| !is_vague(t) && verb.as_ref().is_none_or(|(_, w)| w != *t))
         .collect();
     let needed = match &verb {
         Some((v, _)) if !WEAK_VERBS.contains(v) => 1,
@@ -408,40 +389,12 @@ fn questions_for(
     if missing_object {
         ask(questions, "Which component, file, endpoint or command should change (for example a path such as `src/…` or a route such as `POST /login`)?");
     }
-    let has = |w: &[&str]| vague_used.iter().any(|t| w.contains(&t.as_str()));
-    if has(&[
-        "fix", "fixes", "fixed", "fixing", "issue", "issues", "problem", "problems", "bug", "bugs",
-    ]) || kind == TaskKind::Bugfix
-    {
-        ask(questions, "What exactly is broken: the error message or failing command, and the steps that reproduce it?");
-    }
-    if has(&[
-        "improve",
-        "improved",
-        "improves",
-        "improving",
-        "improvement",
-        "improvements",
-        "better",
-        "best",
-        "good",
-        "nicer",
-        "nice",
-        "quality",
-        "faster",
-        "performance",
-        "readability",
-        "stability",
-    ]) {
-        ask(questions, "What measurable outcome defines 'better' here: a latency or memory target, a failing case that must pass, or a module that must become easier to change?");
-    }
-    if has(&[
-        "clean", "cleanup", "tweak", "tweaks", "change", "changes", "update", "updates",
-    ]) {
-        ask(
-            questions,
-            "Which behaviour must stay exactly the same, and which may change?",
-        );
+    for (words, question) in VAGUE_WORDS {
+        let used = vague_used.iter().any(|t| words.contains(&t.as_str()));
+        let broken = words.contains(&"fix") && kind == TaskKind::Bugfix;
+        if let Some(q) = question.filter(|_| used || broken) {
+            ask(questions, q);
+        }
     }
     if let Some(f) = fillers.first() {
         ask(questions, &format!(
@@ -458,19 +411,6 @@ fn questions_for(
         ask(questions, "Which constraints must hold (backwards compatibility, downtime, deadline, services that may not change)?");
     }
     questions.truncate(4);
-}
-
-/// Whether `lower` holds `word` at word boundaries.
-fn contains_word(lower: &str, word: &str) -> bool {
-    let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    lower.match_indices(word).any(|(at, _)| {
-        let before = lower[..at].chars().next_back().is_none_or(|c| !is_word(c));
-        let after = lower[at + word.len()..]
-            .chars()
-            .next()
-            .is_none_or(|c| !is_word(c));
-        before && after
-    })
 }
 
 #[cfg(test)]

@@ -217,25 +217,8 @@ pub fn declares_service(declared: &[String], canon: &str) -> bool {
     })
 }
 
-/// Whether `text` (lowercase) holds `word` (lowercase, may contain spaces) at word boundaries.
-pub fn contains_word(text: &str, word: &str) -> bool {
-    if word.is_empty() {
-        return false;
-    }
-    let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    let mut start = 0;
-    while let Some(pos) = text[start..].find(word) {
-        let at = start + pos;
-        let end = at + word.len();
-        let before_ok = text[..at].chars().next_back().is_none_or(|c| !is_word(c));
-        let after_ok = text[end..].chars().next().is_none_or(|c| !is_word(c));
-        if before_ok && after_ok {
-            return true;
-        }
-        start = at + word.chars().next().map_or(1, char::len_utf8);
-    }
-    false
-}
+/// Whether `text` holds `word` at word boundaries ([`crate::text::contains_word`]).
+pub use crate::text::contains_word;
 
 // ---------------------------------------------------------------- environment variables
 
@@ -514,13 +497,5 @@ mod tests {
         assert!(!is_structural("token-refresh"));
         assert!(related_terms("limiting", "limiter") && related_terms("auth", "authentication"));
         assert!(!related_terms("rate", "ratio"));
-    }
-
-    #[test]
-    fn contains_word_respects_boundaries() {
-        assert!(contains_word("use redis here", "redis"));
-        assert!(!contains_word("redistribute", "redis"));
-        assert!(contains_word("s3 bucket", "s3"));
-        assert!(contains_word("é redis", "redis"));
     }
 }

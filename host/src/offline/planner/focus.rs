@@ -439,8 +439,7 @@ fn noun_before(lower: &str, name: &str) -> Option<String> {
     let at = lower.find(&name.to_lowercase())?;
     lower[..at]
         .split(|c: char| !c.is_alphanumeric() && c != '_')
-        .filter(|w| !w.is_empty() && !matches!(*w, "the" | "a" | "an" | "new"))
-        .next_back()
+        .rfind(|w| !w.is_empty() && !matches!(*w, "the" | "a" | "an" | "new"))
         .filter(|w| NOUNS.contains(w))
         .map(str::to_string)
 }

@@ -304,7 +304,7 @@ pub fn complete_dependencies(d: &mut Draft, g: &Grounding) -> Option<Action> {
     }
     let mut added = Vec::new();
     for v in &probe_vars {
-        let used = texts.iter().any(|t| contains_word(t, v));
+        let used = texts.iter().any(|t| crate::text::contains_word(t, v));
         if used && d.env(v) {
             added.push(format!(
                 "`{v}` declared: the plan or a file it changes uses it"
@@ -320,19 +320,6 @@ pub fn complete_dependencies(d: &mut Draft, g: &Grounding) -> Option<Action> {
             outcome: Outcome::Applied(added),
         })
     }
-}
-
-/// Whether `text` holds `word` at identifier boundaries.
-fn contains_word(text: &str, word: &str) -> bool {
-    let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    text.match_indices(word).any(|(at, _)| {
-        let before = text[..at].chars().next_back().is_none_or(|c| !is_word(c));
-        let after = text[at + word.len()..]
-            .chars()
-            .next()
-            .is_none_or(|c| !is_word(c));
-        before && after
-    })
 }
 
 #[cfg(test)]

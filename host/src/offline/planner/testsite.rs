@@ -251,11 +251,9 @@ pub fn candidates(source: &str, root: &Path) -> Vec<TestSite> {
                 out.push((c, None));
             }
         }
-        "java" | "kt" => {
-            if dir.contains("src/main/") {
-                let tdir = dir.replacen("src/main/", "src/test/", 1);
-                out.push((format!("{tdir}/{stem}Test.{ext}"), None));
-            }
+        "java" | "kt" if dir.contains("src/main/") => {
+            let tdir = dir.replacen("src/main/", "src/test/", 1);
+            out.push((format!("{tdir}/{stem}Test.{ext}"), None));
         }
         "rb" => {
             out.push((format!("spec/{stem}_spec.rb"), None));

@@ -4,9 +4,7 @@
 //! a TypeScript package with `*.test.ts` beside the sources.
 use super::*;
 use crate::model::resolution::{RankedFile, TestRef};
-use crate::model::{
-    AgentRequest, DetectedCommand, FileAction, LanguageStat, Plan, ProbeReport, TaskKind,
-};
+use crate::model::{AgentRequest, DetectedCommand, FileAction, LanguageStat, Plan, ProbeReport};
 use crate::offline::intent::classify;
 use crate::offline::planner::plan_with_actions;
 use crate::offline::Context;
