@@ -834,6 +834,16 @@ impl Grounding {
         }
     }
 
+    /// Keeps the first `n` files to modify (and only the symbols in them): the minimalist lens
+    /// changes as few files as it can.
+    pub fn narrow(&mut self, n: usize) {
+        self.sources.truncate(n);
+        self.focus.files.truncate(n);
+        let keep = self.focus.files.clone();
+        self.focus.reasons.retain(|(p, _)| keep.contains(p));
+        self.focus.changes.retain(|c| keep.contains(&c.symbol.path));
+    }
+
     /// Whether `rel` (repository-relative) exists in the repository.
     pub fn exists(&self, rel: &str) -> bool {
         !rel.is_empty() && self.repo_root.join(rel).exists()

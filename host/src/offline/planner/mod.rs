@@ -97,7 +97,7 @@ pub fn plan_with_actions(
     let mut g = Grounding::new(ctx);
     if lens == Some(Lens::Minimalist) {
         g.minimal = true;
-        g.sources.truncate(2);
+        g.narrow(2);
     }
     let directives: Vec<(String, String)> = ctx
         .directives
