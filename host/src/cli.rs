@@ -498,6 +498,7 @@ async fn async_main(cli: Cli) -> i32 {
             max_tokens: cli.max_tokens.or(models.config.budget.max_tokens),
         },
         engine: Arc::new(engine),
+        plan_only: false,
     };
     if cli.dry_run {
         return dry_run(&cfg).await;

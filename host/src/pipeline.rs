@@ -66,6 +66,12 @@ pub struct Config {
     pub budget: Budget,
     /// Who answers the agent roles (the offline engine unless a model is configured).
     pub engine: Arc<Engine>,
+    /// Library-only, never a CLI flag (it would skip validation): end the run after stage 4 of
+    /// the first iteration, without the red team and without Hephaestus, so nothing from the
+    /// repository runs. The outputs are written as for any stopped run (the plan, `rollup.yaml`
+    /// with `stop_reason` saying so, not emitted) and [`Outcome::plan`] carries the plan. For
+    /// measuring plans on many repositories (`host/benches/localization.rs`).
+    pub plan_only: bool,
 }
 
 /// Why a run could not start (nothing was written).
@@ -109,6 +115,9 @@ pub struct Outcome {
     /// Set when the run ended on a runtime error after the run directory was created.
     pub error: Option<String>,
     pub xml: String,
+    /// The plan of the last iteration that produced a valid one (`None`: refused, stopped or
+    /// failed before stage 4 returned a valid plan).
+    pub plan: Option<Plan>,
 }
 
 /// Progress sink: one line per call, already sanitized.
@@ -533,6 +542,22 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             plan.phases.len(),
             plan.author
         ));
+        if cfg.plan_only {
+            stop_reason = Some(
+                "plan-only run: stopped after stage 4, the plan was neither reviewed nor validated"
+                    .into(),
+            );
+            gate_status.metis = metis.verdict;
+            last = Some(Iteration {
+                metis,
+                plan: Some(plan),
+                output: Some(out),
+                momus: None,
+                red: None,
+                heph: None,
+            });
+            break 'iterations;
+        }
         // Stage 5: Red Team on the final plan (reusing the host's own record when the strategy
         // already had the red team attack exactly this plan, as Temper does at every depth).
         say("[5/7] red team: security, scope, assumptions (concurrently), then oracle");
@@ -801,6 +826,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
         error: rollup.error.clone(),
         rollup,
         xml: xml_name,
+        plan: it.and_then(|i| i.plan),
     })
 }
 
@@ -887,4 +913,57 @@ fn fold(iteration: u32, envs: &[&Envelope], invalid: &[String]) -> Vec<String> {
     }
     out.truncate(20);
     out
+}
+
+#[cfg(test)]
+mod plan_only_tests {
+    use super::*;
+
+    /// `plan_only` returns the plan of stage 4 and runs neither the red team nor Hephaestus (so
+    /// nothing from the repository runs: the fixture's `make build` would leave evidence).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn plan_only_stops_after_stage_4() {
+        let fixture =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/service-repo");
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = Config {
+            task: "Add rate limiting to the login endpoint".into(),
+            repo: fixture,
+            runs_root: tmp.path().join("runs"),
+            strategy: "cast".into(),
+            strategy_sha256: None,
+            convergence: None,
+            convergence_preset: Default::default(),
+            jobs: 2,
+            max_iterations: Some(3),
+            planner_category: Category::Deep,
+            accept_risk: false,
+            refused_flags: Vec::new(),
+            options: Vec::new(),
+            limits: GuestLimits::default(),
+            hephaestus: hephaestus::Options::default(),
+            probe: stages::probe::ProbeOptions {
+                home: Some(tmp.path().to_path_buf()),
+                ..Default::default()
+            },
+            simulated_latency: std::time::Duration::ZERO,
+            budget: Default::default(),
+            engine: Default::default(),
+            plan_only: true,
+        };
+        let out = run(cfg, Arc::new(|_| {})).await.unwrap();
+        assert!(out.error.is_none(), "{:?}", out.error);
+        let plan = out.plan.expect("a plan");
+        assert!(!plan.phases.is_empty());
+        let r = &out.rollup;
+        assert_eq!(r.iteration_count, 1);
+        assert_ne!(r.emission_decision, Emission::Emit);
+        assert!(r.stop_reason.as_deref().unwrap().contains("plan-only"));
+        assert!(r.gate_status.hephaestus.is_none() && r.gate_status.oracle.is_none());
+        for absent in ["evidence", "reviews/hephaestus.yaml", "reviews/oracle.yaml"] {
+            assert!(!out.run_dir.join(absent).exists(), "{absent} was written");
+        }
+        assert!(out.run_dir.join("plan/plan.md").exists());
+        assert!(out.run_dir.join("rollup.yaml").exists());
+    }
 }
