@@ -186,7 +186,10 @@ async fn run_case(bench: &Bench, case: &Case, n: usize, total: usize) -> CaseRes
         results.push(o);
     }
     results.push(baseline(bench, case, &root, &truth).await);
-    CaseResult::new(case, results)
+    CaseResult {
+        case: case.clone(),
+        results,
+    }
 }
 
 async fn run_strategy(

@@ -179,6 +179,20 @@ struct Iteration {
     heph: Option<hephaestus::Report>,
 }
 
+impl Iteration {
+    /// An iteration that ended after stage 4: a plan, no reviews yet.
+    fn planned(metis: Envelope, plan: Plan, out: StageOutput) -> Self {
+        Iteration {
+            metis,
+            plan: Some(plan),
+            output: Some(out),
+            momus: None,
+            red: None,
+            heph: None,
+        }
+    }
+}
+
 /// Runs the pipeline.
 ///
 /// # Errors
@@ -548,14 +562,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
                     .into(),
             );
             gate_status.metis = metis.verdict;
-            last = Some(Iteration {
-                metis,
-                plan: Some(plan),
-                output: Some(out),
-                momus: None,
-                red: None,
-                heph: None,
-            });
+            last = Some(Iteration::planned(metis, plan, out));
             break 'iterations;
         }
         // Stage 5: Red Team on the final plan (reusing the host's own record when the strategy
@@ -579,14 +586,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             Ok(r) => r,
             Err(e) => {
                 agent_stop(e, &mut error, &mut stop_reason);
-                last = Some(Iteration {
-                    metis,
-                    plan: Some(plan),
-                    output: Some(out),
-                    momus: None,
-                    red: None,
-                    heph: None,
-                });
+                last = Some(Iteration::planned(metis, plan, out));
                 break 'iterations;
             }
         };

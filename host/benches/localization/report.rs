@@ -1,5 +1,5 @@
 //! The localization bench's outputs: the side-by-side tables and the per-case files.
-use super::corpus::{Case, Symbol};
+use super::corpus::Case;
 use anneal::eval::{CaseScore, Summary};
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
@@ -22,39 +22,12 @@ pub struct Outcome {
     pub run_dir: Option<String>,
 }
 
-/// One case with every system's outcome.
+/// One case (as `cases.json` has it) with every system's outcome.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct CaseResult {
-    pub id: String,
-    pub repo: String,
-    pub language: String,
-    pub split: String,
-    pub commit: String,
-    pub parent: String,
-    pub task: String,
-    pub truth_files: Vec<String>,
-    pub truth_symbols: Vec<Symbol>,
-    /// Definitions the commit introduced (not scored).
-    pub truth_symbols_added: Vec<Symbol>,
+    #[serde(flatten)]
+    pub case: Case,
     pub results: Vec<Outcome>,
-}
-
-impl CaseResult {
-    pub fn new(case: &Case, results: Vec<Outcome>) -> Self {
-        CaseResult {
-            id: case.id.clone(),
-            repo: case.repo.clone(),
-            language: case.language.clone(),
-            split: case.split.clone(),
-            commit: case.commit.clone(),
-            parent: case.parent.clone(),
-            task: case.task.clone(),
-            truth_files: case.truth().files,
-            truth_symbols: case.symbols.clone(),
-            truth_symbols_added: case.symbols_added.clone(),
-            results,
-        }
-    }
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -113,7 +86,7 @@ pub fn table(rows: &[(String, Summary)], label: &str) -> String {
 pub fn render(results: &[CaseResult], systems: &[String], split: &str) -> String {
     let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for r in results {
-        *counts.entry((&r.split, &r.language)).or_default() += 1;
+        *counts.entry((&r.case.split, &r.case.language)).or_default() += 1;
     }
     let mut out = format!("Localization, split {split}: {} cases (", results.len());
     out.push_str(
@@ -127,23 +100,23 @@ pub fn render(results: &[CaseResult], systems: &[String], split: &str) -> String
     out.push_str(&table(&summaries(results, systems, |_| true), "system"));
     if split == "all" {
         for sp in ["dev", "holdout"] {
-            if !results.iter().any(|r| r.split == sp) {
+            if !results.iter().any(|r| r.case.split == sp) {
                 continue;
             }
             out.push_str(&format!("\nsplit {sp}\n\n"));
             out.push_str(&table(
-                &summaries(results, systems, |r| r.split == sp),
+                &summaries(results, systems, |r| r.case.split == sp),
                 "system",
             ));
         }
     }
-    let mut languages: Vec<&str> = results.iter().map(|r| r.language.as_str()).collect();
+    let mut languages: Vec<&str> = results.iter().map(|r| r.case.language.as_str()).collect();
     languages.sort();
     languages.dedup();
     out.push_str("\nper language\n\n");
     let mut rows = Vec::new();
     for l in languages {
-        for (sys, s) in summaries(results, systems, |r| r.language == l) {
+        for (sys, s) in summaries(results, systems, |r| r.case.language == l) {
             rows.push((format!("{l} · {sys}"), s));
         }
     }
@@ -190,10 +163,10 @@ pub fn write(dir: &Path, results: &[CaseResult], report: &str) -> Result<()> {
         for o in &r.results {
             let s = &o.score;
             csv.write_record([
-                r.id.clone(),
-                r.repo.clone(),
-                r.language.clone(),
-                r.split.clone(),
+                r.case.id.clone(),
+                r.case.repo.clone(),
+                r.case.language.clone(),
+                r.case.split.clone(),
                 o.system.clone(),
                 s.refused.to_string(),
                 o.error.clone().unwrap_or_default(),
