@@ -1,6 +1,11 @@
 //! Stage 7, Emit (docs/design.md §2, §4, §8): Atlas writes the two outputs (the `plan/` directory and the
 //! XML prompt — both always, docs/design.md §3 invariant 3), the run log, the event log, and
-//! `rollup.yaml` last, so a rollup on disk means every other output is there.
+//! `rollup.yaml` last, so a rollup on disk means every other output is there. What Atlas
+//! decides (gate arithmetic, emission, the overall verdict) is [`decision`], pure functions.
+pub mod decision;
+
+pub use decision::{decide, fold, settle, trinity, Decision, Gates, Reviewed, Settled};
+
 use super::hephaestus::Report;
 use super::Tally;
 use crate::events::Events;
