@@ -457,7 +457,7 @@ async fn async_main(cli: Cli) -> i32 {
             return exit::USAGE;
         }
     };
-    let engine = match crate::engine::from_config(&models.config, &cli.repo, None) {
+    let engine = match crate::engine::from_config(&models.config, &cli.repo) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("anneal: {e}");
@@ -580,7 +580,7 @@ async fn load_strategy(
 > {
     let runtime = crate::runtime::engine::Runtime::new()
         .map_err(|e| format!("cannot start the WebAssembly engine: {e:#}"))?;
-    let loaded = pipeline::load_component(
+    let loaded = crate::runtime::loader::load_component(
         &runtime,
         arg,
         crate::runtime::loader::BUNDLED_STRATEGIES,

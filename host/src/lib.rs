@@ -19,3 +19,6 @@ pub mod runtime;
 pub mod scaffold;
 pub mod stages;
 pub mod text;
+
+#[cfg(test)]
+mod layering;

@@ -19,10 +19,9 @@ pub use run::Run;
 use crate::engine::{Budget, Engine};
 use crate::model::{Category, Plan};
 use crate::render::rollup::Rollup;
-use crate::runtime::engine::Runtime;
 use crate::runtime::instance::GuestError;
 use crate::runtime::limits::GuestLimits;
-use crate::runtime::loader::{self, LoadError, Loaded, World};
+use crate::runtime::loader::{LoadError, Loaded};
 use crate::stages::{self, hephaestus};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -129,25 +128,6 @@ pub fn run_id(task: &str, now: chrono::DateTime<chrono::Utc>) -> String {
         now.format("%Y%m%d-%H%M%S"),
         crate::text::slug(task, 4)
     )
-}
-
-/// Loads a component from a `--strategy`/`--convergence` argument.
-///
-/// # Errors
-/// [`LoadError`] with a message saying what to do.
-pub fn load_component(
-    runtime: &Runtime,
-    arg: &str,
-    bundled: &[&'static str],
-    world: World,
-) -> Result<Loaded, LoadError> {
-    let installed = match world {
-        World::Strategy => crate::runtime::installed::dir(),
-        World::Convergence => None,
-    };
-    let source = loader::resolve(arg, bundled, installed.as_deref())?;
-    let bytes = loader::read(&source)?;
-    loader::load(runtime, &bytes, source, world)
 }
 
 /// Runs the pipeline: [`Run::start`], [`Run::iterate`], [`Run::emit`].

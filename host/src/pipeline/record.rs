@@ -2,8 +2,8 @@
 //! which the rollup is built. It is consistent between any two stages, so the rollup can be
 //! written at any point (a stop, an error, an interrupt), not only after the last iteration.
 use crate::engine::AgentError;
-use crate::model::{Envelope, Plan, ProbeReport, RedTeamReport, StageOutput, TaskKind};
-use crate::offline::intent::Intent;
+use crate::model::Intent;
+use crate::model::{Envelope, Plan, ProbeReport, RedTeamReport, Skill, StageOutput, TaskKind};
 use crate::render::rollup::{Accounting, GuestRecord, IterationRecord, Rollup, StrategyRecord};
 use crate::runtime::host_impl::HostState;
 use crate::stages::atlas::{self, Decision, Gates, Reviewed};
@@ -88,6 +88,8 @@ pub struct RunRecord {
     pub intent: Option<Intent>,
     /// Stage 2's report (once per run: the repository does not change between iterations).
     pub probe: Option<Arc<ProbeReport>>,
+    /// The skills stage 2 found (once per run), for the agents and the XML prompt.
+    pub skills: Arc<[Skill]>,
     /// The outputs of the iteration in progress, as far as it got.
     pub current: Option<Outputs>,
     /// The outputs of the last iteration Atlas decided.

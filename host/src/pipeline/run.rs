@@ -14,8 +14,8 @@ use super::record::{Facts, Outputs, RunRecord, Stop};
 use super::start::{self, Strategy};
 use super::{Config, Outcome, Progress, StartError};
 use crate::events::Events;
+use crate::model::Intent;
 use crate::model::{Envelope, Plan, ProbeReport, RedTeamReport, RunInput, StageOutput, Verdict};
-use crate::offline::intent::Intent;
 use crate::render::rollup::{Emission, StrategyRecord};
 use crate::rundir::RunDir;
 use crate::runtime::host_impl::{HostState, RunLog};
@@ -227,8 +227,8 @@ impl Run {
         Ok(i)
     }
 
-    /// Stage 2, the Probe: scans the repository once per run (it does not change between
-    /// iterations) and writes `probe-report.yaml`.
+    /// Stage 2, the Probe: finds the skills and scans the repository, once per run (it does
+    /// not change between iterations), and writes `probe-report.yaml`.
     ///
     /// # Errors
     /// [`Stop::Error`] when the repository cannot be scanned.
@@ -241,9 +241,14 @@ impl Run {
         let t = Instant::now();
         let (repo, task, opts) = (self.repo.clone(), self.task.clone(), self.cfg.probe.clone());
         self.events.record("start", "probe", iteration, None, "");
-        let p = tokio::task::spawn_blocking(move || stages::probe::probe(&repo, &task, &opts))
-            .await
-            .expect("probe panicked");
+        let (p, skills) = tokio::task::spawn_blocking(move || {
+            let skills = stages::probe::find_skills(&repo, opts.home.as_deref());
+            let p = stages::probe::probe_with_skills(&repo, &task, &opts, &skills);
+            (p, skills)
+        })
+        .await
+        .expect("probe panicked");
+        self.record.skills = skills.into();
         self.events.record("finish", "probe", iteration, None, "");
         self.record.time(1, t);
         let p = p.map_err(|e| {
@@ -297,6 +302,7 @@ impl Run {
             repo_root: self.repo.clone(),
             resolution: Default::default(),
             iteration: self.record.iteration,
+            skills: self.record.skills.clone(),
             engine: self.cfg.engine.clone(),
         };
         let metis = stages::metis::run(
@@ -551,7 +557,12 @@ impl Run {
             heph: written.and_then(|o| o.heph.as_ref()),
             xml_name: &xml_name,
             strategy_version: &self.strategy.info.version,
-            skills: &skill_pairs(&self.repo, &self.cfg.probe),
+            skills: &self
+                .record
+                .skills
+                .iter()
+                .map(|s| (s.name.clone(), s.description.clone()))
+                .collect::<Vec<_>>(),
             log: &self.log,
             events: &self.events,
             tally: &self.tally,
@@ -580,16 +591,6 @@ impl Run {
             xml: xml_name,
         }
     }
-}
-
-fn skill_pairs(
-    repo: &std::path::Path,
-    popts: &stages::probe::ProbeOptions,
-) -> Vec<(String, String)> {
-    stages::probe::find_skills(repo, popts.home.as_deref())
-        .into_iter()
-        .map(|s| (s.name, s.description))
-        .collect()
 }
 
 fn write_yaml<T: serde::Serialize>(run: &RunDir, path: &str, value: &T) {

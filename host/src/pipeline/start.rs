@@ -1,11 +1,11 @@
 //! Before a run: the input checked, the strategy and the convergence checker loaded and
 //! checked, the run directory created. Nothing is written until the last step succeeds.
-use super::{load_component, run_id, Config, StartError};
+use super::{run_id, Config, StartError};
 use crate::model::StrategyInfo;
 use crate::rundir::{RunDir, RunDirError};
 use crate::runtime::engine::Runtime;
 use crate::runtime::instance::{self, Checker};
-use crate::runtime::loader::{self, Loaded, World};
+use crate::runtime::loader::{self, load_component, Loaded, World};
 use std::path::PathBuf;
 use std::sync::Arc;
 

@@ -14,10 +14,8 @@ use quick_xml::escape::partial_escape;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
-use crate::model::{Envelope, Plan, ProbeReport, Severity, TaskKind, Verdict};
-use crate::render::plan_md::{
-    action_name, gate_entry, phase_file_names, task_kind_name, verdict_name, GateEntry,
-};
+use crate::model::{Envelope, Plan, ProbeReport, TaskKind, Verdict};
+use crate::render::plan_md::{gate_entry, phase_file_names, GateEntry};
 
 /// Version of the prompt's element structure (the root's `version` attribute). Bump it when an
 /// element or attribute changes meaning or disappears; additions keep it.
@@ -81,15 +79,6 @@ pub fn xml_attr(s: &str) -> String {
 /// surrogates).
 fn xml_char_allowed(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "critical",
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-    }
 }
 
 type W = Writer<Vec<u8>>;
@@ -171,7 +160,7 @@ fn write_document(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
             ("strategy", input.strategy),
             ("strategy_version", input.strategy_version),
             ("emission", input.emission),
-            ("overall_verdict", verdict_name(input.overall_verdict)),
+            ("overall_verdict", input.overall_verdict.as_str()),
         ],
     )?;
     leaf(w, "role", &[], ROLE)?;
@@ -189,7 +178,7 @@ fn write_document(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
 }
 
 fn write_objective(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
-    open(w, "objective", &[("kind", task_kind_name(input.task_kind))])?;
+    open(w, "objective", &[("kind", input.task_kind.as_str())])?;
     leaf(w, "task", &[], input.task)?;
     leaf(w, "plan_title", &[], &input.plan.title)?;
     leaf(
@@ -320,7 +309,7 @@ fn write_plan(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
         })?;
         group(w, "files", &[], phase.files.is_empty(), |w| {
             for f in &phase.files {
-                let attrs = [("action", action_name(f.action)), ("path", &f.path)];
+                let attrs = [("action", f.action.as_str()), ("path", &f.path)];
                 leaf(w, "file", &attrs, "")?;
             }
             Ok(())
@@ -384,7 +373,7 @@ fn write_gate(w: &mut W, probe: &ProbeReport, gate: &[String]) -> io::Result<()>
 }
 
 fn write_review(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
-    let attrs = [("overall_verdict", verdict_name(input.overall_verdict))];
+    let attrs = [("overall_verdict", input.overall_verdict.as_str())];
     group(w, "review", &attrs, input.reviews.is_empty(), |w| {
         write_envelopes(w, input.reviews)
     })
@@ -394,10 +383,8 @@ fn write_envelopes(w: &mut W, reviews: &[&Envelope]) -> io::Result<()> {
     for env in reviews {
         let depth = env.depth.map(|d| d.to_string());
         let score = env.score.map(|s| s.to_string());
-        let mut attrs: Vec<(&str, &str)> = vec![
-            ("agent", &env.agent),
-            ("verdict", verdict_name(env.verdict)),
-        ];
+        let mut attrs: Vec<(&str, &str)> =
+            vec![("agent", &env.agent), ("verdict", env.verdict.as_str())];
         if let Some(s) = &score {
             attrs.push(("score", s));
         }
@@ -411,10 +398,7 @@ fn write_envelopes(w: &mut W, reviews: &[&Envelope]) -> io::Result<()> {
             open(
                 w,
                 "finding",
-                &[
-                    ("severity", severity_name(f.severity)),
-                    ("location", &f.location),
-                ],
+                &[("severity", f.severity.as_str()), ("location", &f.location)],
             )?;
             leaf(w, "concern", &[], &f.concern)?;
             leaf(w, "demand", &[], &f.demand)?;
@@ -439,7 +423,7 @@ fn write_protocol(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
                 "This plan was NOT accepted for emission (decision {}, overall verdict {}). \
                  Do not execute it unless the user explicitly tells you to after reading the review.",
                 xml_attr(input.emission),
-                verdict_name(input.overall_verdict)
+                input.overall_verdict.as_str()
             ),
         )?;
     }
@@ -501,7 +485,7 @@ mod tests {
     use super::*;
     use crate::model::{
         DetectedCommand, DetectedService, EnvelopeMetadata, Finding, LanguageStat, Provenance,
-        RelevantFile,
+        RelevantFile, Severity,
     };
     use crate::render::plan_md::fixtures::{plan, provenance};
     use quick_xml::escape::resolve_predefined_entity;

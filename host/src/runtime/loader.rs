@@ -258,6 +258,27 @@ pub fn load(
     })
 }
 
+/// Resolves, reads and loads a component from a `--strategy`/`--convergence` argument
+/// ([`resolve`], [`read`], [`load`]); installed strategies are looked up for [`World::Strategy`]
+/// only.
+///
+/// # Errors
+/// [`LoadError`] with a message saying what to do.
+pub fn load_component(
+    runtime: &Runtime,
+    arg: &str,
+    bundled: &[&'static str],
+    world: World,
+) -> Result<Loaded, LoadError> {
+    let installed = match world {
+        World::Strategy => super::installed::dir(),
+        World::Convergence => None,
+    };
+    let source = resolve(arg, bundled, installed.as_deref())?;
+    let bytes = read(&source)?;
+    load(runtime, &bytes, source, world)
+}
+
 /// Lowercase hex sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)

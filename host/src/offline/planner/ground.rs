@@ -8,7 +8,8 @@ use super::testsite::is_bench_path;
 use super::topics::{self, Topic};
 use crate::model::resolution::Resolution;
 use crate::model::{DetectedCommand, DetectedService, ProbeReport, TaskKind};
-use crate::offline::{surface, Context};
+use crate::model::Context;
+use crate::offline::surface;
 use crate::text;
 use std::path::{Path, PathBuf};
 

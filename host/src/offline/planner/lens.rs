@@ -45,17 +45,10 @@ impl Lens {
         Lens::ALL.iter().copied().find(|l| l.name() == s)
     }
 
-    /// The lowercase name used in `variant-{i}-{bias}` and `author`.
+    /// The lowercase name used in `variant-{i}-{bias}` and `author`: its entry of
+    /// [`crate::model::LENSES`] (the variants are declared in that order).
     pub fn name(self) -> &'static str {
-        match self {
-            Lens::Correctness => "correctness",
-            Lens::Minimalist => "minimalist",
-            Lens::Defensive => "defensive",
-            Lens::Performance => "performance",
-            Lens::Ux => "ux",
-            Lens::Verification => "verification",
-            Lens::Migration => "migration",
-        }
+        crate::model::LENSES[self as usize]
     }
 }
 
@@ -677,5 +670,6 @@ mod tests {
         }
         assert_eq!(Lens::parse(" Defensive "), Some(Lens::Defensive));
         assert_eq!(Lens::parse("speed"), None);
+        assert_eq!(Lens::ALL.map(Lens::name), crate::model::LENSES);
     }
 }
