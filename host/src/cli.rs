@@ -595,7 +595,7 @@ async fn load_strategy(
 
 /// `--dry-run`: loads and checks the strategy and its options, prints the spawn estimate.
 async fn dry_run(cfg: &Config) -> i32 {
-    let (_, loaded, info) = match load_strategy(&cfg.strategy, &cfg.limits).await {
+    let (runtime, loaded, info) = match load_strategy(&cfg.strategy, &cfg.limits).await {
         Ok(l) => l,
         Err(m) => {
             eprintln!("anneal: {m}");
@@ -613,9 +613,19 @@ async fn dry_run(cfg: &Config) -> i32 {
             return exit::USAGE;
         }
     };
+    let declared =
+        match crate::runtime::instance::strategy_estimate(&runtime, &loaded, &cfg.limits, &options)
+            .await
+        {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("anneal: {e}");
+                return exit::RUNTIME;
+            }
+        };
     let e = crate::estimate::estimate(
-        &info.name,
-        &options,
+        declared.as_ref(),
+        info.reentry,
         cfg.limits.agent_calls,
         cfg.max_iterations,
     );
@@ -631,7 +641,7 @@ async fn dry_run(cfg: &Config) -> i32 {
         }
     );
     println!("  agent spawns, best case            {}", e.best);
-    println!("  agent spawns, one full iteration   {}", e.typical_worst);
+    println!("  agent spawns, one full iteration   {}", e.one_iteration);
     match e.worst {
         Some(w) => println!(
             "  agent spawns, worst case           {w} ({} iterations)",
@@ -639,8 +649,29 @@ async fn dry_run(cfg: &Config) -> i32 {
         ),
         None => println!("  agent spawns, worst case           unbounded (--loop)"),
     }
+    println!(
+        "  re-loops re-enter at               {}",
+        reentry_text(&info, &loaded)
+    );
     println!("  basis: {}", e.basis);
     exit::EMIT
+}
+
+/// Where a strategy's full re-loops re-enter, saying when it is the host's rule.
+fn reentry_text(
+    info: &crate::model::StrategyInfo,
+    loaded: &crate::runtime::loader::Loaded,
+) -> String {
+    let stage = match info.reentry {
+        crate::model::Reentry::IntentGate => "stage 1, the intent gate",
+        crate::model::Reentry::Enrich => "stage 3, enrich",
+        crate::model::Reentry::Plan => "stage 4, plan",
+    };
+    if loaded.api_version == "0.1.0" {
+        format!("{stage} (the host's rule: 0.1.0 declares none)")
+    } else {
+        stage.to_string()
+    }
 }
 
 /// Prints the end-of-run summary on stdout and returns the exit code.
@@ -778,6 +809,7 @@ async fn strategy_command(action: &StrategyAction) -> i32 {
                         .map(|(n, _)| n.to_string())
                         .collect();
                     println!("imports      {}", imports.join(", "));
+                    println!("re-entry     {}", reentry_text(&info, &loaded));
                     let opts = crate::options::describe(&info);
                     if opts.is_empty() {
                         println!("options      (none)");

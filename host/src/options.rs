@@ -149,6 +149,7 @@ mod tests {
                 below_min: Some("use Cast for single-planner work".into()),
                 above_max: None,
             }],
+            reentry: crate::model::Reentry::IntentGate,
         }
     }
 

@@ -54,6 +54,18 @@ pub struct Outputs {
 }
 
 impl Outputs {
+    /// An iteration's outputs once stage 3 gave its envelope.
+    pub fn started(metis: Envelope) -> Outputs {
+        Outputs {
+            metis,
+            plan: None,
+            output: None,
+            momus: None,
+            red: None,
+            heph: None,
+        }
+    }
+
     /// Atlas's view of these outputs: the reviewed gates only when stages 4–6 all finished.
     pub fn gates(&self) -> Gates<'_> {
         let reviewed = match (&self.momus, &self.red, &self.heph) {

@@ -15,7 +15,9 @@ use super::start::{self, Strategy};
 use super::{Config, Outcome, Progress, StartError};
 use crate::events::Events;
 use crate::model::Intent;
-use crate::model::{Envelope, Plan, ProbeReport, RedTeamReport, RunInput, StageOutput, Verdict};
+use crate::model::{
+    Envelope, Plan, ProbeReport, RedTeamReport, Reentry, RunInput, StageOutput, Verdict,
+};
 use crate::render::rollup::{Emission, StrategyRecord};
 use crate::rundir::RunDir;
 use crate::runtime::host_impl::{HostState, RunLog};
@@ -81,8 +83,9 @@ pub struct Run {
     jobs: Arc<Semaphore>,
     progress: Progress,
     started: Instant,
-    /// Where a full re-loop re-enters: `true` at the Intent Gate, else at stage 3.
-    reenter_at_intent: bool,
+    /// Where a full re-loop re-enters, as the strategy's `info()` declares it
+    /// (docs/design.md §3 invariant 5).
+    reentry: Reentry,
     /// What the run learned so far; the rollup is built from it.
     pub record: RunRecord,
 }
@@ -104,8 +107,7 @@ impl Run {
             cfg.simulated_latency,
             cfg.budget,
         ));
-        // docs/design.md §3 invariant 5: Alloy re-enters at the Intent Gate, the others at stage 3.
-        let reenter_at_intent = strategy.info.name == "alloy";
+        let reentry = strategy.info.reentry;
         let run = Run {
             jobs: Arc::new(Semaphore::new(cfg.jobs)),
             cfg,
@@ -119,7 +121,7 @@ impl Run {
             log: Arc::new(RunLog::default()),
             progress,
             started,
-            reenter_at_intent,
+            reentry,
             record: RunRecord::default(),
         };
         run.announce();
@@ -181,7 +183,10 @@ impl Run {
         self.record.begin_iteration();
         let intent = self.intent().await?;
         let probe = self.probe().await?;
-        let enriched = self.enrich(&intent, &probe).await?;
+        let enriched = match self.reenter_at_plan(&intent, &probe) {
+            Some(enriched) => enriched,
+            None => self.enrich(&intent, &probe).await?,
+        };
         if enriched.needs_clarification() {
             self.say("      metis: BLOCK — the task needs clarification");
             self.record.decide(self.cfg.accept_risk);
@@ -206,8 +211,10 @@ impl Run {
     /// # Errors
     /// [`Stop`] when the agent fails or the budget is spent.
     pub async fn intent(&mut self) -> Result<Intent, Stop> {
-        if let (Some(i), false) = (&self.record.intent, self.reenter_at_intent) {
-            return Ok(i.clone());
+        if let Some(i) = &self.record.intent {
+            if self.reentry != Reentry::IntentGate {
+                return Ok(i.clone());
+            }
         }
         let iteration = self.record.iteration;
         self.say(&format!("[1/7] intent gate (iteration {iteration})"));
@@ -276,6 +283,22 @@ impl Run {
         Ok(p)
     }
 
+    /// What every agent of this iteration sees, before Metis's directives.
+    fn context(&self, intent: &Intent, probe: &ProbeReport) -> RunContext {
+        RunContext {
+            run_id: self.id.clone(),
+            task: self.task.clone(),
+            task_kind: intent.kind,
+            directives: Vec::new(),
+            probe: probe.clone(),
+            repo_root: self.repo.clone(),
+            resolution: Default::default(),
+            iteration: self.record.iteration,
+            skills: self.record.skills.clone(),
+            engine: self.cfg.engine.clone(),
+        }
+    }
+
     /// Stage 3, Enrich: Metis turns the task, the probe report and the failures folded from
     /// earlier iterations into directives (or a BLOCK with questions); writes
     /// `reviews/metis.yaml` and starts the iteration's outputs.
@@ -293,18 +316,7 @@ impl Run {
             }
         ));
         let t = Instant::now();
-        let base = RunContext {
-            run_id: self.id.clone(),
-            task: self.task.clone(),
-            task_kind: intent.kind,
-            directives: Vec::new(),
-            probe: probe.clone(),
-            repo_root: self.repo.clone(),
-            resolution: Default::default(),
-            iteration: self.record.iteration,
-            skills: self.record.skills.clone(),
-            engine: self.cfg.engine.clone(),
-        };
+        let base = self.context(intent, probe);
         let metis = stages::metis::run(
             Arc::new(base.clone()),
             intent.clone(),
@@ -315,19 +327,39 @@ impl Run {
         self.record.time(2, t);
         let metis = metis?;
         write_envelope(&self.dir, "reviews/metis.yaml", &metis);
-        self.record.current = Some(Outputs {
-            metis: metis.clone(),
-            plan: None,
-            output: None,
-            momus: None,
-            red: None,
-            heph: None,
-        });
+        self.record.current = Some(Outputs::started(metis.clone()));
         let rc = Arc::new(RunContext {
             directives: metis.directives.clone(),
             ..base
         });
         Ok(Enriched { metis, rc })
+    }
+
+    /// Stage 3 on a re-loop of a strategy that re-enters at stage 4: the last Metis envelope
+    /// stands, and the iteration's directives are its directives plus every failure folded
+    /// since (no new Metis call). `None` in the first iteration or for another re-entry.
+    fn reenter_at_plan(&mut self, intent: &Intent, probe: &ProbeReport) -> Option<Enriched> {
+        if self.reentry != Reentry::Plan {
+            return None;
+        }
+        let last = self.record.complete.as_ref()?;
+        let metis = last.metis.clone();
+        let mut directives = metis.directives.clone();
+        directives.extend(self.record.folded.iter().cloned());
+        self.say(&format!(
+            "[3/7] metis: directives of iteration {} (+{} folded from earlier failures)",
+            self.record.iteration - 1,
+            self.record.folded.len()
+        ));
+        let rc = RunContext {
+            directives,
+            ..self.context(intent, probe)
+        };
+        self.record.current = Some(Outputs::started(metis.clone()));
+        Some(Enriched {
+            metis,
+            rc: Arc::new(rc),
+        })
     }
 
     /// Stage 4, Plan: the strategy component runs in the sandbox with the iteration's
