@@ -16,12 +16,13 @@
 //! 8. a security phase when the task or its files are security-sensitive;
 //! 9. CI kept green; untouched services left alone;
 //! 10. the `folded` failure directives of earlier iterations, verbatim.
-use crate::model::{Envelope, Finding, Severity, TaskKind, Verdict};
 use crate::model::Intent;
-use crate::offline::intent;
-use crate::offline::planner::ground::{prose_list, Grounding};
-use crate::offline::planner::kinds::is_data_migration;
 use crate::model::{envelope, Context};
+use crate::model::{Envelope, Finding, Severity, TaskKind, Verdict};
+use crate::offline::intent;
+use crate::offline::planner::ground::Grounding;
+use crate::offline::planner::kinds::is_data_migration;
+use crate::text::prose_list;
 
 /// The agent name of the Metis envelope.
 pub const AGENT: &str = "metis";

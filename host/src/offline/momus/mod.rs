@@ -14,10 +14,10 @@ pub(crate) mod testkit;
 
 use crate::model::rules::{band, cap_score, enforce_critical};
 use crate::model::validate::validate_plan;
+use crate::model::Context;
 use crate::model::{
     Envelope, FileAction, Finding, Phase, Plan, RedTeamReport, Severity, TaskKind, Verdict,
 };
-use crate::model::Context;
 // A text that says nothing ("n/a", "none", "TBD", …): shared with the planner and Alloy.
 use plan_rules::is_placeholder;
 use regex::Regex;

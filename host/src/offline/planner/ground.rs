@@ -4,113 +4,16 @@
 //! security-sensitive aspects, the matching topics and the repository's file conventions.
 //! Shared by Metis (directives) and the planner (plans) so both say the same thing.
 use super::focus::Focus;
+use super::paths::{ext_of, is_code_path, is_test_path, parent_of, Lang};
 use super::testsite::is_bench_path;
 use super::topics::{self, Topic};
 use crate::model::resolution::Resolution;
-use crate::model::{DetectedCommand, DetectedService, ProbeReport, TaskKind};
 use crate::model::Context;
+use crate::model::{DetectedCommand, DetectedService, ProbeReport, TaskKind};
 use crate::offline::surface;
 use crate::text;
+use crate::text::prose_list;
 use std::path::{Path, PathBuf};
-
-/// Language of the code the plan touches; decides file names of new tests and modules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    Rust,
-    Python,
-    Go,
-    TypeScript,
-    JavaScript,
-    Java,
-    Kotlin,
-    Ruby,
-    CSharp,
-    Php,
-    Other,
-}
-
-impl Lang {
-    /// Language of a file extension (without the dot).
-    pub fn from_ext(ext: &str) -> Option<Lang> {
-        Some(match ext {
-            "rs" => Lang::Rust,
-            "py" => Lang::Python,
-            "go" => Lang::Go,
-            "ts" | "tsx" => Lang::TypeScript,
-            "js" | "jsx" | "mjs" | "cjs" => Lang::JavaScript,
-            "java" => Lang::Java,
-            "kt" => Lang::Kotlin,
-            "rb" => Lang::Ruby,
-            "cs" => Lang::CSharp,
-            "php" => Lang::Php,
-            _ => return None,
-        })
-    }
-
-    /// Language of a name as the probe or a task writes it (`"Rust"`, `"typescript"`, `"golang"`).
-    pub fn from_name(name: &str) -> Option<Lang> {
-        Some(match name.to_lowercase().as_str() {
-            "rust" => Lang::Rust,
-            "python" => Lang::Python,
-            "go" | "golang" => Lang::Go,
-            "typescript" | "ts" => Lang::TypeScript,
-            "javascript" | "js" | "node" | "nodejs" | "node.js" => Lang::JavaScript,
-            "java" => Lang::Java,
-            "kotlin" => Lang::Kotlin,
-            "ruby" => Lang::Ruby,
-            "c#" | "csharp" => Lang::CSharp,
-            "php" => Lang::Php,
-            _ => return None,
-        })
-    }
-
-    /// Display name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Lang::Rust => "Rust",
-            Lang::Python => "Python",
-            Lang::Go => "Go",
-            Lang::TypeScript => "TypeScript",
-            Lang::JavaScript => "JavaScript",
-            Lang::Java => "Java",
-            Lang::Kotlin => "Kotlin",
-            Lang::Ruby => "Ruby",
-            Lang::CSharp => "C#",
-            Lang::Php => "PHP",
-            Lang::Other => "the project's language",
-        }
-    }
-
-    /// How a test is marked expected-to-fail so the suite stays green until the fix lands.
-    pub fn pending_marker(self) -> &'static str {
-        match self {
-            Lang::Rust => "`#[ignore]`",
-            Lang::Python => "`@pytest.mark.xfail(strict=True)`",
-            Lang::Go => "`t.Skip`",
-            Lang::TypeScript | Lang::JavaScript => "`test.failing` (or `it.skip`)",
-            Lang::Java | Lang::Kotlin => "`@Disabled`",
-            Lang::Ruby => "`pending`",
-            Lang::CSharp => "`[Fact(Skip = …)]`",
-            Lang::Php => "`markTestIncomplete`",
-            Lang::Other => "the framework's expected-failure marker",
-        }
-    }
-
-    /// A profiler suited to the language.
-    pub fn profiler(self) -> &'static str {
-        match self {
-            Lang::Rust => "`perf` with `cargo flamegraph`",
-            Lang::Python => "`py-spy record` or `cProfile`",
-            Lang::Go => "`go test -cpuprofile` and `go tool pprof`",
-            Lang::TypeScript | Lang::JavaScript => "`node --cpu-prof` (or clinic.js flame)",
-            Lang::Java | Lang::Kotlin => "async-profiler or JFR",
-            Lang::Ruby => "`stackprof`",
-            Lang::CSharp => "`dotnet-trace`",
-            Lang::Php => "Xdebug profiling or Blackfire",
-            Lang::Other => "a sampling profiler",
-        }
-    }
-}
 
 /// A service of the probe report the task touches, with the relevant files that touch it and
 /// the environment variables that configure it.
@@ -1244,73 +1147,6 @@ impl Grounding {
     }
 }
 
-/// Whether a path looks like a test file.
-pub fn is_test_path(p: &str) -> bool {
-    let lower = p.to_lowercase();
-    let file = lower.rsplit('/').next().unwrap_or(&lower);
-    lower.split('/').any(|s| {
-        matches!(
-            s,
-            "tests"
-                | "test"
-                | "spec"
-                | "specs"
-                | "__tests__"
-                | "testing"
-                | "benches"
-                | "benchmarks"
-                | "bench"
-        )
-    }) || file.starts_with("test_")
-        || file.contains("_test.")
-        || file.contains(".test.")
-        || file.contains(".spec.")
-        || file.contains("_spec.")
-        || file.starts_with("bench_")
-        || file.contains("_bench")
-        || file.contains(".bench.")
-        || (file.ends_with("test.java") || file.ends_with("tests.cs") || file.ends_with("test.kt"))
-}
-
-/// Whether a path is source code (by extension).
-pub fn is_code_path(p: &str) -> bool {
-    ext_of(p)
-        .map(|e| {
-            Lang::from_ext(e).is_some()
-                || matches!(
-                    e,
-                    "c" | "h"
-                        | "cc"
-                        | "cpp"
-                        | "hpp"
-                        | "swift"
-                        | "scala"
-                        | "ex"
-                        | "exs"
-                        | "erl"
-                        | "clj"
-                        | "lua"
-                        | "dart"
-                        | "vue"
-                        | "svelte"
-                        | "sql"
-                        | "sh"
-                )
-        })
-        .unwrap_or(false)
-}
-
-/// Extension of a path, without the dot.
-pub fn ext_of(p: &str) -> Option<&str> {
-    let file = p.rsplit('/').next().unwrap_or(p);
-    file.rfind('.').filter(|i| *i > 0).map(|i| &file[i + 1..])
-}
-
-/// Parent directory of a `/`-separated path ("" at the root).
-pub fn parent_of(p: &str) -> String {
-    p.rfind('/').map(|i| p[..i].to_string()).unwrap_or_default()
-}
-
 fn with_slash(dir: &str) -> String {
     if dir.is_empty() {
         String::new()
@@ -1356,15 +1192,6 @@ pub fn known_service(word: &str) -> Option<(&'static str, &'static str, &'static
         .iter()
         .find(|k| k.aliases.contains(&w.as_str()) || k.name == w)
         .map(|k| (k.name, k.kind, k.env))
-}
-
-/// "a", "a and b", "a, b and c"; `fallback` when empty.
-pub fn prose_list(items: &[String], fallback: &str) -> String {
-    match items.len() {
-        0 => fallback.to_string(),
-        1 => items[0].clone(),
-        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
-    }
 }
 
 /// The task without its leading verb and trailing punctuation, at most 10 words.
@@ -1487,15 +1314,6 @@ pub fn snake(s: &str) -> String {
         "change".to_string()
     } else {
         out
-    }
-}
-
-/// `s` with its first character upper-cased ("the code index" → "The code index").
-pub fn cap_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
     }
 }
 

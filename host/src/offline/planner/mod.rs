@@ -24,6 +24,7 @@ pub mod focus;
 pub mod ground;
 pub mod kinds;
 pub mod lens;
+pub mod paths;
 pub mod rewrite;
 pub mod testsite;
 pub mod topics;
