@@ -53,8 +53,9 @@ pub struct Config {
     pub accept_risk: bool,
     /// Invariant-breaking flags the user passed, refused (docs/design.md §3).
     pub refused_flags: Vec<String>,
-    /// `--opt key=value` pairs, validated against the strategy's `info()`.
-    pub options: Vec<(String, String)>,
+    /// `--opt key=value` pairs (or a bare `key`, a flag switched on), validated against the
+    /// strategy's `info()`.
+    pub options: Vec<crate::options::Given>,
     pub limits: GuestLimits,
     pub hephaestus: hephaestus::Options,
     pub probe: stages::probe::ProbeOptions,

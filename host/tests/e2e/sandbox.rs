@@ -248,6 +248,35 @@ fn a_guest_estimate_is_bounded_and_never_believed_blindly() {
 }
 
 #[test]
+fn inspect_takes_the_limits_its_errors_name() {
+    if common::nested() {
+        return;
+    }
+    let guest = test_guest("hostile");
+    let inspect = |extra: &[&str]| {
+        let mut args: Vec<String> = vec!["strategy".into(), "inspect".into()];
+        args.push(guest.display().to_string());
+        args.extend(extra.iter().map(|s| s.to_string()));
+        anneal(&args, &[])
+    };
+    // A limit too small for info(): the error names the flag, and the flag is accepted.
+    let out = inspect(&["--max-guest-memory", "1"]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("(--max-guest-memory)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = inspect(&["--max-guest-memory", "64", "--max-guest-cpu", "5"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("name         hostile"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
 fn an_unknown_bundled_name_is_refused() {
     if common::nested() {
         return;

@@ -191,3 +191,31 @@ fn re_loops_re_enter_where_the_strategy_declares() {
         assert!(!folded.is_empty(), "{strategy}: {r:?}");
     }
 }
+
+#[test]
+fn a_bare_flag_option_is_switched_on_and_the_task_kept() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    let guest = test_guest("legacy");
+    // `--strict` is the strategy's flag option: given bare before the task, it is switched on
+    // and the task stays the task.
+    let out = s.anneal(&["--strategy", guest.to_str().unwrap(), "--strict", TASK]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = rollup(&s.run_dir());
+    assert_eq!(r["task"], TASK);
+    assert_eq!(r["strategy"]["options"]["strict"], "true");
+    assert!(r["guest"]["notes"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("; strict"));
+    // A strategy without that option says so (the task was not taken for its value).
+    let out = s.anneal(&["--strategy", "cast", "--strict", TASK]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("strategy cast has no option \"strict\""),
+        "{}",
+        stderr(&out)
+    );
+}
