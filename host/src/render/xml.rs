@@ -62,6 +62,58 @@ pub fn render(input: &XmlInput<'_>) -> String {
     String::from_utf8(bytes).expect("quick-xml writes the UTF-8 it was given")
 }
 
+/// What the XML prompt says when a run ends without a plan.
+#[derive(Clone, Copy, Debug)]
+pub struct NoPlan<'a> {
+    pub run_id: &'a str,
+    pub strategy: &'a str,
+    /// The emission decision: `ABORT` or `RE_LOOP`.
+    pub status: &'a str,
+    pub task: &'a str,
+    /// Metis's clarifying questions, when it blocked the task.
+    pub questions: &'a [String],
+    /// The error that ended the run, if one did.
+    pub error: Option<&'a str>,
+}
+
+/// The XML prompt of a run without a plan: the task, the status, the questions and the error,
+/// and an instruction not to start work — so the second output of docs/design.md §3
+/// invariant 3 exists and says why there is nothing to execute. Written and sanitized like
+/// [`render`]; never fails, always well-formed.
+pub fn render_no_plan(n: &NoPlan<'_>) -> String {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    write_no_plan(&mut w, n).expect("writing XML into a Vec<u8> cannot fail");
+    let mut bytes = w.into_inner();
+    bytes.push(b'\n');
+    String::from_utf8(bytes).expect("quick-xml writes the UTF-8 it was given")
+}
+
+fn write_no_plan(w: &mut W, n: &NoPlan<'_>) -> io::Result<()> {
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    open(
+        w,
+        "anneal_prompt",
+        &[
+            ("version", SCHEMA_VERSION),
+            ("run_id", n.run_id),
+            ("strategy", n.strategy),
+            ("status", n.status),
+        ],
+    )?;
+    leaf(w, "objective", &[], n.task)?;
+    leaf(
+        w,
+        "instruction",
+        &[],
+        "There is no plan to execute: do not start work. Resolve what is below and run anneal again.",
+    )?;
+    list(w, "clarifying_questions", "question", n.questions, false)?;
+    if let Some(e) = n.error {
+        leaf(w, "error", &[], e)?;
+    }
+    close(w, "anneal_prompt")
+}
+
 /// Removes what XML 1.0 forbids in character data (C0 controls except `\t`, `\n`, `\r`;
 /// U+FFFE; U+FFFF) and turns `\r\n` and lone `\r` into `\n` (what a parser would do anyway).
 pub fn xml_text(s: &str) -> String {
@@ -1175,5 +1227,43 @@ mod tests {
             check.text,
             "REDIS_URL points at a reachable Redis & the ping succeeds"
         );
+    }
+
+    #[test]
+    fn a_run_without_a_plan_still_gets_a_well_formed_prompt() {
+        let questions = vec![
+            "Which \u{FFFE}endpoint?".to_string(),
+            "Why\u{1b}[31m?".to_string(),
+        ];
+        let xml = render_no_plan(&NoPlan {
+            run_id: "anneal-1",
+            strategy: "cast",
+            status: "ABORT",
+            task: "Make it \u{FFFF}better <now> & \u{0}faster",
+            questions: &questions,
+            error: Some("boom \u{FFFE}"),
+        });
+        assert!(!xml.contains('\u{FFFE}') && !xml.contains('\u{FFFF}') && !xml.contains('\u{0}'));
+        assert!(!xml.contains('\u{1b}'), "{xml}");
+        let mut r = Reader::from_str(&xml);
+        let mut texts = Vec::new();
+        loop {
+            match r.read_event().expect("well-formed") {
+                Ev::Eof => break,
+                Ev::Text(t) => texts.push(t.decode().unwrap().into_owned()),
+                _ => {}
+            }
+        }
+        assert!(xml.contains("status=\"ABORT\""), "{xml}");
+        assert!(
+            xml.contains("Make it better &lt;now&gt; &amp; faster"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<question>Which endpoint?</question>"),
+            "{xml}"
+        );
+        assert!(xml.contains("do not start work"), "{xml}");
+        assert!(xml.contains("<error>boom</error>"), "{xml}");
     }
 }
