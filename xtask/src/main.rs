@@ -85,8 +85,9 @@ fn detect_toolchain() -> Result<Toolchain> {
 }
 
 /// `cargo build --release` of the workspace in `dir` for `wasm32-unknown-unknown` with
-/// `toolchain`; the core modules land in `dir/target/wasm32-unknown-unknown/release`.
-fn cargo_build(toolchain: &Toolchain, dir: &Path) -> Result<PathBuf> {
+/// `toolchain`, into the target directory `target`; the core modules land in
+/// `target/wasm32-unknown-unknown/release`.
+fn cargo_build(toolchain: &Toolchain, dir: &Path, target: &Path) -> Result<PathBuf> {
     let mut cmd = match toolchain {
         Toolchain::Rustup => {
             let mut c = Command::new("cargo");
@@ -121,7 +122,7 @@ fn cargo_build(toolchain: &Toolchain, dir: &Path) -> Result<PathBuf> {
             c
         }
     };
-    cmd.current_dir(dir);
+    cmd.current_dir(dir).env("CARGO_TARGET_DIR", target);
     eprintln!(
         "xtask: building {} with {}",
         dir.display(),
@@ -136,13 +137,17 @@ fn cargo_build(toolchain: &Toolchain, dir: &Path) -> Result<PathBuf> {
     if !status.success() {
         bail!("building {} failed ({status})", dir.display());
     }
-    Ok(dir.join("target/wasm32-unknown-unknown/release"))
+    Ok(target.join("wasm32-unknown-unknown/release"))
 }
 
 fn build_guests() -> Result<()> {
     let root = root();
     let toolchain = detect_toolchain()?;
-    let built = cargo_build(&toolchain, &root.join("guests"))?;
+    // One target directory for the guests and the examples: they share the toolchain, the
+    // release profile and (Debian route) the standard library rebuilt from source, which is
+    // then built once instead of once per workspace.
+    let target = root.join("guests/target");
+    let built = cargo_build(&toolchain, &root.join("guests"), &target)?;
     let bundled_dir = root.join("host/bundled");
     let test_dir = root.join("target/test-guests");
     std::fs::create_dir_all(&bundled_dir)?;
@@ -161,7 +166,7 @@ fn build_guests() -> Result<()> {
         }
     }
     for name in EXAMPLES {
-        let built = cargo_build(&toolchain, &root.join("examples").join(name))?;
+        let built = cargo_build(&toolchain, &root.join("examples").join(name), &target)?;
         let core_path = built.join(format!("{name}.wasm"));
         let core = std::fs::read(&core_path)
             .with_context(|| format!("reading {}", core_path.display()))?;

@@ -5,20 +5,16 @@
 //! candidate, keeps the highest-scoring one (ties: the less severe verdict, then the earlier
 //! candidate) and writes `foundry-report.md` explaining the choice.
 //!
-//! It depends only on `wit-bindgen` and the WIT package: no SDK, no code shared with the
-//! bundled strategies.
+//! Written as a third party writes a strategy: on the guest SDK (`anneal-guest`, the crate
+//! `anneal new strategy` copies into a new project) and nothing else of anneal's.
 use std::fmt::Write as _;
 
-wit_bindgen::generate!({
-    path: "../../wit/since_v0.1.0",
-    world: "strategy",
-});
-
-use anneal::strategy::host::{self, LogLevel};
-// `RunInput`, `StageOutput` and `StrategyInfo` are generated at the crate root (the world
-// `use`s them); the other records come from the `types` interface.
-use anneal::strategy::types::{
-    AgentRequest, Envelope, HostError, OptionKind, OptionSpec, Plan, Verdict,
+use anneal_guest::host::{self, LogLevel};
+use anneal_guest::names::verdict as verdict_name;
+use anneal_guest::strategy::Guest;
+use anneal_guest::types::{
+    AgentRequest, Envelope, OptionKind, OptionSpec, Plan, Reentry, RunInput, SpawnEstimate,
+    StageOutput, StrategyInfo, Verdict,
 };
 
 /// The lenses of the `prometheus-alloy` candidates, in order (candidate 1 is `prometheus-cast`).
@@ -35,37 +31,6 @@ struct Candidate {
     momus: Envelope,
 }
 
-fn request(role: &str, lens: Option<&str>) -> AgentRequest {
-    AgentRequest {
-        role: role.into(),
-        category: None,
-        lens: lens.map(str::to_string),
-        extra_directives: Vec::new(),
-        prior_plan: None,
-        feedback: Vec::new(),
-        scores: Vec::new(),
-        depth: None,
-    }
-}
-
-fn describe(e: &HostError) -> String {
-    match e {
-        HostError::BudgetExhausted(m) => format!("budget exhausted: {m}"),
-        HostError::InvalidRequest(m) => format!("invalid request: {m}"),
-        HostError::LimitExceeded(m) => format!("limit exceeded: {m}"),
-        HostError::AgentFailed(m) => format!("agent failed: {m}"),
-    }
-}
-
-fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Safe => "SAFE",
-        Verdict::Caution => "CAUTION",
-        Verdict::Risky => "RISKY",
-        Verdict::Block => "BLOCK",
-    }
-}
-
 fn severity_rank(v: Verdict) -> u8 {
     match v {
         Verdict::Safe => 0,
@@ -77,16 +42,8 @@ fn severity_rank(v: Verdict) -> u8 {
 
 /// The `candidates` option: the host already validated it against `info()`, so it is present
 /// and in range; parsing is still checked rather than trusted.
-fn candidates(input: &RunInput) -> Result<usize, String> {
-    let raw = input
-        .options
-        .iter()
-        .find(|(k, _)| k == "candidates")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("2");
-    let n: i64 = raw
-        .parse()
-        .map_err(|_| format!("candidates: {raw:?} is not an integer"))?;
+fn candidates(options: &[(String, String)]) -> Result<usize, String> {
+    let n = anneal_guest::options::integer(options, "candidates", MIN_CANDIDATES);
     if !(MIN_CANDIDATES..=MAX_CANDIDATES).contains(&n) {
         return Err(format!(
             "candidates must be {MIN_CANDIDATES}-{MAX_CANDIDATES}, got {n}"
@@ -177,15 +134,31 @@ impl Guest for Foundry {
                 below_min: Some("foundry compares plans: use the cast strategy for a single planner".into()),
                 above_max: None,
             }],
+            // A failed iteration re-enters at stage 3: Metis folds the failures into new
+            // directives before Foundry casts again.
+            reentry: Reentry::Enrich,
+        }
+    }
+
+    /// One batch of N planners, then Momus on each candidate; the chosen plan's audit is
+    /// reused by the host at stage 5.
+    fn estimate(options: Vec<(String, String)>) -> SpawnEstimate {
+        let n = candidates(&options).unwrap_or(MIN_CANDIDATES as usize) as u32;
+        SpawnEstimate {
+            best: 2 * n,
+            worst: 2 * n,
+            audits_final_plan: true,
+            red_teams_final_plan: false,
+            basis: format!("foundry: {n} candidate planners + Momus on each"),
         }
     }
 
     fn run(input: RunInput) -> Result<StageOutput, String> {
-        let n = candidates(&input)?;
-        let mut requests = vec![request("prometheus-cast", None)];
+        let n = candidates(&input.options)?;
+        let mut requests = vec![AgentRequest::new("prometheus-cast")];
         let mut labels = vec!["prometheus-cast".to_string()];
         for lens in LENSES.iter().take(n - 1) {
-            requests.push(request("prometheus-alloy", Some(lens)));
+            requests.push(AgentRequest::new("prometheus-alloy").with_lens(*lens));
             labels.push(format!("prometheus-alloy/{lens}"));
         }
         host::progress(&format!(
@@ -198,12 +171,12 @@ impl Guest for Foundry {
                 Ok(plan) => {
                     host::progress(&format!("foundry: momus is auditing {label}"));
                     let momus = host::momus(&plan, None)
-                        .map_err(|e| format!("momus failed on {label}: {}", describe(&e)))?;
+                        .map_err(|e| format!("momus failed on {label}: {e}"))?;
                     cands.push(Candidate { label, plan, momus });
                 }
                 Err(e) => host::log(
                     LogLevel::Warn,
-                    &format!("foundry: {label} produced no plan ({})", describe(&e)),
+                    &format!("foundry: {label} produced no plan ({e})"),
                 ),
             }
         }
@@ -212,7 +185,7 @@ impl Guest for Foundry {
         }
         let chosen = best(&cands);
         host::write_artifact("foundry-report.md", &report(&input, &cands, chosen))
-            .map_err(|e| format!("writing foundry-report.md: {}", describe(&e)))?;
+            .map_err(|e| format!("writing foundry-report.md: {e}"))?;
         let notes = cands
             .iter()
             .enumerate()
@@ -243,4 +216,4 @@ impl Guest for Foundry {
     }
 }
 
-export!(Foundry);
+anneal_guest::strategy::export_strategy!(Foundry);

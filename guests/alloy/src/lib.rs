@@ -50,15 +50,10 @@ pub fn bias_set(n: i64) -> Vec<&'static str> {
 pub fn requests(biases: &[&str], extra: &[String]) -> Vec<AgentRequest> {
     biases
         .iter()
-        .map(|b| AgentRequest {
-            role: "prometheus-alloy".into(),
-            category: None,
-            lens: Some((*b).to_string()),
-            extra_directives: extra.to_vec(),
-            prior_plan: None,
-            feedback: Vec::new(),
-            scores: Vec::new(),
-            depth: None,
+        .map(|b| {
+            AgentRequest::new("prometheus-alloy")
+                .with_lens(*b)
+                .with_directives(extra.to_vec())
         })
         .collect()
 }
@@ -78,9 +73,7 @@ pub fn strategy_info() -> StrategyInfo {
 /// N planners and Momus per tournament; up to [`MAX_STAGE_LOOPS`] re-runs on Momus BLOCK. The
 /// last Momus audit is on the returned blend.
 pub fn estimate(options: &[(String, String)]) -> SpawnEstimate {
-    let n = anneal_guest::options::lookup(options, "versions")
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(VERSIONS_DEFAULT)
+    let n = anneal_guest::options::integer(options, "versions", VERSIONS_DEFAULT)
         .clamp(VERSIONS_MIN, VERSIONS_MAX) as u32;
     let tournament = n + 1;
     SpawnEstimate {
@@ -105,7 +98,7 @@ mod guest {
     struct Alloy;
 
     fn write(path: &str, contents: &str) -> Result<(), String> {
-        host::write_artifact(path, contents).map_err(|e| format!("writing {path} failed: {e:?}"))
+        host::write_artifact(path, contents).map_err(|e| format!("writing {path} failed: {e}"))
     }
 
     impl Guest for Alloy {
@@ -141,7 +134,7 @@ mod guest {
                         Err(e) => {
                             host::log(
                                 LogLevel::Warn,
-                                &format!("alloy: variant-{}-{bias} failed: {e:?}", i + 1),
+                                &format!("alloy: variant-{}-{bias} failed: {e}", i + 1),
                             );
                             notes.push(format!(
                                 "alloy: variant-{}-{bias} failed and is left out of the blend",
@@ -169,7 +162,7 @@ mod guest {
                 )?;
                 host::progress("alloy: momus is auditing the blend");
                 let momus =
-                    host::momus(&s.plan, None).map_err(|e| format!("momus failed: {e:?}"))?;
+                    host::momus(&s.plan, None).map_err(|e| format!("momus failed: {e}"))?;
                 notes.push(format!(
                     "alloy: loop {stage_loops}: {} variants blended into {} phases, {} contradiction(s); momus {} (score {})",
                     variants.len(),

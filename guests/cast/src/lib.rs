@@ -9,21 +9,9 @@ use anneal_guest::types::{
 
 struct Cast;
 
-fn request(extra_directives: Vec<String>) -> AgentRequest {
-    AgentRequest {
-        role: "prometheus-cast".into(),
-        category: None,
-        lens: None,
-        extra_directives,
-        prior_plan: None,
-        feedback: Vec::new(),
-        scores: Vec::new(),
-        depth: None,
-    }
-}
-
 fn plan_once(extra: Vec<String>) -> Result<Plan, String> {
-    host::invoke_agent(&request(extra)).map_err(|e| format!("prometheus-cast failed: {e:?}"))
+    host::invoke_agent(&AgentRequest::new("prometheus-cast").with_directives(extra))
+        .map_err(|e| format!("prometheus-cast failed: {e}"))
 }
 
 impl Guest for Cast {
@@ -54,7 +42,7 @@ impl Guest for Cast {
         host::progress("cast: prometheus-cast is writing the plan");
         let mut plan = plan_once(Vec::new())?;
         host::progress("cast: momus is auditing the plan");
-        let mut momus = host::momus(&plan, None).map_err(|e| format!("momus failed: {e:?}"))?;
+        let mut momus = host::momus(&plan, None).map_err(|e| format!("momus failed: {e}"))?;
         let mut stage_loops = 0;
         if momus.verdict == Verdict::Block {
             // docs/design.md §2 Cast: fold the findings as a new Metis directive and re-plan once.
@@ -73,7 +61,7 @@ impl Guest for Cast {
             );
             host::progress("cast: re-planning with Momus findings folded in");
             plan = plan_once(folded)?;
-            momus = host::momus(&plan, None).map_err(|e| format!("momus failed: {e:?}"))?;
+            momus = host::momus(&plan, None).map_err(|e| format!("momus failed: {e}"))?;
             stage_loops = 1;
         }
         let notes = vec![format!(

@@ -24,21 +24,12 @@ use anneal_guest::types::{
 struct Hostile;
 
 fn request() -> AgentRequest {
-    AgentRequest {
-        role: "prometheus-cast".into(),
-        category: None,
-        lens: None,
-        extra_directives: Vec::new(),
-        prior_plan: None,
-        feedback: Vec::new(),
-        scores: Vec::new(),
-        depth: None,
-    }
+    AgentRequest::new("prometheus-cast")
 }
 
 fn behave() -> Result<StageOutput, String> {
-    let plan = host::invoke_agent(&request()).map_err(|e| format!("{e:?}"))?;
-    host::momus(&plan, None).map_err(|e| format!("{e:?}"))?;
+    let plan = host::invoke_agent(&request()).map_err(|e| format!("{e}"))?;
+    host::momus(&plan, None).map_err(|e| format!("{e}"))?;
     Ok(StageOutput {
         plan,
         stage_loops: 0,
@@ -89,7 +80,7 @@ impl Guest for Hostile {
     }
 
     fn estimate(options: Vec<(String, String)>) -> SpawnEstimate {
-        match anneal_guest::options::lookup(&options, "mode").unwrap_or("ok") {
+        match anneal_guest::options::get(&options, "mode").unwrap_or("ok") {
             "bad-estimate" => SpawnEstimate {
                 best: 9,
                 worst: 3,
@@ -146,7 +137,7 @@ impl Guest for Hostile {
                     match host::write_artifact(path, "escaped") {
                         Ok(()) if path == "link/escape.txt" => answers.push(format!("{path:?}: accepted")),
                         Ok(()) => return Err(format!("ESCAPED: the host accepted {path:?}")),
-                        Err(e) => answers.push(format!("{path:?}: {e:?}")),
+                        Err(e) => answers.push(format!("{path:?}: {e}")),
                     }
                 }
                 Err(format!("every escape was refused: {}", answers.join("; ")))
@@ -157,12 +148,12 @@ impl Guest for Hostile {
             }
             "huge-artifact" => match host::write_artifact("big.txt", &"y".repeat(16 << 20)) {
                 Ok(()) => Err("ESCAPED: a 16 MiB artifact was accepted".into()),
-                Err(e) => Err(format!("refused as expected: {e:?}")),
+                Err(e) => Err(format!("refused as expected: {e}")),
             },
             "many-artifacts" => {
                 for i in 0..5000 {
                     if let Err(e) = host::write_artifact(&format!("spam/{i}.txt"), "z") {
-                        return Err(format!("stopped after {i} artifacts: {e:?}"));
+                        return Err(format!("stopped after {i} artifacts: {e}"));
                     }
                 }
                 Err("ESCAPED: 5000 artifacts were accepted".into())
@@ -170,7 +161,7 @@ impl Guest for Hostile {
             "many-calls" => {
                 for i in 0..100_000u32 {
                     if let Err(e) = host::invoke_agent(&request()) {
-                        return Err(format!("stopped after {i} agent calls: {e:?}"));
+                        return Err(format!("stopped after {i} agent calls: {e}"));
                     }
                 }
                 Err("ESCAPED: 100000 agent calls were accepted".into())

@@ -54,9 +54,12 @@ fn prefix(iteration: u32) -> String {
 }
 
 fn planner_request(depth: u32, prior: Option<&DepthRecord>, scores: &[f64]) -> AgentRequest {
-    let (prior_plan, feedback) = match prior {
-        Some(r) => (
-            Some(r.plan.clone()),
+    let request = AgentRequest::new("prometheus-temper")
+        .with_scores(scores.to_vec())
+        .with_depth(depth);
+    match prior {
+        Some(r) => request.with_rewrite(
+            r.plan.clone(),
             vec![
                 r.momus.clone(),
                 r.red.security.clone(),
@@ -64,17 +67,7 @@ fn planner_request(depth: u32, prior: Option<&DepthRecord>, scores: &[f64]) -> A
                 r.red.assumptions.clone(),
             ],
         ),
-        None => (None, Vec::new()),
-    };
-    AgentRequest {
-        role: "prometheus-temper".into(),
-        category: None,
-        lens: None,
-        extra_directives: Vec::new(),
-        prior_plan,
-        feedback,
-        scores: scores.to_vec(),
-        depth: Some(depth),
+        None => request,
     }
 }
 
@@ -138,7 +131,7 @@ fn history(input: &RunInput, cap: u32, records: &[DepthRecord], exit: Option<&De
 }
 
 fn write(path: &str, contents: &str) -> Result<(), String> {
-    host::write_artifact(path, contents).map_err(|e| format!("could not write {path}: {e:?}"))
+    host::write_artifact(path, contents).map_err(|e| format!("could not write {path}: {e}"))
 }
 
 impl Guest for Temper {
@@ -166,9 +159,7 @@ impl Guest for Temper {
     /// depth 1 (the delta rule needs two scores); the latest at the cap. The last depth's red
     /// team and Momus are on the returned plan, so stage 5 reuses both.
     fn estimate(options: Vec<(String, String)>) -> SpawnEstimate {
-        let cap = anneal_guest::options::lookup(&options, "depth")
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(DEFAULT_CAP)
+        let cap = anneal_guest::options::integer(&options, "depth", DEFAULT_CAP)
             .clamp(MIN_CAP, MAX_CAP) as u32;
         let per_depth = 1 + anneal_guest::RED_TEAM_SPAWNS + 1;
         SpawnEstimate {
@@ -197,15 +188,15 @@ impl Guest for Temper {
                 format!("temper: depth {depth} (cap {cap}): prometheus-temper rewrites plan {}", depth - 1)
             });
             let plan = host::invoke_agent(&planner_request(depth, records.last(), &scores))
-                .map_err(|e| format!("prometheus-temper failed at depth {depth}: {e:?}"))?;
+                .map_err(|e| format!("prometheus-temper failed at depth {depth}: {e}"))?;
             let plan_file = format!("{dir}plan-depth-{depth}.md");
             write(&plan_file, &anneal_guest::markdown::plan(&plan))?;
             host::progress(&format!("temper: depth {depth}: red team attacks the plan"));
             let red = host::red_team(&plan, Some(depth))
-                .map_err(|e| format!("red team failed at depth {depth}: {e:?}"))?;
+                .map_err(|e| format!("red team failed at depth {depth}: {e}"))?;
             host::progress(&format!("temper: depth {depth}: momus scores the plan"));
             let momus = host::momus(&plan, Some(depth))
-                .map_err(|e| format!("momus failed at depth {depth}: {e:?}"))?;
+                .map_err(|e| format!("momus failed at depth {depth}: {e}"))?;
             let score = f64::from(
                 momus
                     .score
@@ -213,7 +204,7 @@ impl Guest for Temper {
             );
             scores.push(score);
             let decision = host::check_convergence(depth, &scores, cap)
-                .map_err(|e| format!("convergence check failed at depth {depth}: {e:?}"))?;
+                .map_err(|e| format!("convergence check failed at depth {depth}: {e}"))?;
             let line = match (decision.converged, decision.reason) {
                 (true, Some(r)) => format!("temper: depth {depth} score {score} → converged ({})", anneal_guest::names::convergence_reason(r)),
                 (true, None) => format!("temper: depth {depth} score {score} → converged"),
