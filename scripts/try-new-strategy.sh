@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The author's path of docs/writing-a-strategy.md, step by step, as a new author would take it:
-# `anneal new strategy`, `./build.sh` (docs/design.md §9's Debian route, componentized by anneal's xtask
-# through ANNEAL_SRC), `anneal strategy inspect`, then a run on the fixture repository.
+# `anneal new strategy`, `./build.sh` (docs/design.md §9's Debian route, componentized by
+# `anneal strategy componentize`), `anneal strategy inspect`, then a run on the fixture repository.
 # Fails (non-zero) at the first step that does not do what the guide says. Part of
 # scripts/test.sh; needs the guest toolchain (scripts/install-guest-toolchain.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 cargo build --quiet --locked -p anneal
-anneal=$root/target/debug/anneal
+target_dir=${CARGO_TARGET_DIR:-target}
+case $target_dir in /*) ;; *) target_dir=$root/$target_dir ;; esac
+anneal=$target_dir/debug/anneal
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export ANNEAL_CACHE_DIR=off ANNEAL_STRATEGY_DIR=$work/installed
@@ -17,8 +19,12 @@ fail() { echo "try-new-strategy: $*" >&2; exit 1; }
 cd "$work"
 "$anneal" new strategy my-first > new.out || fail "anneal new strategy failed: $(cat new.out)"
 [ -x my-first/build.sh ] || fail "no executable my-first/build.sh"
-(cd my-first && TOOLCHAIN=debian ANNEAL_SRC=$root ./build.sh) > build.out 2>&1 \
-  || { cat build.out >&2; fail "./build.sh failed"; }
+[ -f my-first/sdk/src/lib.rs ] || fail "the guest SDK is not copied into my-first/sdk"
+# The build shares the guests' target directory (same toolchain, profile and -Zbuild-std), so
+# the standard library built by `xtask guests` is reused rather than rebuilt for ~5 minutes; an
+# author's ./build.sh uses the project's own target/.
+(cd my-first && TOOLCHAIN=debian ANNEAL=$anneal CARGO_TARGET_DIR=$root/guests/target ./build.sh) \
+  > build.out 2>&1 || { cat build.out >&2; fail "./build.sh failed"; }
 [ -s my-first/my-first.wasm ] || fail "./build.sh did not produce my-first.wasm"
 
 "$anneal" strategy inspect ./my-first/my-first.wasm > inspect.out \

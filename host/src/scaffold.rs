@@ -2,12 +2,17 @@
 //! strategy component (issue 5, authoring kit; docs/writing-a-strategy.md).
 //!
 //! The templates are data files under `_shared/templates/strategy/`, embedded at compile time;
-//! the WIT package the host serves (`wit/since_v0.2.0`) is copied in under `wit/` so the
-//! project depends on nothing but `wit-bindgen`.
+//! the WIT package the host serves (`wit/since_v0.2.0`) is copied in under `wit/` and the guest
+//! SDK (`guests/sdk`, the crate the bundled strategies are written on) under `sdk/`, so the
+//! project builds with nothing of anneal's but what it holds (and `wit-bindgen` from crates.io).
 use std::path::{Path, PathBuf};
 
 /// The WIT version the generated project is built against (the one the host serves).
 pub const WIT_VERSION: &str = "0.2.0";
+
+/// Where the SDK's `wit_bindgen::generate!` calls find the WIT in anneal's tree
+/// (`guests/sdk/src/lib.rs`), and where the copy in a new project finds it (`sdk/` → `wit/`).
+const SDK_WIT_PATH: (&str, &str) = ("\"../../wit/since_v0.2.0\"", "\"../wit\"");
 
 /// `(relative path, template text, executable)` of every generated file.
 const FILES: &[(&str, &str, bool)] = &[
@@ -51,6 +56,41 @@ const FILES: &[(&str, &str, bool)] = &[
         include_str!("../../wit/since_v0.2.0/worlds.wit"),
         false,
     ),
+    (
+        "sdk/Cargo.toml",
+        include_str!("../../_shared/templates/strategy/sdk-Cargo.toml.tmpl"),
+        false,
+    ),
+    (
+        "sdk/src/lib.rs",
+        include_str!("../../guests/sdk/src/lib.rs"),
+        false,
+    ),
+    (
+        "sdk/src/error.rs",
+        include_str!("../../guests/sdk/src/error.rs"),
+        false,
+    ),
+    (
+        "sdk/src/markdown.rs",
+        include_str!("../../guests/sdk/src/markdown.rs"),
+        false,
+    ),
+    (
+        "sdk/src/names.rs",
+        include_str!("../../guests/sdk/src/names.rs"),
+        false,
+    ),
+    (
+        "sdk/src/options.rs",
+        include_str!("../../guests/sdk/src/options.rs"),
+        false,
+    ),
+    (
+        "sdk/src/request.rs",
+        include_str!("../../guests/sdk/src/request.rs"),
+        false,
+    ),
 ];
 
 /// Why a project could not be generated.
@@ -73,12 +113,13 @@ pub enum ScaffoldError {
 pub use crate::text::strategy_name as valid_name;
 
 /// Replaces `{{name}}`, `{{crate}}` (the name with `_` for `-`, the library's file name) and
-/// `{{wit_version}}` in `template`.
+/// `{{wit_version}}` in `template`, and points the SDK's bindings at the project's `wit/`.
 pub fn render(template: &str, name: &str) -> String {
     template
         .replace("{{name}}", name)
         .replace("{{crate}}", &name.replace('-', "_"))
         .replace("{{wit_version}}", WIT_VERSION)
+        .replace(SDK_WIT_PATH.0, SDK_WIT_PATH.1)
 }
 
 /// Writes the project for strategy `name` into `dir` (created if missing; an existing empty
@@ -159,11 +200,35 @@ mod tests {
         let cargo = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
         assert!(cargo.contains("name = \"my-strategy\""));
         assert!(cargo.contains("\n[workspace]\n"), "own workspace");
-        assert!(cargo.contains("wit-bindgen"));
+        assert!(cargo.contains("anneal-guest = { path = \"sdk\" }"));
         let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
         assert!(lib.contains("name: \"my-strategy\".into()"));
-        assert!(lib.contains("path: \"wit\""));
-        assert!(lib.contains("export!(Strategy);"));
+        assert!(lib.contains("export_strategy!(Strategy);"));
+        assert!(
+            lib.contains("AgentRequest::new("),
+            "the template uses the SDK's builder"
+        );
+        assert!(!lib.contains("{e:?}"), "host errors are shown with Display");
+        // The SDK is copied in, its bindings pointed at the project's wit/ (both worlds).
+        let sdk = std::fs::read_to_string(dir.join("sdk/src/lib.rs")).unwrap();
+        assert_eq!(sdk.matches("path: \"../wit\"").count(), 2, "{sdk}");
+        assert!(
+            !sdk.contains("path: \"../../"),
+            "no path into anneal's tree: {sdk}"
+        );
+        for m in ["error", "markdown", "names", "options", "request"] {
+            assert!(sdk.contains(&format!("pub mod {m};")), "{m}");
+            assert!(
+                files.contains(&format!("sdk/src/{m}.rs")),
+                "{m}.rs is copied"
+            );
+        }
+        let sdk_cargo = std::fs::read_to_string(dir.join("sdk/Cargo.toml")).unwrap();
+        assert!(sdk_cargo.contains("name = \"anneal-guest\"") && sdk_cargo.contains("wit-bindgen"));
+        assert!(
+            !sdk_cargo.contains(".workspace"),
+            "nothing inherited from anneal's workspace"
+        );
         let build = std::fs::read_to_string(dir.join("build.sh")).unwrap();
         assert!(build.contains("crate=my_strategy"));
         assert!(build.contains("name=my-strategy"));
@@ -180,6 +245,48 @@ mod tests {
         let worlds = std::fs::read_to_string(dir.join("wit/worlds.wit")).unwrap();
         assert_eq!(worlds, include_str!("../../wit/since_v0.2.0/worlds.wit"));
         assert!(worlds.contains(&format!("anneal:strategy@{WIT_VERSION}")));
+    }
+
+    #[test]
+    fn every_sdk_source_file_is_copied() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../guests/sdk/src");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&src)
+            .unwrap()
+            .map(|e| format!("sdk/src/{}", e.unwrap().file_name().to_string_lossy()))
+            .collect();
+        on_disk.sort();
+        let mut copied: Vec<String> = FILES
+            .iter()
+            .map(|(rel, _, _)| rel.to_string())
+            .filter(|rel| rel.starts_with("sdk/src/"))
+            .collect();
+        copied.sort();
+        assert_eq!(
+            copied, on_disk,
+            "a module of guests/sdk/src is missing from FILES"
+        );
+    }
+
+    #[test]
+    fn the_build_and_gitignore_stay_inside_the_project() {
+        let build = render(FILES.iter().find(|f| f.0 == "build.sh").unwrap().1, "x");
+        let xtask = build
+            .lines()
+            .position(|l| l.contains("--manifest-path"))
+            .unwrap();
+        assert!(
+            build
+                .lines()
+                .nth(xtask - 1)
+                .unwrap()
+                .contains("CARGO_TARGET_DIR=\"$PWD/target/"),
+            "the xtask route builds into the project's own target/"
+        );
+        let ignore = FILES.iter().find(|f| f.0 == ".gitignore").unwrap().1;
+        assert!(
+            !ignore.contains(".core.wasm"),
+            "names only what the build produces"
+        );
     }
 
     #[test]

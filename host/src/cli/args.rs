@@ -276,6 +276,14 @@ pub enum StrategyAction {
         #[command(flatten)]
         limits: GuestLimitArgs,
     },
+    /// Turn a core wasm module built with wit-bindgen (its component-type section embedded)
+    /// into a component: what `./build.sh` of `anneal new strategy` calls after compiling.
+    Componentize {
+        /// The core module (e.g. target/wasm32-unknown-unknown/release/my_strategy.wasm).
+        core: PathBuf,
+        /// Where to write the component (replaced atomically), e.g. my-strategy.wasm.
+        out: PathBuf,
+    },
     /// Delete an installed strategy.
     Remove {
         /// Its name, as `strategy list` shows it.

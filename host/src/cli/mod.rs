@@ -88,13 +88,16 @@ pub fn exit_code(ended: &Result<Ending, Error>) -> i32 {
                 | RunError::Models(_)
                 | RunError::Start(StartError::Usage(_)),
             )
-            | Error::Strategy(StrategyError::Install(
-                InstallError::BadName(_)
-                | InstallError::Bundled(_)
-                | InstallError::Exists { .. }
-                | InstallError::NotInstalled { .. }
-                | InstallError::NoDir,
-            ))
+            | Error::Strategy(
+                StrategyError::Install(
+                    InstallError::BadName(_)
+                    | InstallError::Bundled(_)
+                    | InstallError::Exists { .. }
+                    | InstallError::NotInstalled { .. }
+                    | InstallError::NoDir,
+                )
+                | StrategyError::NotACoreModule { .. },
+            )
             | Error::New(ScaffoldError::BadName(_) | ScaffoldError::NotEmpty(_))
             | Error::Config(_)
             | Error::Convergence(

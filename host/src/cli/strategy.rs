@@ -1,4 +1,4 @@
-//! `anneal strategy list | inspect | install | remove`.
+//! `anneal strategy list | inspect | install | componentize | remove`.
 use super::args::{GuestLimitArgs, StrategyAction};
 use super::Ending;
 use crate::model::{Reentry, StrategyInfo};
@@ -21,6 +21,16 @@ pub enum StrategyError {
     /// The strategy directory refused the change (usage; an I/O failure is runtime).
     #[error(transparent)]
     Install(#[from] InstallError),
+    /// `componentize` was given something that is not a core module built with wit-bindgen
+    /// (usage).
+    #[error("{path}: {why}")]
+    NotACoreModule { path: String, why: String },
+    /// `componentize` could not read its input or write its output (runtime).
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// Runs one strategy command.
@@ -37,6 +47,7 @@ pub async fn command(action: &StrategyAction) -> Result<Ending, StrategyError> {
             sha256,
             limits,
         } => install(path, *force, sha256.as_deref(), &limits.limits()).await?,
+        StrategyAction::Componentize { core, out } => componentize(core, out)?,
         StrategyAction::Remove { name } => {
             let dir = installed::dir().ok_or(InstallError::NoDir)?;
             let p = installed::remove(&dir, name)?;
@@ -158,6 +169,45 @@ async fn inspect(strategy: &str, limits: &GuestLimitArgs) -> Result<(), StartErr
             println!("  --opt {o}");
         }
     }
+    Ok(())
+}
+
+/// `anneal strategy componentize CORE OUT`: encodes the core module `CORE` (with the
+/// `component-type` custom section wit-bindgen embeds) as a component, validates it and writes
+/// it atomically to `OUT`. The component is not loaded: `anneal strategy inspect OUT` does that.
+///
+/// # Errors
+/// [`StrategyError::NotACoreModule`] when `CORE` is not such a module (a component already,
+/// no component-type section, invalid wasm); [`StrategyError::Io`] when reading or writing fails.
+fn componentize(core: &Path, out: &Path) -> Result<(), StrategyError> {
+    let io = |p: &Path| {
+        let path = p.display().to_string();
+        move |source| StrategyError::Io { path, source }
+    };
+    let bytes = std::fs::read(core).map_err(io(core))?;
+    let component = wit_component::ComponentEncoder::default()
+        .module(&bytes)
+        .and_then(|e| e.validate(true).encode())
+        .map_err(|e| StrategyError::NotACoreModule {
+            path: core.display().to_string(),
+            why: format!(
+                "not a core wasm module with an embedded component type ({e:#}); build it with \
+                 wit-bindgen for wasm32-unknown-unknown (./build.sh does)"
+            ),
+        })?;
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
+    std::io::Write::write_all(&mut tmp, &component).map_err(io(out))?;
+    tmp.persist(out).map_err(|e| io(out)(e.error))?;
+    println!(
+        "anneal: wrote {} ({} bytes); check it with `anneal strategy inspect {}`",
+        out.display(),
+        component.len(),
+        out.display()
+    );
     Ok(())
 }
 

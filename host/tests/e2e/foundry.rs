@@ -45,7 +45,7 @@ fn foundry_plans_end_to_end_and_explains_its_choice() {
     assert_eq!(r["architecture"], "foundry");
     assert_eq!(r["strategy"]["name"], "foundry");
     assert_eq!(r["strategy"]["options"]["candidates"], "3");
-    assert_eq!(r["strategy"]["wit"], "anneal:strategy@0.1.0");
+    assert_eq!(r["strategy"]["wit"], "anneal:strategy@0.2.0");
     let source = r["strategy"]["source"].as_str().unwrap_or_default();
     assert!(source.contains("foundry.wasm"), "source: {source}");
     assert_eq!(
@@ -97,10 +97,12 @@ fn inspect_describes_the_third_party_strategy() {
     for want in [
         "name         foundry".to_string(),
         "version      0.1.0".to_string(),
-        "wit          anneal:strategy@0.1.0".to_string(),
+        "wit          anneal:strategy@0.2.0".to_string(),
         format!("size         {size} bytes"),
         format!("sha256       {}", sha256_of(&guest)),
-        "anneal:strategy/host@0.1.0".to_string(),
+        "anneal:strategy/host@0.2.0".to_string(),
+        "re-entry     stage 3, enrich".to_string(),
+        "foundry: 2 candidate planners + Momus on each".to_string(),
         "--opt candidates (integer, default 2, 2..=3)".to_string(),
     ] {
         assert!(text.contains(&want), "{want:?} missing from:\n{text}");
@@ -142,4 +144,59 @@ fn a_pinned_sha256_runs_and_a_mismatch_refuses_to() {
     let s = Scratch::new();
     let out = s.anneal(&["--strategy", "cast", "--strategy-sha256", "abc", TASK]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+/// `anneal strategy componentize` (what `./build.sh` of a new project calls) turns the core
+/// module `xtask guests` built for Foundry into the very component `xtask` made of it, and
+/// refuses, as a usage error, what is not a core module with an embedded component type.
+#[test]
+fn componentize_makes_the_component_and_refuses_anything_else() {
+    if common::nested() {
+        return;
+    }
+    let core = common::root().join("guests/target/wasm32-unknown-unknown/release/foundry.wasm");
+    assert!(
+        core.exists(),
+        "{} is missing: run `cargo run -p xtask -- guests`",
+        core.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("foundry.wasm");
+    let run = |core: &std::path::Path| {
+        anneal(
+            &[
+                "strategy".into(),
+                "componentize".into(),
+                core.display().to_string(),
+                out_path.display().to_string(),
+            ],
+            &[],
+        )
+    };
+    let out = run(&core);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("anneal strategy inspect"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        sha256_of(&out_path),
+        sha256_of(&test_guest("foundry")),
+        "the same component as xtask's"
+    );
+    // A component is not a core module; neither is text. Nothing is written for either.
+    let junk = dir.path().join("junk.wasm");
+    std::fs::write(&junk, "not wasm").unwrap();
+    std::fs::remove_file(&out_path).unwrap();
+    for bad in [test_guest("foundry"), junk] {
+        let out = run(&bad);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("not a core wasm module") && err.contains("./build.sh"),
+            "{err}"
+        );
+        assert!(!out_path.exists());
+    }
 }
