@@ -21,15 +21,55 @@ pub fn parse_kv(s: &str) -> Result<Given, String> {
     }
 }
 
+/// Why the options of a run cannot be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OptionError {
+    /// The user's `--opt` is wrong (a usage error, exit 2).
+    #[error("{0}")]
+    Given(String),
+    /// The strategy's own `info()` declares a default its own rules refuse: the strategy is
+    /// broken, whatever the user passes (a runtime error, exit 5).
+    #[error("{0}")]
+    BadDefault(String),
+}
+
 /// Checks `given` against `info.options` and returns every declared option with its value
 /// (the given one, else the default), in declaration order. A bare option (no value) is a
 /// `flag` switched on: `true`.
 ///
 /// # Errors
-/// A usage message naming the option: unknown (listing the accepted ones), given twice, not an
-/// integer, outside `[min, max]`, a flag that is not `true`/`false`, or an option that takes a
-/// value given without one.
-pub fn resolve(info: &StrategyInfo, given: &[Given]) -> Result<Vec<(String, String)>, String> {
+/// [`OptionError::Given`], a message naming the option: unknown (listing the accepted ones),
+/// given twice, not an integer, outside `[min, max]`, a flag that is not `true`/`false`, or an
+/// option that takes a value given without one. [`OptionError::BadDefault`] when an option the
+/// user did not give has a default that fails those checks: the message names the strategy as
+/// the one to fix and says how to run it anyway (give the option).
+pub fn resolve(info: &StrategyInfo, given: &[Given]) -> Result<Vec<(String, String)>, OptionError> {
+    resolve_given(info, given).map_err(OptionError::Given)?;
+    let mut out = Vec::new();
+    for spec in &info.options {
+        let value = match given.iter().find(|(k, _)| k == &spec.name) {
+            Some((_, Some(v))) => v.clone(),
+            Some((_, None)) => "true".to_string(),
+            None => {
+                check(spec, &spec.default_value, &info.name).map_err(|why| {
+                    OptionError::BadDefault(format!(
+                        "strategy {} is broken: its info() declares default {:?} for option {}, \
+                         which its own rules refuse ({why}); report it to the strategy's author, \
+                         or give the option explicitly (--opt {}=VALUE)",
+                        info.name, spec.default_value, spec.name, spec.name
+                    ))
+                })?;
+                spec.default_value.clone()
+            }
+        };
+        out.push((spec.name.clone(), value));
+    }
+    Ok(out)
+}
+
+/// The checks on what the user gave: every given option exists, once, and its value passes
+/// [`check`]; a bare one is a flag.
+fn resolve_given(info: &StrategyInfo, given: &[Given]) -> Result<(), String> {
     for (i, (k, _)) in given.iter().enumerate() {
         if !info.options.iter().any(|o| &o.name == k) {
             let accepted = if info.options.is_empty() {
@@ -53,7 +93,6 @@ pub fn resolve(info: &StrategyInfo, given: &[Given]) -> Result<Vec<(String, Stri
             return Err(format!("option {k:?} given twice"));
         }
     }
-    let mut out = Vec::new();
     for spec in &info.options {
         let value = match given.iter().find(|(k, _)| k == &spec.name) {
             Some((_, Some(v))) => v.clone(),
@@ -64,12 +103,11 @@ pub fn resolve(info: &StrategyInfo, given: &[Given]) -> Result<Vec<(String, Stri
                     info.name
                 ))
             }
-            None => spec.default_value.clone(),
+            None => continue,
         };
         check(spec, &value, &info.name)?;
-        out.push((spec.name.clone(), value));
     }
-    Ok(out)
+    Ok(())
 }
 
 fn check(spec: &OptionSpec, value: &str, strategy: &str) -> Result<(), String> {
@@ -177,13 +215,16 @@ mod tests {
         );
         assert!(resolve(&info(), &[("versions".into(), Some("8".into()))])
             .unwrap_err()
+            .to_string()
             .contains("2..=7"));
         assert!(resolve(&info(), &[("versions".into(), Some("1".into()))])
             .unwrap_err()
+            .to_string()
             .contains("use Cast for single-planner work"));
         assert!(resolve(&info(), &[("versions".into(), Some("x".into()))]).is_err());
         assert!(resolve(&info(), &[("depth".into(), Some("3".into()))])
             .unwrap_err()
+            .to_string()
             .contains("accepts: versions"));
         assert!(parse_kv("").is_err() && parse_kv("=b").is_err());
         assert_eq!(parse_kv(" a = b ").unwrap(), ("a".into(), Some("b".into())));
@@ -206,10 +247,41 @@ mod tests {
         let got = resolve(&i, &[("enforce".into(), None)]).unwrap();
         assert_eq!(got[1], ("enforce".to_string(), "true".to_string()));
         assert_eq!(resolve(&i, &[]).unwrap()[1].1, "false");
-        let e = resolve(&i, &[("versions".into(), None)]).unwrap_err();
+        let e = resolve(&i, &[("versions".into(), None)])
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("option versions of strategy alloy takes a value"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn an_invalid_default_blames_the_strategy_not_the_user() {
+        let mut i = info();
+        i.options[0].default_value = "9".into();
+        let e = resolve(&i, &[]).unwrap_err();
+        let OptionError::BadDefault(m) = &e else {
+            panic!("a bad default is the strategy's fault: {e:?}");
+        };
+        assert!(m.starts_with("strategy alloy is broken"), "{m}");
+        assert!(
+            m.contains("default \"9\" for option versions") && m.contains("2..=7"),
+            "{m}"
+        );
+        assert!(m.contains("--opt versions=VALUE"), "{m}");
+        assert!(matches!(
+            crate::pipeline::StartError::from(e),
+            crate::pipeline::StartError::Strategy(_)
+        ));
+        // Giving the option explicitly runs it anyway; a wrong value given is the user's.
+        assert_eq!(
+            resolve(&i, &[("versions".into(), Some("3".into()))]).unwrap()[0].1,
+            "3"
+        );
+        assert!(matches!(
+            resolve(&i, &[("versions".into(), Some("8".into()))]),
+            Err(OptionError::Given(_))
+        ));
     }
 }

@@ -179,7 +179,7 @@ async fn dry_run(cfg: &Config) -> Result<(), StartError> {
     let (runtime, loaded, info) =
         super::strategy::load_strategy(&cfg.strategy, &cfg.limits).await?;
     pipeline::check_pin(cfg.strategy_sha256.as_deref(), &loaded).map_err(StartError::Pin)?;
-    let options = crate::options::resolve(&info, &cfg.options).map_err(StartError::Usage)?;
+    let options = crate::options::resolve(&info, &cfg.options)?;
     let declared =
         crate::runtime::instance::strategy_estimate(&runtime, &loaded, &cfg.limits, &options)
             .await?;

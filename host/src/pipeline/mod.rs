@@ -88,6 +88,20 @@ pub enum StartError {
     /// The strategy's sha256 is not the pinned one (`--strategy-sha256`): exit code 5.
     #[error("{0}")]
     Pin(String),
+    /// The strategy declares something it cannot honour (an invalid option default): exit 5.
+    #[error("{0}")]
+    Strategy(String),
+}
+
+/// A wrong `--opt` is the user's (usage); a strategy whose own default is invalid is broken
+/// (runtime).
+impl From<crate::options::OptionError> for StartError {
+    fn from(e: crate::options::OptionError) -> Self {
+        match e {
+            crate::options::OptionError::Given(m) => StartError::Usage(m),
+            crate::options::OptionError::BadDefault(m) => StartError::Strategy(m),
+        }
+    }
 }
 
 /// Checks a loaded component against a pinned sha256 (`expected`, lowercase hex; `None` = no

@@ -66,7 +66,7 @@ pub async fn load_strategy(cfg: &Config) -> Result<Strategy, StartError> {
     )?;
     super::check_pin(cfg.strategy_sha256.as_deref(), &loaded).map_err(StartError::Pin)?;
     let info = instance::strategy_info(&runtime, &loaded, &cfg.limits).await?;
-    let options = crate::options::resolve(&info, &cfg.options).map_err(StartError::Usage)?;
+    let options = crate::options::resolve(&info, &cfg.options)?;
     let checker_loaded = load_component(
         &runtime,
         cfg.convergence.as_deref().unwrap_or("convergence"),
