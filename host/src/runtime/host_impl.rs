@@ -316,9 +316,9 @@ pub fn is_reserved(path: &str) -> bool {
 impl HostState {
     /// `invoke-agent`: one planner agent (one agent call of the guest's limit).
     pub async fn invoke_agent(&mut self, request: AgentRequest) -> Result<Plan, HostError> {
+        let s = self.services()?;
         self.check_size("the agent request", &request)?;
         self.charge(1)?;
-        let s = self.services()?;
         self.timed(s.invoke_agent(request)).await
     }
 
@@ -335,9 +335,10 @@ impl HostState {
                     self.limits.batch_size
                 )));
             }
+            let s = self.services()?;
             self.check_size("the batch", &requests)?;
             self.charge(requests.len() as u32)?;
-            self.services()
+            Ok(s)
         }
         .await;
         let s = match pre {
@@ -354,17 +355,17 @@ impl HostState {
         plan: Plan,
         depth: Option<u32>,
     ) -> Result<RedTeamReport, HostError> {
+        let s = self.services()?;
         self.check_plan(&plan)?;
         self.charge(1)?;
-        let s = self.services()?;
         self.timed(s.red_team(plan, depth)).await
     }
 
     /// `momus`: the rubric audit of `plan`.
     pub async fn momus(&mut self, plan: Plan, depth: Option<u32>) -> Result<Envelope, HostError> {
+        let s = self.services()?;
         self.check_plan(&plan)?;
         self.charge(1)?;
-        let s = self.services()?;
         self.timed(s.momus(plan, depth)).await
     }
 
@@ -381,8 +382,8 @@ impl HostState {
                 scores.len()
             )));
         }
-        self.charge(1)?;
         let s = self.services()?;
+        self.charge(1)?;
         self.timed(s.check_convergence(depth, scores, cap)).await
     }
 
@@ -460,6 +461,53 @@ mod tests {
         assert_eq!(sanitize("x\u{1b}]0;title\u{7}y", 100), "xy");
         assert_eq!(sanitize("a\nb\0c", 100), "a b c");
         assert!(sanitize(&"é".repeat(100), 11).ends_with("…[cut]"));
+    }
+
+    /// What docs/writing-a-strategy.md §2 promises when `info()` or `estimate()` calls the
+    /// host: every call with a result is refused as `invalid-request`, log and progress lines
+    /// are dropped, nothing is counted against the guest's calls, and nothing panics.
+    #[test]
+    fn a_detached_instance_refuses_every_host_call() {
+        let mut h = HostState::detached("s", GuestLimits::default());
+        let plan = Plan {
+            title: "t".into(),
+            thesis: "t".into(),
+            effort: "S".into(),
+            phases: Vec::new(),
+            dependencies: Default::default(),
+            out_of_scope: Vec::new(),
+            iron_rules: Vec::new(),
+            author: String::new(),
+        };
+        let request = AgentRequest {
+            role: "prometheus-cast".into(),
+            category: None,
+            lens: None,
+            extra_directives: Vec::new(),
+            prior_plan: None,
+            feedback: Vec::new(),
+            scores: Vec::new(),
+            depth: None,
+        };
+        let refused = |r: Result<(), HostError>| match r {
+            Err(HostError::InvalidRequest(m)) => assert!(m.contains("info() must not call the host"), "{m}"),
+            other => panic!("not refused as invalid-request: {other:?}"),
+        };
+        futures::executor::block_on(async {
+            // Refused before it is counted: never `budget-exhausted`, however many.
+            for _ in 0..=GuestLimits::default().agent_calls {
+                refused(h.invoke_agent(request.clone()).await.map(drop));
+            }
+            for r in h.invoke_batch(vec![request.clone(), request]).await {
+                refused(r.map(drop));
+            }
+            refused(h.red_team(plan.clone(), None).await.map(drop));
+            refused(h.momus(plan, None).await.map(drop));
+            refused(h.check_convergence(1, vec![0.5], 3).await.map(drop));
+        });
+        refused(h.write_artifact("notes.md".into(), "x".into()));
+        h.log(LogLevel::Info, "dropped".into());
+        h.progress("dropped".into());
     }
 
     #[test]

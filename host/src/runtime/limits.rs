@@ -108,9 +108,9 @@ impl std::fmt::Display for LimitHit {
         match self {
             LimitHit::Memory { limit, requested } => write!(
                 f,
-                "memory limit: the guest asked for {} MiB of linear memory, the limit is {} MiB (--max-guest-memory)",
-                requested >> 20,
-                limit >> 20
+                "memory limit: the guest asked for {} of linear memory, over the limit of {} (--max-guest-memory)",
+                size(*requested),
+                size(*limit)
             ),
             LimitHit::Table { limit, requested } => {
                 write!(f, "table limit: the guest asked for {requested} table elements, the limit is {limit}")
@@ -125,6 +125,19 @@ impl std::fmt::Display for LimitHit {
                 limit.as_secs_f64()
             ),
         }
+    }
+}
+
+/// `bytes` exactly, in the largest units that say it without rounding: `256 MiB`,
+/// `256 MiB + 64 KiB` (one wasm page over), else `N bytes`. A request just over a limit must
+/// not read as equal to it.
+fn size(bytes: usize) -> String {
+    let (mib, rest) = (bytes >> 20, bytes & ((1 << 20) - 1));
+    match (mib, rest) {
+        (m, 0) => format!("{m} MiB"),
+        (0, r) if r % 1024 == 0 => format!("{} KiB", r >> 10),
+        (m, r) if r % 1024 == 0 => format!("{m} MiB + {} KiB", r >> 10),
+        _ => format!("{bytes} bytes"),
     }
 }
 
@@ -231,6 +244,34 @@ mod tests {
             r#"(component (core module $m (table 100000 funcref)) (core instance (instantiate $m)))"#,
         );
         assert!(r.is_ok() && hit.is_none(), "{r:?}");
+    }
+
+    #[test]
+    fn a_memory_one_page_over_the_limit_is_refused_and_says_by_how_much() {
+        // 4097 wasm pages of 64 KiB: 256 MiB + 64 KiB, one page over the default limit.
+        let (r, hit) = instantiate(
+            r#"(component (core module $m (memory 4097)) (core instance (instantiate $m)))"#,
+        );
+        assert!(r.is_err());
+        let hit = hit.expect("the limiter recorded the memory limit");
+        assert_eq!(
+            hit,
+            LimitHit::Memory {
+                limit: 256 << 20,
+                requested: (256 << 20) + (64 << 10)
+            }
+        );
+        assert_eq!(
+            hit.to_string(),
+            "memory limit: the guest asked for 256 MiB + 64 KiB of linear memory, over the limit \
+             of 256 MiB (--max-guest-memory)"
+        );
+        let (r, hit) = instantiate(
+            r#"(component (core module $m (memory 4096)) (core instance (instantiate $m)))"#,
+        );
+        assert!(r.is_ok() && hit.is_none(), "at the limit is fine: {r:?}");
+        assert_eq!(size(512 << 10), "512 KiB");
+        assert_eq!(size((1 << 20) + 3), "1048579 bytes");
     }
 
     /// A component of `instances` core instances of a module defining `per` tables or
