@@ -15,6 +15,7 @@ pub mod options;
 pub mod pipeline;
 pub mod providers;
 pub mod render;
+pub mod report;
 pub mod rundir;
 pub mod runtime;
 pub mod scaffold;

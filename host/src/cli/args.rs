@@ -130,7 +130,8 @@ impl Cli {
                 action: StrategyAction::List { output, .. } | StrategyAction::Inspect { output, .. },
             })
             | Some(Command::Config { output, .. })
-            | Some(Command::Stats { output, .. }) => *output,
+            | Some(Command::Stats { output, .. })
+            | Some(Command::Report { output, .. }) => *output,
             Some(Command::Runs { action, output, .. }) => match action {
                 Some(
                     RunsAction::Show { output: o, .. } | RunsAction::Compare { output: o, .. },
@@ -254,6 +255,39 @@ pub enum Command {
         filter: RunsFilterArgs,
         #[command(flatten)]
         output: FormatArg,
+    },
+    /// Write report.html into a run directory: the stage timeline, Temper's scores per depth,
+    /// Alloy's provenance, every verdict and finding, the gates and their evidence, spawns and
+    /// tokens against the budget. One self-contained file: no script, nothing from the network.
+    Report {
+        /// A run directory, or a run id (or its unique start) under the runs root.
+        run: String,
+        #[command(flatten)]
+        root: RunsRootArg,
+        #[command(flatten)]
+        output: FormatArg,
+    },
+    /// Serve the Model Context Protocol over stdio for coding agents: tools plan, strategies,
+    /// runs. Example for Claude Code: `claude mcp add anneal -- anneal mcp --root .`
+    Mcp {
+        /// A directory the client may plan repositories in (repeatable; default the current
+        /// directory). Repositories elsewhere are refused before anything is read.
+        #[arg(long = "root", value_name = "DIR")]
+        roots: Vec<PathBuf>,
+        #[command(flatten)]
+        runs: RunsRootArg,
+        /// Model configuration file (YAML), as for a run.
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+        /// As for a run.
+        #[arg(long, value_name = "NAME")]
+        provider: Option<String>,
+        /// As for a run.
+        #[arg(long, value_name = "NAME")]
+        model: Option<String>,
+        /// As for a run: make every offline agent call take this long.
+        #[arg(long, default_value_t = 0, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=60_000))]
+        simulate_latency_ms: u64,
     },
     /// Temper's convergence checker: ask it for a decision (variance, delta and cap rules).
     Convergence {

@@ -2,6 +2,7 @@
 //! command family with its error type, and the exit code of every way a command can end
 //! decided in one place ([`exit_code`]). Errors are printed once, by [`main`].
 mod args;
+pub mod mcp;
 pub mod output;
 mod run;
 mod runs;
@@ -20,6 +21,7 @@ pub use tools::{CacheError, ConfigError, ConvergenceError};
 use crate::convergence::CheckError;
 use crate::history::HistoryError;
 use crate::pipeline::StartError;
+use crate::report::ReportError;
 use crate::runtime::installed::InstallError;
 use crate::scaffold::ScaffoldError;
 use clap::Parser;
@@ -75,6 +77,12 @@ pub enum Error {
     /// `anneal runs`, `anneal stats`.
     #[error(transparent)]
     History(#[from] HistoryError),
+    /// `anneal report`.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// `anneal mcp`.
+    #[error(transparent)]
+    Mcp(#[from] mcp::McpServeError),
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     AsyncRuntime(std::io::Error),
@@ -104,7 +112,11 @@ pub fn exit_code(ended: &Result<Ending, Error>) -> i32 {
             ))
             | Error::New(ScaffoldError::BadName(_) | ScaffoldError::NotEmpty(_))
             | Error::Config(_)
+            | Error::Mcp(mcp::McpServeError::Root(..))
             | Error::History(HistoryError::NoSuchRun { .. } | HistoryError::Ambiguous { .. })
+            | Error::Report(ReportError::Run(
+                HistoryError::NoSuchRun { .. } | HistoryError::Ambiguous { .. },
+            ))
             | Error::Convergence(
                 ConvergenceError::Scores(_) | ConvergenceError::Check(CheckError::Invalid(_)),
             ),
@@ -171,6 +183,29 @@ pub async fn dispatch(cli: Cli) -> Result<Ending, Error> {
             output,
         }) => {
             runs::stats(&root.out, filter)?.print(output.format);
+            Ok(Ending::Success)
+        }
+        Some(Command::Report { run, root, output }) => {
+            runs::report(&root.out, run)?.print(output.format);
+            Ok(Ending::Success)
+        }
+        Some(Command::Mcp {
+            roots,
+            runs,
+            config,
+            provider,
+            model,
+            simulate_latency_ms,
+        }) => {
+            mcp::serve(mcp::Settings {
+                roots: roots.clone(),
+                runs_root: runs::root(&runs.out),
+                config: config.clone(),
+                provider: provider.clone(),
+                model: model.clone(),
+                simulate_latency_ms: *simulate_latency_ms,
+            })
+            .await?;
             Ok(Ending::Success)
         }
         Some(Command::Convergence { action }) => Ok(tools::convergence(action).await?),

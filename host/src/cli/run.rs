@@ -55,7 +55,7 @@ pub async fn run(cli: &Cli) -> Result<Ending, RunError> {
 }
 
 /// The run's configuration from the flags, the model configuration and the environment.
-pub(crate) fn config(cli: &Cli) -> Result<Config, RunError> {
+pub(super) fn config(cli: &Cli) -> Result<Config, RunError> {
     let task = cli.task.clone().ok_or(RunError::NoTask)?;
     let options = cli
         .opts
@@ -247,7 +247,7 @@ async fn dry_run(cfg: &Config) -> Result<Output, StartError> {
 }
 
 /// The end-of-run summary: the text for people and the `run` document's result.
-pub(crate) fn summary(o: &Outcome) -> Output {
+pub(super) fn summary(o: &Outcome) -> Output {
     let r = &o.rollup;
     let g = &r.gate_status;
     let dir = o.run_dir.display();
@@ -340,7 +340,7 @@ fn decision(o: &Outcome) -> &'static str {
 ///
 /// # Errors
 /// [`RunError::Failed`] when the run ended on a runtime error.
-pub(crate) fn ending(o: &Outcome) -> Result<Ending, RunError> {
+fn ending(o: &Outcome) -> Result<Ending, RunError> {
     if let Some(e) = &o.error {
         return Err(RunError::Failed {
             error: e.clone(),

@@ -14,7 +14,7 @@ pub(super) fn root(out: &Option<PathBuf>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("./.anneal/runs"))
 }
 
-fn filter(f: &RunsFilterArgs) -> Filter {
+pub(super) fn filter(f: &RunsFilterArgs) -> Filter {
     Filter {
         strategy: f.strategy.clone(),
         task: f.task.clone(),
@@ -147,5 +147,20 @@ pub fn stats(out: &Option<PathBuf>, f: &RunsFilterArgs) -> Result<Output, Histor
         kind: "stats",
         text: stats::text(&s),
         data: serde_json::to_value(&s).unwrap_or_default(),
+    })
+}
+
+/// `anneal report RUN`: writes `report.html` into the run directory.
+///
+/// # Errors
+/// [`crate::report::ReportError`]: no such run (usage), no readable rollup or a write that
+/// failed (runtime).
+pub fn report(out: &Option<PathBuf>, run: &str) -> Result<Output, crate::report::ReportError> {
+    let r = history::find(&root(out), run)?;
+    let path = crate::report::write(&r)?;
+    Ok(Output {
+        kind: "report",
+        text: format!("anneal: wrote {}\n", path.display()),
+        data: json!({ "run_dir": r.dir.display().to_string(), "report": path.display().to_string() }),
     })
 }

@@ -88,7 +88,7 @@ pub(super) fn reentry_text(info: &StrategyInfo, loaded: &Loaded) -> String {
 
 /// `strategy list`: the bundled strategies, then the installed ones; a broken one is listed
 /// as broken, not an error.
-async fn list(limits: &GuestLimits) -> Output {
+pub(super) async fn list(limits: &GuestLimits) -> Output {
     let mut t = String::new();
     let mut rows = Vec::new();
     for name in loader::BUNDLED_STRATEGIES {
@@ -160,7 +160,7 @@ fn listed(
 
 /// `strategy inspect`: what the component is, what it declares, and the agent spawns a run
 /// with its default options is expected to make.
-async fn inspect(strategy: &str, limits: &GuestLimitArgs) -> Result<Output, StartError> {
+pub(super) async fn inspect(strategy: &str, limits: &GuestLimitArgs) -> Result<Output, StartError> {
     let limits = limits.limits();
     let (runtime, loaded, info) = load_strategy(strategy, &limits).await?;
     let imports: Vec<String> = loaded
