@@ -298,16 +298,21 @@ impl Server {
 }
 
 /// Progress notifications for the run's stages (`[N/7] …` lines), when the call asked for
-/// them with a progress token; other lines are dropped.
+/// them with a progress token; other lines are dropped, and none is sent once the call was
+/// cancelled.
 fn progress_sink(ctx: &RequestContext<RoleServer>) -> pipeline::Progress {
     let Some(token) = ctx.meta.get_progress_token() else {
         return Arc::new(|_| {});
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let peer = ctx.peer.clone();
+    let ct = ctx.ct.clone();
     tokio::spawn(async move {
         let mut n = 0.0;
         while let Some(msg) = rx.recv().await {
+            if ct.is_cancelled() {
+                break;
+            }
             n += 1.0;
             let mut p = ProgressNotificationParam::new(token.clone(), n);
             p.message = Some(msg);
