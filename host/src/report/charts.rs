@@ -12,21 +12,37 @@ pub struct Bar {
     pub lane: usize,
 }
 
-/// The colour of an agent role (stable across charts and runs: a hash of the role's family).
+/// The colour of an agent role, stable across charts and runs: the pipeline's own roles
+/// (by family: the text before the first `-` or `:`) each have their own colour; any other
+/// role (a third-party strategy's) gets one picked by a hash of its family.
 pub fn colour(agent: &str) -> RGBColor {
-    const PALETTE: [RGBColor; 10] = [
-        RGBColor(31, 119, 180),
-        RGBColor(255, 127, 14),
-        RGBColor(44, 160, 44),
-        RGBColor(214, 39, 40),
-        RGBColor(148, 103, 189),
-        RGBColor(140, 86, 75),
-        RGBColor(227, 119, 194),
-        RGBColor(127, 127, 127),
-        RGBColor(188, 189, 34),
-        RGBColor(23, 190, 207),
+    const KNOWN: [(&str, RGBColor); 13] = [
+        ("intent", RGBColor(127, 127, 127)),
+        ("probe", RGBColor(188, 189, 34)),
+        ("metis", RGBColor(31, 119, 180)),
+        ("strategy", RGBColor(199, 199, 199)),
+        ("prometheus", RGBColor(44, 160, 44)),
+        ("variant", RGBColor(152, 223, 138)),
+        ("synthesizer", RGBColor(23, 190, 207)),
+        ("momus", RGBColor(148, 103, 189)),
+        ("redteam", RGBColor(214, 39, 40)),
+        ("oracle", RGBColor(255, 127, 14)),
+        ("convergence", RGBColor(227, 119, 194)),
+        ("hephaestus", RGBColor(140, 86, 75)),
+        ("atlas", RGBColor(0, 0, 0)),
+    ];
+    const PALETTE: [RGBColor; 6] = [
+        RGBColor(174, 199, 232),
+        RGBColor(255, 187, 120),
+        RGBColor(255, 152, 150),
+        RGBColor(197, 176, 213),
+        RGBColor(196, 156, 148),
+        RGBColor(219, 219, 141),
     ];
     let family = agent.split(['-', ':']).next().unwrap_or(agent);
+    if let Some((_, c)) = KNOWN.iter().find(|(f, _)| *f == family) {
+        return *c;
+    }
     let h = family
         .bytes()
         .fold(5381u32, |h, b| h.wrapping_mul(33) ^ u32::from(b));
@@ -148,8 +164,18 @@ pub fn lines(
             .y_label_area_size(50)
             .build_cartesian_2d(-0.2f64..x_max + 0.2, 0f64..y_max)
             .map_err(svg_error)?;
+        // The x axis counts depths: whole numbers only.
+        let whole = |x: &f64| {
+            if (x - x.round()).abs() < 1e-9 && *x >= 0.0 {
+                format!("{x:.0}")
+            } else {
+                String::new()
+            }
+        };
         chart
             .configure_mesh()
+            .x_labels(x_max as usize * 5 + 3)
+            .x_label_formatter(&whole)
             .x_desc(x_desc)
             .y_desc(y_desc)
             .draw()
@@ -268,7 +294,9 @@ mod tests {
         let mut b = vec![bar("momus", 0, 10), bar("redteam-scope", 2, 8)];
         assign_lanes(&mut b);
         let svg = timeline(&b, &[(1, 0)]).unwrap();
-        assert!(svg.starts_with("<svg") && svg.contains("momus"), "{svg}");
+        // The bars are drawn in the role's colour (the legend is the page's).
+        let fill = colour_hex("momus").to_uppercase();
+        assert!(svg.starts_with("<svg") && svg.to_uppercase().contains(&fill), "{svg}");
         let l = lines(
             &[("iteration 1".into(), vec![(0.0, 80.0), (1.0, 90.0)])],
             &[("delta < 0.15".into(), 0.15)],

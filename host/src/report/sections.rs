@@ -14,9 +14,14 @@ fn verdict(v: &str) -> String {
     format!("<span class=\"{0}\">{0}</span>", esc(v))
 }
 
+/// A chart in a `<figure>`. The SVG namespace attribute is dropped: HTML's parser puts an
+/// inline `<svg>` in that namespace itself, and the page then names no URL at all.
 fn chart(svg: Result<String, String>) -> String {
     match svg {
-        Ok(s) => format!("<figure>{s}</figure>"),
+        Ok(s) => format!(
+            "<figure>{}</figure>",
+            s.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+        ),
         Err(e) => format!("<p class=\"note\">{}</p>", esc(&e)),
     }
 }
