@@ -17,6 +17,7 @@ step() {
   echo "test.sh: $name: $((SECONDS - t0)) s" >&2
 }
 step "guest toolchain" bash scripts/install-guest-toolchain.sh
+step "test tools (chromium)" bash scripts/install-test-tools.sh
 step "wasm guests (xtask)" cargo run --quiet --locked -p xtask -- guests
 step "guest SDK tests" cargo test --quiet --locked --manifest-path guests/Cargo.toml -p anneal-guest
 step "python strategy" bash scripts/build-python-strategy.sh
