@@ -377,6 +377,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             probe: probe_now.clone(),
             repo_root: repo.clone(),
             resolution: Default::default(),
+            baseline: None,
             iteration,
             engine: cfg.engine.clone(),
         };

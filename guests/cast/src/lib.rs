@@ -49,7 +49,11 @@ impl Guest for Cast {
                 .collect();
             host::log(
                 LogLevel::Info,
-                &format!("cast: momus blocked (score {:?}); re-planning once with {} folded findings", momus.score, folded.len()),
+                &format!(
+                    "cast: momus blocked (score {:?}); re-planning once with {} folded findings",
+                    momus.score,
+                    folded.len()
+                ),
             );
             host::progress("cast: re-planning with Momus findings folded in");
             plan = plan_once(folded)?;

@@ -247,7 +247,10 @@ pub fn decision(d: &Decision) -> Json {
     obj([
         ("converged", Json::Bool(d.converged)),
         ("reason", opt(&d.reason, |r| s(reason(*r)))),
-        ("next_depth", opt(&d.next_depth, |n| Json::Int(i64::from(*n)))),
+        (
+            "next_depth",
+            opt(&d.next_depth, |n| Json::Int(i64::from(*n))),
+        ),
     ])
 }
 

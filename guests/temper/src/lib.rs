@@ -78,7 +78,12 @@ fn planner_request(depth: u32, prior: Option<&DepthRecord>, scores: &[f64]) -> A
     }
 }
 
-fn history(input: &RunInput, cap: u32, records: &[DepthRecord], exit: Option<&DepthRecord>) -> String {
+fn history(
+    input: &RunInput,
+    cap: u32,
+    records: &[DepthRecord],
+    exit: Option<&DepthRecord>,
+) -> String {
     let depths = records
         .iter()
         .map(|r| {
@@ -93,7 +98,10 @@ fn history(input: &RunInput, cap: u32, records: &[DepthRecord], exit: Option<&De
                             "input",
                             obj([
                                 ("depth", Json::Int(i64::from(r.depth))),
-                                ("scores", Json::Arr(r.scores_in.iter().map(|v| Json::Num(*v)).collect())),
+                                (
+                                    "scores",
+                                    Json::Arr(r.scores_in.iter().map(|v| Json::Num(*v)).collect()),
+                                ),
                                 ("cap", Json::Int(i64::from(cap))),
                             ]),
                         ),
@@ -122,7 +130,8 @@ fn history(input: &RunInput, cap: u32, records: &[DepthRecord], exit: Option<&De
         ("directives", json::strs(&input.directives)),
         (
             "depth_final",
-            exit.map(|r| Json::Int(i64::from(r.depth))).unwrap_or(Json::Null),
+            exit.map(|r| Json::Int(i64::from(r.depth)))
+                .unwrap_or(Json::Null),
         ),
         (
             "depth_scores",
@@ -130,7 +139,9 @@ fn history(input: &RunInput, cap: u32, records: &[DepthRecord], exit: Option<&De
         ),
         (
             "convergence_reason",
-            exit.and_then(|r| r.decision.reason).map(|x| s(json::reason(x))).unwrap_or(Json::Null),
+            exit.and_then(|r| r.decision.reason)
+                .map(|x| s(json::reason(x)))
+                .unwrap_or(Json::Null),
         ),
         ("depths", Json::Arr(depths)),
     ])
@@ -161,7 +172,8 @@ impl Guest for Temper {
     }
 
     fn run(input: RunInput) -> Result<StageOutput, String> {
-        let cap = anneal_guest::options::integer(&input, "depth", DEFAULT_CAP).clamp(MIN_CAP, MAX_CAP) as u32;
+        let cap = anneal_guest::options::integer(&input, "depth", DEFAULT_CAP)
+            .clamp(MIN_CAP, MAX_CAP) as u32;
         let dir = prefix(input.iteration);
         let history_path = format!("{dir}depth-history.json");
         let mut records: Vec<DepthRecord> = Vec::new();
@@ -172,7 +184,10 @@ impl Guest for Temper {
             host::progress(&if depth == 0 {
                 format!("temper: depth 0 (cap {cap}): prometheus-temper writes the seed plan")
             } else {
-                format!("temper: depth {depth} (cap {cap}): prometheus-temper rewrites plan {}", depth - 1)
+                format!(
+                    "temper: depth {depth} (cap {cap}): prometheus-temper rewrites plan {}",
+                    depth - 1
+                )
             });
             let plan = host::invoke_agent(&planner_request(depth, records.last(), &scores))
                 .map_err(|e| format!("prometheus-temper failed at depth {depth}: {e:?}"))?;
@@ -193,7 +208,10 @@ impl Guest for Temper {
             let decision = host::check_convergence(depth, &scores, cap)
                 .map_err(|e| format!("convergence check failed at depth {depth}: {e:?}"))?;
             let line = match (decision.converged, decision.reason) {
-                (true, Some(r)) => format!("temper: depth {depth} score {score} → converged ({})", json::reason(r)),
+                (true, Some(r)) => format!(
+                    "temper: depth {depth} score {score} → converged ({})",
+                    json::reason(r)
+                ),
                 (true, None) => format!("temper: depth {depth} score {score} → converged"),
                 (false, _) => format!("temper: depth {depth} score {score} → continue"),
             };

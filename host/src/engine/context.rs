@@ -16,6 +16,8 @@ pub struct RunContext {
     pub repo_root: PathBuf,
     /// The task resolved against the probe's code index (empty when none was built).
     pub resolution: Arc<crate::model::resolution::Resolution>,
+    /// What the gate commands do on the untouched repository, when known.
+    pub baseline: Option<Arc<crate::model::baseline::Baseline>>,
     pub iteration: u32,
     /// Who answers the agent roles.
     pub engine: Arc<Engine>,
@@ -32,6 +34,7 @@ impl RunContext {
             probe: &self.probe,
             repo_root: &self.repo_root,
             resolution: &self.resolution,
+            baseline: self.baseline.as_deref(),
         }
     }
 }

@@ -1,4 +1,5 @@
 //! The plan model: envelopes, plans, probe reports (the WIT records) and their rules.
+pub mod baseline;
 pub mod resolution;
 pub mod rules;
 pub mod validate;

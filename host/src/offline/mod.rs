@@ -1,5 +1,6 @@
 //! The offline engine (docs/design.md §7): every agent role, deterministically, from the task, the probe
 //! report and rules. Labelled `anneal-offline/<version>` in `reviewer_model`.
+pub mod checks;
 pub mod clarity;
 pub mod intent;
 pub mod metis;
@@ -31,6 +32,9 @@ pub struct Context<'a> {
     pub repo_root: &'a Path,
     /// The task resolved against the probe's code index (empty when none was built).
     pub resolution: &'a crate::model::resolution::Resolution,
+    /// What the gate commands do on the untouched repository, when known (the reviewers'
+    /// gate check judges against it; `None`: nothing is).
+    pub baseline: Option<&'a crate::model::baseline::Baseline>,
 }
 
 /// A new envelope for `agent` with `verdict`, empty findings and fresh metadata

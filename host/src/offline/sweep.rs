@@ -106,6 +106,7 @@ fn sweep(repo: &Repo, tasks: &[&str]) -> (Vec<String>, usize) {
             probe: &probe,
             repo_root: &repo.root,
             resolution: crate::model::resolution::Resolution::empty(),
+            baseline: None,
         };
         let directives = metis::enrich(&base, &intent, &[]).directives;
         let ctx = Context {
@@ -263,6 +264,7 @@ fn print_rendered_plan() {
         probe: &probe,
         repo_root: &repo.root,
         resolution: crate::model::resolution::Resolution::empty(),
+        baseline: None,
     };
     let directives = metis::enrich(&base, &intent, &[]).directives;
     let ctx = Context {
@@ -302,6 +304,7 @@ fn fixture_plan(task: &str) -> Plan {
         probe: &probe,
         repo_root: &repo.root,
         resolution: crate::model::resolution::Resolution::empty(),
+        baseline: None,
     };
     write_plan(&ctx, &req("prometheus-cast", None)).expect("plan")
 }

@@ -14,7 +14,7 @@ pub mod align;
 pub mod report;
 pub mod resolve;
 
-use align::{explicit_rollback, is_measurable, role_of, score, Role, Row};
+use align::{explicit_rollback, is_measurable, richness, role_of, score, Role, Row};
 use anneal_guest::types::{Dependencies, Phase, Plan, ProbeReport, Provenance};
 use resolve::{service_key, Contradiction, Resolution};
 
@@ -259,9 +259,14 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
             }
         }
         // Pass 1: the strongest allowed candidate (ties: earliest variant).
+        let rich: Vec<i32> = row
+            .cells
+            .iter()
+            .map(|&c| richness(phase(c), probe))
+            .collect();
         let mut best = allowed[0];
         for &i in &allowed {
-            if scores[i] > scores[best] {
+            if (scores[i], rich[i]) > (scores[best], rich[best]) {
                 best = i;
             }
         }

@@ -302,9 +302,15 @@ pub fn feature_flag(
     // is also a verb ("flag dropping the old data as a breaking change").
     let about_flags = |d: &str| {
         let d = lower(d);
-        ["feature flag", "feature-flag", "behind a flag", "no flag", "flag off"]
-            .iter()
-            .any(|n| d.contains(n))
+        [
+            "feature flag",
+            "feature-flag",
+            "behind a flag",
+            "no flag",
+            "flag off",
+        ]
+        .iter()
+        .any(|n| d.contains(n))
     };
     let (keep, resolution) = if let Some(d) = directives.iter().find(|d| about_flags(d)) {
         (!negative(d), Resolution::Directive(d.clone()))

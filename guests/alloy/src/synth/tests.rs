@@ -428,7 +428,8 @@ fn unique_slug_is_valid() {
 #[test]
 fn the_rubric_uses_the_shared_plan_rules() {
     let p = probe();
-    let clean = phase(1, "implement", "Implement presence");
+    let mut clean = phase(1, "implement", "Implement presence");
+    clean.success_criteria = vec!["`cargo test --workspace` exits 0".into()];
     let mut creep = clean.clone();
     creep
         .steps
@@ -438,9 +439,25 @@ fn the_rubric_uses_the_shared_plan_rules() {
     // by length alone).
     let mut vague = clean.clone();
     vague.rollback = "TBD by the release owner after the launch.".into();
-    assert!(score(&vague, Role::Work, &p) < score(&clean, Role::Work, &p));
+    assert!(
+        score(&vague, Role::Work, &p) < score(&clean, Role::Work, &p),
+        "{} {}",
+        score(&vague, Role::Work, &p),
+        score(&clean, Role::Work, &p)
+    );
     // "All existing tests pass" names an observable outcome: measurable, as Momus reads it.
     let mut observable = clean.clone();
     observable.success_criteria = vec!["All existing tests pass.".into()];
-    assert!(score(&observable, Role::Work, &p) > score(&clean, Role::Work, &p));
+    let mut vague_criterion = clean.clone();
+    vague_criterion.success_criteria = vec!["Presence works well.".into()];
+    assert!(score(&observable, Role::Work, &p) > score(&vague_criterion, Role::Work, &p));
+    // The score is the rubric's phase score: a missing criterion costs what it costs Momus.
+    let mut none = clean.clone();
+    none.success_criteria.clear();
+    let s = |ph: &Phase| score(ph, Role::Work, &p);
+    assert_eq!(
+        s(&clean) - s(&none),
+        10,
+        "a high correctness finding costs 10 points"
+    );
 }

@@ -57,6 +57,7 @@ fn ctx<'a>(
         probe,
         repo_root: root,
         resolution: crate::model::resolution::Resolution::empty(),
+        baseline: None,
     }
 }
 

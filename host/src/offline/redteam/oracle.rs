@@ -27,8 +27,10 @@ fn short(agent: &str) -> &str {
 /// Verdict: the worst of the reviews' verdicts (invalid → BLOCK), never lower than RISKY
 /// with a critical finding. Findings: the union of the valid reviews' findings, de-duplicated by
 /// (location, concern) keeping the highest severity, worst first; plus a medium finding when
-/// one valid review is BLOCK while another passes ([`strong_disagreement`]), and a low finding for each review
-/// finding whose location names a phase file the plan does not have. Summary:
+/// one valid review is BLOCK while another passes ([`strong_disagreement`]), a low finding for each review
+/// finding whose location names a phase file the plan does not have, and every hit of the
+/// deterministic checks ([`crate::offline::checks`]) that no review reported, with its own
+/// severity — so the Oracle's verdict is never better than what the checks found. Summary:
 /// `"N/3 PASS: security …, scope …, assumptions …; verdict …; K findings."` where a review
 /// passes when it is valid and SAFE or CAUTION. Agent `oracle`.
 pub fn oracle(
@@ -120,6 +122,23 @@ pub fn oracle(
             format!("Oracle: the reviewers disagree strongly ({list})."),
             format!("Resolve the findings of {} first; the other reviewers' approval does not outweigh them.", dissent.join(" and ")),
         ));
+    }
+    // The deterministic checks are one definition for every reviewer: what none of the three
+    // reported, the Oracle does.
+    for h in crate::offline::checks::run(ctx, plan) {
+        let covered = merged
+            .iter()
+            .any(|m| m.location == h.finding.location && m.concern.ends_with(&h.finding.concern));
+        if !covered {
+            own.push(Finding {
+                concern: format!(
+                    "Oracle (pre-check {}): {}",
+                    h.check.name(),
+                    h.finding.concern
+                ),
+                ..h.finding
+            });
+        }
     }
     let mut findings = own;
     findings.extend(merged);
