@@ -754,6 +754,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             .as_ref()
             .and_then(|i| i.momus.as_ref())
             .and_then(|m| m.score),
+        momus_breakdown: Vec::new(),
         risk_accepted: cfg.accept_risk && overall == Verdict::Risky && decision == Emission::Emit,
         invalid_envelopes: invalid,
         refused_flags: cfg.refused_flags.clone(),

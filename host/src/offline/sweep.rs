@@ -281,6 +281,7 @@ fn print_rendered_plan() {
         status: "EMIT",
         overall_verdict: m.verdict,
         momus_score: m.score,
+        momus_breakdown: None,
         hephaestus: "PASS",
     };
     for (path, text) in crate::render::plan_md::render(&plan, &header) {

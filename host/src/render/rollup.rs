@@ -108,6 +108,40 @@ pub struct Accounting {
     pub stage_wall_clock_ms: BTreeMap<String, u64>,
 }
 
+/// One rubric dimension of the Momus score (docs/design.md §5).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DimensionCost {
+    /// `correctness`, `completeness`, `risk posture`, `scope hygiene`, `evidence plan`,
+    /// `sequencing`.
+    pub dimension: String,
+    /// Its weight in the score, out of 100.
+    pub weight: u32,
+    /// Its score, 0–100.
+    pub score: u8,
+    /// Points it took off the plan's score.
+    pub points_lost: f64,
+    /// Findings of Momus in it.
+    pub findings: usize,
+}
+
+/// The per-dimension costs of a Momus envelope's findings (every dimension, rubric order);
+/// empty when no finding names a dimension.
+pub fn momus_breakdown(momus: &crate::model::Envelope) -> Vec<DimensionCost> {
+    let rows = crate::offline::momus::breakdown(&momus.findings);
+    if rows.iter().all(|(_, _, _, n)| *n == 0) {
+        return Vec::new();
+    }
+    rows.into_iter()
+        .map(|(d, score, lost, n)| DimensionCost {
+            dimension: d.name().to_string(),
+            weight: d.weight(),
+            score,
+            points_lost: lost,
+            findings: n,
+        })
+        .collect()
+}
+
 /// The `rollup:` document.
 #[derive(Clone, Debug, Serialize)]
 pub struct Rollup {
@@ -136,6 +170,10 @@ pub struct Rollup {
     pub strategy: StrategyRecord,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub momus_score: Option<u8>,
+    /// What cost the Momus score points, per rubric dimension (docs/design.md §5); filled by
+    /// Atlas from the final Momus envelope, empty when its findings name no dimension.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub momus_breakdown: Vec<DimensionCost>,
     pub risk_accepted: bool,
     /// Envelopes that failed schema validation (never a pass, docs/design.md §4).
     #[serde(skip_serializing_if = "Vec::is_empty")]
