@@ -201,6 +201,10 @@ pub enum Command {
         #[command(subcommand)]
         action: ConvergenceAction,
     },
+    /// Review a plan without planning it: PATH is a run directory or a plan/ directory (edited
+    /// by hand or not). The red team, Oracle, Momus, Hephaestus and Atlas run on it and write
+    /// into a new run directory; exit codes as a run's.
+    Review(crate::review::ReviewArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -382,6 +386,9 @@ async fn async_main(cli: Cli) -> i32 {
     if let Some(Command::Convergence { action }) = &cli.command {
         return convergence_command(action).await;
     }
+    if let Some(Command::Review(args)) = &cli.command {
+        return review_command(args).await;
+    }
     if let Some(Command::Cache { action }) = &cli.command {
         return cache_command(action.as_ref().unwrap_or(&CacheAction::Show));
     }
@@ -508,6 +515,65 @@ async fn async_main(cli: Cli) -> i32 {
             progress("done");
             summary(&outcome)
         }
+        Err(StartError::Usage(m)) => {
+            eprintln!("anneal: {m}");
+            exit::USAGE
+        }
+        Err(e) => {
+            eprintln!("anneal: {e}");
+            exit::RUNTIME
+        }
+    }
+}
+
+/// `anneal review`: the engine and options as for a run, then [`crate::review::run`].
+async fn review_command(a: &crate::review::ReviewArgs) -> i32 {
+    let baseline = match a
+        .baseline
+        .as_deref()
+        .map(crate::review::read_baseline)
+        .transpose()
+    {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("anneal: {e}");
+            return exit::USAGE;
+        }
+    };
+    let engine = match resolve_models(&a.config, &a.repo, &a.provider, &a.model)
+        .and_then(|m| crate::engine::from_config(&m.config, &a.repo, None).map(|e| (e, m)))
+    {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("anneal: {e}");
+            return exit::USAGE;
+        }
+    };
+    let cfg = crate::review::Config {
+        path: a.path.clone(),
+        repo: a.repo.clone(),
+        runs_root: a
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("./.anneal/runs")),
+        jobs: a.jobs as usize,
+        accept_risk: a.accept_risk,
+        hephaestus: hephaestus::Options {
+            timeout: Duration::from_secs(a.gate_timeout),
+            allowed_commands: a.allow_commands.clone(),
+            baseline: baseline.clone(),
+            ..hephaestus::Options::default()
+        },
+        probe: probe::ProbeOptions::default(),
+        baseline,
+        budget: crate::engine::Budget {
+            max_spawns: engine.1.config.budget.max_spawns,
+            max_tokens: engine.1.config.budget.max_tokens,
+        },
+        engine: Arc::new(engine.0),
+    };
+    match crate::review::run(cfg, progress_sink(a.quiet)).await {
+        Ok(outcome) => summary(&outcome),
         Err(StartError::Usage(m)) => {
             eprintln!("anneal: {m}");
             exit::USAGE

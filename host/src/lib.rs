@@ -13,6 +13,7 @@ pub mod options;
 pub mod pipeline;
 pub mod providers;
 pub mod render;
+pub mod review;
 pub mod rundir;
 pub mod runtime;
 pub mod scaffold;

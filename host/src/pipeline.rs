@@ -768,6 +768,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
         guest,
         iterations,
         outputs: BTreeMap::new(),
+        reviewed: None,
     };
     let write_result = stages::atlas::emit(stages::atlas::EmitInput {
         run: &run,

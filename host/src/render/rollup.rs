@@ -142,6 +142,29 @@ pub fn momus_breakdown(momus: &crate::model::Envelope) -> Vec<DimensionCost> {
         .collect()
 }
 
+/// What `anneal review` reviewed (docs/design.md §8): the rollup of a review has it, a run's
+/// does not.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReviewRecord {
+    /// The path given (a run directory or a plan directory).
+    pub source: String,
+    /// The `plan/` directory read.
+    pub plan_dir: String,
+    /// The Metis envelope whose directives the reviewers were given, when the source is a run
+    /// directory that has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub directives_from: Option<String>,
+    /// `file:line: what` for every part of the plan that could not be read (each is also a
+    /// Momus finding).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
+    /// Parts the overview showed only in part and that could not be read whole elsewhere.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cut_in_overview: Vec<String>,
+    /// Why Metis has no envelope here.
+    pub metis: String,
+}
+
 /// The `rollup:` document.
 #[derive(Clone, Debug, Serialize)]
 pub struct Rollup {
@@ -194,6 +217,9 @@ pub struct Rollup {
     pub iterations: Vec<IterationRecord>,
     /// Run-relative paths of the outputs.
     pub outputs: BTreeMap<String, Vec<String>>,
+    /// Set by `anneal review`: what was reviewed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed: Option<ReviewRecord>,
 }
 
 /// The file as written: `rollup:` at the top (docs/design.md §4).
