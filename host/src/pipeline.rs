@@ -866,10 +866,12 @@ fn invalid_envelopes(envs: &[(&str, &Envelope)]) -> Vec<String> {
         .collect()
 }
 
-/// docs/design.md §5 red-team caps applied to a Momus envelope made before the red team ran.
 /// The failures of an iteration, folded as directives for the next (docs/design.md §3 invariant 5):
-/// every demand of a finding in an envelope that did not pass, de-duplicated, at most 20.
-fn fold(iteration: u32, envs: &[&Envelope], invalid: &[String]) -> Vec<String> {
+/// every demand of a finding in an envelope that did not pass, as `agent (location): demand`
+/// — the form the planners read back into the finding's location and demand, so the re-plan
+/// changes the phase the finding is about — de-duplicated by demand, at most 20. The
+/// iteration they come from is in the rollup (`folded_into_next`).
+fn fold(_iteration: u32, envs: &[&Envelope], invalid: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for e in envs {
         if e.verdict.passes() {
@@ -877,8 +879,10 @@ fn fold(iteration: u32, envs: &[&Envelope], invalid: &[String]) -> Vec<String> {
         }
         for f in &e.findings {
             let d = format!(
-                "Fix from iteration {iteration} ({}, {}): {}",
-                e.agent, f.location, f.demand
+                "{} ({}): {}",
+                e.agent,
+                f.location.replace([')', '('], ""),
+                f.demand
             );
             if !out.iter().any(|x| x.ends_with(&f.demand)) {
                 out.push(d);
@@ -886,7 +890,7 @@ fn fold(iteration: u32, envs: &[&Envelope], invalid: &[String]) -> Vec<String> {
         }
     }
     for i in invalid {
-        out.push(format!("Fix from iteration {iteration}: an envelope was invalid ({i}); every reviewer must return a schema-valid envelope."));
+        out.push(format!("anneal (plan/plan.md): Every reviewer must return a schema-valid envelope; one was invalid ({i})."));
     }
     out.truncate(20);
     out

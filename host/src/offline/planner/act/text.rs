@@ -166,6 +166,18 @@ pub(super) fn quoted(text: &str) -> Option<String> {
 }
 
 /// The text as a sentence: trimmed, capitalised, ending with a period.
+/// What a demand asks for after one of `cues` (matched case-insensitively, the first cue
+/// found): `"Add a test that a session survives the cutover."` with `["test that"]` →
+/// `"a session survives the cutover"`. `None` when no cue is in it or nothing follows it.
+pub(super) fn object_after(text: &str, cues: &[&str]) -> Option<String> {
+    let lower = text.to_lowercase();
+    cues.iter().find_map(|c| {
+        let i = lower.find(c)?;
+        let rest = text.get(i + c.len()..)?.trim().trim_end_matches(['.', ';']);
+        (!rest.is_empty()).then(|| rest.to_string())
+    })
+}
+
 pub(super) fn sentence(text: &str) -> String {
     let t = text.trim();
     let mut s = match t.chars().next() {
