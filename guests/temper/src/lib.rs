@@ -14,7 +14,9 @@
 //! `i ≥ 2`, which restarts at depth 0) the same names under `iteration-{i}/`, so the earlier
 //! iterations' files are never overwritten. The host itself writes the per-depth review
 //! envelopes (`reviews/momus-envelope-depth-{N}.yaml`, `reviews/redteam-*-envelope-depth-{N}.yaml`);
-//! `depth-history.json` also holds every envelope, so nothing is lost on a re-loop.
+//! `depth-history.json` also holds every envelope, so nothing is lost on a re-loop, and for
+//! every depth N ≥ 1 which finding of depth N−1 each change answers ([`answers`]).
+mod answers;
 mod json;
 
 use anneal_guest::host::{self, LogLevel};
@@ -35,6 +37,8 @@ const MAX_CAP: i64 = 5;
 /// One depth of the loop, as recorded in `depth-history.json`.
 struct DepthRecord {
     depth: u32,
+    /// For depth ≥ 1: each finding of depth N−1 and what this depth's rewrite changed for it.
+    answers: Vec<answers::Answer>,
     plan_file: String,
     plan: Plan,
     momus: Envelope,
@@ -91,6 +95,23 @@ fn history(
                 ("depth", Json::Int(i64::from(r.depth))),
                 ("plan_file", s(&r.plan_file)),
                 ("score", Json::Num(r.score)),
+                (
+                    "answers",
+                    Json::Arr(
+                        r.answers
+                            .iter()
+                            .map(|a| {
+                                obj([
+                                    ("agent", s(&a.agent)),
+                                    ("location", s(&a.location)),
+                                    ("concern", s(&a.concern)),
+                                    ("answered", Json::Bool(!a.changes.is_empty())),
+                                    ("changes", json::strs(&a.changes)),
+                                ])
+                            })
+                            .collect(),
+                    ),
+                ),
                 (
                     "convergence",
                     obj([
@@ -218,7 +239,21 @@ impl Guest for Temper {
             host::log(LogLevel::Info, &line);
             host::progress(&line);
             notes.push(line);
+            let answered = match records.last() {
+                Some(prev) => answers::answers(
+                    &prev.plan,
+                    &plan,
+                    &[
+                        prev.momus.clone(),
+                        prev.red.security.clone(),
+                        prev.red.scope.clone(),
+                        prev.red.assumptions.clone(),
+                    ],
+                ),
+                None => Vec::new(),
+            };
             records.push(DepthRecord {
+                answers: answered,
                 depth,
                 plan_file,
                 plan,

@@ -13,5 +13,6 @@ mod foundry;
 mod installed;
 mod models;
 mod python_strategy;
+mod review;
 mod sandbox;
 mod temper;
