@@ -98,7 +98,7 @@ fn is_related(ctx: &Context<'_>, path: &str, related: &BTreeSet<String>, created
             let d = p.rsplit_once('/').map_or("", |(d, _)| d);
             d == dir || d.starts_with(&format!("{dir}/")) || dir.is_empty()
         };
-        if created.iter().any(|c| near(c)) || related.iter().any(|r| near(r) && is_source(r)) {
+        if created.iter().any(|c| near(c)) {
             return true;
         }
     }
@@ -121,7 +121,7 @@ fn is_related(ctx: &Context<'_>, path: &str, related: &BTreeSet<String>, created
 /// Per phase: every existing source file it modifies or deletes that nothing relates to the
 /// task → high (one hit per file): not among the files the code index ranks for the task or the
 /// probe found relevant, not named by the task, not a module root beside a file the plan
-/// creates or a related file, not a test of a related file. Not judged when neither the
+/// creates (registering it), not a test of a related file. Not judged when neither the
 /// resolution nor the probe relates any file to the task. Then every phase after 00 that shares
 /// no term with the task or a directive, touches no relevant file and is not structural
 /// ([`task_related`]) → medium.

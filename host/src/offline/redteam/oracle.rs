@@ -124,13 +124,14 @@ pub fn oracle(
         ));
     }
     // The deterministic checks are one definition for every reviewer: what none of the three
-    // reported, the Oracle does.
+    // reported, the Oracle does, and its verdict is never better than those findings call for.
+    let mut unreported: Vec<Finding> = Vec::new();
     for h in crate::offline::checks::run(ctx, plan) {
         let covered = merged
             .iter()
             .any(|m| m.location == h.finding.location && m.concern.ends_with(&h.finding.concern));
         if !covered {
-            own.push(Finding {
+            unreported.push(Finding {
                 concern: format!(
                     "Oracle (pre-check {}): {}",
                     h.check.name(),
@@ -140,6 +141,8 @@ pub fn oracle(
             });
         }
     }
+    let worst = worst.max(crate::model::rules::verdict_from_findings(&unreported));
+    own.extend(unreported);
     let mut findings = own;
     findings.extend(merged);
     let verdict = enforce_critical(worst, &findings);
