@@ -42,6 +42,10 @@ struct Case {
     split: String,
     parent: String,
     task: String,
+    #[serde(default)]
+    files_modified: Vec<String>,
+    #[serde(default)]
+    files_created: Vec<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -300,10 +304,26 @@ fn main() {
                 if emit { "EMIT" } else { "not emitted" }
             );
         }
+        let truth: Vec<String> = case
+            .files_modified
+            .iter()
+            .chain(&case.files_created)
+            .cloned()
+            .collect();
+        let facts = mutate::Facts {
+            probe: &probe,
+            repo: &repo,
+            baseline: &base,
+            deployable,
+            truth: &truth,
+            // FNV-1a of the case id: a fixed, unbiased pick per case.
+            seed: case.id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            }),
+        };
         for kind in KINDS {
             let t = tallies.entry(kind.name()).or_default();
-            let Some(m) = mutate::mutate(kind, &parsed.plan, &probe, &repo, &base, deployable)
-            else {
+            let Some(m) = mutate::mutate(kind, &parsed.plan, &facts) else {
                 continue;
             };
             let dir = tmp.path().join(format!("{}-{:?}", case.id, kind));

@@ -131,16 +131,23 @@ fn undeclared(probe: &ProbeReport) -> String {
         .unwrap_or_else(|| "make integration-test".into())
 }
 
+/// What a mutation knows of the case besides the plan.
+pub struct Facts<'a> {
+    pub probe: &'a ProbeReport,
+    pub repo: &'a Path,
+    pub baseline: &'a Baseline,
+    pub deployable: bool,
+    /// The files the real commit changed (the ground truth): never "unrelated".
+    pub truth: &'a [String],
+    /// A number fixed per case, to pick among candidates without bias.
+    pub seed: u64,
+}
+
 /// The plan mutated by `kind`, or `None` when the mutation does not apply to it (no work phase,
 /// no unrelated file, a deployable repository for the deployment phase).
-pub fn mutate(
-    kind: Kind,
-    plan: &Plan,
-    probe: &ProbeReport,
-    repo: &Path,
-    baseline: &Baseline,
-    deployable: bool,
-) -> Option<Mutant> {
+pub fn mutate(kind: Kind, plan: &Plan, facts: &Facts<'_>) -> Option<Mutant> {
+    let (probe, repo, baseline, deployable) =
+        (facts.probe, facts.repo, facts.baseline, facts.deployable);
     let mut p = plan.clone();
     let mut b = baseline.clone();
     let w = work_phase(plan);
@@ -165,13 +172,18 @@ pub fn mutate(
                 .map(|f| f.path.as_str())
                 .collect();
             // Unrelated: a source file of the same language the probe does not relate to the
-            // task and the plan does not touch; the middle one of them, deterministically.
+            // task, the plan does not touch and the real commit did not change; one of them
+            // picked by the case's seed.
             let pool: Vec<String> = sources(repo, &ext)
                 .into_iter()
                 .filter(|s| !touched.contains(&s.as_str()) && !relevant.contains(&s.as_str()))
+                .filter(|s| !facts.truth.contains(s))
                 .filter(|s| !s.contains("test") && !s.contains("example") && !s.contains("bench"))
                 .collect();
-            let other = pool.get(pool.len() / 2)?.clone();
+            if pool.is_empty() {
+                return None;
+            }
+            let other = pool[(facts.seed % pool.len() as u64) as usize].clone();
             replace_path(&mut p, &target, &other);
         }
         Kind::MissingFile => {
