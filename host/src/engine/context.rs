@@ -1,7 +1,8 @@
 //! What every agent of one iteration sees.
-use super::Engine;
-use crate::model::{ProbeReport, TaskKind};
-use crate::offline::Context;
+use super::{skills, Engine};
+use crate::agents::context::InjectedSkill;
+use crate::model::Context;
+use crate::model::{ProbeReport, Skill, TaskKind};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -19,6 +20,8 @@ pub struct RunContext {
     /// What the gate commands do on the untouched repository, when known.
     pub baseline: Option<Arc<crate::model::baseline::Baseline>>,
     pub iteration: u32,
+    /// The skills the probe found (once per run); each agent gets those matching its role.
+    pub skills: Arc<[Skill]>,
     /// Who answers the agent roles.
     pub engine: Arc<Engine>,
 }
@@ -36,5 +39,18 @@ impl RunContext {
             resolution: &self.resolution,
             baseline: self.baseline.as_deref(),
         }
+    }
+
+    /// The run's skills whose names match `role` (docs/design.md §3 invariant 4), read and
+    /// bounded ([`skills::for_role`]).
+    pub fn skills_for(&self, role: &str) -> Vec<InjectedSkill> {
+        skills::for_role(&self.skills, role)
+            .into_iter()
+            .map(|s| InjectedSkill {
+                name: s.name,
+                description: s.description,
+                body: s.body,
+            })
+            .collect()
     }
 }

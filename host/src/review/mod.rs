@@ -14,7 +14,6 @@
 //! title (classified by the intent gate's rule); a run directory also gives the Metis
 //! directives it was planned with (`reviews/metis.yaml`) and, where the overview cut the thesis
 //! or a list, the full text from its XML prompt. Metis does not run: the plan exists already.
-mod args;
 mod source;
 
 use crate::engine::{Budget, Engine, RunContext, Tally};
@@ -24,7 +23,7 @@ use crate::model::{Envelope, Finding, Plan, Severity, TaskKind, Verdict};
 use crate::pipeline::{Outcome, Progress, StartError};
 use crate::render::plan_parse::{ParsedPlan, Problem};
 use crate::render::rollup::{
-    self, Accounting, Emission, GateStatus, GuestRecord, IterationRecord, Rollup, StrategyRecord,
+    Accounting, Emission, GuestRecord, IterationRecord, Rollup, StrategyRecord,
 };
 use crate::rundir::RunDir;
 use crate::runtime::host_impl::RunLog;
@@ -35,7 +34,6 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Semaphore;
 
-pub use args::{read_baseline, ReviewArgs};
 pub use source::Source;
 
 /// What a review needs, from the CLI or a test.
@@ -199,10 +197,17 @@ async fn stages_5_to_7(
     say("[2/7] probe: scanning the repository");
     let t = Instant::now();
     let (root, task, popts) = (r.repo.clone(), r.task.clone(), cfg.probe.clone());
-    let probed = tokio::task::spawn_blocking(move || probe::probe(&root, &task, &popts))
-        .await
-        .map_err(|e| anyhow::anyhow!("probe panicked: {e}"))
-        .and_then(|p| p);
+    let found = tokio::task::spawn_blocking(move || {
+        let skills = probe::find_skills(&root, popts.home.as_deref());
+        let p = probe::probe_with_skills(&root, &task, &popts, &skills);
+        (p, skills)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("probe panicked: {e}"));
+    let (probed, skills): (_, Arc<[crate::model::Skill]>) = match found {
+        Ok((p, s)) => (p, s.into()),
+        Err(e) => (Err(e), Arc::from([])),
+    };
     timer.insert("2-probe".into(), t.elapsed().as_millis() as u64);
     let probe_report = match probed {
         Ok(p) => {
@@ -217,7 +222,7 @@ async fn stages_5_to_7(
             None
         }
     };
-    let mut reviews: Option<(Envelope, crate::model::RedTeamReport, hephaestus::Report)> = None;
+    let mut reviews: Option<Reviews> = None;
     if let Some(p) = &probe_report {
         let rc = Arc::new(RunContext {
             run_id: run
@@ -234,12 +239,14 @@ async fn stages_5_to_7(
             resolution: Default::default(),
             baseline: cfg.baseline.clone().map(Arc::new),
             iteration: 1,
+            skills: skills.clone(),
             engine: cfg.engine.clone(),
         });
         match review_plan(
             cfg,
             &rc,
             &plan,
+            &r.src,
             &r.parsed.problems,
             &run,
             &tally,
@@ -260,16 +267,19 @@ async fn stages_5_to_7(
         rollup.run_id
     );
     timer.insert("7-emit".into(), t.elapsed().as_millis() as u64);
-    let skills: Vec<(String, String)> = Vec::new();
+    let skills: Vec<(String, String)> = skills
+        .iter()
+        .map(|s| (s.name.clone(), s.description.clone()))
+        .collect();
     let write = crate::stages::atlas::emit(crate::stages::atlas::EmitInput {
         run: &run,
         rollup: &mut rollup,
         plan: Some(&plan),
         probe: probe_report.as_ref(),
         metis: None,
-        momus: reviews.as_ref().map(|x| &x.0),
-        red: reviews.as_ref().map(|x| &x.1),
-        heph: reviews.as_ref().map(|x| &x.2),
+        momus: reviews.as_ref().map(|x| &x.momus),
+        red: reviews.as_ref().map(|x| &x.red),
+        heph: reviews.as_ref().map(|x| &x.heph),
         xml_name: &xml_name,
         strategy_version: env!("CARGO_PKG_VERSION"),
         skills: &skills,
@@ -297,7 +307,17 @@ async fn stages_5_to_7(
         error: rollup.error.clone(),
         rollup,
         xml: xml_name,
+        plan: Some(plan),
     }
+}
+
+/// The envelopes of a review, as Atlas decides on them.
+struct Reviews {
+    /// The run directory's Metis envelope, or a SAFE one saying Metis did not run.
+    metis: Envelope,
+    momus: Envelope,
+    red: crate::model::RedTeamReport,
+    heph: hephaestus::Report,
 }
 
 /// Stages 5 and 6 on `plan`: the red team and Oracle, Momus (with the parse problems as
@@ -307,12 +327,13 @@ async fn review_plan(
     cfg: &Config,
     rc: &Arc<RunContext>,
     plan: &Plan,
+    source: &Source,
     problems: &[Problem],
     run: &Arc<RunDir>,
     tally: &Arc<Tally>,
     timer: &mut BTreeMap<String, u64>,
     say: &dyn Fn(&str),
-) -> Result<(Envelope, crate::model::RedTeamReport, hephaestus::Report), String> {
+) -> Result<Reviews, String> {
     say("[5/7] red team: security, scope, assumptions (concurrently), then oracle; momus");
     let t = Instant::now();
     let jobs = Arc::new(Semaphore::new(cfg.jobs));
@@ -350,7 +371,21 @@ async fn review_plan(
         "      hephaestus {}",
         if heph.passed { "PASS" } else { "FAIL" }
     ));
-    Ok((momus, red, heph))
+    let metis = source.metis().unwrap_or_else(|| {
+        crate::model::envelope::new(
+            "metis",
+            &rc.ctx(),
+            None,
+            Verdict::Safe,
+            "Not run: the plan exists and was reviewed as it is.",
+        )
+    });
+    Ok(Reviews {
+        metis,
+        momus,
+        red,
+        heph,
+    })
 }
 
 /// Momus's envelope with every part of the plan that could not be read as a finding
@@ -380,7 +415,7 @@ pub fn with_problems(mut momus: Envelope, problems: &[Problem]) -> Envelope {
         let score = s.saturating_sub(lost);
         momus.score = Some(score);
         momus.verdict = momus.verdict.max(crate::model::rules::band(score));
-        momus.summary = crate::offline::truncate_summary(format!(
+        momus.summary = crate::model::envelope::truncate_summary(format!(
             "{} [{} unreadable part(s) of the plan: score {s} → {score}]",
             momus.summary,
             problems.len()
@@ -391,66 +426,32 @@ pub fn with_problems(mut momus: Envelope, problems: &[Problem]) -> Envelope {
     momus
 }
 
-/// The rollup of a review: the gates of stages 5–7, the emission decision of a run.
+/// The rollup of a review: Atlas's decision ([`crate::stages::atlas::decide`]) on the gates of
+/// stages 5–7, settled as a run's; an error makes it ABORT.
 fn rollup_of(
     cfg: &Config,
     r: &Reviewed,
     run: &RunDir,
-    reviews: Option<&(Envelope, crate::model::RedTeamReport, hephaestus::Report)>,
+    reviews: Option<&Reviews>,
     error: Option<String>,
 ) -> Rollup {
-    let mut gate_status = GateStatus {
-        metis: r.src.metis_verdict().unwrap_or(Verdict::Safe),
-        momus: None,
-        red_team_trinity: None,
-        oracle: None,
-        hephaestus: None,
-    };
-    let (mut overall, mut simultaneous, mut decision) = (Verdict::Block, false, Emission::ReLoop);
-    let mut invalid = Vec::new();
-    if let Some((momus, red, heph)) = reviews {
-        let envs: [(&str, &Envelope); 6] = [
-            ("momus", momus),
-            ("redteam-security", &red.security),
-            ("redteam-scope", &red.scope),
-            ("redteam-assumptions", &red.assumptions),
-            ("oracle", &red.oracle),
-            ("hephaestus", &heph.envelope),
-        ];
-        invalid = envs
-            .iter()
-            .filter_map(|(n, e)| {
-                crate::model::validate::validate_envelope(e)
-                    .err()
-                    .map(|p| format!("{n}: {}", p.join("; ")))
-            })
-            .collect();
-        let trinity = [&red.security, &red.scope, &red.assumptions]
-            .iter()
-            .filter(|e| e.verdict.passes())
-            .count();
-        let gates = [
-            gate_status.metis,
-            momus.verdict,
-            red.security.verdict,
-            red.scope.verdict,
-            red.assumptions.verdict,
-            red.oracle.verdict,
-            crate::model::rules::hephaestus_verdict(heph.passed),
-        ];
-        overall = Verdict::worst(gates);
-        let green = |v: Verdict| v.passes() || (cfg.accept_risk && v == Verdict::Risky);
-        simultaneous = gates.iter().all(|v| green(*v)) && heph.passed && invalid.is_empty();
-        decision = rollup::emission(simultaneous, overall, cfg.accept_risk, false);
-        gate_status.momus = Some(momus.verdict);
-        gate_status.red_team_trinity = Some(format!("{trinity}/3 PASS"));
-        gate_status.oracle = Some(red.oracle.verdict);
-        gate_status.hephaestus = Some(if heph.passed { "PASS" } else { "FAIL" }.into());
-    }
-    if error.is_some() {
-        decision = Emission::Abort;
-        simultaneous = false;
-    }
+    use crate::stages::atlas::{decide, settle, Gates};
+    let decided = reviews.map(|x| {
+        decide(
+            Gates {
+                metis: &x.metis,
+                reviewed: Some(crate::stages::atlas::Reviewed {
+                    momus: &x.momus,
+                    red: &x.red,
+                    hephaestus: &x.heph.envelope,
+                    hephaestus_passed: x.heph.passed,
+                }),
+            },
+            cfg.accept_risk,
+        )
+    });
+    let metis = reviews.map(|x| x.metis.verdict);
+    let s = settle(decided.as_ref(), metis, error.is_some(), cfg.accept_risk);
     let name = r
         .parsed
         .header
@@ -466,10 +467,10 @@ fn rollup_of(
             .into_owned(),
         architecture: name.clone(),
         agents: cfg.engine.label(),
-        overall_verdict: overall,
-        gate_status: gate_status.clone(),
-        simultaneous_pass: simultaneous,
-        emission_decision: decision,
+        overall_verdict: s.overall,
+        gate_status: s.gate_status.clone(),
+        simultaneous_pass: s.simultaneous_pass,
+        emission_decision: s.emission,
         iteration_count: 1,
         depth_final: None,
         depth_scores: Vec::new(),
@@ -486,10 +487,10 @@ fn rollup_of(
             wit: String::new(),
             options: BTreeMap::new(),
         },
-        momus_score: reviews.and_then(|x| x.0.score),
+        momus_score: reviews.and_then(|x| x.momus.score),
         momus_breakdown: Vec::new(),
-        risk_accepted: cfg.accept_risk && overall == Verdict::Risky && decision == Emission::Emit,
-        invalid_envelopes: invalid,
+        risk_accepted: s.risk_accepted,
+        invalid_envelopes: s.invalid,
         refused_flags: Vec::new(),
         clarifying_questions: Vec::new(),
         error,
@@ -498,10 +499,10 @@ fn rollup_of(
         guest: GuestRecord::default(),
         iterations: vec![IterationRecord {
             iteration: 1,
-            overall_verdict: overall,
-            emission_decision: decision,
-            gate_status,
-            momus_score: reviews.and_then(|x| x.0.score),
+            overall_verdict: s.overall,
+            emission_decision: s.emission,
+            gate_status: s.gate_status,
+            momus_score: reviews.and_then(|x| x.momus.score),
             folded_into_next: Vec::new(),
         }],
         outputs: BTreeMap::new(),

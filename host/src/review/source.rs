@@ -1,7 +1,7 @@
 //! Where a reviewed plan comes from: a run directory or a bare `plan/` directory, and what a run
 //! directory adds (the Metis directives the plan was made with, the full text of what the
 //! overview cut, from the XML prompt).
-use crate::model::{Envelope, Verdict};
+use crate::model::Envelope;
 use crate::render::plan_parse::{Cut, ParsedPlan};
 use crate::render::rollup::ReviewRecord;
 use quick_xml::events::Event;
@@ -51,7 +51,7 @@ impl Source {
     }
 
     /// The Metis envelope of the run directory, if it has a readable one.
-    fn metis(&self) -> Option<Envelope> {
+    pub fn metis(&self) -> Option<Envelope> {
         let text =
             std::fs::read_to_string(self.run_dir.as_ref()?.join("reviews/metis.yaml")).ok()?;
         serde_yaml::from_str(&text).ok()
@@ -60,11 +60,6 @@ impl Source {
     /// The Metis directives the plan was made with (a run directory's), else none.
     pub fn directives(&self) -> Vec<String> {
         self.metis().map(|m| m.directives).unwrap_or_default()
-    }
-
-    /// The Metis verdict of the run directory, if any.
-    pub fn metis_verdict(&self) -> Option<Verdict> {
-        self.metis().map(|m| m.verdict)
     }
 
     /// Fills what the overview cut (the thesis, a dependency list, out-of-scope, iron rules)

@@ -16,3 +16,4 @@ mod python_strategy;
 mod review;
 mod sandbox;
 mod temper;
+mod versions;

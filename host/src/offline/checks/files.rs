@@ -3,9 +3,9 @@
 //! changes what an earlier phase deleted or renamed ([`Check::Contradiction`]).
 use super::{hit, Check, Dimension, Hit};
 use crate::model::validate::path_problem;
+use crate::model::Context;
 use crate::model::{FileAction, Plan, Severity};
-use crate::offline::momus::scan::{clip, exists_in_repo, phase_location, PLAN_LOCATION};
-use crate::offline::Context;
+use crate::offline::scan::{clip, exists_in_repo, phase_location, PLAN_LOCATION};
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;

@@ -9,9 +9,9 @@
 //! deployed. The offline planner reads the same function to decide whether a plan may have a
 //! rollout phase at all.
 use super::{hit, Check, Dimension, Hit};
+use crate::model::Context;
 use crate::model::{Plan, ProbeReport, Severity};
-use crate::offline::momus::scan::{clip, phase_location, PLAN_LOCATION};
-use crate::offline::Context;
+use crate::offline::scan::{clip, phase_location, PLAN_LOCATION};
 use regex::Regex;
 use std::path::Path;
 use std::sync::LazyLock;

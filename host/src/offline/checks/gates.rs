@@ -1,19 +1,10 @@
 //! [`Check::Gate`]: gate commands the project does not declare, and gate commands that fail on
 //! the baseline (the untouched repository).
-use super::{hit, Check, Dimension, Hit};
+use super::{declared, hit, Check, Dimension, Hit};
+use crate::model::Context;
 use crate::model::{Plan, Severity};
-use crate::offline::momus::scan::{clip, phase_location};
-use crate::offline::Context;
+use crate::offline::scan::{clip, phase_location};
 use plan_rules::rubric::{is_check, undeclared_commands, PhaseRule};
-
-/// The commands the project declares: the probe's detected commands.
-pub fn declared(ctx: &Context<'_>) -> Vec<String> {
-    ctx.probe
-        .commands
-        .iter()
-        .map(|c| c.command.trim().to_string())
-        .collect()
-}
 
 /// Per phase: the gate commands the project does not declare (one hit per phase, listing
 /// them) — high when no declared command is left in that gate of a phase after 00 (nothing

@@ -32,10 +32,19 @@ mod phases;
 mod scope;
 mod steps;
 
+use crate::model::Context;
 use crate::model::{Envelope, Finding, Plan, Severity};
-use crate::offline::Context;
 pub use plan_rules::rubric::Dimension;
 use plan_rules::rubric::Level;
+
+/// The commands the project declares: the probe's detected commands.
+pub fn declared(ctx: &Context<'_>) -> Vec<String> {
+    ctx.probe
+        .commands
+        .iter()
+        .map(|c| c.command.trim().to_string())
+        .collect()
+}
 
 /// Which check found something (the rows of the module table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -175,7 +184,7 @@ pub fn cap_model_score(mut momus: Envelope, hits: &[Hit]) -> Envelope {
         if capped < score {
             momus.score = Some(capped);
             momus.verdict = momus.verdict.max(crate::model::rules::band(capped));
-            momus.summary = crate::offline::truncate_summary(format!(
+            momus.summary = crate::model::envelope::truncate_summary(format!(
                 "{} [critical pre-check ({}): score {score} → {capped}]",
                 momus.summary,
                 hit.check.name()
@@ -197,7 +206,7 @@ fn hit(
     Hit {
         check,
         dimension,
-        finding: crate::offline::momus::scan::finding(location, severity, concern, demand),
+        finding: crate::offline::scan::finding(location, severity, concern, demand),
     }
 }
 

@@ -3,9 +3,9 @@
 //! (dimension, level) come from `plan-rules`, which Alloy's synthesis uses too; this module
 //! only words the finding.
 use super::{hit, severity, Check, Hit};
+use crate::model::Context;
 use crate::model::{Phase, Plan};
-use crate::offline::momus::scan::{clip, phase_location};
-use crate::offline::Context;
+use crate::offline::scan::{clip, phase_location};
 use plan_rules::rubric::{phase_items, PhaseFacts, PhaseRule};
 
 /// What the phase rubric reads of phase `index` of a plan; `declared` are the project's
@@ -36,7 +36,7 @@ pub(super) fn suggested_gate(ctx: &Context<'_>) -> String {
 /// Every phase-rubric rule each phase breaks, except [`PhaseRule::UndeclaredCommand`] (the gate
 /// check words it, see `gates`), in plan order.
 pub fn phase_rules(ctx: &Context<'_>, plan: &Plan) -> Vec<Hit> {
-    let declared = super::gates::declared(ctx);
+    let declared = super::declared(ctx);
     let suggest = suggested_gate(ctx);
     let mut out = Vec::new();
     for (i, p) in plan.phases.iter().enumerate() {

@@ -1,9 +1,9 @@
 //! [`Check::Scope`]: work beyond the task — an existing source file changed that nothing
 //! relates to the task, and a phase tied to nothing in the task.
 use super::{hit, Check, Dimension, Hit};
+use crate::model::Context;
 use crate::model::{FileAction, Plan, Severity};
-use crate::offline::momus::scan::{clip, exists_in_repo, phase_location, task_related};
-use crate::offline::Context;
+use crate::offline::scan::{clip, exists_in_repo, phase_location, task_related};
 use std::collections::BTreeSet;
 
 /// Extensions of source files (other files — docs, manifests, configuration, CI — are
@@ -103,8 +103,7 @@ fn is_related(ctx: &Context<'_>, path: &str, related: &BTreeSet<String>, created
         }
     }
     if is_test(path) {
-        let text =
-            crate::offline::momus::scan::read_repo_file(ctx.repo_root, path).unwrap_or_default();
+        let text = crate::offline::scan::read_repo_file(ctx.repo_root, path).unwrap_or_default();
         return related
             .iter()
             .map(String::as_str)

@@ -1,9 +1,9 @@
 //! [`Check::GenericStep`]: steps that would fit any task — they name no file, no function or
 //! type, no flag and no command ("Add tests", "Update docs", "Implement the change").
 use super::{hit, Check, Dimension, Hit};
+use crate::model::Context;
 use crate::model::{Phase, Plan, Severity};
-use crate::offline::momus::scan::{clip, phase_location};
-use crate::offline::Context;
+use crate::offline::scan::{clip, phase_location};
 
 /// Whether `step` names something of this repository or plan: a backticked span, a code name
 /// ([`crate::text::code_names`]: a path, a file name with an extension, `snake_case`,

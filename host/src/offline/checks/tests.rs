@@ -317,7 +317,7 @@ fn a_model_momus_score_is_capped_by_a_critical_precheck() {
         action: FileAction::Modify,
     });
     let hits = run(&f.ctx(), &plan);
-    let mut env = crate::offline::envelope(
+    let mut env = crate::model::envelope::new(
         "momus",
         &f.ctx(),
         None,

@@ -9,17 +9,18 @@
 //! high correctness finding, which takes 40 of the dimension's 100 and so 10 points of the
 //! score; the envelope's summary names the dimensions that lost most
 //! ([`breakdown`] gives the whole table, for `plan.md` and the rollup).
-pub mod scan;
+use crate::offline::scan;
 #[cfg(test)]
 pub(crate) mod testkit;
 
 use crate::model::rules::{band, cap_score, enforce_critical};
 use crate::model::validate::validate_plan;
+use crate::model::Context;
 use crate::model::{
     Envelope, FileAction, Finding, Phase, Plan, RedTeamReport, Severity, TaskKind, Verdict,
 };
 use crate::offline::checks;
-use crate::offline::Context;
+
 // A text that says nothing ("n/a", "none", "TBD", …): shared with the planner and Alloy.
 use plan_rules::is_placeholder;
 use plan_rules::rubric::points;
@@ -228,7 +229,7 @@ pub fn audit(
             plural(structural.len()),
         )
     };
-    let mut env = crate::offline::envelope("momus", ctx, depth, verdict, summary);
+    let mut env = crate::model::envelope::new("momus", ctx, depth, verdict, summary);
     env.score = Some(score);
     env.findings = findings;
     env

@@ -2,13 +2,13 @@
 //! environment variables, commands and files — checked against the probe report and the
 //! repository itself.
 use super::reviewer_envelope;
+use crate::model::Context;
 use crate::model::{Envelope, Finding, Plan, Severity};
 use crate::offline::checks::{self, Check};
-use crate::offline::momus::scan::{
+use crate::offline::scan::{
     contains_word, declares_env, env_vars_in, finding, probe_services, services_in, work_texts,
     PLAN_LOCATION,
 };
-use crate::offline::Context;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -65,7 +65,7 @@ fn run(ctx: &Context<'_>, plan: &Plan) -> (Vec<Finding>, Tally) {
         .iter()
         .filter(|s| !s.trim().is_empty())
     {
-        let canon = crate::offline::momus::scan::canonical_service(s);
+        let canon = crate::offline::scan::canonical_service(s);
         if !named.iter().any(|(n, _)| n == &canon) {
             named.push((canon, PLAN_LOCATION.to_string()));
         }

@@ -4,7 +4,7 @@
 //! Each reviewer's verdict follows its findings ([`verdict_from_findings`]): none → SAFE,
 //! low/medium → CAUTION, high/critical → RISKY. Findings are listed worst first, at most
 //! [`MAX_FINDINGS`](crate::offline::momus::MAX_FINDINGS). The plan-text analysis they share
-//! with Momus lives in [`crate::offline::momus::scan`].
+//! with Momus lives in [`crate::offline::scan`].
 mod assumptions;
 mod oracle;
 mod scope;
@@ -16,9 +16,9 @@ pub use scope::{scope, scope_findings, MAX_BUGFIX_PHASES};
 pub use security::{has_security_gate, security, security_findings, sensitive_surface};
 
 use crate::model::rules::{verdict_from_findings, worst_severity};
+use crate::model::Context;
 use crate::model::{Envelope, Finding};
 use crate::offline::momus::worst_first;
-use crate::offline::Context;
 
 /// Agent names of the three red-team reviewers, in the order the Oracle takes them.
 pub const AGENTS: [&str; 3] = ["redteam-security", "redteam-scope", "redteam-assumptions"];
@@ -42,7 +42,7 @@ fn reviewer_envelope(
         ),
     };
     let mut env =
-        crate::offline::envelope(agent, ctx, depth, verdict, format!("{headline}; {tail}."));
+        crate::model::envelope::new(agent, ctx, depth, verdict, format!("{headline}; {tail}."));
     env.findings = worst_first(findings);
     env
 }

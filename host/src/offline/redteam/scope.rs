@@ -1,10 +1,10 @@
 //! redteam-scope: phases unrelated to the task, creep, a missing out-of-scope section, plans
 //! too large for a bugfix.
 use super::reviewer_envelope;
+use crate::model::Context;
 use crate::model::{Envelope, Finding, Plan, Severity, TaskKind};
 use crate::offline::checks::{self, Check};
-use crate::offline::momus::scan::{creep_phrase, finding, work_texts, PLAN_LOCATION};
-use crate::offline::Context;
+use crate::offline::scan::{creep_phrase, finding, work_texts, PLAN_LOCATION};
 
 /// Most phases a bugfix plan has before scope review calls it oversized (phase 00 included).
 pub const MAX_BUGFIX_PHASES: usize = 9;

@@ -535,7 +535,7 @@ fn oracle_flags_strong_disagreement_and_invalid_reviews() {
     let sc = scope(&f.ctx(), &plan, None);
     let mut a = assumptions(&f.ctx(), &plan, None);
     a.verdict = Verdict::Block;
-    a.findings = vec![crate::offline::momus::scan::finding(
+    a.findings = vec![crate::offline::scan::finding(
         "plan/phase-01-rate-limiter.md",
         Severity::High,
         "Assumptions: the limiter assumes one instance.",
@@ -604,7 +604,7 @@ fn oracle_notes_findings_on_phases_the_plan_lacks() {
     let s = security(&f.ctx(), &plan, None);
     let mut sc = scope(&f.ctx(), &plan, None);
     sc.verdict = Verdict::Caution;
-    sc.findings = vec![crate::offline::momus::scan::finding(
+    sc.findings = vec![crate::offline::scan::finding(
         "plan/phase-07-ghost.md",
         Severity::Low,
         "Scope: ghost phase.",

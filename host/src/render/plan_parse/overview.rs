@@ -103,7 +103,7 @@ fn facts(
             "Run:" => {
                 header.run_id = it.codes.first().cloned();
                 header.strategy = it.codes.get(1).cloned();
-                header.task_kind = it.codes.get(2).and_then(|k| task_kind(k));
+                header.task_kind = it.codes.get(2).and_then(|k| TaskKind::parse(k));
             }
             "Effort:" => {
                 plan.effort = or_empty(after_label(&text, "Effort:").to_string());
@@ -121,22 +121,6 @@ fn facts(
             ),
         }
     }
-}
-
-fn task_kind(k: &str) -> Option<TaskKind> {
-    [
-        TaskKind::Greenfield,
-        TaskKind::Feature,
-        TaskKind::Bugfix,
-        TaskKind::Refactor,
-        TaskKind::Migration,
-        TaskKind::Replacement,
-        TaskKind::Performance,
-        TaskKind::Security,
-        TaskKind::Research,
-    ]
-    .into_iter()
-    .find(|t| super::super::plan_md::task_kind_name(*t) == k.trim())
 }
 
 fn thesis(src: &str, bs: &[Block], plan: &mut Plan, cuts: &mut Vec<Cut>) {

@@ -1,12 +1,12 @@
-//! Plan-text analysis shared by Momus's rubric and the offline red team: where a finding
+//! Plan-text analysis shared by Momus's rubric, the plan checks and the offline red team: where a finding
 //! points, which services, environment variables, commands and creep phrases a plan names,
 //! whether a criterion is measurable, whether a phase is tied to the task, and read-only
 //! access to the repository's files.
 //!
 //! Everything is deterministic and works on any plan, valid or not (no panics on odd input).
 use crate::model::validate::{is_valid_slug, path_problem};
+use crate::model::Context;
 use crate::model::{FileAction, Finding, Phase, Plan, Severity};
-use crate::offline::Context;
 use regex::Regex;
 use std::path::Path;
 use std::sync::LazyLock;
