@@ -163,6 +163,7 @@ async fn plan(
         simulated_latency: std::time::Duration::ZERO,
         budget: Default::default(),
         engine: Default::default(),
+        plan_only: false,
     };
     let out = anneal::pipeline::run(cfg, Arc::new(|_| {}))
         .await
