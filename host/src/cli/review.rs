@@ -1,7 +1,8 @@
 //! `anneal review PATH`: the review's configuration from the flags (engine and budget as for a
 //! run, the `--baseline` record), then [`crate::review::run`] and a run's summary.
 use super::args::ReviewArgs;
-use super::run::{progress_sink, resolve_models, summary, Failed};
+use super::output::Format;
+use super::run::{ending, progress_sink, resolve_models, summary, RunError};
 use super::Ending;
 use crate::model::baseline::Baseline;
 use crate::pipeline::StartError;
@@ -22,16 +23,16 @@ pub enum ReviewError {
     /// The review could not start; nothing was written (usage or runtime, see [`StartError`]).
     #[error(transparent)]
     Start(#[from] StartError),
-    /// The review failed after its run directory was created (runtime).
+    /// The review failed after its run directory was created (runtime); the summary is printed.
     #[error(transparent)]
-    Failed(#[from] Failed),
+    Failed(#[from] RunError),
 }
 
-/// `anneal review PATH [--repo DIR] …`.
+/// `anneal review PATH [--repo DIR] …`; the summary printed in `format` as a run's.
 ///
 /// # Errors
 /// [`ReviewError`]: a usage error, a review that could not start, or one that failed.
-pub async fn review(a: &ReviewArgs) -> Result<Ending, ReviewError> {
+pub async fn review(a: &ReviewArgs, format: Format) -> Result<Ending, ReviewError> {
     let baseline = a
         .baseline
         .as_deref()
@@ -68,7 +69,8 @@ pub async fn review(a: &ReviewArgs) -> Result<Ending, ReviewError> {
     let progress = progress_sink(a.quiet);
     let outcome = crate::review::run(cfg, progress.clone()).await?;
     progress("done");
-    Ok(summary(&outcome)?)
+    summary(&outcome).print(format);
+    Ok(ending(&outcome)?)
 }
 
 /// Reads a baseline record (`--baseline`): YAML, which also reads JSON.

@@ -182,12 +182,12 @@ fn every_ending_has_its_exit_code() {
         Error::Run(RunError::Start(StartError::Load(LoadError::NotWasm {
             origin: "x".into(),
         }))),
-        Error::Run(RunError::Failed(Failed {
+        Error::Run(RunError::Failed {
             error: "x".into(),
             dir: "d".into(),
-        })),
+        }),
         Error::Review(ReviewError::Start(StartError::Io("x".into()))),
-        Error::Review(ReviewError::Failed(Failed {
+        Error::Review(ReviewError::Failed(RunError::Failed {
             error: "x".into(),
             dir: "d".into(),
         })),
