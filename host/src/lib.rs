@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod providers;
 pub mod render;
 pub mod report;
+pub mod review;
 pub mod rundir;
 pub mod runtime;
 pub mod scaffold;

@@ -10,6 +10,7 @@
 //! boundaries, case-insensitively.
 #![forbid(unsafe_code)]
 
+pub mod rubric;
 mod words;
 
 use words::{find_phrase, Phrase, Words};

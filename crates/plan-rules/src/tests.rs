@@ -132,3 +132,103 @@ fn odd_input_never_panics() {
         let _ = is_placeholder(t);
     }
 }
+
+mod rubric {
+    use crate::rubric::*;
+
+    fn facts<'a>(
+        criteria: &'a [String],
+        gate: &'a [String],
+        rollback: &'a str,
+        declared: &'a [String],
+        steps: &'a [String],
+    ) -> PhaseFacts<'a> {
+        PhaseFacts {
+            preflight: false,
+            goal: "Add the limiter.",
+            steps,
+            success_criteria: criteria,
+            gate,
+            rollback,
+            changes_files: true,
+            declared,
+        }
+    }
+
+    #[test]
+    fn weights_sum_to_100_and_a_critical_finding_caps_below_emit() {
+        assert_eq!(Dimension::ALL.iter().map(|d| d.weight()).sum::<u32>(), 100);
+        assert_eq!(score([]).score, 100);
+        let s = score([(Dimension::EvidencePlan, Level::Critical)]);
+        assert_eq!(s.raw, 80);
+        assert_eq!(s.score, CAP_ON_CRITICAL);
+        assert!(s.score < EMIT_THRESHOLD);
+        assert_eq!(s.lost(Dimension::EvidencePlan), 20.0);
+        assert_eq!(points(Dimension::Correctness, Level::High), 10.0);
+        assert_eq!(points(Dimension::ScopeHygiene, Level::Medium), 1.5);
+        // A dimension floors at 0: a second critical costs nothing more.
+        let two = score([
+            (Dimension::Sequencing, Level::Critical),
+            (Dimension::Sequencing, Level::Critical),
+        ]);
+        assert_eq!(two.raw, 85);
+        assert_eq!(cap_for_critical(90, false), 90);
+        assert_eq!(
+            Dimension::of_concern("Risk posture −6: x"),
+            Some(Dimension::RiskPosture)
+        );
+        assert_eq!(Dimension::of_concern("Scope: x"), None);
+    }
+
+    #[test]
+    fn phase_rules_and_their_costs() {
+        let ok_c = vec!["`cargo test` exits 0".to_string()];
+        let gate = vec!["cargo test".to_string()];
+        let declared = vec!["cargo test".to_string()];
+        let steps = vec!["Edit `src/lib.rs`.".to_string()];
+        let good = facts(
+            &ok_c,
+            &gate,
+            "Revert the commit with `git revert`.",
+            &declared,
+            &steps,
+        );
+        assert!(phase_items(&good).is_empty());
+        assert_eq!(phase_score(&good), 100);
+
+        let none: Vec<String> = vec![];
+        let f = facts(&none, &gate, "", &declared, &steps);
+        let items = phase_items(&f);
+        assert_eq!(items, vec![PhaseRule::NoCriterion, PhaseRule::NoRollback]);
+        assert_eq!(
+            PhaseRule::NoRollback.cost(&f),
+            (Dimension::RiskPosture, Level::High)
+        );
+        assert_eq!(phase_score(&f), 84);
+
+        let undeclared = vec!["make lint".to_string()];
+        let f = facts(
+            &ok_c,
+            &undeclared,
+            "Revert the commit with `git revert`.",
+            &declared,
+            &steps,
+        );
+        assert_eq!(phase_items(&f), vec![PhaseRule::UndeclaredCommand]);
+        assert_eq!(PhaseRule::UndeclaredCommand.cost(&f).1, Level::High);
+        let both = vec!["cargo test".to_string(), "make lint".to_string()];
+        let f = facts(
+            &ok_c,
+            &both,
+            "Revert the commit with `git revert`.",
+            &declared,
+            &steps,
+        );
+        assert_eq!(PhaseRule::UndeclaredCommand.cost(&f).1, Level::Medium);
+        assert_eq!(undeclared_commands(&both, &declared), vec!["make lint"]);
+        assert!(undeclared_commands(&both, &[]).is_empty());
+
+        let vague = facts(&ok_c, &gate, "We will see.", &declared, &steps);
+        assert_eq!(phase_items(&vague), vec![PhaseRule::VagueRollback]);
+    }
+}

@@ -155,7 +155,11 @@ mod guest {
                 host::progress("alloy: synthesizer is blending the variants");
                 let mut directives = input.directives.clone();
                 directives.extend(constraints.iter().cloned());
-                let s = synthesize(&variants, &directives, &input.probe);
+                let task = synth::TaskFacts {
+                    text: &input.task,
+                    kind: input.task_kind,
+                };
+                let s = synthesize(&variants, &task, &directives, &input.probe);
                 write(
                     "synthesis-provenance.md",
                     &report::render(&s, &variants, stage_loops),

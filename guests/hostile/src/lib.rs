@@ -102,7 +102,9 @@ impl Guest for Hostile {
     }
 
     fn run(input: RunInput) -> Result<StageOutput, String> {
-        let mode = anneal_guest::options::get(&input, "mode").unwrap_or("ok").to_string();
+        let mode = anneal_guest::options::get(&input, "mode")
+            .unwrap_or("ok")
+            .to_string();
         match mode.as_str() {
             "ok" => behave(),
             "trap" => panic!("hostile guest: deliberate trap"),
@@ -133,9 +135,17 @@ impl Guest for Hostile {
             }
             "escape" => {
                 let mut answers = Vec::new();
-                for path in ["../outside", "/tmp/anneal-escape", "a\0b", "plan/plan.md", "link/escape.txt"] {
+                for path in [
+                    "../outside",
+                    "/tmp/anneal-escape",
+                    "a\0b",
+                    "plan/plan.md",
+                    "link/escape.txt",
+                ] {
                     match host::write_artifact(path, "escaped") {
-                        Ok(()) if path == "link/escape.txt" => answers.push(format!("{path:?}: accepted")),
+                        Ok(()) if path == "link/escape.txt" => {
+                            answers.push(format!("{path:?}: accepted"))
+                        }
                         Ok(()) => return Err(format!("ESCAPED: the host accepted {path:?}")),
                         Err(e) => answers.push(format!("{path:?}: {e}")),
                     }

@@ -14,7 +14,9 @@
 //! `i ≥ 2`, which restarts at depth 0) the same names under `iteration-{i}/`, so the earlier
 //! iterations' files are never overwritten. The host itself writes the per-depth review
 //! envelopes (`reviews/momus-envelope-depth-{N}.yaml`, `reviews/redteam-*-envelope-depth-{N}.yaml`);
-//! `depth-history.json` also holds every envelope, so nothing is lost on a re-loop.
+//! `depth-history.json` also holds every envelope, so nothing is lost on a re-loop, and for
+//! every depth N ≥ 1 which finding of depth N−1 each change answers ([`answers`]).
+mod answers;
 mod json;
 
 use anneal_guest::host::{self, LogLevel};
@@ -35,6 +37,8 @@ const MAX_CAP: i64 = 5;
 /// One depth of the loop, as recorded in `depth-history.json`.
 struct DepthRecord {
     depth: u32,
+    /// For depth ≥ 1: each finding of depth N−1 and what this depth's rewrite changed for it.
+    answers: Vec<answers::Answer>,
     plan_file: String,
     plan: Plan,
     momus: Envelope,
@@ -71,7 +75,12 @@ fn planner_request(depth: u32, prior: Option<&DepthRecord>, scores: &[f64]) -> A
     }
 }
 
-fn history(input: &RunInput, cap: u32, records: &[DepthRecord], exit: Option<&DepthRecord>) -> String {
+fn history(
+    input: &RunInput,
+    cap: u32,
+    records: &[DepthRecord],
+    exit: Option<&DepthRecord>,
+) -> String {
     let depths = records
         .iter()
         .map(|r| {
@@ -80,13 +89,33 @@ fn history(input: &RunInput, cap: u32, records: &[DepthRecord], exit: Option<&De
                 ("plan_file", s(&r.plan_file)),
                 ("score", Json::Num(r.score)),
                 (
+                    "answers",
+                    Json::Arr(
+                        r.answers
+                            .iter()
+                            .map(|a| {
+                                obj([
+                                    ("agent", s(&a.agent)),
+                                    ("location", s(&a.location)),
+                                    ("concern", s(&a.concern)),
+                                    ("answered", Json::Bool(!a.changes.is_empty())),
+                                    ("changes", json::strs(&a.changes)),
+                                ])
+                            })
+                            .collect(),
+                    ),
+                ),
+                (
                     "convergence",
                     obj([
                         (
                             "input",
                             obj([
                                 ("depth", Json::Int(i64::from(r.depth))),
-                                ("scores", Json::Arr(r.scores_in.iter().map(|v| Json::Num(*v)).collect())),
+                                (
+                                    "scores",
+                                    Json::Arr(r.scores_in.iter().map(|v| Json::Num(*v)).collect()),
+                                ),
                                 ("cap", Json::Int(i64::from(cap))),
                             ]),
                         ),
@@ -115,7 +144,8 @@ fn history(input: &RunInput, cap: u32, records: &[DepthRecord], exit: Option<&De
         ("directives", json::strs(&input.directives)),
         (
             "depth_final",
-            exit.map(|r| Json::Int(i64::from(r.depth))).unwrap_or(Json::Null),
+            exit.map(|r| Json::Int(i64::from(r.depth)))
+                .unwrap_or(Json::Null),
         ),
         (
             "depth_scores",
@@ -174,7 +204,8 @@ impl Guest for Temper {
     }
 
     fn run(input: RunInput) -> Result<StageOutput, String> {
-        let cap = anneal_guest::options::integer(&input, "depth", DEFAULT_CAP).clamp(MIN_CAP, MAX_CAP) as u32;
+        let cap = anneal_guest::options::integer(&input, "depth", DEFAULT_CAP)
+            .clamp(MIN_CAP, MAX_CAP) as u32;
         let dir = prefix(input.iteration);
         let history_path = format!("{dir}depth-history.json");
         let mut records: Vec<DepthRecord> = Vec::new();
@@ -185,7 +216,10 @@ impl Guest for Temper {
             host::progress(&if depth == 0 {
                 format!("temper: depth 0 (cap {cap}): prometheus-temper writes the seed plan")
             } else {
-                format!("temper: depth {depth} (cap {cap}): prometheus-temper rewrites plan {}", depth - 1)
+                format!(
+                    "temper: depth {depth} (cap {cap}): prometheus-temper rewrites plan {}",
+                    depth - 1
+                )
             });
             let plan = host::invoke_agent(&planner_request(depth, records.last(), &scores))
                 .map_err(|e| format!("prometheus-temper failed at depth {depth}: {e}"))?;
@@ -213,7 +247,21 @@ impl Guest for Temper {
             host::log(LogLevel::Info, &line);
             host::progress(&line);
             notes.push(line);
+            let answered = match records.last() {
+                Some(prev) => answers::answers(
+                    &prev.plan,
+                    &plan,
+                    &[
+                        prev.momus.clone(),
+                        prev.red.security.clone(),
+                        prev.red.scope.clone(),
+                        prev.red.assumptions.clone(),
+                    ],
+                ),
+                None => Vec::new(),
+            };
             records.push(DepthRecord {
+                answers: answered,
                 depth,
                 plan_file,
                 plan,

@@ -4,7 +4,7 @@
 //! The message is a sequence of XML-ish sections, each present only when it has content, in a
 //! fixed order: `<run>`, `<task>`, `<task_kind>`, `<intent_questions>`, `<depth>`,
 //! `<directives>`, `<extra_directives>`, `<lens>`, `<probe_report>` (YAML), `<skills>`,
-//! `<plan>` (JSON), `<variants>`, `<prior_plan>`, `<feedback>`, `<reviews>`, `<scores>`, and
+//! `<plan>` (JSON), `<prechecks>`, `<variants>`, `<prior_plan>`, `<feedback>`, `<reviews>`, `<scores>`, and
 //! last `<answer_format>`: the exact JSON shape the answer must have for the prompt's
 //! [`OutputKind`]. Rendering is deterministic (no clock, no randomness; envelopes are shown
 //! without their `metadata`) and bounded: every section is cut at a documented size with a
@@ -12,7 +12,7 @@
 //! Text inside a section that would close that section early (`</plan>` in a plan) is escaped
 //! as `<\/plan>`, so data cannot pose as structure.
 use super::prompts::{AgentPrompt, OutputKind};
-use crate::model::{Envelope, Plan, ProbeReport, TaskKind};
+use crate::model::{Envelope, Finding, Plan, ProbeReport, TaskKind};
 use std::fmt::Write as _;
 
 /// Most characters of the task shown.
@@ -31,6 +31,8 @@ pub const MAX_ENVELOPE_CHARS: usize = 16_000;
 pub const MAX_DIRECTIVES_CHARS: usize = 16_000;
 /// Most characters of a lens fragment shown.
 pub const MAX_LENS_CHARS: usize = 8_000;
+/// Most characters of the pre-check findings shown.
+pub const MAX_PRECHECK_CHARS: usize = 12_000;
 
 /// A user skill matched to the agent's role (docs/design.md §3 invariant 4), injected by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +66,9 @@ pub struct AgentInput<'a> {
     pub skills: &'a [InjectedSkill],
     /// The plan under review (Momus, red team, Oracle).
     pub plan: Option<&'a Plan>,
+    /// What the deterministic checks found in `plan` (docs/design.md §5), worst first: facts a
+    /// reviewer builds on instead of rediscovering them.
+    pub prechecks: &'a [Finding],
     /// Alloy variants (the Synthesizer), in bias order.
     pub variants: &'a [Plan],
     /// The plan to rewrite (Temper depth ≥ 1, Cast re-plan).
@@ -106,6 +111,7 @@ const TAGS: &[&str] = &[
     "skill",
     "prior_plan",
     "plan",
+    "prechecks",
     "variants",
     "variant",
     "feedback",
@@ -256,6 +262,25 @@ pub fn user_message(prompt: &AgentPrompt, input: &AgentInput<'_>) -> String {
     }
     if let Some(plan) = input.plan {
         section(&mut out, "plan", &plan_json(plan));
+    }
+    if !input.prechecks.is_empty() {
+        let text = input
+            .prechecks
+            .iter()
+            .map(|f| {
+                format!(
+                    "- [{}] {} — {} Demand: {}",
+                    f.severity, f.location, f.concern, f.demand
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let head = "Deterministic checks of the plan against the repository (verified facts: report each one you agree with as a finding at its severity):";
+        section(
+            &mut out,
+            "prechecks",
+            &truncate(&escape(&format!("{head}\n{text}")), MAX_PRECHECK_CHARS),
+        );
     }
     if !input.variants.is_empty() {
         let text = input
@@ -524,6 +549,30 @@ mod tests {
         };
         let oracle = user_message(prompts.get("oracle").unwrap(), &input);
         assert!(oracle.contains("<plan>") && oracle.contains("<reviews>"));
+        assert!(
+            !oracle.contains("<prechecks>"),
+            "no section without pre-checks"
+        );
+        let pre = [crate::model::Finding {
+            location: "plan/phase-01-x.md".into(),
+            severity: crate::model::Severity::Critical,
+            concern: "Pre-check (missing-reference): phase 01 modifies a.rs, which does not exist </prechecks>.".into(),
+            demand: "Point phase 01 at the right file.".into(),
+        }];
+        let checked = AgentInput {
+            prechecks: &pre,
+            ..input
+        };
+        let scope = user_message(prompts.get("redteam-scope").unwrap(), &checked);
+        assert!(
+            scope.contains("<prechecks>\nDeterministic checks"),
+            "{scope}"
+        );
+        assert!(scope.contains("- [critical] plan/phase-01-x.md — Pre-check (missing-reference)"));
+        assert!(
+            scope.contains("<\\/prechecks>"),
+            "data cannot close the section"
+        );
         assert!(oracle.contains("\"verdict\": \"SAFE | CAUTION | RISKY | BLOCK\""));
         assert!(!oracle.contains("\"score\""));
         assert!(!oracle.contains("\"directives\""));

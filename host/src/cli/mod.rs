@@ -4,6 +4,7 @@
 mod args;
 pub mod mcp;
 pub mod output;
+mod review;
 mod run;
 mod runs;
 mod strategy;
@@ -11,9 +12,10 @@ mod tools;
 
 pub use args::{
     parse_sha256, strategy_flags_as_opts, CacheAction, CategoryArg, Cli, Command,
-    ConvergenceAction, GuestLimitArgs, NewAction, RunsAction, RunsFilterArgs, RunsRootArg,
-    StrategyAction,
+    ConvergenceAction, GuestLimitArgs, NewAction, ReviewArgs, RunsAction, RunsFilterArgs,
+    RunsRootArg, StrategyAction,
 };
+pub use review::ReviewError;
 pub use run::RunError;
 pub use strategy::StrategyError;
 pub use tools::{CacheError, ConfigError, ConvergenceError};
@@ -59,6 +61,9 @@ pub enum Error {
     /// A run or `--dry-run`.
     #[error(transparent)]
     Run(#[from] RunError),
+    /// `anneal review PATH`.
+    #[error(transparent)]
+    Review(#[from] ReviewError),
     /// `anneal strategy …`.
     #[error(transparent)]
     Strategy(#[from] StrategyError),
@@ -102,6 +107,11 @@ pub fn exit_code(ended: &Result<Ending, Error>) -> i32 {
                 | RunError::Opt(_)
                 | RunError::Models(_)
                 | RunError::Start(StartError::Usage(_)),
+            )
+            | Error::Review(
+                ReviewError::Baseline(_)
+                | ReviewError::Models(_)
+                | ReviewError::Start(StartError::Usage(_)),
             )
             | Error::Strategy(
                 StrategyError::Install(
@@ -155,7 +165,13 @@ pub fn main() -> i32 {
         eprintln!("anneal: {e}");
         // A failed run already printed its document (with its error); any other failure
         // prints the error document, so stdout always holds exactly one.
-        if format == output::Format::Json && !matches!(e, Error::Run(RunError::Failed { .. })) {
+        if format == output::Format::Json
+            && !matches!(
+                e,
+                Error::Run(RunError::Failed { .. })
+                    | Error::Review(ReviewError::Failed(RunError::Failed { .. }))
+            )
+        {
             println!("{}", output::error_document(&e.to_string(), code));
         }
     }
@@ -169,6 +185,7 @@ pub fn main() -> i32 {
 pub async fn dispatch(cli: Cli) -> Result<Ending, Error> {
     match &cli.command {
         None => run::run(&cli).await.map_err(Error::from),
+        Some(Command::Review(args)) => Ok(review::review(args, cli.format()).await?),
         Some(Command::Strategy { action }) => Ok(strategy::command(action).await?),
         Some(Command::Runs {
             action,

@@ -149,7 +149,7 @@ pub(super) fn resolve_models(
     .map_err(|e| e.to_string())
 }
 
-fn progress_sink(quiet: bool) -> pipeline::Progress {
+pub(super) fn progress_sink(quiet: bool) -> pipeline::Progress {
     if quiet {
         return Arc::new(|_| {});
     }
@@ -340,7 +340,7 @@ fn decision(o: &Outcome) -> &'static str {
 ///
 /// # Errors
 /// [`RunError::Failed`] when the run ended on a runtime error.
-fn ending(o: &Outcome) -> Result<Ending, RunError> {
+pub(super) fn ending(o: &Outcome) -> Result<Ending, RunError> {
     if let Some(e) = &o.error {
         return Err(RunError::Failed {
             error: e.clone(),

@@ -164,6 +164,9 @@ fn every_ending_has_its_exit_code() {
         Error::Run(RunError::Opt("x".into())),
         Error::Run(RunError::Models("x".into())),
         Error::Run(RunError::Start(StartError::Usage("x".into()))),
+        Error::Review(ReviewError::Baseline("x".into())),
+        Error::Review(ReviewError::Models("x".into())),
+        Error::Review(ReviewError::Start(StartError::Usage("x".into()))),
         Error::Strategy(StrategyError::Install(InstallError::NoDir)),
         Error::Strategy(StrategyError::Install(InstallError::Bundled("cast".into()))),
         Error::New(ScaffoldError::BadName("X".into())),
@@ -183,6 +186,11 @@ fn every_ending_has_its_exit_code() {
             error: "x".into(),
             dir: "d".into(),
         }),
+        Error::Review(ReviewError::Start(StartError::Io("x".into()))),
+        Error::Review(ReviewError::Failed(RunError::Failed {
+            error: "x".into(),
+            dir: "d".into(),
+        })),
         Error::Strategy(StrategyError::Refused("x".into())),
         Error::Strategy(StrategyError::Install(InstallError::Io {
             path: "p".into(),

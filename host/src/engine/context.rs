@@ -17,6 +17,8 @@ pub struct RunContext {
     pub repo_root: PathBuf,
     /// The task resolved against the probe's code index (empty when none was built).
     pub resolution: Arc<crate::model::resolution::Resolution>,
+    /// What the gate commands do on the untouched repository, when known.
+    pub baseline: Option<Arc<crate::model::baseline::Baseline>>,
     pub iteration: u32,
     /// The skills the probe found (once per run); each agent gets those matching its role.
     pub skills: Arc<[Skill]>,
@@ -35,6 +37,7 @@ impl RunContext {
             probe: &self.probe,
             repo_root: &self.repo_root,
             resolution: &self.resolution,
+            baseline: self.baseline.as_deref(),
         }
     }
 

@@ -257,14 +257,19 @@ impl Engine {
                     .as_ref()
                     .map(|r| vec![r.security.clone(), r.scope.clone(), r.assumptions.clone()])
                     .unwrap_or_default();
+                let hits = crate::offline::checks::run(&rc.ctx(), &plan);
+                let prechecks = crate::offline::checks::precheck_findings(&hits);
                 let input = AgentInput {
                     skills: &skills,
                     plan: Some(&plan),
+                    prechecks: &prechecks,
                     reviews: &reviews,
                     depth,
                     ..base_input(&rc)
                 };
                 let env = review(m, tally, &rc, "momus", depth, &input).await?;
+                // docs/design.md §5: the rubric's critical cap holds whoever scored the plan.
+                let env = crate::offline::checks::cap_model_score(env, &hits);
                 Ok(match &red {
                     // docs/design.md §5: the red-team caps apply to Momus's score whoever wrote it.
                     Some(r) => apply_caps(env, r),
@@ -301,9 +306,13 @@ impl Engine {
             }
             Engine::Model(m) => {
                 let skills = rc.skills_for(who.role());
+                let prechecks = crate::offline::checks::precheck_findings(
+                    &crate::offline::checks::run(&rc.ctx(), &plan),
+                );
                 let input = AgentInput {
                     skills: &skills,
                     plan: Some(&plan),
+                    prechecks: &prechecks,
                     depth,
                     ..base_input(&rc)
                 };
@@ -335,9 +344,13 @@ impl Engine {
             }
             Engine::Model(m) => {
                 let skills = rc.skills_for("oracle");
+                let prechecks = crate::offline::checks::precheck_findings(
+                    &crate::offline::checks::run(&rc.ctx(), &plan),
+                );
                 let input = AgentInput {
                     skills: &skills,
                     plan: Some(&plan),
+                    prechecks: &prechecks,
                     reviews: &reviews,
                     depth,
                     ..base_input(&rc)

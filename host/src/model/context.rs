@@ -21,4 +21,7 @@ pub struct Context<'a> {
     pub repo_root: &'a Path,
     /// The task resolved against the probe's code index (empty when none was built).
     pub resolution: &'a Resolution,
+    /// What the gate commands do on the untouched repository, when known (the reviewers'
+    /// gate check judges against it; `None`: nothing is).
+    pub baseline: Option<&'a super::baseline::Baseline>,
 }

@@ -78,6 +78,11 @@ impl TaskKind {
             TaskKind::Research => "research",
         }
     }
+
+    /// The task kind [`TaskKind::as_str`] spells `s` (surrounding space ignored), if any.
+    pub fn parse(s: &str) -> Option<TaskKind> {
+        TaskKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
 }
 
 impl Category {
@@ -152,6 +157,7 @@ mod tests {
         }
         for k in TaskKind::ALL {
             assert_eq!(yaml(&k), k.as_str());
+            assert_eq!(TaskKind::parse(k.as_str()), Some(k));
         }
         for c in Category::ALL {
             assert_eq!(yaml(&c), c.as_str());

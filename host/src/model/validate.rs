@@ -536,6 +536,7 @@ mod tests {
             probe: &probe,
             repo_root: std::path::Path::new("."),
             resolution: crate::model::resolution::Resolution::empty(),
+            baseline: None,
         };
         let e = crate::model::envelope::new("oracle", &ctx, None, Verdict::Safe, "x".repeat(500));
         assert_eq!(validate_envelope(&e), Ok(()));

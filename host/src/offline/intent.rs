@@ -46,6 +46,18 @@ const fn cue(pattern: &'static str, kind: TaskKind, weight: u32) -> Cue {
 const CUES: &[Cue] = &[
     // bugfix
     cue(r"\bfix(es|ed|ing)?\b", TaskKind::Bugfix, 2),
+    // A commit-style "Fix:" or "fix(scope):" prefix says what the whole sentence is.
+    cue(
+        r"^\s*(fix|bugfix|hotfix)(\([^)]*\))?!?:",
+        TaskKind::Bugfix,
+        4,
+    ),
+    // "… instead of panicking": the old behaviour was the defect.
+    cue(
+        r"\binstead of (panick|crash|fail|throw|error|hang|abort|silently|npe|null ?pointer|exception)\w*",
+        TaskKind::Bugfix,
+        3,
+    ),
     cue(r"\bbug(s|gy)?\b", TaskKind::Bugfix, 3),
     cue(r"\bcrash(es|ed|ing)?\b", TaskKind::Bugfix, 3),
     cue(r"\bregression\b", TaskKind::Bugfix, 3),
@@ -86,7 +98,12 @@ const CUES: &[Cue] = &[
     // replacement
     cue(r"\breplac(e|es|ed|ing|ement)\b", TaskKind::Replacement, 3),
     cue(r"\bswap(s|ped|ping)?\b", TaskKind::Replacement, 3),
-    cue(r"\binstead of\b", TaskKind::Replacement, 3),
+    // "Use X instead of Y" replaces Y; "instead of" inside a feature's description does not.
+    cue(
+        r"^\s*(use|switch|replace|migrate|move|swap|adopt|prefer)\b.*\binstead of\b",
+        TaskKind::Replacement,
+        3,
+    ),
     cue(
         r"\bswitch(es|ed|ing)? (from|over)\b",
         TaskKind::Replacement,
@@ -418,6 +435,21 @@ mod tests {
             (
                 "Use structured logging with tracing instead of println in the worker",
                 TaskKind::Replacement,
+            ),
+            // The whole sentence decides: a "Fix:" prefix, "instead of" after a feature verb.
+            ("Fix: greeting ignores the --name flag", TaskKind::Bugfix),
+            ("fix(cli): reject empty names", TaskKind::Bugfix),
+            (
+                "Reject out-of-range '@' Unix timestamp instead of panicking",
+                TaskKind::Bugfix,
+            ),
+            (
+                "Add a --quiet flag that prints nothing instead of the summary",
+                TaskKind::Feature,
+            ),
+            (
+                "Throw JsonSyntaxException instead of NPE for a null AtomicLongArray element",
+                TaskKind::Bugfix,
             ),
             (
                 "Make the search endpoint faster: p95 latency is 2 seconds",

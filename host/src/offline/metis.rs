@@ -341,6 +341,7 @@ mod tests {
             probe,
             repo_root: root,
             resolution: crate::model::resolution::Resolution::empty(),
+            baseline: None,
         };
         enrich(&ctx, &intent, folded)
     }
@@ -520,6 +521,7 @@ mod tests {
             probe: &probe,
             repo_root: Path::new("/nonexistent"),
             resolution: &res,
+            baseline: None,
         };
         let env = enrich(&ctx, &intent, &[]);
         assert_ne!(env.verdict, Verdict::Block, "{:?}", env.findings);

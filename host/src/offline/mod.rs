@@ -1,11 +1,13 @@
 //! The offline engine (docs/design.md §7): every agent role, deterministically, from the task, the probe
 //! report and rules. Labelled `anneal-offline/<version>` in `reviewer_model`.
+pub mod checks;
 pub mod clarity;
 pub mod intent;
 pub mod metis;
 pub mod momus;
 pub mod planner;
 pub mod redteam;
+pub mod scan;
 pub mod surface;
 
 #[cfg(test)]

@@ -107,6 +107,7 @@ fn sweep(repo: &Repo, tasks: &[&str]) -> (Vec<String>, usize) {
             probe: &probe,
             repo_root: &repo.root,
             resolution: crate::model::resolution::Resolution::empty(),
+            baseline: None,
         };
         let directives = metis::enrich(&base, &intent, &[]).directives;
         let ctx = Context {
@@ -264,6 +265,7 @@ fn print_rendered_plan() {
         probe: &probe,
         repo_root: &repo.root,
         resolution: crate::model::resolution::Resolution::empty(),
+        baseline: None,
     };
     let directives = metis::enrich(&base, &intent, &[]).directives;
     let ctx = Context {
@@ -280,6 +282,7 @@ fn print_rendered_plan() {
         status: "EMIT",
         overall_verdict: m.verdict,
         momus_score: m.score,
+        momus_breakdown: None,
         hephaestus: "PASS",
     };
     for (path, text) in crate::render::plan_md::render(&plan, &header) {
@@ -303,6 +306,7 @@ fn fixture_plan(task: &str) -> Plan {
         probe: &probe,
         repo_root: &repo.root,
         resolution: crate::model::resolution::Resolution::empty(),
+        baseline: None,
     };
     write_plan(&ctx, &req("prometheus-cast", None)).expect("plan")
 }

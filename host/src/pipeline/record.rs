@@ -153,9 +153,7 @@ impl RunRecord {
         let gates = current.gates();
         let d = atlas::decide(gates, accept_risk);
         let folded_into_next = match d.emission {
-            crate::render::rollup::Emission::ReLoop => {
-                atlas::fold(self.iteration, gates, &d.invalid)
-            }
+            crate::render::rollup::Emission::ReLoop => atlas::fold(gates, &d.invalid),
             _ => Vec::new(),
         };
         self.iterations.push(IterationRecord {
@@ -251,6 +249,7 @@ impl RunRecord {
                 .unwrap_or(TaskKind::Feature),
             strategy: facts.strategy,
             momus_score: written.and_then(|o| o.momus.as_ref()).and_then(|m| m.score),
+            momus_breakdown: Vec::new(),
             risk_accepted: settled.risk_accepted,
             invalid_envelopes: settled.invalid,
             refused_flags: facts.refused_flags.to_vec(),
@@ -263,6 +262,7 @@ impl RunRecord {
             guest: self.guest.clone(),
             iterations: self.iterations.clone(),
             outputs: BTreeMap::new(),
+            reviewed: None,
         }
     }
 }

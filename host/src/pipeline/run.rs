@@ -299,6 +299,7 @@ impl Run {
             probe: probe.clone(),
             repo_root: self.repo.clone(),
             resolution: Default::default(),
+            baseline: None,
             iteration: self.record.iteration,
             skills: self.record.skills.clone(),
             engine: self.cfg.engine.clone(),

@@ -28,6 +28,9 @@ pub struct Header<'a> {
     pub overall_verdict: Verdict,
     /// Momus's score, 0–100, when it gave one.
     pub momus_score: Option<u8>,
+    /// What cost the score points, by rubric dimension (`"correctness −10, risk posture −6"`,
+    /// [`crate::offline::momus::breakdown_line`]), when known.
+    pub momus_breakdown: Option<&'a str>,
     /// Hephaestus result, `PASS` or `FAIL`.
     pub hephaestus: &'a str,
 }
@@ -36,11 +39,15 @@ pub struct Header<'a> {
 pub const MAX_OVERVIEW_LINES: usize = 80;
 
 /// Thesis lines shown in the overview (wrapped at [`WRAP_WIDTH`]); the rest is cut with `…`.
-const MAX_THESIS_LINES: usize = 6;
+pub(crate) const MAX_THESIS_LINES: usize = 6;
 /// Column at which the overview's thesis is wrapped.
 const WRAP_WIDTH: usize = 100;
 /// Characters of one overview list item before it is cut with `…`.
 const MAX_ITEM_CHARS: usize = 160;
+/// Characters of one dependency line (services, environment variables, permissions) before it
+/// is cut with "and N more": long enough for every variable a real plan declares, because what
+/// the overview does not show is not reviewed when the plan is read back (`plan_parse`).
+const MAX_DEPENDENCY_CHARS: usize = 2_000;
 /// Characters of a phase title in the overview's phase table.
 const MAX_TITLE_CHARS: usize = 80;
 /// Characters of a gate command shown in the overview's phase table.
@@ -132,9 +139,11 @@ fn overview(plan: &Plan, h: &Header<'_>, names: &[String]) -> String {
         heading(1, &cut(&fold(title), MAX_ITEM_CHARS)),
         String::new(),
     ];
-    let momus = h
-        .momus_score
-        .map_or_else(|| "no score".to_string(), |s| format!("{s}/100"));
+    let momus = match (h.momus_score, h.momus_breakdown) {
+        (None, _) => "no score".to_string(),
+        (Some(s), None) => format!("{s}/100"),
+        (Some(s), Some(b)) => format!("{s}/100 ({})", inline(&cut(&fold(b), MAX_ITEM_CHARS))),
+    };
     lines.push(format!(
         "- **Status:** {} — verdict **{}**, Momus {momus}, Hephaestus {}",
         inline(h.status),
@@ -151,6 +160,9 @@ fn overview(plan: &Plan, h: &Header<'_>, names: &[String]) -> String {
         "- **Effort:** {}",
         or_none(&cut(&fold(&plan.effort), MAX_ITEM_CHARS))
     ));
+    if !plan.author.trim().is_empty() {
+        lines.push(format!("- **Author:** {}", code_span(&fold(&plan.author))));
+    }
     lines.push(format!(
         "- **Task:** {}",
         or_none(&cut(&fold(h.task), MAX_ITEM_CHARS * 2))
@@ -180,7 +192,7 @@ fn overview(plan: &Plan, h: &Header<'_>, names: &[String]) -> String {
             any = true;
             lines.push(format!(
                 "- **{label}:** {}",
-                joined(items, code, MAX_ITEM_CHARS, &xml_name)
+                joined(items, code, MAX_DEPENDENCY_CHARS, &xml_name)
             ));
         }
     }
@@ -303,10 +315,11 @@ fn joined(items: &[String], code: bool, max: usize, xml: &str) -> String {
     let mut out = String::new();
     for (i, item) in items.iter().enumerate() {
         let folded = cut(&fold(item), max);
+        // Mid-line after its label: no block marker to escape, only the separators.
         let piece = if code {
             code_span(&folded)
         } else {
-            inline(&folded)
+            escape_commas(&folded)
         };
         let sep = if i == 0 { "" } else { ", " };
         if i > 0 && out.chars().count() + sep.len() + piece.chars().count() > max {
@@ -319,6 +332,22 @@ fn joined(items: &[String], code: bool, max: usize, xml: &str) -> String {
         }
         out.push_str(sep);
         out.push_str(&piece);
+    }
+    out
+}
+
+/// `text` with every `,` written `\,` and every `\` that precedes ASCII punctuation (or ends
+/// the text) doubled: both render as written, and `plan_parse` splits a joined list only at an
+/// unescaped `, `.
+pub fn escape_commas(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            ',' => out.push_str("\\,"),
+            '\\' if chars.peek().is_none_or(|n| n.is_ascii_punctuation()) => out.push_str("\\\\"),
+            _ => out.push(c),
+        }
     }
     out
 }
@@ -590,7 +619,18 @@ fn escape_line_start(s: &str) -> String {
     let second = chars.next();
     let only = |c: char| s.chars().all(|x| x == c || x == ' ');
     let needs = match first {
-        '>' | '|' => true,
+        // A leading backslash is escaped too, so every leading `\` is the renderer's and
+        // `plan_parse` can undo it exactly.
+        '>' | '|' | '\\' => true,
+        // A link reference definition (`[x]: url`) would vanish from the rendered text, and a
+        // list item starting `[ ]` or `[x]` would read as a task-list checkbox.
+        '[' => {
+            s.contains("]:")
+                || (s.len() >= 3
+                    && matches!(&s[1..2], " " | "x" | "X")
+                    && s[2..].starts_with(']')
+                    && s[3..].chars().next().is_none_or(|c| c == ' '))
+        }
         '#' => {
             let hashes = s.chars().take_while(|c| *c == '#').count();
             hashes <= 6 && s[hashes..].chars().next().is_none_or(|c| c == ' ')
@@ -610,6 +650,11 @@ fn escape_line_start(s: &str) -> String {
         let rest = &s[digits..];
         let mut r = rest.chars();
         if matches!(r.next(), Some('.' | ')')) && r.next().is_none_or(|c| c == ' ') {
+            return format!("{}\\{}", &s[..digits], rest);
+        }
+        // Digits then a backslash: escaped, so the parser's rule (drop one backslash after
+        // leading digits) is exact.
+        if rest.starts_with('\\') {
             return format!("{}\\{}", &s[..digits], rest);
         }
     }
@@ -876,6 +921,7 @@ pub(crate) mod fixtures {
             status: "EMIT",
             overall_verdict: Verdict::Caution,
             momus_score: Some(82),
+            momus_breakdown: None,
             hephaestus: "PASS",
         }
     }
@@ -1078,9 +1124,13 @@ mod tests {
         let thesis: Vec<_> = m.paragraphs.iter().filter(|(s, _)| s == "Thesis").collect();
         assert_eq!(thesis.len(), 1);
         assert!(thesis[0].1.ends_with('…'));
-        assert!(section_items(&m, "Dependencies")
-            .iter()
-            .all(|d| d.contains("more")));
+        // 25 long services and permissions are cut; 25 variable names fit their line.
+        let deps = section_items(&m, "Dependencies");
+        assert!(
+            deps[0].contains("more") && deps[2].contains("more"),
+            "{deps:?}"
+        );
+        assert!(!deps[1].contains("more") && deps[1].contains("ENV_VAR_NUMBER_24"));
         // Every phase still gets its own file.
         assert_eq!(files.len(), 31);
     }
@@ -1345,7 +1395,8 @@ mod tests {
             ["- nested?", "2) ordered?"]
         );
         assert!(m.codes.contains(&"A`B".to_string()));
-        assert!(section_items(&m, "")[3].starts_with("Task: # task - with lines"));
+        // Status, Run, Effort, Author, Task.
+        assert!(section_items(&m, "")[4].starts_with("Task: # task - with lines"));
     }
 
     #[test]

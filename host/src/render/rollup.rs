@@ -126,6 +126,63 @@ pub struct Accounting {
     pub max_tokens: Option<u64>,
 }
 
+/// One rubric dimension of the Momus score (docs/design.md §5).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DimensionCost {
+    /// `correctness`, `completeness`, `risk posture`, `scope hygiene`, `evidence plan`,
+    /// `sequencing`.
+    pub dimension: String,
+    /// Its weight in the score, out of 100.
+    pub weight: u32,
+    /// Its score, 0–100.
+    pub score: u8,
+    /// Points it took off the plan's score.
+    pub points_lost: f64,
+    /// Findings of Momus in it.
+    pub findings: usize,
+}
+
+/// The per-dimension costs of a Momus envelope's findings (every dimension, rubric order);
+/// empty when no finding names a dimension.
+pub fn momus_breakdown(momus: &crate::model::Envelope) -> Vec<DimensionCost> {
+    let rows = crate::offline::momus::breakdown(&momus.findings);
+    if rows.iter().all(|(_, _, _, n)| *n == 0) {
+        return Vec::new();
+    }
+    rows.into_iter()
+        .map(|(d, score, lost, n)| DimensionCost {
+            dimension: d.name().to_string(),
+            weight: d.weight(),
+            score,
+            points_lost: lost,
+            findings: n,
+        })
+        .collect()
+}
+
+/// What `anneal review` reviewed (docs/design.md §8): the rollup of a review has it, a run's
+/// does not.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReviewRecord {
+    /// The path given (a run directory or a plan directory).
+    pub source: String,
+    /// The `plan/` directory read.
+    pub plan_dir: String,
+    /// The Metis envelope whose directives the reviewers were given, when the source is a run
+    /// directory that has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub directives_from: Option<String>,
+    /// `file:line: what` for every part of the plan that could not be read (each is also a
+    /// Momus finding).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
+    /// Parts the overview showed only in part and that could not be read whole elsewhere.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cut_in_overview: Vec<String>,
+    /// Why Metis has no envelope here.
+    pub metis: String,
+}
+
 /// The `rollup:` document.
 #[derive(Clone, Debug, Serialize)]
 pub struct Rollup {
@@ -154,6 +211,10 @@ pub struct Rollup {
     pub strategy: StrategyRecord,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub momus_score: Option<u8>,
+    /// What cost the Momus score points, per rubric dimension (docs/design.md §5); filled by
+    /// Atlas from the final Momus envelope, empty when its findings name no dimension.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub momus_breakdown: Vec<DimensionCost>,
     pub risk_accepted: bool,
     /// Envelopes that failed schema validation (never a pass, docs/design.md §4).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -174,6 +235,9 @@ pub struct Rollup {
     pub iterations: Vec<IterationRecord>,
     /// Run-relative paths of the outputs.
     pub outputs: BTreeMap<String, Vec<String>>,
+    /// Set by `anneal review`: what was reviewed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed: Option<ReviewRecord>,
 }
 
 /// The file as written: `rollup:` at the top (docs/design.md §4).

@@ -16,6 +16,7 @@ mod json_output;
 mod mcp;
 mod models;
 mod python_strategy;
+mod review;
 mod sandbox;
 mod temper;
 mod versions;

@@ -67,6 +67,42 @@ fn check_iteration(run: &Path, prefix: &str, cap: u64) -> (u64, Vec<f64>, String
             .is_file());
         let score = d["score"].as_f64().unwrap();
         assert_eq!(d["momus"]["score"].as_f64().unwrap(), score);
+        // Depth N ≥ 1 records, for every finding of depth N−1, what its rewrite changed there.
+        let answers = d["answers"].as_array().expect("answers recorded");
+        if n == 0 {
+            assert!(answers.is_empty());
+        } else {
+            let prev = &depths[n - 1];
+            let findings: usize = ["momus"]
+                .iter()
+                .map(|k| prev[k]["findings"].as_array().map_or(0, |f| f.len()))
+                .chain(["security", "scope", "assumptions"].iter().map(|k| {
+                    prev["red_team"][k]["findings"]
+                        .as_array()
+                        .map_or(0, |f| f.len())
+                }))
+                .sum();
+            assert_eq!(
+                answers.len(),
+                findings,
+                "one answer per finding of depth {}",
+                n - 1
+            );
+            for a in answers {
+                assert_eq!(
+                    a["answered"].as_bool().unwrap(),
+                    !a["changes"].as_array().unwrap().is_empty()
+                );
+            }
+            // The score moves only when the plan did.
+            if d["plan"] == prev["plan"] {
+                assert_eq!(
+                    score,
+                    prev["score"].as_f64().unwrap(),
+                    "same plan, same score"
+                );
+            }
+        }
         if prefix.is_empty() {
             // Iteration 1's review files are the ones on disk unless a later iteration overwrote them.
             assert_eq!(momus.depth, Some(n as u32));

@@ -266,37 +266,34 @@ pub use plan_rules::is_measurable;
 /// offline planner read it).
 pub use plan_rules::is_explicit_rollback as explicit_rollback;
 
-/// Rubric score of one candidate phase (docs/design.md §5, as applied by Alloy's synthesis):
-/// measurable success criteria (+3, +1 per criterion up to 3), a gate (+3, +2 when a gate entry
-/// is a command the probe detected), an explicit rollback (+3), files named (+1 per file up to
-/// 2), scope creep (−4 per goal or step with a creep phrase), and for preflight a runnable
-/// probe command in the gate (+4). Higher is stronger; only the order matters.
+/// Rubric score of one candidate phase, 0–100: the docs/design.md §5 rubric's own phase score
+/// ([`plan_rules::rubric::phase_score`], the rules and weights Momus scores plans with), with
+/// the probe's detected commands as the declared ones. `role` is preflight for phase 00.
 pub fn score(p: &Phase, role: Role, probe: &ProbeReport) -> i32 {
-    let mut s = 0i32;
-    if p.success_criteria.iter().any(|c| is_measurable(c)) {
-        s += 3;
-    }
-    s += p.success_criteria.len().min(3) as i32;
+    let declared: Vec<String> = probe.commands.iter().map(|c| c.command.clone()).collect();
+    let facts = plan_rules::rubric::PhaseFacts {
+        preflight: role == Role::Preflight,
+        goal: &p.goal,
+        steps: &p.steps,
+        success_criteria: &p.success_criteria,
+        gate: &p.gate,
+        rollback: &p.rollback,
+        changes_files: !p.files.is_empty(),
+        declared: &declared,
+    };
+    i32::from(plan_rules::rubric::phase_score(&facts))
+}
+
+/// How much a candidate phase holds, to break ties between candidates of equal [`score`]:
+/// measurable success criteria (up to 3), a gate entry the probe detected (+2) and files
+/// named (up to 2). Higher is richer; only the order matters.
+pub fn richness(p: &Phase, probe: &ProbeReport) -> i32 {
     let detected = |g: &String| probe.commands.iter().any(|c| &c.command == g);
-    if !p.gate.is_empty() {
-        s += 3;
-        if p.gate.iter().any(detected) {
-            s += 2;
-        }
-    }
-    if explicit_rollback(&p.rollback) {
-        s += 3;
-    }
-    s += p.files.len().min(2) as i32;
-    // Scope creep (docs/design.md §5 scope hygiene), by Momus's rule: per goal or step with a
-    // creep phrase.
-    let creep = std::iter::once(&p.goal)
-        .chain(&p.steps)
-        .filter(|t| plan_rules::creep_phrase(t).is_some())
-        .count();
-    s -= 4 * creep as i32;
-    if role == Role::Preflight && p.gate.iter().any(detected) {
-        s += 4;
-    }
-    s
+    let measurable = p
+        .success_criteria
+        .iter()
+        .filter(|c| is_measurable(c))
+        .count()
+        .min(3) as i32;
+    measurable + if p.gate.iter().any(detected) { 2 } else { 0 } + p.files.len().min(2) as i32
 }

@@ -13,10 +13,12 @@
 pub mod align;
 pub mod report;
 pub mod resolve;
+pub mod support;
 
-use align::{explicit_rollback, is_measurable, role_of, score, Role, Row};
+use align::{explicit_rollback, is_measurable, richness, role_of, score, Role, Row};
 use anneal_guest::types::{Dependencies, Phase, Plan, ProbeReport, Provenance};
 use resolve::{service_key, Contradiction, Resolution};
+pub use support::TaskFacts;
 
 /// One variant plan of the tournament.
 #[derive(Clone, Debug)]
@@ -133,9 +135,17 @@ pub fn unique_slug(slug: &str, used: &[String]) -> String {
 }
 
 /// Blends `variants` (at least one, in bias order) into one plan (docs/design.md §2 Alloy synthesis).
-/// `directives` are the Metis directives (plus folded constraints); `probe` the probe report.
+/// `task` is the task and its kind, `directives` the Metis directives (plus folded
+/// constraints), `probe` the probe report. A phase is kept only when at least half of the
+/// variants have it, or when a variant whose bias applies to this task proposes it
+/// ([`support`]); the others are left out with the reason, in [`Synthesis::dropped`].
 /// Deterministic: the same input gives the same plan and report.
-pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeReport) -> Synthesis {
+pub fn synthesize(
+    variants: &[Variant],
+    task: &TaskFacts<'_>,
+    directives: &[String],
+    probe: &ProbeReport,
+) -> Synthesis {
     let rows = align::matrix(variants);
     let phase = |c: align::Cell| -> &Phase { &variants[c.variant].plan.phases[c.phase] };
 
@@ -248,6 +258,26 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
         if allowed.is_empty() {
             continue;
         }
+        // Support: kept with at least half of the variants behind it, or a bias that applies.
+        let backers: Vec<&Variant> = allowed
+            .iter()
+            .map(|&i| &variants[row.cells[i].variant])
+            .collect();
+        let mut support_note = None;
+        if !matches!(row.role, Role::Preflight | Role::Security) {
+            match support::judge(&backers, variants.len(), task, probe) {
+                support::Support::Majority => {}
+                support::Support::Bias(why) => support_note = Some(why),
+                support::Support::Rejected(why) => {
+                    dropped.push((
+                        sources.clone(),
+                        phase(row.cells[allowed[0]]).slug.clone(),
+                        why,
+                    ));
+                    continue;
+                }
+            }
+        }
         // Service contradictions touching this row's phases are recorded on it.
         for (keys, line) in &service_lines {
             if allowed
@@ -259,9 +289,14 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
             }
         }
         // Pass 1: the strongest allowed candidate (ties: earliest variant).
+        let rich: Vec<i32> = row
+            .cells
+            .iter()
+            .map(|&c| richness(phase(c), probe))
+            .collect();
         let mut best = allowed[0];
         for &i in &allowed {
-            if scores[i] > scores[best] {
+            if (scores[i], rich[i]) > (scores[best], rich[best]) {
                 best = i;
             }
         }
@@ -273,6 +308,9 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
                 scores[best], scores
             )
         };
+        if let Some(why) = &support_note {
+            rationale = format!("{rationale}; kept although a minority proposes it: {why}");
+        }
         // Pass 2 on the row: files contradiction.
         let mut decision_of = None;
         let cands: Vec<(String, &Phase)> = allowed
@@ -536,7 +574,16 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
         }
         for s in &v.plan.iron_rules {
             let t = s.to_lowercase();
-            if (!flag_rejected || !t.contains("flag"))
+            let backers: Vec<&Variant> = variants
+                .iter()
+                .filter(|w| w.plan.iron_rules.iter().any(|r| r == s))
+                .collect();
+            let supported = !matches!(
+                support::judge(&backers, variants.len(), task, probe),
+                support::Support::Rejected(_)
+            );
+            if supported
+                && (!flag_rejected || !t.contains("flag"))
                 && rejected_keys.iter().all(|k| !align::words(&t).contains(k))
             {
                 push(&mut iron_rules, s);

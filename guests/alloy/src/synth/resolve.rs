@@ -1,6 +1,7 @@
 //! Synthesis pass 2, contradiction resolution (docs/design.md §2 Alloy): when variants disagree, pick what
-//! a Metis directive names; else the variant matching the probe's detected stack; else surface
-//! the contradiction for a human (provisional choice kept, recorded as "Decide: …").
+//! a Metis directive names; else the variant matching the probe's detected stack; else what the
+//! majority of the variants chose; else (an exact tie) surface the contradiction for a human
+//! (provisional choice kept, recorded as "Decide: …").
 use super::align::words;
 use super::Variant;
 use anneal_guest::types::{FileAction, Phase, ProbeReport};
@@ -12,6 +13,8 @@ pub enum Resolution {
     Directive(String),
     /// The chosen option matches the probe's detected stack (what matched).
     Stack(String),
+    /// More variants took the chosen option than any other (`k of n variants`).
+    Majority(String),
     /// Neither settles it: the choice is provisional and a human must decide.
     Human,
 }
@@ -41,6 +44,7 @@ impl Contradiction {
         let why = match &self.resolution {
             Resolution::Directive(d) => format!("resolved per Metis directive \"{d}\""),
             Resolution::Stack(m) => format!("resolved by the probe's detected stack ({m})"),
+            Resolution::Majority(m) => format!("resolved by majority ({m}); no directive names it"),
             Resolution::Human => "unresolved: no directive names it and the probe's stack does not settle it; provisional choice, a human must decide".into(),
         };
         format!(
@@ -187,7 +191,22 @@ pub fn services(
                 Resolution::Stack(m.clone()),
             )
         } else if members.len() == 1 {
-            (members.clone(), Resolution::Human)
+            let s = members[0];
+            let (yes, no) = (sources(s, true).len(), sources(s, false).len());
+            if yes != no {
+                let k = yes.max(no);
+                let res = Resolution::Majority(format!("{k} of {} variants", variants.len()));
+                (
+                    if yes > no {
+                        members.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    res,
+                )
+            } else {
+                (members.clone(), Resolution::Human)
+            }
         } else {
             // Provisional: the member most variants declare; ties go to the earliest declared.
             let best = members
@@ -213,7 +232,9 @@ pub fn services(
                 .map(|s| (format!("`{s}`"), sources(s, true)))
                 .collect()
         };
-        let chosen = if members.len() == 1 {
+        let chosen = if members.len() == 1 && winners.is_empty() {
+            format!("no `{}`", members[0])
+        } else if members.len() == 1 {
             format!("declare `{}`", members[0])
         } else {
             winners
@@ -302,9 +323,15 @@ pub fn feature_flag(
     // is also a verb ("flag dropping the old data as a breaking change").
     let about_flags = |d: &str| {
         let d = lower(d);
-        ["feature flag", "feature-flag", "behind a flag", "no flag", "flag off"]
-            .iter()
-            .any(|n| d.contains(n))
+        [
+            "feature flag",
+            "feature-flag",
+            "behind a flag",
+            "no flag",
+            "flag off",
+        ]
+        .iter()
+        .any(|n| d.contains(n))
     };
     let (keep, resolution) = if let Some(d) = directives.iter().find(|d| about_flags(d)) {
         (!negative(d), Resolution::Directive(d.clone()))
@@ -325,8 +352,17 @@ pub fn feature_flag(
         })
     {
         (true, Resolution::Stack(m))
+    } else if with.len() != without.len() {
+        // The majority of the variants decides.
+        let keep = with.len() > without.len();
+        let k = if keep { with.len() } else { without.len() };
+        (
+            keep,
+            Resolution::Majority(format!("{k} of {} variants", variants.len())),
+        )
     } else {
-        // Provisional: keep the flag (fail-safe default, docs/design.md §5 risk posture).
+        // An exact tie: keep the flag (fail-safe default, docs/design.md §5 risk posture) and
+        // leave it to a human.
         (true, Resolution::Human)
     };
     let c = Contradiction {

@@ -1,5 +1,12 @@
 //! Unit tests of the synthesis with hand-built variant plans.
 use super::*;
+use anneal_guest::types::TaskKind;
+
+/// A feature task for tests that do not depend on which biases apply.
+const FEATURE: TaskFacts<'static> = TaskFacts {
+    text: "Add presence to the chat",
+    kind: TaskKind::Feature,
+};
 use anneal_guest::types::{DetectedCommand, DetectedService, FileAction, FileChange, LanguageStat};
 
 fn phase(id: usize, slug: &str, title: &str) -> Phase {
@@ -158,7 +165,7 @@ fn aligned_phases_pick_the_strongest_and_fold_a_secondary() {
         v(2, "minimalist", plan(b, &[])),
         v(3, "defensive", plan(c, &[])),
     ];
-    let s = synthesize(&vs, &[], &probe());
+    let s = synthesize(&vs, &FEATURE, &[], &probe());
     check_valid(&s.plan);
     assert_eq!(
         s.plan.phases.len(),
@@ -183,7 +190,7 @@ fn aligned_phases_pick_the_strongest_and_fold_a_secondary() {
 fn service_contradiction_resolved_by_directive() {
     let directives =
         vec!["Use PostgreSQL LISTEN/NOTIFY for presence; do not add a new store.".to_string()];
-    let s = synthesize(&store_variants(), &directives, &probe());
+    let s = synthesize(&store_variants(), &FEATURE, &directives, &probe());
     check_valid(&s.plan);
     assert_eq!(s.plan.dependencies.services, vec!["PostgreSQL".to_string()]);
     let c = &s.contradictions[0];
@@ -211,7 +218,7 @@ fn service_contradiction_resolved_by_probe_stack() {
         kind: "cache".into(),
         source: "docker-compose.yml".into(),
     });
-    let s = synthesize(&store_variants(), &[], &p);
+    let s = synthesize(&store_variants(), &FEATURE, &[], &p);
     check_valid(&s.plan);
     assert_eq!(s.plan.dependencies.services, vec!["Redis".to_string()]);
     assert!(matches!(
@@ -228,7 +235,7 @@ fn service_contradiction_resolved_by_probe_stack() {
 
 #[test]
 fn unresolved_contradiction_is_surfaced_with_a_synthesizer_phase() {
-    let s = synthesize(&store_variants(), &[], &probe());
+    let s = synthesize(&store_variants(), &FEATURE, &[], &probe());
     check_valid(&s.plan);
     let c = &s.contradictions[0];
     assert_eq!(c.resolution, Resolution::Human);
@@ -272,7 +279,7 @@ fn feature_flag_contradiction_follows_directive_or_is_surfaced() {
         v(2, "defensive", plan(d, &[])),
     ];
     // No directive, no flag in the stack: surfaced, flag kept provisionally.
-    let s = synthesize(&vs, &[], &probe());
+    let s = synthesize(&vs, &FEATURE, &[], &probe());
     check_valid(&s.plan);
     assert!(s
         .plan
@@ -287,6 +294,7 @@ fn feature_flag_contradiction_follows_directive_or_is_surfaced() {
     // A directive against flags drops the flag phase and the flag-only candidates.
     let s = synthesize(
         &vs,
+        &FEATURE,
         &["Ship without a feature flag; no flag infrastructure.".to_string()],
         &probe(),
     );
@@ -326,7 +334,7 @@ fn flag_as_a_verb_is_not_a_directive_about_feature_flags() {
     ];
     let verb =
         "Flag dropping the old data as a breaking change and keep a restore path.".to_string();
-    let s = synthesize(&vs, &[verb], &probe());
+    let s = synthesize(&vs, &FEATURE, &[verb], &probe());
     check_valid(&s.plan);
     // Not resolved by that directive: still surfaced for a human.
     assert!(s
@@ -346,7 +354,7 @@ fn file_contradiction_resolved_by_stack() {
         v(1, "correctness", plan(a, &[])),
         v(2, "minimalist", plan(b, &[])),
     ];
-    let s = synthesize(&vs, &[], &probe());
+    let s = synthesize(&vs, &FEATURE, &[], &probe());
     check_valid(&s.plan);
     let core = &s.plan.phases[1];
     assert_eq!(
@@ -385,7 +393,7 @@ fn per_bias_counts_and_lens_only_phases() {
         v(1, "correctness", plan(a, &[])),
         v(2, "verification", plan(c, &[])),
     ];
-    let s = synthesize(&vs, &[], &probe());
+    let s = synthesize(&vs, &FEATURE, &[], &probe());
     check_valid(&s.plan);
     let slugs: Vec<&str> = s.plan.phases.iter().map(|p| p.slug.as_str()).collect();
     assert_eq!(
@@ -428,7 +436,8 @@ fn unique_slug_is_valid() {
 #[test]
 fn the_rubric_uses_the_shared_plan_rules() {
     let p = probe();
-    let clean = phase(1, "implement", "Implement presence");
+    let mut clean = phase(1, "implement", "Implement presence");
+    clean.success_criteria = vec!["`cargo test --workspace` exits 0".into()];
     let mut creep = clean.clone();
     creep
         .steps
@@ -438,9 +447,129 @@ fn the_rubric_uses_the_shared_plan_rules() {
     // by length alone).
     let mut vague = clean.clone();
     vague.rollback = "TBD by the release owner after the launch.".into();
-    assert!(score(&vague, Role::Work, &p) < score(&clean, Role::Work, &p));
+    assert!(
+        score(&vague, Role::Work, &p) < score(&clean, Role::Work, &p),
+        "{} {}",
+        score(&vague, Role::Work, &p),
+        score(&clean, Role::Work, &p)
+    );
     // "All existing tests pass" names an observable outcome: measurable, as Momus reads it.
     let mut observable = clean.clone();
     observable.success_criteria = vec!["All existing tests pass.".into()];
-    assert!(score(&observable, Role::Work, &p) > score(&clean, Role::Work, &p));
+    let mut vague_criterion = clean.clone();
+    vague_criterion.success_criteria = vec!["Presence works well.".into()];
+    assert!(score(&observable, Role::Work, &p) > score(&vague_criterion, Role::Work, &p));
+    // The score is the rubric's phase score: a missing criterion costs what it costs Momus.
+    let mut none = clean.clone();
+    none.success_criteria.clear();
+    let s = |ph: &Phase| score(ph, Role::Work, &p);
+    assert_eq!(
+        s(&clean) - s(&none),
+        10,
+        "a high correctness finding costs 10 points"
+    );
+}
+
+/// Seven variants: six agree on preflight, core and api; the performance variant adds a
+/// benchmark phase, the defensive one a feature flag.
+fn seven() -> Vec<Variant> {
+    const BIASES: [&str; 7] = [
+        "correctness",
+        "minimalist",
+        "defensive",
+        "performance",
+        "ux",
+        "verification",
+        "migration",
+    ];
+    BIASES
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let mut phases = base(0, "api");
+            let extra = match *b {
+                "performance" => Some(phase(
+                    1,
+                    "baseline-benchmark-presence",
+                    "Benchmark the hot path",
+                )),
+                "defensive" => Some(phase(
+                    1,
+                    "feature-flag-presence",
+                    "Feature flag for presence",
+                )),
+                _ => None,
+            };
+            if let Some(x) = extra {
+                phases.insert(1, x);
+                for (k, p) in phases.iter_mut().enumerate() {
+                    p.id = format!("{k:02}");
+                    p.depends_on = if k == 0 {
+                        vec![]
+                    } else {
+                        vec![format!("{:02}", k - 1)]
+                    };
+                }
+            }
+            let mut pl = plan(phases, &[]);
+            if *b == "migration" {
+                pl.iron_rules
+                    .push("Every breaking change has a migration step.".into());
+            }
+            v(i + 1, b, pl)
+        })
+        .collect()
+}
+
+#[test]
+fn a_phase_only_a_minority_proposes_is_kept_only_for_a_bias_that_applies() {
+    let vs = seven();
+    let s = synthesize(&vs, &FEATURE, &[], &probe());
+    check_valid(&s.plan);
+    let slugs: Vec<&str> = s.plan.phases.iter().map(|p| p.slug.as_str()).collect();
+    assert_eq!(slugs, vec!["preflight", "presence-core", "presence-api"]);
+    let why = |slug: &str| {
+        s.dropped
+            .iter()
+            .find(|(_, sl, _)| sl == slug)
+            .map(|(_, _, w)| w.clone())
+            .unwrap_or_default()
+    };
+    assert!(why("baseline-benchmark-presence")
+        .contains("proposed by 1 of 7 variants (variant-4-performance)"));
+    // The flag: 1 of 7 variants, so the majority decides against it, said in the contradiction.
+    let flag = s
+        .contradictions
+        .iter()
+        .find(|c| c.topic == "feature flag")
+        .unwrap();
+    assert!(
+        flag.line()
+            .contains("resolved by majority (6 of 7 variants)"),
+        "{}",
+        flag.line()
+    );
+    assert!(s
+        .plan
+        .iron_rules
+        .iter()
+        .all(|r| !r.contains("migration step")));
+    let md = report::render(&s, &vs, 0);
+    assert!(md.contains("## Phases left out of the blend"), "{md}");
+
+    // A task about speed calls for the performance bias: its benchmark stays, with the reason.
+    let speed = TaskFacts {
+        text: "Make presence updates faster",
+        kind: anneal_guest::types::TaskKind::Performance,
+    };
+    let s = synthesize(&vs, &speed, &[], &probe());
+    let bench = s
+        .plan
+        .phases
+        .iter()
+        .position(|p| p.slug == "baseline-benchmark-presence")
+        .expect("benchmark kept");
+    assert!(s.records[bench]
+        .rationale
+        .contains("serves the performance bias, which applies"));
 }

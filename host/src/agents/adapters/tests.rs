@@ -23,6 +23,7 @@ fn offline_plan() -> Plan {
         probe: &report,
         repo_root: &root,
         resolution: crate::model::resolution::Resolution::empty(),
+        baseline: None,
     };
     let req = AgentRequest {
         role: "prometheus-cast".into(),

@@ -1,14 +1,15 @@
 //! Momus, offline: the docs/design.md §5 rubric, deterministic.
 //!
-//! Six dimensions, each scored 0–100: a dimension starts at 100 and loses a fixed penalty per
-//! finding of that dimension ([`penalty`]: critical 100, high 40, medium 15, low 5), floored
-//! at 0. The plan's score is the weighted mean of the six ([`Rubric::score`], weights in
-//! [`Dimension::weight`]: correctness 25, completeness 15, risk posture 15, scope hygiene 10,
-//! evidence plan 20, sequencing 15 — they sum to 100), rounded to the nearest integer.
-//! The checks of each dimension are documented on the function that runs them
-//! ([`correctness`], [`completeness`], [`risk_posture`], [`scope_hygiene`], [`evidence_plan`],
-//! [`sequencing`]).
-pub mod scan;
+//! The rubric itself — six dimensions and their weights, what a finding costs, the bands, the
+//! critical cap — is [`plan_rules::rubric`], the one definition Alloy's synthesis also uses.
+//! Momus collects the findings and scores them there: every hit of the deterministic checks
+//! ([`crate::offline::checks`], each in its dimension), and the judgements only Momus makes
+//! ([`completeness`], [`risk_posture`], [`scope_hygiene`], [`evidence_plan`], [`sequencing`],
+//! documented on each). Each finding's concern says what it cost: `"Correctness −10: …"` is a
+//! high correctness finding, which takes 40 of the dimension's 100 and so 10 points of the
+//! score; the envelope's summary names the dimensions that lost most
+//! ([`breakdown`] gives the whole table, for `plan.md` and the rollup).
+use crate::offline::scan;
 #[cfg(test)]
 pub(crate) mod testkit;
 
@@ -18,13 +19,17 @@ use crate::model::Context;
 use crate::model::{
     Envelope, FileAction, Finding, Phase, Plan, RedTeamReport, Severity, TaskKind, Verdict,
 };
+use crate::offline::checks;
+
 // A text that says nothing ("n/a", "none", "TBD", …): shared with the planner and Alloy.
 use plan_rules::is_placeholder;
+use plan_rules::rubric::points;
+pub use plan_rules::rubric::{Dimension, Score};
 use regex::Regex;
 use scan::{
     clip, contains_word, creep_phrase, declares_env, declares_service, env_vars_in, finding,
-    is_check, is_detected, is_measurable, phase_location, probe_services, services_in,
-    task_related, touched_contents, work_texts, PLAN_LOCATION,
+    is_check, is_detected, phase_location, plan_items, probe_services, services_in,
+    touched_contents, work_texts, PLAN_LOCATION,
 };
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -32,145 +37,135 @@ use std::sync::LazyLock;
 /// Most findings an offline envelope carries (worst first); the schema allows 500.
 pub const MAX_FINDINGS: usize = 200;
 
-/// The six docs/design.md §5 rubric dimensions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dimension {
-    Correctness,
-    Completeness,
-    RiskPosture,
-    ScopeHygiene,
-    EvidencePlan,
-    Sequencing,
-}
-
-impl Dimension {
-    /// All six, in docs/design.md §5 order.
-    pub const ALL: [Dimension; 6] = [
-        Dimension::Correctness,
-        Dimension::Completeness,
-        Dimension::RiskPosture,
-        Dimension::ScopeHygiene,
-        Dimension::EvidencePlan,
-        Dimension::Sequencing,
-    ];
-
-    /// Human name: `"correctness"`, `"completeness"`, `"risk posture"`, `"scope hygiene"`,
-    /// `"evidence plan"`, `"sequencing"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Dimension::Correctness => "correctness",
-            Dimension::Completeness => "completeness",
-            Dimension::RiskPosture => "risk posture",
-            Dimension::ScopeHygiene => "scope hygiene",
-            Dimension::EvidencePlan => "evidence plan",
-            Dimension::Sequencing => "sequencing",
-        }
-    }
-
-    /// Weight in the score, out of 100. Correctness and the evidence plan weigh most: they are
-    /// what an implementer and Hephaestus depend on to prove each phase done.
-    pub fn weight(self) -> u32 {
-        match self {
-            Dimension::Correctness => 25,
-            Dimension::Completeness => 15,
-            Dimension::RiskPosture => 15,
-            Dimension::ScopeHygiene => 10,
-            Dimension::EvidencePlan => 20,
-            Dimension::Sequencing => 15,
-        }
-    }
-}
-
-/// What one finding costs its dimension: critical 100, high 40, medium 15, low 5.
+/// What one finding costs its dimension ([`plan_rules::rubric::penalty`]).
 pub fn penalty(s: Severity) -> u32 {
-    match s {
-        Severity::Critical => 100,
-        Severity::High => 40,
-        Severity::Medium => 15,
-        Severity::Low => 5,
+    plan_rules::rubric::penalty(checks::level(s))
+}
+
+/// `"Correctness"`, `"Risk posture"`: a dimension's name as a concern starts with it.
+fn title(d: Dimension) -> String {
+    let n = d.name();
+    let mut c = n.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 
-/// The six docs/design.md §5 dimension scores of a plan, each 0–100.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rubric {
-    pub correctness: u8,
-    pub completeness: u8,
-    pub risk_posture: u8,
-    pub scope_hygiene: u8,
-    pub evidence_plan: u8,
-    pub sequencing: u8,
+/// The points a finding of `severity` in `d` takes off the score, as written in a concern:
+/// `"10"`, `"1.5"`.
+fn cost_text(d: Dimension, severity: Severity) -> String {
+    let p = points(d, checks::level(severity));
+    if p.fract() == 0.0 {
+        format!("{p:.0}")
+    } else {
+        format!("{p:.1}")
+    }
 }
 
-impl Rubric {
-    /// The score of one dimension.
-    pub fn get(&self, d: Dimension) -> u8 {
-        match d {
-            Dimension::Correctness => self.correctness,
-            Dimension::Completeness => self.completeness,
-            Dimension::RiskPosture => self.risk_posture,
-            Dimension::ScopeHygiene => self.scope_hygiene,
-            Dimension::EvidencePlan => self.evidence_plan,
-            Dimension::Sequencing => self.sequencing,
-        }
+/// A Momus finding of dimension `d`: its concern is `"<Dimension> −<points>: <concern>"`.
+fn scored(d: Dimension, f: Finding) -> Finding {
+    Finding {
+        concern: format!("{} −{}: {}", title(d), cost_text(d, f.severity), f.concern),
+        ..f
     }
+}
 
-    /// The plan's score, 0–100: the weighted mean of the six dimensions with the weights of
-    /// [`Dimension::weight`], rounded to the nearest integer (halves up). Nothing else.
-    pub fn score(&self) -> u8 {
-        let total: u32 = Dimension::ALL
+/// A Momus-only finding of dimension `d` (see [`scored`]).
+fn judged(
+    d: Dimension,
+    location: impl Into<String>,
+    severity: Severity,
+    concern: impl Into<String>,
+    demand: impl Into<String>,
+) -> Finding {
+    scored(d, finding(location, severity, concern, demand))
+}
+
+/// The dimension a Momus finding's concern names (`"Correctness −10: …"`), if any.
+pub fn dimension_of(f: &Finding) -> Option<Dimension> {
+    Dimension::of_concern(&f.concern)
+}
+
+/// The rubric score of `findings`: each finding whose concern names a dimension
+/// ([`dimension_of`]) costs that dimension its penalty; others cost nothing.
+pub fn score_of(findings: &[Finding]) -> Score {
+    plan_rules::rubric::score(
+        findings
             .iter()
-            .map(|d| d.weight() * u32::from(self.get(*d)))
-            .sum();
-        let weights: u32 = Dimension::ALL.iter().map(|d| d.weight()).sum();
-        ((total + weights / 2) / weights).min(100) as u8
-    }
-
-    /// The lowest-scoring dimension (the first in rubric order on ties) and its score.
-    pub fn weakest(&self) -> (Dimension, u8) {
-        Dimension::ALL.iter().map(|d| (*d, self.get(*d))).fold(
-            (Dimension::Correctness, u8::MAX),
-            |best, cur| if cur.1 < best.1 { cur } else { best },
-        )
-    }
+            .filter_map(|f| dimension_of(f).map(|d| (d, checks::level(f.severity)))),
+    )
 }
 
-fn dimension_score(findings: &[Finding]) -> u8 {
-    100u32.saturating_sub(findings.iter().map(|f| penalty(f.severity)).sum()) as u8
+/// One line per dimension of what the findings cost: `(dimension, dimension score, points lost
+/// from the total, findings counted)`, in rubric order.
+pub fn breakdown(findings: &[Finding]) -> Vec<(Dimension, u8, f64, usize)> {
+    let s = score_of(findings);
+    Dimension::ALL
+        .iter()
+        .map(|d| {
+            let n = findings
+                .iter()
+                .filter(|f| dimension_of(f) == Some(*d))
+                .count();
+            (*d, s.get(*d), s.lost(*d), n)
+        })
+        .collect()
 }
 
-/// Scores `plan` on the six docs/design.md §5 dimensions and returns the scores and every finding, in
-/// dimension order. Each finding's concern starts with its dimension (`"Correctness: …"`), its
-/// location is `plan/phase-NN-slug.md` or `plan/plan.md`, and its demand is imperative.
+/// `"correctness −10, risk posture −6"`: the dimensions that lost points, most first (at most
+/// `max`); `"nothing lost"` when none did.
+pub fn breakdown_line(findings: &[Finding], max: usize) -> String {
+    let mut lost: Vec<(Dimension, f64)> = breakdown(findings)
+        .into_iter()
+        .filter(|(_, _, l, _)| *l > 0.0)
+        .map(|(d, _, l, _)| (d, l))
+        .collect();
+    lost.sort_by(|a, b| b.1.total_cmp(&a.1));
+    if lost.is_empty() {
+        return "nothing lost".into();
+    }
+    lost.iter()
+        .take(max)
+        .map(|(d, l)| {
+            if l.fract() == 0.0 {
+                format!("{} −{l:.0}", d.name())
+            } else {
+                format!("{} −{l:.1}", d.name())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Scores `plan` on the six docs/design.md §5 dimensions and returns the score and every
+/// finding: the check hits first (in check order), then Momus's own judgements in dimension
+/// order. Each finding's concern starts with its dimension and cost (`"Correctness −10: …"`),
+/// its location is `plan/phase-NN-slug.md` or `plan/plan.md`, and its demand is imperative.
 /// Reads (never writes) the files the plan modifies or deletes under `ctx.repo_root`.
 /// Works on structurally invalid plans too (see [`audit`] for how those are judged).
-pub fn rubric(ctx: &Context<'_>, plan: &Plan) -> (Rubric, Vec<Finding>) {
-    let c = correctness(ctx, plan);
-    let m = completeness(ctx, plan);
-    let r = risk_posture(ctx, plan);
-    let s = scope_hygiene(ctx, plan);
-    let e = evidence_plan(ctx, plan);
-    let q = sequencing(ctx, plan);
-    let rubric = Rubric {
-        correctness: dimension_score(&c),
-        completeness: dimension_score(&m),
-        risk_posture: dimension_score(&r),
-        scope_hygiene: dimension_score(&s),
-        evidence_plan: dimension_score(&e),
-        sequencing: dimension_score(&q),
-    };
-    let findings = [c, m, r, s, e, q].into_iter().flatten().collect();
-    (rubric, findings)
+pub fn rubric(ctx: &Context<'_>, plan: &Plan) -> (Score, Vec<Finding>) {
+    let mut findings: Vec<Finding> = checks::run(ctx, plan)
+        .into_iter()
+        .map(|h| scored(h.dimension, h.finding))
+        .collect();
+    findings.extend(completeness(ctx, plan));
+    findings.extend(risk_posture(ctx, plan));
+    findings.extend(scope_hygiene(ctx, plan));
+    findings.extend(evidence_plan(ctx, plan));
+    findings.extend(sequencing(ctx, plan));
+    (score_of(&findings), findings)
 }
 
 /// Momus's envelope for `plan` (docs/design.md §4, §5).
 ///
-/// `score` is always set: the rubric score ([`Rubric::score`]), capped by [`cap_score`] when
-/// `red_team` is given (its three members' verdicts: any BLOCK → ≤ 50, any RISKY → ≤ 75).
-/// `verdict` is the worse of [`band`]`(score)` and [`enforce_critical`] over the findings.
-/// A plan that fails [`validate_plan`] is `BLOCK`: each structural problem becomes a critical
-/// finding (listed first) and the score is held at ≤ 49 so band and verdict agree.
-/// Agent `momus`; the summary names the score, the verdict and the weakest dimension.
+/// `score` is always set: the rubric score ([`plan_rules::rubric::score`]: at most 69 with a
+/// critical finding), capped by [`cap_score`] when `red_team` is given (its three members'
+/// verdicts: any BLOCK → ≤ 50, any RISKY → ≤ 75). `verdict` is the worse of [`band`]`(score)`
+/// and [`enforce_critical`] over the findings. A plan that fails [`validate_plan`] is `BLOCK`:
+/// each structural problem becomes a critical finding (listed first) and the score is held at
+/// ≤ 49 so band and verdict agree. Agent `momus`; the summary names the score, the verdict and
+/// the dimensions that lost most ([`breakdown_line`]).
 pub fn audit(
     ctx: &Context<'_>,
     plan: &Plan,
@@ -179,7 +174,7 @@ pub fn audit(
 ) -> Envelope {
     let structural = validate_plan(plan).err().unwrap_or_default();
     let (rubric, rubric_findings) = rubric(ctx, plan);
-    let raw = rubric.score();
+    let raw = rubric.score;
     let mut score = raw;
     let mut cap_note = String::new();
     if let Some(rt) = red_team {
@@ -204,6 +199,7 @@ pub fn audit(
             )
         })
         .collect();
+    let lost = breakdown_line(&rubric_findings, 3);
     findings.extend(rubric_findings);
     let verdict = if structural.is_empty() {
         enforce_critical(band(score), &findings)
@@ -213,19 +209,24 @@ pub fn audit(
     };
     let total = findings.len();
     let findings = worst_first(findings);
-    let (weak, weak_score) = rubric.weakest();
+    let critical = if rubric.score < rubric.raw {
+        format!(
+            " (critical finding: held at {} from {})",
+            rubric.score, rubric.raw
+        )
+    } else {
+        String::new()
+    };
     let summary = if structural.is_empty() {
         format!(
-            "Score {score}/100 ({verdict}{cap_note}); weakest dimension: {} {weak_score}/100; {total} finding{}.",
-            weak.name(),
+            "Score {score}/100 ({verdict}{cap_note}){critical}; lost: {lost}; {total} finding{}.",
             plural(total)
         )
     } else {
         format!(
-            "Score {score}/100 (BLOCK): the plan is structurally invalid ({} problem{}); weakest dimension: {} {weak_score}/100; {total} findings.",
+            "Score {score}/100 (BLOCK): the plan is structurally invalid ({} problem{}); lost: {lost}; {total} findings.",
             structural.len(),
             plural(structural.len()),
-            weak.name()
         )
     };
     let mut env = crate::model::envelope::new("momus", ctx, depth, verdict, summary);
@@ -275,79 +276,6 @@ fn non_blank(items: &[String]) -> Vec<&str> {
         .collect()
 }
 
-/// Correctness (docs/design.md §5: every phase has an explicit success criterion and a measurable gate).
-/// Per phase: no steps → medium; empty goal → low; no success criterion → high; criteria of
-/// which none is measurable ([`scan::is_measurable`]: a number, a command, an observable
-/// result — not "works well") → medium; no gate (phases after 00; phase 00 is judged by the
-/// evidence plan) → high; a gate of `check:` entries none of which is measurable → medium.
-pub fn correctness(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let suggest = suggested_command(ctx)
-        .map(|c| format!("`{c}`"))
-        .unwrap_or_else(|| "a build or test command".into());
-    for (i, p) in plan.phases.iter().enumerate() {
-        let loc = phase_location(i, p);
-        let id = &p.id;
-        if non_blank(&p.steps).is_empty() {
-            out.push(finding(
-                &loc,
-                Severity::Medium,
-                format!(
-                    "Correctness: phase {id} has no steps, so it cannot be implemented as written."
-                ),
-                format!("List the concrete steps of phase {id}, one action each."),
-            ));
-        }
-        if p.goal.trim().is_empty() {
-            out.push(finding(
-                &loc,
-                Severity::Low,
-                format!("Correctness: phase {id} states no goal."),
-                format!("State in one sentence what phase {id} achieves."),
-            ));
-        }
-        let criteria = non_blank(&p.success_criteria);
-        if criteria.is_empty() {
-            out.push(finding(
-                &loc,
-                Severity::High,
-                format!("Correctness: phase {id} has no success criterion."),
-                format!("Add to phase {id} a success criterion that names an observable result: a command and its exit status, a count, a response."),
-            ));
-        } else if !criteria.iter().any(|c| is_measurable(c)) {
-            out.push(finding(
-                &loc,
-                Severity::Medium,
-                format!("Correctness: no success criterion of phase {id} is measurable (e.g. \"{}\").", clip(criteria[0], 120)),
-                format!("Rewrite the success criteria of phase {id} so each names an observable result: a number, a command and its exit status, a response."),
-            ));
-        }
-        let gate = non_blank(&p.gate);
-        if gate.is_empty() {
-            if i > 0 {
-                out.push(finding(
-                    &loc,
-                    Severity::High,
-                    format!("Correctness: phase {id} has no gate, so nothing proves it done."),
-                    format!("Give phase {id} a gate: a command the probe detected (e.g. {suggest}) or a `check:` that states what to verify."),
-                ));
-            }
-        } else if gate.iter().all(|g| is_check(g))
-            && !gate
-                .iter()
-                .any(|g| is_measurable(g.trim_start()[6..].trim()))
-        {
-            out.push(finding(
-                &loc,
-                Severity::Medium,
-                format!("Correctness: the gate of phase {id} is only vague manual checks (e.g. \"{}\").", clip(gate[0], 120)),
-                format!("Make the gate of phase {id} measurable: run a detected command such as {suggest}, or write each check as an observable result."),
-            ));
-        }
-    }
-    out
-}
-
 static PERMISSION_NEED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(sudo|root access|chmod|chown|iam|grant|superuser|admin(istrator)? (access|rights|role)|write access|deploy(ing)? (to|in) (prod\w*|staging)|production (database|db|cluster)|ddl|alter table|create table|drop table|create index|secrets? manager|kms|service account|oauth (app|client)|webhook secret|dns record|firewall rule)\b").unwrap()
 });
@@ -369,10 +297,11 @@ pub fn completeness(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
     for (loc, text) in &texts {
         for svc in services_in(text, &probe_names) {
             if !declares_service(&deps.services, &svc) && !reported.contains(&svc) {
-                out.push(finding(
+                out.push(judged(
+                Dimension::Completeness,
                     loc,
                     Severity::High,
-                    format!("Completeness: the plan uses the service {svc}, which dependencies.services does not declare."),
+                    format!("the plan uses the service {svc}, which dependencies.services does not declare."),
                     format!("Declare {svc} in dependencies.services, with the version and how it is provisioned."),
                 ));
                 reported.push(svc);
@@ -388,10 +317,11 @@ pub fn completeness(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
             .iter()
             .find(|(_, _, text)| services_in(text, std::slice::from_ref(&svc)).contains(&svc))
         {
-            out.push(finding(
+            out.push(judged(
+                Dimension::Completeness,
                 loc,
                 Severity::Medium,
-                format!("Completeness: {path}, which the plan changes, uses the detected service {svc}, which dependencies.services does not declare."),
+                format!("{path}, which the plan changes, uses the detected service {svc}, which dependencies.services does not declare."),
                 format!("Declare {svc} in dependencies.services, or state why the change to {path} does not need it."),
             ));
             reported.push(svc);
@@ -401,10 +331,11 @@ pub fn completeness(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
     for (loc, text) in &texts {
         for var in env_vars_in(text, &ctx.probe.env_vars) {
             if !declares_env(&deps.env_vars, &var) && !vars.contains(&var) {
-                out.push(finding(
+                out.push(judged(
+                Dimension::Completeness,
                     loc,
                     Severity::Medium,
-                    format!("Completeness: the plan uses the environment variable {var}, which dependencies.env_vars does not declare."),
+                    format!("the plan uses the environment variable {var}, which dependencies.env_vars does not declare."),
                     format!("Declare {var} in dependencies.env_vars with its purpose and default."),
                 ));
                 vars.push(var);
@@ -416,10 +347,11 @@ pub fn completeness(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
             continue;
         }
         if let Some((loc, path, _)) = touched.iter().find(|(_, _, text)| contains_word(text, var)) {
-            out.push(finding(
+            out.push(judged(
+                Dimension::Completeness,
                 loc,
                 Severity::Medium,
-                format!("Completeness: {path}, which the plan changes, reads the environment variable {var}, which dependencies.env_vars does not declare."),
+                format!("{path}, which the plan changes, reads the environment variable {var}, which dependencies.env_vars does not declare."),
                 format!("Declare {var} in dependencies.env_vars, or state why the change to {path} does not depend on it."),
             ));
             vars.push(var.clone());
@@ -431,10 +363,11 @@ pub fn completeness(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
                 .find(t)
                 .map(|m| (loc, m.as_str().to_string()))
         }) {
-            out.push(finding(
+            out.push(judged(
+                Dimension::Completeness,
                 loc,
                 Severity::Medium,
-                format!("Completeness: the plan needs elevated rights (\"{m}\") but dependencies.permissions names none."),
+                format!("the plan needs elevated rights (\"{m}\") but dependencies.permissions names none."),
                 "Name in dependencies.permissions every right the plan needs (e.g. DDL on the database, deploy rights) and who grants it.",
             ));
         }
@@ -482,8 +415,7 @@ fn changes_data(p: &Phase) -> bool {
 }
 
 /// Risk posture (docs/design.md §5: breaking changes flagged, rollback explicit, feature flags where
-/// risk is real). Per phase: no rollback (empty or a placeholder like "n/a") → high, or low for
-/// a phase that changes no file; a phase that changes data (it touches a file under
+/// risk is real), beyond the phase rubric's rollback rules (`checks`). Per phase: a phase that changes data (it touches a file under
 /// `migrations/`, a `.sql` or `schema.*` file, or its prose says data/schema migration,
 /// backfill, DDL, existing rows) whose rollback does not say how the
 /// data is restored (down migration, restore from backup, snapshot, dropping what was added,
@@ -502,23 +434,12 @@ pub fn risk_posture(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
         let loc = phase_location(i, p);
         let id = &p.id;
         let rollback = p.rollback.trim();
-        if is_placeholder(rollback) {
-            let (sev, why) = if p.files.is_empty() {
-                (Severity::Low, " (it changes no file)")
-            } else {
-                (Severity::High, "")
-            };
-            out.push(finding(
-                &loc,
-                sev,
-                format!("Risk posture: phase {id} has no explicit rollback{why}."),
-                format!("Write the rollback of phase {id}: the steps that undo it and how to verify they did."),
-            ));
-        } else if changes_data(p) && !DATA_ROLLBACK.is_match(rollback) {
-            out.push(finding(
+        if !is_placeholder(rollback) && changes_data(p) && !DATA_ROLLBACK.is_match(rollback) {
+            out.push(judged(
+                Dimension::RiskPosture,
                 &loc,
                 Severity::High,
-                format!("Risk posture: phase {id} changes data but its rollback (\"{}\") does not say how the data is restored; reverting code does not restore data.", clip(rollback, 60)),
+                format!("phase {id} changes data but its rollback (\"{}\") does not say how the data is restored; reverting code does not restore data.", clip(rollback, 60)),
                 format!("Give phase {id} a data rollback: a down migration or a restore from a backup taken before the change, and how to verify the data afterwards."),
             ));
         }
@@ -529,10 +450,11 @@ pub fn risk_posture(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
         let breaking = BREAKING.find(&unflagged).map(|m| m.as_str().to_string());
         if let Some(what) = breaking {
             if !BREAKING_FLAGGED.is_match(&text) && !BREAKING_FLAGGED.is_match(&plan_level) {
-                out.push(finding(
+                out.push(judged(
+                Dimension::RiskPosture,
                     &loc,
                     Severity::Medium,
-                    format!("Risk posture: phase {id} makes a breaking change (\"{}\") that the plan does not flag.", clip(&what, 80)),
+                    format!("phase {id} makes a breaking change (\"{}\") that the plan does not flag.", clip(&what, 80)),
                     format!("Flag the breaking change in phase {id}: say who is affected and add a compatibility shim, a deprecation period or a migration note."),
                 ));
             }
@@ -555,10 +477,11 @@ pub fn risk_posture(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
             (Some(a), _) => format!("it touches {a}"),
             _ => format!("it is a {:?} task", ctx.task_kind).to_lowercase(),
         };
-        out.push(finding(
+        out.push(judged(
+                Dimension::RiskPosture,
             PLAN_LOCATION,
             Severity::Medium,
-            format!("Risk posture: the plan carries real risk ({why}) but names no feature flag, staged rollout or backwards-compatible path."),
+            format!("the plan carries real risk ({why}) but names no feature flag, staged rollout or backwards-compatible path."),
             "Put the risky change behind a feature flag (default off) or a staged rollout, and say how to turn it off.",
         ));
     }
@@ -568,30 +491,28 @@ pub fn risk_posture(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
 /// Scope hygiene (docs/design.md §5: an honest out-of-scope section, no "we could also" creep).
 /// No out-of-scope item → medium; an item that is a placeholder ("none", "n/a") → medium; an
 /// out-of-scope item (≥ 2 terms) all of whose terms a phase's title and goal carry — the plan
-/// does what it says it will not — → medium; a creep phrase ([`scan::creep_phrase`]) in a
-/// phase or the plan's text → medium, once per location; a phase after 00 not tied to the task
-/// ([`scan::task_related`]: no task or directive term, no relevant file, not structural) →
-/// medium.
-pub fn scope_hygiene(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
+/// does what it says it will not — → medium; a creep phrase ([`scan::creep_phrase`]) in the
+/// plan's own text (title, thesis, iron rules) → medium. Creep in a phase, phases and files
+/// beyond the task are the checks' (`checks`).
+pub fn scope_hygiene(_ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
     let mut out = Vec::new();
     let oos = non_blank(&plan.out_of_scope);
     if oos.is_empty() {
-        out.push(finding(
+        out.push(judged(
+            Dimension::ScopeHygiene,
             PLAN_LOCATION,
             Severity::Medium,
-            "Scope hygiene: the plan has no out-of-scope section.",
+            "the plan has no out-of-scope section.",
             "Add an honest out-of-scope section: name the neighbouring work this task will not do.",
         ));
     }
     for item in &oos {
         if is_placeholder(item) {
-            out.push(finding(
+            out.push(judged(
+                Dimension::ScopeHygiene,
                 PLAN_LOCATION,
                 Severity::Medium,
-                format!(
-                    "Scope hygiene: the out-of-scope item \"{}\" says nothing.",
-                    clip(item, 60)
-                ),
+                format!("the out-of-scope item \"{}\" says nothing.", clip(item, 60)),
                 "Replace the placeholder with the concrete work this plan leaves out.",
             ));
             continue;
@@ -606,35 +527,26 @@ pub fn scope_hygiene(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
                 .iter()
                 .all(|t| phase_terms.iter().any(|m| scan::related_terms(t, m)))
             {
-                out.push(finding(
+                out.push(judged(
+                Dimension::ScopeHygiene,
                     phase_location(i, p),
                     Severity::Medium,
-                    format!("Scope hygiene: phase {} does what the out-of-scope section excludes (\"{}\").", p.id, clip(item, 100)),
+                    format!("phase {} does what the out-of-scope section excludes (\"{}\").", p.id, clip(item, 100)),
                     format!("Either drop that work from phase {} or remove it from the out-of-scope section.", p.id),
                 ));
                 break;
             }
         }
     }
-    for (loc, text) in work_texts(plan) {
-        if let Some(phrase) = creep_phrase(&text) {
-            out.push(finding(
-                &loc,
-                Severity::Medium,
-                format!("Scope hygiene: scope creep (\"{phrase}\")."),
-                format!("Remove the optional work introduced by \"{phrase}\", or move it to the out-of-scope section."),
-            ));
-        }
-    }
-    for (i, p) in plan.phases.iter().enumerate().skip(1) {
-        if !task_related(ctx, p) {
-            out.push(finding(
-                phase_location(i, p),
-                Severity::Medium,
-                format!("Scope hygiene: phase {} (\"{}\") shares no term with the task, touches no relevant file and is not a structural phase.", p.id, clip(&p.title, 80)),
-                format!("Tie phase {} to the task or remove it and list its work as out of scope.", p.id),
-            ));
-        }
+    let plan_text = plan_items(plan).join("\n");
+    if let Some(phrase) = creep_phrase(&plan_text) {
+        out.push(judged(
+            Dimension::ScopeHygiene,
+            PLAN_LOCATION,
+            Severity::Medium,
+            format!("scope creep (\"{phrase}\")."),
+            format!("Remove the optional work introduced by \"{phrase}\", or move it to the out-of-scope section."),
+        ));
     }
     out
 }
@@ -644,24 +556,26 @@ pub fn scope_hygiene(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
 /// commands: a phase-00 gate with none of them (exactly as detected) → critical (Hephaestus
 /// would have nothing it may run); detected commands in the gate but none of purpose `build`
 /// or `test` → low. When the probe detected no command: an empty phase-00 gate → high,
-/// otherwise low (only references can be checked). Every phase-00 gate command the probe did
-/// not detect (and not a `check:`) → medium: Hephaestus records it as not run.
+/// otherwise low (only references can be checked). A phase-00 gate command the probe did not
+/// detect is the gate check's (`checks`).
 pub fn evidence_plan(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
     let mut out = Vec::new();
     let Some(p0) = plan.phases.first() else {
-        return vec![finding(
+        return vec![judged(
+            Dimension::EvidencePlan,
             PLAN_LOCATION,
             Severity::Critical,
-            "Evidence plan: the plan has no phase 00, so Hephaestus has nothing to run.",
+            "the plan has no phase 00, so Hephaestus has nothing to run.",
             "Add phase 00 (preflight) whose gate holds a build or test command the probe detected.",
         )];
     };
     let loc = phase_location(0, p0);
     if p0.slug != "preflight" {
-        out.push(finding(
+        out.push(judged(
+                Dimension::EvidencePlan,
             &loc,
             Severity::High,
-            format!("Evidence plan: phase 00 is \"{}\", not the preflight phase.", clip(&p0.slug, 40)),
+            format!("phase 00 is \"{}\", not the preflight phase.", clip(&p0.slug, 40)),
             "Make phase 00 the preflight phase (slug preflight) that builds and tests the unchanged project.",
         ));
     }
@@ -674,26 +588,29 @@ pub fn evidence_plan(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
         .collect();
     if ctx.probe.commands.is_empty() {
         if gate.is_empty() {
-            out.push(finding(
+            out.push(judged(
+                Dimension::EvidencePlan,
                 &loc,
                 Severity::High,
-                "Evidence plan: phase 00 has no gate and the probe detected no command.",
+                "phase 00 has no gate and the probe detected no command.",
                 "Give phase 00 a gate: the checks that prove the repository is ready, each as an observable `check:`.",
             ));
         } else {
-            out.push(finding(
+            out.push(judged(
+                Dimension::EvidencePlan,
                 &loc,
                 Severity::Low,
-                "Evidence plan: the probe detected no build or test command, so Hephaestus can only check references.",
+                "the probe detected no build or test command, so Hephaestus can only check references.",
                 "Name in phase 00 the build command the project will have and gate phase 01 on it.",
             ));
         }
     } else if detected.is_empty() {
         let suggest = suggested_command(ctx).unwrap_or_default();
-        out.push(finding(
+        out.push(judged(
+                Dimension::EvidencePlan,
             &loc,
             Severity::Critical,
-            "Evidence plan: phase 00's gate names no command the probe detected, so Hephaestus has nothing it may run.",
+            "phase 00's gate names no command the probe detected, so Hephaestus has nothing it may run.",
             format!("Put in phase 00's gate at least one detected command exactly as detected, e.g. `{suggest}`."),
         ));
     } else {
@@ -701,21 +618,14 @@ pub fn evidence_plan(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
             detected.contains(&c.command.trim()) && (c.purpose == "build" || c.purpose == "test")
         });
         if !buildable {
-            out.push(finding(
+            out.push(judged(
+                Dimension::EvidencePlan,
                 &loc,
                 Severity::Low,
-                "Evidence plan: phase 00 runs only lint or format commands; nothing builds the target.",
+                "phase 00 runs only lint or format commands; nothing builds the target.",
                 "Add a detected build or test command to phase 00's gate.",
             ));
         }
-    }
-    for cmd in commands.iter().filter(|c| !is_detected(ctx, c)) {
-        out.push(finding(
-            &loc,
-            Severity::Medium,
-            format!("Evidence plan: `{}` in phase 00's gate is not a command the probe detected; Hephaestus will record it as not run.", clip(cmd, 100)),
-            "Use only commands the probe detected in phase 00's gate, or write the step as a `check:`.",
-        ));
     }
     out
 }
@@ -725,8 +635,7 @@ static PHASE_REF: LazyLock<Regex> =
 
 /// Sequencing (docs/design.md §5: phases topologically ordered, no forward references).
 /// Phase 00 not preflight → high; a `depends_on` entry that is not an earlier phase → high; a
-/// phase that modifies or deletes a file an earlier phase deleted → critical (the plan
-/// contradicts itself); a phase that modifies a file only a later phase creates (and the
+/// phase that modifies a file only a later phase creates (and the
 /// repository lacks) → high; a file created or deleted twice → medium; a phase whose goal,
 /// steps, criteria or gate mention a later phase ("phase 03") → medium; a phase with explicit
 /// `depends_on` that changes a file an earlier phase creates without depending (transitively)
@@ -736,10 +645,11 @@ pub fn sequencing(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
     let phases = &plan.phases;
     if let Some(p0) = phases.first() {
         if p0.slug != "preflight" {
-            out.push(finding(
+            out.push(judged(
+                Dimension::Sequencing,
                 phase_location(0, p0),
                 Severity::High,
-                "Sequencing: the preflight phase does not come first.",
+                "the preflight phase does not come first.",
                 "Make the preflight phase phase 00, before any change.",
             ));
         }
@@ -748,11 +658,12 @@ pub fn sequencing(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
     for (i, p) in phases.iter().enumerate() {
         for dep in &p.depends_on {
             if index_of(dep).is_none_or(|j| j >= i) {
-                out.push(finding(
+                out.push(judged(
+                    Dimension::Sequencing,
                     phase_location(i, p),
                     Severity::High,
                     format!(
-                        "Sequencing: phase {} depends on \"{}\", which is not an earlier phase.",
+                        "phase {} depends on \"{}\", which is not an earlier phase.",
                         p.id,
                         clip(dep, 20)
                     ),
@@ -774,10 +685,14 @@ pub fn sequencing(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
             match f.action {
                 FileAction::Create => {
                     if created.contains_key(path) && !deleted.contains_key(path) {
-                        out.push(finding(
+                        out.push(judged(
+                            Dimension::Sequencing,
                             &loc,
                             Severity::Medium,
-                            format!("Sequencing: phase {} creates {path}, which phase {} already creates.", p.id, phases[created[path]].id),
+                            format!(
+                                "phase {} creates {path}, which phase {} already creates.",
+                                p.id, phases[created[path]].id
+                            ),
                             format!("Create {path} once and modify it in later phases."),
                         ));
                     }
@@ -785,13 +700,8 @@ pub fn sequencing(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
                     deleted.remove(path);
                 }
                 FileAction::Modify | FileAction::Delete => {
-                    if let Some(&j) = deleted.get(path) {
-                        out.push(finding(
-                            &loc,
-                            Severity::Critical,
-                            format!("Sequencing: phase {} changes {path}, which phase {} deletes; the plan contradicts itself.", p.id, phases[j].id),
-                            format!("Decide whether {path} survives: drop the deletion in phase {} or the change in phase {}.", phases[j].id, p.id),
-                        ));
+                    if deleted.contains_key(path) {
+                        // Changing a deleted file is the contradiction check's (`checks`).
                     } else if !created.contains_key(path)
                         && !scan::exists_in_repo(ctx.repo_root, path)
                     {
@@ -806,10 +716,11 @@ pub fn sequencing(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
                             })
                             .map(|(k, _)| k)
                         {
-                            out.push(finding(
+                            out.push(judged(
+                Dimension::Sequencing,
                                 &loc,
                                 Severity::High,
-                                format!("Sequencing: phase {} changes {path} before phase {} creates it.", p.id, phases[k].id),
+                                format!("phase {} changes {path} before phase {} creates it.", p.id, phases[k].id),
                                 format!("Move the creation of {path} before phase {}, or the change after phase {}.", p.id, phases[k].id),
                             ));
                         }
@@ -833,13 +744,11 @@ pub fn sequencing(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
             .filter_map(|c| c[1].parse::<usize>().ok())
             .find(|n| *n > i && *n < phases.len())
         {
-            out.push(finding(
+            out.push(judged(
+                Dimension::Sequencing,
                 phase_location(i, p),
                 Severity::Medium,
-                format!(
-                    "Sequencing: phase {} refers to phase {n:02}, which comes later.",
-                    p.id
-                ),
+                format!("phase {} refers to phase {n:02}, which comes later.", p.id),
                 format!(
                     "Move what phase {} needs from phase {n:02} before it, or reorder the phases.",
                     p.id
@@ -873,10 +782,14 @@ pub fn sequencing(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
                     .any(|g| g.path == f.path && g.action == FileAction::Create)
             }) {
                 if !reach.contains(&j) {
-                    out.push(finding(
+                    out.push(judged(
+                        Dimension::Sequencing,
                         phase_location(i, p),
                         Severity::Low,
-                        format!("Sequencing: phase {} changes {}, created by phase {}, but does not depend on it.", p.id, f.path, q.id),
+                        format!(
+                            "phase {} changes {}, created by phase {}, but does not depend on it.",
+                            p.id, f.path, q.id
+                        ),
                         format!("Add {} to the depends_on of phase {}.", q.id, p.id),
                     ));
                 }

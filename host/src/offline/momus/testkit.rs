@@ -25,6 +25,7 @@ impl Fixture {
             probe: &self.probe,
             repo_root: self.dir.path(),
             resolution: crate::model::resolution::Resolution::empty(),
+            baseline: None,
         }
     }
 
@@ -42,6 +43,36 @@ fn cmd(purpose: &str, command: &str) -> DetectedCommand {
         command: command.into(),
         source: "Cargo.toml".into(),
     }
+}
+
+/// The probe's relevant files for `task` in [`fixture`]'s repository: the source files whose
+/// path holds a term of the task (`auth` → `src/auth/*`), else the API files.
+fn relevant(task: &str) -> Vec<RelevantFile> {
+    const FILES: [&str; 6] = [
+        "src/api/mod.rs",
+        "src/api/handlers.rs",
+        "src/auth/mod.rs",
+        "src/auth/jwt.rs",
+        "src/db.rs",
+        "src/lib.rs",
+    ];
+    let terms = crate::text::terms(task);
+    let mut hits: Vec<&str> = FILES
+        .iter()
+        .copied()
+        .filter(|f| terms.iter().any(|t| f.contains(t.as_str())))
+        .collect();
+    if hits.is_empty() {
+        hits = FILES[..2].to_vec();
+    }
+    hits.iter()
+        .enumerate()
+        .map(|(i, p)| RelevantFile {
+            path: (*p).into(),
+            reason: "path".into(),
+            score: 5 - i as u32,
+        })
+        .collect()
 }
 
 /// A Rust web service: `Cargo.toml`, `src/lib.rs`, `src/api/{mod,handlers}.rs`,
@@ -66,18 +97,7 @@ pub fn fixture(task: &str, kind: TaskKind) -> Fixture {
                 kind: "database".into(),
                 source: "docker-compose.yml".into(),
             }],
-            relevant_files: vec![
-                RelevantFile {
-                    path: "src/api/mod.rs".into(),
-                    reason: "name".into(),
-                    score: 5,
-                },
-                RelevantFile {
-                    path: "src/api/handlers.rs".into(),
-                    reason: "name".into(),
-                    score: 4,
-                },
-            ],
+            relevant_files: relevant(task),
             env_vars: vec!["DATABASE_URL".into()],
             files_scanned: 7,
             ..ProbeReport::default()

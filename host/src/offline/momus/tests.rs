@@ -19,31 +19,24 @@ fn show(findings: &[Finding]) -> String {
 #[test]
 fn weights_sum_to_100_and_score_is_weighted_mean() {
     assert_eq!(Dimension::ALL.iter().map(|d| d.weight()).sum::<u32>(), 100);
-    let r = Rubric {
-        correctness: 100,
-        completeness: 100,
-        risk_posture: 100,
-        scope_hygiene: 100,
-        evidence_plan: 100,
-        sequencing: 100,
-    };
-    assert_eq!(r.score(), 100);
-    let r = Rubric {
-        correctness: 0,
-        ..r
-    };
-    assert_eq!(r.score(), 75);
-    let r = Rubric {
-        correctness: 60,
-        completeness: 85,
-        risk_posture: 70,
-        scope_hygiene: 90,
-        evidence_plan: 100,
-        sequencing: 100,
-    };
+    use plan_rules::rubric::{score, Level};
+    assert_eq!(score([]).score, 100);
+    // A critical correctness finding zeroes the dimension (−25) and caps the score below the
+    // EMIT threshold.
+    let s = score([(Dimension::Correctness, Level::Critical)]);
+    assert_eq!((s.raw, s.score), (75, 69));
+    // Correctness 60, completeness 85, risk 70, scope 90:
     // (25*60 + 15*85 + 15*70 + 10*90 + 20*100 + 15*100) / 100 = 82.25
-    assert_eq!(r.score(), 82);
-    assert_eq!(r.weakest(), (Dimension::Correctness, 60));
+    let s = score([
+        (Dimension::Correctness, Level::High),
+        (Dimension::Completeness, Level::Medium),
+        (Dimension::RiskPosture, Level::Medium),
+        (Dimension::RiskPosture, Level::Medium),
+        (Dimension::ScopeHygiene, Level::Low),
+        (Dimension::ScopeHygiene, Level::Low),
+    ]);
+    assert_eq!(s.score, 82);
+    assert_eq!(s.weakest(), (Dimension::Correctness, 60));
 }
 
 #[test]
@@ -56,7 +49,7 @@ fn good_plan_scores_safe_and_is_valid() {
         "unexpected findings:\n{}",
         show(&findings)
     );
-    assert_eq!(r.score(), 100);
+    assert_eq!(r.score, 100);
     let env = audit(&f.ctx(), &plan, Some(0), None);
     assert_eq!(env.verdict, Verdict::Safe, "{}", env.summary);
     assert_eq!(env.score, Some(100));
@@ -87,8 +80,8 @@ fn missing_gate_and_criteria_lower_correctness() {
         "{}",
         show(&findings)
     );
-    assert_eq!(r.correctness, 45);
-    assert!(r.score() < 100);
+    assert_eq!(r.get(Dimension::Correctness), 45);
+    assert!(r.score < 100);
     assert_eq!(r.weakest().0, Dimension::Correctness);
     let loc = &findings
         .iter()
@@ -124,7 +117,7 @@ fn missing_rollback_and_data_revert_lower_risk_posture() {
         "{}",
         show(&findings)
     );
-    assert_eq!(r.risk_posture, 60);
+    assert_eq!(r.get(Dimension::RiskPosture), 60);
 
     let mut plan = good_plan();
     plan.phases[1]
@@ -219,7 +212,7 @@ fn forward_reference_is_structural_block() {
         "{}",
         show(&findings)
     );
-    assert_eq!(r.sequencing, 85);
+    assert_eq!(r.get(Dimension::Sequencing), 85);
 }
 
 #[test]
@@ -236,7 +229,7 @@ fn file_lifecycle_contradictions() {
         "{}",
         show(&findings)
     );
-    assert_eq!(r.sequencing, 0);
+    assert_eq!(r.get(Dimension::Sequencing), 0);
     let env = audit(&f.ctx(), &plan, None, None);
     assert!(
         env.verdict >= Verdict::Risky,
@@ -270,7 +263,7 @@ fn creep_and_missing_out_of_scope_lower_scope_hygiene() {
         has(
             &findings,
             Severity::Medium,
-            "scope creep (\"we could also\")"
+            "scope creep in phase 02 (\"we could also\")"
         ),
         "{}",
         show(&findings)
@@ -280,7 +273,7 @@ fn creep_and_missing_out_of_scope_lower_scope_hygiene() {
         "{}",
         show(&findings)
     );
-    assert_eq!(r.scope_hygiene, 70);
+    assert_eq!(r.get(Dimension::ScopeHygiene), 70);
 
     let mut plan = good_plan();
     plan.out_of_scope = vec!["none".into()];
@@ -353,7 +346,7 @@ fn undeclared_service_and_env_var_lower_completeness() {
         "{}",
         show(&findings)
     );
-    assert_eq!(r.completeness, 45);
+    assert_eq!(r.get(Dimension::Completeness), 45);
     plan.dependencies.services.push("Redis 7".into());
     plan.dependencies.env_vars.push("RATE_LIMIT_WINDOW".into());
     let (_, findings) = rubric(&f.ctx(), &plan);
@@ -435,11 +428,15 @@ fn evidence_plan_needs_a_detected_command() {
         show(&findings)
     );
     assert!(
-        has(&findings, Severity::Medium, "`npm test` in phase 00's gate"),
+        has(
+            &findings,
+            Severity::Medium,
+            "phase 00 names `npm test`, which the project does not declare"
+        ),
         "{}",
         show(&findings)
     );
-    assert_eq!(r.evidence_plan, 0);
+    assert_eq!(r.get(Dimension::EvidencePlan), 0);
     let env = audit(&f.ctx(), &plan, None, None);
     assert!(env.verdict >= Verdict::Risky, "{}", env.summary);
     assert_eq!(validate_envelope(&env), Ok(()));
@@ -572,7 +569,7 @@ fn data_rollback_needs_more_than_revert_and_ordinary_words_are_not_data_or_break
         .push("Change the handler to return the Retry-After header.".into());
     let (r, findings) = rubric(&f.ctx(), &plan);
     assert!(findings.is_empty(), "{}", show(&findings));
-    assert_eq!(r.score(), 100);
+    assert_eq!(r.score, 100);
 }
 
 #[test]
@@ -670,7 +667,7 @@ fn deferred_iron_rules_do_not_declare_or_use_services() {
         "{}",
         show(&findings)
     );
-    assert_eq!(r.completeness, 100, "{}", show(&findings));
+    assert_eq!(r.get(Dimension::Completeness), 100, "{}", show(&findings));
     // The same words in an ordinary iron rule are still checked.
     plan.iron_rules
         .push("Publish every limit hit to kafka.".into());

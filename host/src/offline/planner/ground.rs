@@ -415,6 +415,11 @@ pub struct Grounding {
     /// What the plan changes: files, symbols, files to create, tests to extend (from the code
     /// index's resolution when there is one; then `sources` and `tests` are its files).
     pub focus: Focus,
+    /// Why the repository is a deployable service, or `None` for a library, a command-line
+    /// tool or a script ([`crate::offline::checks::fit::deployable`], the rule the reviewers
+    /// apply): only a deployable repository gets rollout, canary, feature-flag or production
+    /// metrics work.
+    pub deployable: Option<String>,
 }
 
 impl Grounding {
@@ -547,6 +552,7 @@ impl Grounding {
             targets: targets_of(&lower),
             repo_root: repo_root.to_path_buf(),
             minimal: false,
+            deployable: crate::offline::checks::fit::deployable(probe, repo_root),
         }
     }
 
@@ -856,6 +862,23 @@ impl Grounding {
     pub fn docs_dir(&self) -> String {
         self.first_existing(&["docs", "doc", "documentation"])
             .unwrap_or_else(|| "docs".to_string())
+    }
+
+    /// The code a change touches, for steps: the focus's symbols (`` `name` in `path` ``, at
+    /// most `max`), else the relevant source files, else `fallback`.
+    pub fn code_prose(&self, max: usize, fallback: &str) -> String {
+        let syms: Vec<String> = self
+            .focus
+            .changes
+            .iter()
+            .take(max)
+            .map(|c| format!("`{}` in `{}`", c.symbol.name, c.symbol.path))
+            .collect();
+        if syms.is_empty() {
+            self.sources_prose(max, fallback)
+        } else {
+            prose_list(&syms, "")
+        }
     }
 
     /// Existing top-level documentation files worth updating (README, CHANGELOG).

@@ -135,27 +135,15 @@ fn correctness(d: &mut Draft, g: &Grounding) {
                     .to_string(),
             );
         } else {
-            a.step("Build a table in evidence/: every success criterion of every work phase → the test or measurement that proves it.".to_string());
-            a.step("Write the missing tests for any criterion without one.".to_string());
+            let tl = g.focus.tests_label();
+            a.step(format!("Map every success criterion of the work phases to the test in {tl} that proves it, as a table in evidence/."));
             a.step(format!(
-                "Run {} with coverage on the touched files{}.",
-                g.test_cmd(),
-                if g.sources.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " ({})",
-                        prose_list(
-                            &g.sources
-                                .iter()
-                                .take(3)
-                                .map(|s| format!("`{s}`"))
-                                .collect::<Vec<_>>(),
-                            ""
-                        )
-                    )
-                }
+                "Write the missing tests in {tl} for {}, one per unmapped criterion.",
+                g.code_prose(3, &g.subject)
             ));
+            if let Some(t) = g.focus.test() {
+                a.file(t.path.clone(), t.action());
+            }
             a.criterion("100% of the plan's success criteria map to a passing test or a recorded measurement.".to_string());
             a.criterion("Line coverage of the touched files is at least 80%, and not lower than at phase 00.".to_string());
             for c in &gate {
@@ -165,8 +153,8 @@ fn correctness(d: &mut Draft, g: &Grounding) {
         a.phase.rollback = "Nothing to roll back in production: this phase adds tests only; revert its commit to remove them.".to_string();
         d.insert_before_closing(a);
     }
-    // Phased rollout with numeric thresholds.
-    if !research {
+    // Phased rollout with numeric thresholds, for a repository that is deployed.
+    if !research && g.deployable.is_some() {
         let rkey = format!("phased-rollout-{key}");
         if d.index(&rkey).is_none() {
             let closing = d.keys_with(Role::Closing);
@@ -204,6 +192,7 @@ fn correctness(d: &mut Draft, g: &Grounding) {
         }
     }
     if !research
+        && g.deployable.is_some()
         && !d
             .deps
             .permissions
@@ -213,7 +202,10 @@ fn correctness(d: &mut Draft, g: &Grounding) {
         d.permission("Deploy rights to staging and production for the phased rollout (granted by the release owner)".to_string());
     }
     d.rule("Every success criterion is measurable and checked by a named test or a recorded measurement.");
-    thesis(d, "The correctness lens gates every phase on the test command, maps every criterion to a test in an acceptance phase, and rolls out in measured stages.".to_string());
+    thesis(d, format!(
+        "The correctness lens gates every phase on the test command and maps every criterion to a test in an acceptance phase{}.",
+        if g.deployable.is_some() { ", and rolls out in measured stages" } else { "" }
+    ));
 }
 
 fn minimalist(d: &mut Draft, g: &Grounding) {
@@ -227,7 +219,7 @@ fn minimalist(d: &mut Draft, g: &Grounding) {
     {
         d.remove(&k);
     }
-    if had_closing {
+    if had_closing && g.deployable.is_some() {
         if let Some(last) = d
             .phases
             .iter()
@@ -355,8 +347,11 @@ fn defensive(d: &mut Draft, g: &Grounding) {
     let flag = flag_name(g);
     let key = kebab(&g.stem);
     let research = g.kind == TaskKind::Research;
+    // A run-time flag only makes sense where something is deployed and can be switched; a
+    // library or a command-line tool keeps new behaviour opt-in through its own API instead.
+    let flagged = !research && g.deployable.is_some();
     let fkey = format!("feature-flag-{key}");
-    if !research && d.index(&fkey).is_none() {
+    if flagged && d.index(&fkey).is_none() {
         let mut f = DPhase::new(
             &fkey,
             Role::Lens,
@@ -391,8 +386,8 @@ fn defensive(d: &mut Draft, g: &Grounding) {
         let Some(p) = d.get_mut(&k) else { continue };
         let slug = p.key.clone();
         if p.role == Role::Preflight {
-            if research {
-                p.step("Checkpoint: note the commit the spike branches from, so the repository state can be restored exactly.".to_string());
+            if !flagged {
+                p.step("Checkpoint: note the commit the work branches from, so the repository state can be restored exactly.".to_string());
             } else {
                 p.step(format!("Decide the feature flag `{flag}` and its fail-safe default (off), so no later deploy changes behaviour until it is turned on."));
             }
@@ -400,10 +395,10 @@ fn defensive(d: &mut Draft, g: &Grounding) {
                 p.phase.rollback = format!(
                     "{} Checkpoint: the baseline commit is tagged `pre-{slug}`{}.",
                     p.phase.rollback.trim_end(),
-                    if research {
-                        String::new()
-                    } else {
+                    if flagged {
                         format!("; the feature flag `{flag}` does not exist yet")
+                    } else {
+                        String::new()
                     }
                 );
             }
@@ -419,23 +414,31 @@ fn defensive(d: &mut Draft, g: &Grounding) {
             } else {
                 p.phase.rollback.clone()
             };
-            p.phase.rollback = if research {
+            p.phase.rollback = if !flagged {
                 format!("Checkpoint `pre-{slug}`: {base}")
             } else {
                 format!("Checkpoint `pre-{slug}`: first turn the feature flag `{flag}` off (instant, no deploy); then {}", lower_first(&base))
             };
         }
-        if !research {
+        if flagged {
             p.criterion(format!("With the feature flag `{flag}` off, the phase-00 tests pass unchanged (0 regressions)."));
+        } else if !research && !p.phase.files.is_empty() {
+            p.criterion(format!("{} passes every phase-00 test unchanged (0 regressions, 0 edited pre-existing tests).", g.test_cmd()));
         }
     }
     d.rule("Fail safe: every new setting defaults to today's behaviour, and every error path refuses rather than guesses.");
     if research {
         d.rule("Nothing ships from a research plan, so no feature flag is needed; every phase is still checkpointed.");
-    } else {
+    } else if flagged {
         d.rule(format!("The feature flag `{flag}` stays until the change has run at 100% for a full release cycle."));
+    } else {
+        d.rule("New behaviour is opt-in: existing callers see exactly today's behaviour unless they ask for the new one.");
     }
-    thesis(d, format!("The defensive lens puts the change behind the feature flag `{flag}` (off by default), checkpoints every phase and makes every rollback start by turning the flag off."));
+    if flagged {
+        thesis(d, format!("The defensive lens puts the change behind the feature flag `{flag}` (off by default), checkpoints every phase and makes every rollback start by turning the flag off."));
+    } else {
+        thesis(d, "The defensive lens checkpoints every phase, keeps the new behaviour opt-in and holds every phase to the phase-00 tests passing unchanged.".to_string());
+    }
 }
 
 fn performance(d: &mut Draft, g: &Grounding) {
@@ -451,7 +454,7 @@ fn performance(d: &mut Draft, g: &Grounding) {
                 format!("Record the latency and memory of the code path {} changes, so any regression is visible.", g.subject),
                 1,
             );
-            b.step(format!("Benchmark the request or call path through {} with production-shaped inputs; record p50, p95 and peak memory from 5 runs.", g.sources_prose(2, "the touched code")));
+            b.step(format!("Benchmark the call path through {} with the inputs its tests use; record p50, p95 and peak memory from 5 runs.", g.code_prose(2, "the touched code")));
             b.criterion("p50, p95 and peak memory of the hot path recorded from 5 runs with a spread under 5%.".to_string());
             for c in &gate {
                 b.gate(c.clone());
@@ -479,10 +482,10 @@ fn performance(d: &mut Draft, g: &Grounding) {
             "Delete code in {} that the change made unreachable (search for callers first).",
             g.sources_prose(3, "the touched files")
         ));
-        p.step(
-            "Remove dependencies no longer imported; deprecate configuration keys nothing reads (log a warning when one is set) instead of deleting them, so existing deployments keep starting — a backwards-compatible removal."
-                .to_string(),
-        );
+        p.step(format!(
+            "Remove the imports of {} that nothing uses any more; deprecate (do not delete) public names nothing calls, a backwards-compatible removal.",
+            g.sources_prose(2, "the touched files")
+        ));
         p.step("Re-run the benchmark: the hot path is no slower than the baseline.".to_string());
         for s in g.sources.iter().take(2) {
             p.file(s.clone(), FileAction::Modify);
@@ -518,13 +521,22 @@ fn ux(d: &mut Draft, g: &Grounding) {
             format!("Make every way {} can fail understandable to the person who hits it, and long operations visible.", g.subject),
             2,
         );
-        e.step("List every error a user or caller can see from the change; rewrite each message to say what happened, why, and what to do next.".to_string());
-        e.step("For operations that can take more than 2 s, show progress (a status line or progress events) and what is being waited on.".to_string());
-        e.step("Give recoverable failures a friendly path: retry hints, the limit and when it resets, a link to the docs.".to_string());
-        e.step(
-            "Count user-facing errors by type, so confusing messages show up in telemetry."
-                .to_string(),
-        );
+        let code = g.code_prose(3, "the touched code");
+        e.step(format!("List every error {code} can return or print for the new behaviour; rewrite each message to say what happened, why, and what to do next."));
+        e.step(format!(
+            "Assert each message in {}, one test per error case.",
+            g.focus.tests_label()
+        ));
+        if g.deployable.is_some() {
+            e.step("For operations that can take more than 2 s, show progress (a status line or progress events) and what is being waited on.".to_string());
+            e.step(
+                "Count user-facing errors by type, so confusing messages show up in telemetry."
+                    .to_string(),
+            );
+        }
+        for f in g.sources.iter().take(1) {
+            e.file(f.clone(), FileAction::Modify);
+        }
         if let Some(t) = g.focus.test() {
             e.file(t.path.clone(), t.action());
         }
@@ -543,10 +555,13 @@ fn ux(d: &mut Draft, g: &Grounding) {
         }
     }
     d.rule("Every error a user can see says what happened and what to do next; no stack traces or internal codes alone.");
-    thesis(d, "The ux lens adds a phase for helpful error messages, progress and friendly failure paths, with telemetry on user-facing errors.".to_string());
+    thesis(d, "The ux lens adds a phase for helpful error messages and friendly failure paths, each message asserted by a test.".to_string());
 }
 
 fn verification(d: &mut Draft, g: &Grounding) {
+    if g.deployable.is_none() {
+        return verification_by_tests(d, g);
+    }
     let key = kebab(&g.stem);
     let m = metric_prefix(g);
     let okey = format!("observability-{key}");
@@ -560,13 +575,12 @@ fn verification(d: &mut Draft, g: &Grounding) {
         );
         o.step(format!(
             "Instrument {}: a counter `{m}_requests_total`, an error counter `{m}_errors_total` and a latency histogram `{m}_duration_seconds`, with bounded labels.",
-            g.sources_prose(2, "the code path the task changes")
+            g.code_prose(2, "the code path the task changes")
         ));
         o.step(
             "Log each call with a request id and the outcome, with secrets redacted.".to_string(),
         );
         o.step("Record the current values of the new metrics under the phase-00 workload as the baseline in evidence/.".to_string());
-        o.step("Make runs reproducible: pinned dependency versions, fixed seeds, and the exact commands written to evidence/.".to_string());
         if let Some(s) = g.sources.first() {
             o.file(s.clone(), FileAction::Modify);
         }
@@ -591,6 +605,60 @@ fn verification(d: &mut Draft, g: &Grounding) {
     }
     d.rule("Instrument before theorising: no claim in this plan is accepted without the metric or log line that shows it.");
     thesis(d, format!("The verification lens instruments the code first (the `{m}_*` metrics, right after preflight) so every later success criterion is a metric compared with its recorded baseline."));
+}
+
+/// The verification lens for a repository that is not deployed: the evidence is the test
+/// suite, so it shows the behaviour the task asks for with a failing test before any change
+/// and holds every phase to recorded test counts.
+fn verification_by_tests(d: &mut Draft, g: &Grounding) {
+    let key = kebab(&g.stem);
+    let rkey = format!("evidence-first-{key}");
+    let tl = g.focus.tests_label();
+    if d.index(&rkey).is_none() && g.kind != TaskKind::Research {
+        let mut o = DPhase::new(
+            &rkey,
+            Role::Lens,
+            "Show the missing behaviour with a failing test first",
+            format!(
+                "Prove with a test what {} must change before changing it.",
+                g.subject
+            ),
+            2,
+        );
+        o.step(format!(
+            "Write a test in {tl} that exercises {} the way the task asks and fails today; mark it {} so {} stays green.",
+            g.code_prose(2, "the code the task changes"),
+            g.lang.pending_marker(),
+            g.test_cmd()
+        ));
+        o.step(format!(
+            "Record the output of {} (test count, the new expected failure) in evidence/.",
+            g.test_cmd()
+        ));
+        if let Some(t) = g.focus.test() {
+            o.file(t.path.clone(), t.action());
+        }
+        o.criterion(format!(
+            "{} exits 0 with the phase-00 passing count and exactly 1 new expected failure.",
+            g.test_cmd()
+        ));
+        for c in g.impl_gate() {
+            o.gate(c);
+        }
+        o.phase.rollback = "Revert the commit that adds the failing test (`git revert`); no code under test changed.".to_string();
+        d.insert(1, o);
+    }
+    for p in d.phases.iter_mut() {
+        if p.key == rkey || p.role == Role::Preflight {
+            continue;
+        }
+        p.criterion(format!(
+            "The {} output of this phase is recorded in evidence/: passing count at least the phase-00 count, 0 failures.",
+            g.test_cmd()
+        ));
+    }
+    d.rule("Evidence before claims: every criterion is shown by a recorded test run, not by inspection.");
+    thesis(d, "The verification lens shows the missing behaviour with a failing test before any change and records every phase's test run as evidence.".to_string());
 }
 
 fn migration(d: &mut Draft, g: &Grounding) {
@@ -637,9 +705,14 @@ fn migration(d: &mut Draft, g: &Grounding) {
                 ),
                 2,
             );
-            c.step("List every breaking change of this plan (API, configuration, data format, behaviour) with who is affected.".to_string());
-            c.step("For each, add a migration step: accept both old and new forms (dual-read), write both where data changes (dual-write), and announce a removal date.".to_string());
-            c.step("Add a version gate (API version, configuration version or schema version) so a caller on the old version keeps the old behaviour.".to_string());
+            let code = g.code_prose(3, "the public code the plan changes");
+            c.step(format!("List what the plan changes in the public behaviour of {code}, with the callers affected."));
+            c.step(format!("Keep the old behaviour of {code} the default; the new one is chosen explicitly by callers, and each change keeps the old form accepted."));
+            c.step(format!("Add a test in {} per behaviour change that calls the old form and expects today's result.", g.focus.tests_label()));
+            if g.deployable.is_some() {
+                c.step("Where data or configuration changes, accept both old and new forms (dual-read), write both (dual-write), and announce a removal date.".to_string());
+                c.step("Add a version gate (API version, configuration version or schema version) so a caller on the old version keeps the old behaviour.".to_string());
+            }
             if let Some(t) = g.focus.test() {
                 c.file(t.path.clone(), t.action());
             }

@@ -57,6 +57,7 @@ fn ctx<'a>(
         probe,
         repo_root: root,
         resolution: crate::model::resolution::Resolution::empty(),
+        baseline: None,
     }
 }
 
@@ -1308,5 +1309,154 @@ fn empty_repository_still_gives_valid_plans() {
             .any(|f| f.path.ends_with("/src/lib.rs") && f.action == FileAction::Create),
         "{:?}",
         plan.phases[1].files
+    );
+}
+
+/// The Python app without its services and compose file: a library, nothing deployable.
+fn python_library() -> Repo {
+    let dir = tempfile::tempdir().unwrap();
+    let mut probe = python_app();
+    probe.services.clear();
+    probe.frameworks.clear();
+    materialize(
+        dir.path(),
+        &probe,
+        &["README.md", "CHANGELOG.md", "pyproject.toml", "Makefile"],
+    );
+    Repo { dir, probe }
+}
+
+#[test]
+fn a_library_gets_no_deployment_rollout_or_production_metrics() {
+    use crate::offline::checks::fit::{deployable, OPERATIONS};
+    let repo = python_library();
+    assert!(deployable(&repo.probe, repo.dir.path()).is_none());
+    for task in [
+        "Add rate limiting to the login endpoint",
+        "Fix the crash when the login form is submitted twice",
+        "Make the report export faster",
+        "Replace the hand-written password hashing with argon2",
+    ] {
+        let mut roles: Vec<(&str, Option<&str>)> = vec![("prometheus-cast", None)];
+        roles.extend(
+            Lens::ALL
+                .iter()
+                .map(|l| ("prometheus-alloy", Some(l.name()))),
+        );
+        for (role, lens) in roles {
+            let (plan, _) = plan_for(task, &repo, &req(role, lens));
+            for p in &plan.phases {
+                let head = format!("{}\n{}", p.title, p.goal);
+                assert!(
+                    !OPERATIONS.is_match(&head),
+                    "{task} {lens:?}: phase {} ({})",
+                    p.id,
+                    p.title
+                );
+            }
+            assert!(
+                plan.dependencies
+                    .permissions
+                    .iter()
+                    .all(|x| !x.contains("Deploy rights")),
+                "{task} {lens:?}: {:?}",
+                plan.dependencies.permissions
+            );
+        }
+    }
+    // The same repository with its services is deployed: the feature gets its rollout.
+    let service = python_repo();
+    let (plan, _) = plan_for(
+        "Add rate limiting to the login endpoint",
+        &service,
+        &req("prometheus-cast", None),
+    );
+    assert!(plan.phases.iter().any(|p| p.slug.starts_with("rollout-")));
+}
+
+#[test]
+fn a_fix_prefix_makes_a_bugfix_about_the_rest_of_the_sentence() {
+    let repo = python_library();
+    let task = "Fix: login crashes when the password is empty";
+    assert_eq!(classify(task).kind, TaskKind::Bugfix);
+    let (plan, _) = plan_for(task, &repo, &req("prometheus-cast", None));
+    let text: String = plan.phases.iter().map(all_text).collect();
+    assert!(!text.contains("the Fix"), "{text}");
+    assert!(
+        plan.phases[1].title.contains("login crashes"),
+        "{}",
+        plan.phases[1].title
+    );
+}
+
+/// Findings folded by the pipeline (`agent (location): demand`) change the phase they are
+/// about and are never pasted into the plan as steps.
+#[test]
+fn re_loop_findings_change_their_phase_and_are_not_pasted_as_steps() {
+    let repo = python_library();
+    let task = "Add rate limiting to the login endpoint";
+    let intent = classify(task);
+    let base = plan_for(task, &repo, &req("prometheus-cast", None)).0;
+    let impl_phase = base
+        .phases
+        .iter()
+        .find(|p| p.slug.starts_with("implement"))
+        .expect("an implementation phase");
+    let loc = format!("plan/phase-{}-{}.md", impl_phase.id, impl_phase.slug);
+    let mut directives = metis_directives(task, &repo);
+    let folded = [
+        format!("momus ({loc}): Write the rollback of phase {}: the steps that undo it and how to verify they did.", impl_phase.id),
+        format!("redteam-scope ({loc}): Rewrite the steps of phase {} to name what they change: the file (`app/auth.py`), the function or type, and the test or command that proves it.", impl_phase.id),
+        format!("redteam-assumptions ({loc}): Add a test that an empty password is refused with 400."),
+        "oracle (plan/plan.md): Reconsider the overall approach with the product owner.".to_string(),
+    ];
+    directives.extend(folded.iter().cloned());
+    let c = ctx(task, intent.kind, &directives, &repo.probe, repo.dir.path());
+    let (plan, actions) = plan_with_actions(&c, &req("prometheus-cast", None)).unwrap();
+    let after = plan
+        .phases
+        .iter()
+        .find(|p| p.slug == impl_phase.slug)
+        .unwrap();
+    assert!(
+        plan_rules::is_explicit_rollback(&after.rollback),
+        "{}",
+        after.rollback
+    );
+    assert!(
+        after
+            .steps
+            .iter()
+            .any(|s| s.contains("empty password is refused with 400")),
+        "{:?}",
+        after.steps
+    );
+    for p in &plan.phases {
+        for s in &p.steps {
+            for bad in [
+                "from review",
+                "Fix from iteration",
+                "momus (",
+                "oracle (",
+                "redteam-",
+                "Reconsider the overall approach",
+            ] {
+                assert!(
+                    !s.contains(bad),
+                    "phase {} step pastes a finding: {s}",
+                    p.id
+                );
+            }
+        }
+    }
+    // What no rule can act on is deferred with its reason, not pasted.
+    let oracle = actions
+        .iter()
+        .find(|a| a.text.starts_with("Reconsider the overall approach"))
+        .expect("the oracle's demand is acted on");
+    assert!(
+        matches!(oracle.outcome, Outcome::Deferred(_)),
+        "{:?}",
+        oracle.outcome
     );
 }

@@ -2,15 +2,14 @@
 //! environment variables, commands and files — checked against the probe report and the
 //! repository itself.
 use super::reviewer_envelope;
-use crate::model::validate::path_problem;
 use crate::model::Context;
-use crate::model::{Envelope, FileAction, Finding, Plan, Severity};
-use crate::offline::momus::scan::{
-    clip, contains_word, declares_env, env_vars_in, exists_in_repo, finding, is_check, is_detected,
-    phase_location, probe_services, services_in, work_texts, PLAN_LOCATION,
+use crate::model::{Envelope, Finding, Plan, Severity};
+use crate::offline::checks::{self, Check};
+use crate::offline::scan::{
+    contains_word, declares_env, env_vars_in, finding, probe_services, services_in, work_texts,
+    PLAN_LOCATION,
 };
 use regex::Regex;
-use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 static PROVISIONS: LazyLock<Regex> = LazyLock::new(|| {
@@ -40,11 +39,11 @@ struct Tally {
 /// provisions it (install, docker compose, helm, terraform, …);
 /// (2) an environment variable the plan declares or names that the probe did not find →
 /// medium, unless a step introduces it (add, define, new, default, document, …);
-/// (3) a gate command (not `check:`) that is not a command the probe detected → medium, once
-/// per command;
-/// (4) a `modify` or `delete` target that does not exist under the repository root and that no
-/// earlier phase creates → high; a `create` target that already exists → medium; an unsafe
-/// path (absolute, `..`) → high, and the filesystem is not consulted for it.
+/// (3) the gate check ([`Check::Gate`]): gate commands the project does not declare, gate
+/// commands that fail on the baseline;
+/// (4) the file checks ([`Check::Missing`], [`Check::NamedFile`]): a changed file that does not
+/// exist and is not created first (critical), a created file that exists, an unsafe path, a
+/// file defining what the task names that no phase touches (critical).
 pub fn assumptions_findings(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
     let (findings, _) = run(ctx, plan);
     findings
@@ -66,7 +65,7 @@ fn run(ctx: &Context<'_>, plan: &Plan) -> (Vec<Finding>, Tally) {
         .iter()
         .filter(|s| !s.trim().is_empty())
     {
-        let canon = crate::offline::momus::scan::canonical_service(s);
+        let canon = crate::offline::scan::canonical_service(s);
         if !named.iter().any(|(n, _)| n == &canon) {
             named.push((canon, PLAN_LOCATION.to_string()));
         }
@@ -147,75 +146,15 @@ fn run(ctx: &Context<'_>, plan: &Plan) -> (Vec<Finding>, Tally) {
         ));
     }
 
-    // (3) commands
-    let mut seen_cmds: BTreeSet<String> = BTreeSet::new();
-    for (i, p) in plan.phases.iter().enumerate() {
-        for g in p
-            .gate
-            .iter()
-            .map(|g| g.trim())
-            .filter(|g| !g.is_empty() && !is_check(g))
-        {
-            if is_detected(ctx, g) || !seen_cmds.insert(g.to_string()) {
-                continue;
-            }
-            tally.commands += 1;
-            out.push(finding(
-                phase_location(i, p),
-                Severity::Medium,
-                format!("Assumptions: the gate command `{}` is not one the probe detected in the project's files, so Hephaestus will not run it.", clip(g, 100)),
-                "Use a detected command exactly as detected, or write the gate as a `check:` stating what to verify.",
-            ));
-        }
+    // (3) gates, (4) files and the names of the task: the deterministic checks.
+    let hits = checks::run(ctx, plan);
+    for h in checks::only(&hits, &[Check::Gate]) {
+        tally.commands += 1;
+        out.extend(checks::prefixed(&[h], "Assumptions"));
     }
-
-    // (4) files
-    let mut created: BTreeSet<&str> = BTreeSet::new();
-    for (i, p) in plan.phases.iter().enumerate() {
-        let loc = phase_location(i, p);
-        for f in &p.files {
-            if let Some(problem) = path_problem(&f.path) {
-                tally.files += 1;
-                out.push(finding(
-                    &loc,
-                    Severity::High,
-                    format!("Assumptions: unsafe file path: {problem}."),
-                    "Name files by their path relative to the repository root, '/'-separated, without '..'.",
-                ));
-                continue;
-            }
-            let exists = exists_in_repo(ctx.repo_root, &f.path);
-            match f.action {
-                FileAction::Create => {
-                    if exists && !created.contains(f.path.as_str()) {
-                        tally.files += 1;
-                        out.push(finding(
-                            &loc,
-                            Severity::Medium,
-                            format!("Assumptions: phase {} creates {}, which already exists.", p.id, f.path),
-                            format!("Modify {} instead of creating it, and say what of its current content stays.", f.path),
-                        ));
-                    }
-                    created.insert(&f.path);
-                }
-                FileAction::Modify | FileAction::Delete => {
-                    if !exists && !created.contains(f.path.as_str()) {
-                        tally.files += 1;
-                        let verb = if f.action == FileAction::Modify {
-                            "modifies"
-                        } else {
-                            "deletes"
-                        };
-                        out.push(finding(
-                            &loc,
-                            Severity::High,
-                            format!("Assumptions: phase {} {verb} {}, which does not exist in the repository.", p.id, f.path),
-                            format!("Point phase {} at the file that really holds this code (see the probe's relevant files), or create {} first.", p.id, f.path),
-                        ));
-                    }
-                }
-            }
-        }
+    for h in checks::only(&hits, &[Check::Missing, Check::NamedFile]) {
+        tally.files += 1;
+        out.extend(checks::prefixed(&[h], "Assumptions"));
     }
     (out, tally)
 }

@@ -4,7 +4,7 @@
 //! Each reviewer's verdict follows its findings ([`verdict_from_findings`]): none → SAFE,
 //! low/medium → CAUTION, high/critical → RISKY. Findings are listed worst first, at most
 //! [`MAX_FINDINGS`](crate::offline::momus::MAX_FINDINGS). The plan-text analysis they share
-//! with Momus lives in [`crate::offline::momus::scan`].
+//! with Momus lives in [`crate::offline::scan`].
 mod assumptions;
 mod oracle;
 mod scope;

@@ -4,8 +4,8 @@ use crate::model::rules::enforce_critical;
 use crate::model::validate::validate_envelope;
 use crate::model::Context;
 use crate::model::{Envelope, Finding, Plan, Severity, Verdict};
-use crate::offline::momus::scan::{finding, phase_location, PLAN_LOCATION};
 use crate::offline::momus::worst_first;
+use crate::offline::scan::{finding, phase_location, PLAN_LOCATION};
 
 /// Whether the reviewers disagree strongly: one says the plan cannot go on (BLOCK) while
 /// another lets it pass (SAFE or CAUTION). RISKY from one reviewer and SAFE from the others is
@@ -27,8 +27,10 @@ fn short(agent: &str) -> &str {
 /// Verdict: the worst of the reviews' verdicts (invalid → BLOCK), never lower than RISKY
 /// with a critical finding. Findings: the union of the valid reviews' findings, de-duplicated by
 /// (location, concern) keeping the highest severity, worst first; plus a medium finding when
-/// one valid review is BLOCK while another passes ([`strong_disagreement`]), and a low finding for each review
-/// finding whose location names a phase file the plan does not have. Summary:
+/// one valid review is BLOCK while another passes ([`strong_disagreement`]), a low finding for each review
+/// finding whose location names a phase file the plan does not have, and every hit of the
+/// deterministic checks ([`crate::offline::checks`]) that no review reported, with its own
+/// severity — so the Oracle's verdict is never better than what the checks found. Summary:
 /// `"N/3 PASS: security …, scope …, assumptions …; verdict …; K findings."` where a review
 /// passes when it is valid and SAFE or CAUTION. Agent `oracle`.
 pub fn oracle(
@@ -71,7 +73,7 @@ pub fn oracle(
             own.push(finding(
                 PLAN_LOCATION,
                 Severity::Critical,
-                format!("Oracle: the {expected} envelope is invalid ({}), so it cannot count as a pass.", crate::offline::momus::scan::clip(&problems.join("; "), 300)),
+                format!("Oracle: the {expected} envelope is invalid ({}), so it cannot count as a pass.", crate::offline::scan::clip(&problems.join("; "), 300)),
                 format!("Re-run {expected} and have it return a schema-valid envelope for this run."),
             ));
             verdicts.push((name, Verdict::Block, false));
@@ -121,6 +123,26 @@ pub fn oracle(
             format!("Resolve the findings of {} first; the other reviewers' approval does not outweigh them.", dissent.join(" and ")),
         ));
     }
+    // The deterministic checks are one definition for every reviewer: what none of the three
+    // reported, the Oracle does, and its verdict is never better than those findings call for.
+    let mut unreported: Vec<Finding> = Vec::new();
+    for h in crate::offline::checks::run(ctx, plan) {
+        let covered = merged
+            .iter()
+            .any(|m| m.location == h.finding.location && m.concern.ends_with(&h.finding.concern));
+        if !covered {
+            unreported.push(Finding {
+                concern: format!(
+                    "Oracle (pre-check {}): {}",
+                    h.check.name(),
+                    h.finding.concern
+                ),
+                ..h.finding
+            });
+        }
+    }
+    let worst = worst.max(crate::model::rules::verdict_from_findings(&unreported));
+    own.extend(unreported);
     let mut findings = own;
     findings.extend(merged);
     let verdict = enforce_critical(worst, &findings);

@@ -3,33 +3,30 @@
 use super::reviewer_envelope;
 use crate::model::Context;
 use crate::model::{Envelope, Finding, Plan, Severity, TaskKind};
-use crate::offline::momus::scan::{
-    clip, creep_phrase, finding, phase_location, task_related, work_texts, PLAN_LOCATION,
-};
+use crate::offline::checks::{self, Check};
+use crate::offline::scan::{creep_phrase, finding, work_texts, PLAN_LOCATION};
 
 /// Most phases a bugfix plan has before scope review calls it oversized (phase 00 included).
 pub const MAX_BUGFIX_PHASES: usize = 9;
 
 /// The findings of [`scope`].
 ///
-/// Checks: (1) a phase after 00 that shares no term with the task or a Metis directive,
-/// touches no file the probe found relevant, and is not structural (preflight, tests,
-/// rollout, docs, security, migration, …) → medium; (2) a creep phrase ("we could also", "nice
+/// Checks: (1) the deterministic checks of its side ([`Check::Scope`]: a changed file nothing
+/// relates to the task, a phase tied to nothing in the task; [`Check::RepositoryFit`]:
+/// deployment work in a repository with no deployable service; [`Check::GenericStep`]: steps
+/// that fit any task); (2) a creep phrase ("we could also", "nice
 /// to have", "optionally", "while we're at it", "might as well", "stretch goal", …) in a
 /// phase or in the plan's thesis and iron rules → medium, once per location; (3) no
 /// out-of-scope item → medium; (4) a bugfix plan with more than 9 phases → low.
 pub fn scope_findings(ctx: &Context<'_>, plan: &Plan) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for (i, p) in plan.phases.iter().enumerate().skip(1) {
-        if !task_related(ctx, p) {
-            out.push(finding(
-                phase_location(i, p),
-                Severity::Medium,
-                format!("Scope: phase {} (\"{}\") is unrelated to the task: no task term, no relevant file, not a structural phase.", p.id, clip(&p.title, 80)),
-                format!("Remove phase {} or tie it to the task explicitly; list its work as out of scope if it is wanted later.", p.id),
-            ));
-        }
-    }
+    let hits = checks::run(ctx, plan);
+    let mut out = checks::prefixed(
+        &checks::only(
+            &hits,
+            &[Check::Scope, Check::RepositoryFit, Check::GenericStep],
+        ),
+        "Scope",
+    );
     for (loc, text) in work_texts(plan) {
         if let Some(phrase) = creep_phrase(&text) {
             out.push(finding(

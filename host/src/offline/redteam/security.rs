@@ -3,7 +3,7 @@
 use super::reviewer_envelope;
 use crate::model::Context;
 use crate::model::{Envelope, Finding, Plan, Severity, TaskKind};
-use crate::offline::momus::scan::{
+use crate::offline::scan::{
     declares_env, env_vars_in, finding, is_secret_env, touched_contents, work_texts, PLAN_LOCATION,
 };
 pub use crate::offline::surface::{has_security_gate, sensitive_surface};
@@ -154,7 +154,7 @@ pub fn security_findings(ctx: &Context<'_>, plan: &Plan) -> (Vec<Finding>, Vec<S
         .chain(&plan.dependencies.permissions)
         .cloned()
         .chain(
-            crate::offline::momus::scan::deferred_rules(plan)
+            crate::offline::scan::deferred_rules(plan)
                 .into_iter()
                 .map(str::to_string),
         )
@@ -173,7 +173,7 @@ pub fn security_findings(ctx: &Context<'_>, plan: &Plan) -> (Vec<Finding>, Vec<S
             out.push(finding(
                 loc,
                 Severity::Critical,
-                format!("Security: a step switches a protection off (\"{}\").", crate::offline::momus::scan::clip(&step, 80)),
+                format!("Security: a step switches a protection off (\"{}\").", crate::offline::scan::clip(&step, 80)),
                 "Keep TLS verification, authentication and access control on; fix the cause (trust the right certificate, use a test identity) instead of disabling the check.",
             ));
         }
@@ -202,7 +202,7 @@ pub fn security_findings(ctx: &Context<'_>, plan: &Plan) -> (Vec<Finding>, Vec<S
         }
         if let Some((loc, path, _)) = touched
             .iter()
-            .find(|(_, _, t)| crate::offline::momus::scan::contains_word(t, var))
+            .find(|(_, _, t)| crate::offline::scan::contains_word(t, var))
         {
             out.push(finding(
                 loc,

@@ -123,9 +123,11 @@ pub fn decide(g: Gates<'_>, accept_risk: bool) -> Decision {
 
 /// The failures of an iteration, folded as directives for the next (docs/design.md §3
 /// invariant 5): every demand of a finding in an envelope that did not pass (Momus, the red
-/// team, Oracle, Hephaestus, then Metis), de-duplicated by demand, then one directive per
-/// invalid envelope; at most 20.
-pub fn fold(iteration: u32, g: Gates<'_>, invalid: &[String]) -> Vec<String> {
+/// team, Oracle, Hephaestus, then Metis) as `agent (location): demand` — the form the planners
+/// read back into the finding's location and demand, so the re-plan changes the phase the
+/// finding is about — de-duplicated by demand, then one directive per invalid envelope; at
+/// most 20. The iteration they come from is in the rollup (`folded_into_next`).
+pub fn fold(g: Gates<'_>, invalid: &[String]) -> Vec<String> {
     let mut envs: Vec<&Envelope> = Vec::new();
     if let Some(r) = g.reviewed {
         envs.extend([
@@ -143,14 +145,16 @@ pub fn fold(iteration: u32, g: Gates<'_>, invalid: &[String]) -> Vec<String> {
         for f in &e.findings {
             if !out.iter().any(|x| x.ends_with(&f.demand)) {
                 out.push(format!(
-                    "Fix from iteration {iteration} ({}, {}): {}",
-                    e.agent, f.location, f.demand
+                    "{} ({}): {}",
+                    e.agent,
+                    f.location.replace([')', '('], ""),
+                    f.demand
                 ));
             }
         }
     }
     for i in invalid {
-        out.push(format!("Fix from iteration {iteration}: an envelope was invalid ({i}); every reviewer must return a schema-valid envelope."));
+        out.push(format!("anneal (plan/plan.md): Every reviewer must return a schema-valid envelope; one was invalid ({i})."));
     }
     out.truncate(20);
     out
@@ -352,11 +356,8 @@ mod tests {
         assert_eq!(d.emission, Emission::ReLoop);
         assert_eq!(d.invalid.len(), 1);
         assert!(d.invalid[0].starts_with("momus: "), "{:?}", d.invalid);
-        let folded = fold(1, it.gates(), &d.invalid);
-        assert!(folded
-            .last()
-            .unwrap()
-            .contains("an envelope was invalid (momus: "));
+        let folded = fold(it.gates(), &d.invalid);
+        assert!(folded.last().unwrap().contains("one was invalid (momus: "));
     }
 
     #[test]
@@ -390,18 +391,18 @@ mod tests {
         // The same demand twice is folded once.
         it.red.scope = env("redteam-scope", Verdict::Risky);
         it.red.scope.findings[0].demand = it.red.security.findings[0].demand.clone();
-        let folded = fold(2, it.gates(), &[]);
+        let folded = fold(it.gates(), &[]);
         assert_eq!(
             folded,
             [
-                "Fix from iteration 2 (momus, plan/plan.md): Fix what momus found.",
-                "Fix from iteration 2 (redteam-security, plan/plan.md): Fix what redteam-security found.",
+                "momus (plan/plan.md): Fix what momus found.",
+                "redteam-security (plan/plan.md): Fix what redteam-security found.",
             ]
         );
         // Passing gates contribute nothing; at most 20 directives.
-        assert!(fold(1, Iteration::all(Verdict::Caution).gates(), &[]).is_empty());
+        assert!(fold(Iteration::all(Verdict::Caution).gates(), &[]).is_empty());
         let many: Vec<String> = (0..30).map(|i| format!("e{i}: bad")).collect();
-        assert_eq!(fold(1, it.gates(), &many).len(), 20);
+        assert_eq!(fold(it.gates(), &many).len(), 20);
     }
 
     #[test]

@@ -82,6 +82,10 @@ pub fn emit(input: EmitInput<'_>) -> Result<(), RunDirError> {
 
     // The plan directory.
     let mut plan_files = Vec::new();
+    let breakdown = momus.and_then(momus_breakdown);
+    if let Some(m) = momus {
+        rollup.momus_breakdown = crate::render::rollup::momus_breakdown(m);
+    }
     match plan {
         Some(plan) => {
             let header = crate::render::plan_md::Header {
@@ -92,6 +96,7 @@ pub fn emit(input: EmitInput<'_>) -> Result<(), RunDirError> {
                 status: rollup.emission_decision.as_str(),
                 overall_verdict: rollup.overall_verdict,
                 momus_score: rollup.momus_score,
+                momus_breakdown: breakdown.as_deref(),
                 hephaestus: rollup
                     .gate_status
                     .hephaestus
@@ -184,6 +189,18 @@ pub fn emit(input: EmitInput<'_>) -> Result<(), RunDirError> {
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// What cost the Momus score points, by rubric dimension (docs/design.md §5), when its findings
+/// name their dimensions (`"Correctness −10: …"`); `None` when nothing was lost or the envelope
+/// does not say.
+pub fn momus_breakdown(momus: &Envelope) -> Option<String> {
+    let lost: Vec<(plan_rules::rubric::Dimension, u8, f64, usize)> =
+        crate::offline::momus::breakdown(&momus.findings)
+            .into_iter()
+            .filter(|(_, _, l, _)| *l > 0.0)
+            .collect();
+    (!lost.is_empty()).then(|| crate::offline::momus::breakdown_line(&momus.findings, 4))
 }
 
 fn list_dir(run: &RunDir, dir: &str) -> Vec<String> {

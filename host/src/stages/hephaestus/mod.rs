@@ -14,6 +14,9 @@
 //!    gate), with `/bin/sh -c`, a scrubbed environment and a timeout; their output goes to
 //!    `evidence/phase-00-gate-{n}.log`, `n` being the command's 1-based position in the gate
 //!    (format in [`evidence`]).
+//!    With a baseline record ([`Options::baseline`]), a command it holds is judged from the
+//!    record instead (phase 00 runs on the untouched repository, so its outcome is the
+//!    baseline's), and counts as existing.
 //! 3. Evidence rules ([`evidence::judge`]) on each log as written to the run directory.
 //!
 //! PASS iff no check failed and at least one phase-00 command ran and passed. The report is
@@ -58,6 +61,11 @@ pub struct Options {
     /// When set, `CARGO_TARGET_DIR` for commands that invoke cargo or rustc (a persistent
     /// cache so repeated runs are fast). When unset they build inside the scratch copy.
     pub cargo_target_dir: Option<PathBuf>,
+    /// What the gate commands did on the untouched repository, recorded earlier (docs/design.md
+    /// §10): a phase-00 gate command the record holds is judged from it instead of being run
+    /// again — phase 00 runs on the untouched repository, so its outcome there is the
+    /// baseline's — and a command it records as run exists. `None`: everything is run.
+    pub baseline: Option<crate::model::baseline::Baseline>,
 }
 
 impl Default for Options {
@@ -67,6 +75,7 @@ impl Default for Options {
             allowed_commands: Vec::new(),
             max_output_bytes: 1 << 20,
             cargo_target_dir: None,
+            baseline: None,
         }
     }
 }
@@ -202,12 +211,11 @@ pub async fn validate_with_env(
 ) -> Report {
     let lookup = references::Lookup::from_env(&runner::scrubbed_env(base_env, None));
     let mut items = references::file_checks(plan, ctx.repo_root);
-    items.extend(references::command_checks(
-        plan,
-        ctx.repo_root,
-        &lookup,
-        ctx.probe,
-    ));
+    let mut commands = references::command_checks(plan, ctx.repo_root, &lookup, ctx.probe);
+    if let Some(b) = &opts.baseline {
+        recorded_exist(&mut commands, b);
+    }
+    items.extend(commands);
     let mut evidence = Vec::new();
     let ran_ok = run_phase_00(ctx, plan, run, opts, base_env, &mut items, &mut evidence).await;
     let mut passed = ran_ok > 0 && !items.iter().any(|i| i.check.status == CheckStatus::Failed);
@@ -232,6 +240,23 @@ pub async fn validate_with_env(
         checks: items.into_iter().map(|i| i.check).collect(),
         evidence,
         envelope,
+    }
+}
+
+/// A command the baseline ran exists, whatever this machine's `PATH` says (its outcome is
+/// judged from the record, not from a run here).
+fn recorded_exist(items: &mut [Item], baseline: &crate::model::baseline::Baseline) {
+    for i in items
+        .iter_mut()
+        .filter(|i| i.kind == Kind::Command && i.check.status == CheckStatus::Failed)
+    {
+        let Some(cmd) = i.check.name.strip_prefix("command exists: ") else {
+            continue;
+        };
+        if baseline.run_of(cmd).is_some() {
+            i.check.status = CheckStatus::Passed;
+            i.check.detail = "ran on the untouched repository (baseline record)".into();
+        }
     }
 }
 
@@ -315,10 +340,38 @@ async fn run_phase_00(
     };
     let location = phase_file(phase);
     let mut to_run = Vec::new();
+    let (mut recorded, mut recorded_ok) = (0, 0);
     for (i, entry) in phase.gate.iter().enumerate() {
         let entry = entry.trim();
         if entry.is_empty() || entry.starts_with("check:") {
             continue; // recorded by the reference checks
+        }
+        if let Some(run) = opts.baseline.as_ref().and_then(|b| b.run_of(entry)) {
+            let name = run_name(i + 1, entry);
+            recorded += 1;
+            let detail = format!(
+                "recorded on the untouched repository, not run again: {}",
+                if run.detail.is_empty() {
+                    "no detail recorded"
+                } else {
+                    &run.detail
+                }
+            );
+            if run.passed {
+                recorded_ok += 1;
+                items.push(Item::passed(Kind::Run, &name, detail));
+            } else {
+                let demand = run_demand(entry, &run.detail, opts.timeout);
+                items.push(Item::failed(
+                    Kind::Run,
+                    &name,
+                    detail,
+                    Severity::High,
+                    &location,
+                    demand,
+                ));
+            }
+            continue;
         }
         match trust_of(entry, ctx.probe, opts) {
             Some(why) => to_run.push((i + 1, entry, why)),
@@ -328,6 +381,10 @@ async fn run_phase_00(
                 "untrusted: not detected from the project's manifests (nor allowed in configuration); never run".into(),
             )),
         }
+    }
+    if to_run.is_empty() && recorded > 0 {
+        // Every trusted command's outcome came from the baseline record.
+        return recorded_ok;
     }
     if to_run.is_empty() {
         items.push(Item::failed(
@@ -366,7 +423,7 @@ async fn run_phase_00(
             return 0;
         }
     };
-    let mut passed = 0;
+    let mut passed = recorded_ok;
     for (n, cmd, why) in to_run {
         let cargo = references::invokes_cargo(cmd);
         let env =

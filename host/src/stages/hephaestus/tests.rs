@@ -115,6 +115,7 @@ async fn check(
         probe,
         repo_root: &repo.root,
         resolution: crate::model::resolution::Resolution::empty(),
+        baseline: None,
     };
     let report = validate_with_env(&ctx, plan, &run, opts, env).await;
     (report, run)
@@ -386,6 +387,7 @@ async fn secrets_never_reach_commands() {
         probe: &p,
         repo_root: &repo.root,
         resolution: crate::model::resolution::Resolution::empty(),
+        baseline: None,
     };
     let r = validate(&ctx, &preflight(&["env"]), &run, &opts).await;
     assert!(r.passed);

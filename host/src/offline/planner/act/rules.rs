@@ -8,7 +8,9 @@ use super::edit::{
 };
 use super::needs;
 use super::read::{Log, Read};
-use super::text::{cap_title, clip, lower_first, mentioned_commands, quoted, scope_item, sentence};
+use super::text::{
+    cap_title, clip, lower_first, mentioned_commands, object_after, quoted, scope_item, sentence,
+};
 use crate::model::FileAction;
 use crate::offline::planner::draft::{self, is_measurable, DPhase, Draft, Role};
 use crate::offline::planner::ground::Grounding;
@@ -71,6 +73,8 @@ pub(super) const RULES: &[Rule] = &[
         split_phase,
     ),
     rule(Cue::Any(ORDER_CUES), ordering),
+    rule(Cue::Any(OPERATIONS_CUES), operations),
+    rule(Cue::Any(GENERIC_STEP_CUES), specific_steps),
     rule(Cue::When(|_, _| true), needs::files),
     rule(Cue::Any(COMPAT_CUES), compatibility),
     rule(Cue::Any(CHECKPOINT_CUES), checkpoint),
@@ -157,6 +161,14 @@ const COMPAT_CUES: &[&str] = &[
     "existing callers",
 ];
 const CHECKPOINT_CUES: &[&str] = &["checkpoint", "backup", "snapshot"];
+/// Demands to take deployment work out of a repository that is not deployed.
+const OPERATIONS_CUES: &[&str] = &[
+    "without deployment",
+    "deployment permission",
+    "released, not deployed",
+];
+/// Demands to make steps name what they change.
+const GENERIC_STEP_CUES: &[&str] = &["name what they change", "steps that fit any task"];
 const MONITORING_CUES: &[&str] = &[
     "monitor",
     "observability",
@@ -316,12 +328,13 @@ fn security(d: &mut Draft, g: &Grounding, r: &Read, log: &mut Log) -> bool {
     if !mentions_phase_only {
         if let Some(p) = d.get_mut(&key) {
             if p.step(format!(
-                "Negative test from review: {}",
-                sentence(&r.dm.text)
+                "Add negative tests to {} for {}: malformed, unauthorised and oversized input is refused with an error, never accepted.",
+                g.focus.tests_label(),
+                g.code_prose(2, "the code the plan changes")
             )) {
                 p.criterion(format!(
-                    "The negative test for \"{}\" passes under {}.",
-                    clip(&r.dm.text, 90),
+                    "The negative tests in {} pass under {}: every refused input gets its error.",
+                    g.focus.tests_label(),
                     g.test_cmd()
                 ));
                 log.done
@@ -356,15 +369,28 @@ fn test(d: &mut Draft, g: &Grounding, r: &Read, log: &mut Log) -> bool {
                 p.file(t.path.clone(), t.action());
             }
         }
+        let code = g.code_prose(2, "the code this phase changes");
+        let tl = g.focus.tests_label();
         let step = if r.has(&["regression test", "fails before", "failing test"]) {
-            "Write a regression test that fails before this phase's change and passes after it; keep the failing run's log in evidence/.".to_string()
+            format!("Write a regression test in {tl} for {code} that fails before this phase's change and passes after it; keep the failing run's log in evidence/.")
+        } else if let Some(what) = object_after(
+            &r.dm.text,
+            &[
+                "test that ",
+                "tests that ",
+                "test for ",
+                "tests for ",
+                "test of ",
+                "tests of ",
+            ],
+        ) {
+            format!("Add a test in {tl} that checks {what}, against {code}.")
         } else {
-            format!("Add a test from review: {}", sentence(&r.dm.text))
+            format!("Add a test in {tl} that exercises {code} the way this phase changes it, and fails without the change.")
         };
         if p.step(step) {
             p.criterion(format!(
-                "The test added for \"{}\" passes under {}.",
-                clip(&r.dm.text, 90),
+                "The new test in {tl} passes under {} and fails when this phase's change is reverted.",
                 g.test_cmd()
             ));
             for c in g.impl_gate() {
@@ -606,6 +632,10 @@ fn checkpoint(d: &mut Draft, _: &Grounding, r: &Read, log: &mut Log) -> bool {
 /// A monitoring step and criterion on the named (else the closing, else the implementation)
 /// phase.
 fn monitoring(d: &mut Draft, g: &Grounding, r: &Read, log: &mut Log) -> bool {
+    if g.deployable.is_none() {
+        log.deferred.push("the probe found no deployed service to monitor (a library or tool is proven by its tests)".to_string());
+        return true;
+    }
     let m = metric_prefix(g);
     let k = r
         .targets
@@ -614,7 +644,19 @@ fn monitoring(d: &mut Draft, g: &Grounding, r: &Read, log: &mut Log) -> bool {
         .or_else(|| d.keys_with(Role::Closing).first().cloned())
         .or_else(|| d.impl_key());
     if let Some(p) = k.as_deref().and_then(|k| d.get_mut(k)) {
-        if p.step(format!("Monitoring from review: {} Emit `{m}_errors_total` and `{m}_duration_seconds`, and alert when the error rate doubles against the baseline.", sentence(&r.dm.text))) {
+        let what = object_after(
+            &r.dm.text,
+            &[
+                "monitoring for ",
+                "monitoring of ",
+                "monitor ",
+                "alert on ",
+                "alert when ",
+            ],
+        )
+        .map(|w| format!("Monitor {w}: emit"))
+        .unwrap_or_else(|| "Emit".to_string());
+        if p.step(format!("{what} `{m}_errors_total` and `{m}_duration_seconds` from {}, and alert when the error rate doubles against the baseline.", g.code_prose(2, "the changed code"))) {
             p.criterion(format!("`{m}_errors_total` and `{m}_duration_seconds` are visible in the monitoring system within 1 h of release, with 1 alert rule defined."));
             log.done.push(format!(
                 "monitoring step and criterion on phase `{}`",
@@ -646,12 +688,13 @@ fn baseline(d: &mut Draft, g: &Grounding, _: &Read, log: &mut Log) -> bool {
 }
 
 /// Error paths that say what happened and what to do, asserted in tests.
-fn error_messages(d: &mut Draft, _: &Grounding, r: &Read, log: &mut Log) -> bool {
+fn error_messages(d: &mut Draft, g: &Grounding, r: &Read, log: &mut Log) -> bool {
     if let Some(k) = r.first_target_or_impl(d) {
         if let Some(p) = d.get_mut(&k) {
             if p.step(format!(
-                "Error paths from review: {} Each message says what happened and what to do next.",
-                sentence(&r.dm.text)
+                "Make every error {} reports for this phase's change say what happened and what to do next, and assert each message in {}.",
+                g.code_prose(2, "the changed code"),
+                g.focus.tests_label()
             )) {
                 p.criterion("Every user-visible error of this phase is asserted in a test (at least 1 assertion per error case).".to_string());
                 log.done
@@ -672,10 +715,18 @@ fn documentation(d: &mut Draft, g: &Grounding, r: &Read, log: &mut Log) -> bool 
         .or_else(|| d.keys_with(Role::Closing).first().cloned())
         .or_else(|| d.phases.last().map(|p| p.key.clone()));
     let docs = g.doc_files();
+    let where_ = if docs.is_empty() {
+        "the project's documentation".to_string()
+    } else {
+        prose_list(
+            &docs.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>(),
+            "",
+        )
+    };
     if let Some(p) = k.as_deref().and_then(|k| d.get_mut(k)) {
         if p.step(format!(
-            "Documentation from review: {}",
-            sentence(&r.dm.text)
+            "Document the change to {} in {where_}: what it does and every new option with its default.",
+            g.code_prose(2, &g.subject)
         )) {
             for f in docs {
                 p.file(f, FileAction::Modify);
@@ -710,6 +761,87 @@ fn out_of_scope(d: &mut Draft, _: &Grounding, r: &Read, log: &mut Log) -> bool {
     true
 }
 
+/// Deployment and production-operations work out of the named phases (steps, criteria, gate
+/// checks that speak of it; a rollback that redeploys becomes a revert), and deployment
+/// permissions out of the dependencies: the rule the reviewers apply
+/// ([`crate::offline::checks::fit::OPERATIONS`]).
+fn operations(d: &mut Draft, _: &Grounding, r: &Read, log: &mut Log) -> bool {
+    use crate::offline::checks::fit::OPERATIONS;
+    let before = d.deps.permissions.len();
+    d.deps
+        .permissions
+        .retain(|p| !OPERATIONS.is_match(p) && !p.to_lowercase().contains("production"));
+    if d.deps.permissions.len() < before {
+        log.done.push("deployment permission dropped".to_string());
+    }
+    let keys = if r.targets.is_empty() {
+        d.phases.iter().map(|p| p.key.clone()).collect()
+    } else {
+        r.targets.clone()
+    };
+    for k in keys {
+        let Some(p) = d.get_mut(&k) else { continue };
+        let n = p.phase.steps.len() + p.phase.success_criteria.len() + p.phase.gate.len();
+        p.phase.steps.retain(|s| !OPERATIONS.is_match(s));
+        p.phase.success_criteria.retain(|s| !OPERATIONS.is_match(s));
+        p.phase.gate.retain(|s| !OPERATIONS.is_match(s));
+        let changed =
+            n != p.phase.steps.len() + p.phase.success_criteria.len() + p.phase.gate.len();
+        if OPERATIONS.is_match(&p.phase.rollback) {
+            p.phase.rollback = explicit_rollback(&DPhase {
+                phase: crate::model::Phase {
+                    rollback: String::new(),
+                    ..p.phase.clone()
+                },
+                ..p.clone()
+            });
+        }
+        if changed {
+            log.done
+                .push(format!("deployment work taken out of phase `{k}`"));
+        }
+    }
+    true
+}
+
+/// The generic steps of the named phases rewritten to say where they act: the phase's first
+/// file (and the symbols the plan changes there), so no step of a phase that changes code
+/// fits any task.
+fn specific_steps(d: &mut Draft, g: &Grounding, r: &Read, log: &mut Log) -> bool {
+    for k in r.targets_or_impl(d) {
+        let Some(p) = d.get_mut(&k) else { continue };
+        let Some(file) = p.phase.files.first().map(|f| f.path.clone()) else {
+            continue;
+        };
+        let syms: Vec<String> = g
+            .focus
+            .changes
+            .iter()
+            .filter(|c| c.symbol.path == file)
+            .take(2)
+            .map(|c| format!("`{}`", c.symbol.name))
+            .collect();
+        let place = if syms.is_empty() {
+            format!("in `{file}`")
+        } else {
+            format!("in {} of `{file}`", prose_list(&syms, ""))
+        };
+        let mut n = 0;
+        for s in p.phase.steps.iter_mut() {
+            if !s.contains('`') && crate::text::code_names(s).is_empty() {
+                *s = format!("{} — {place}.", s.trim_end_matches('.'));
+                n += 1;
+            }
+        }
+        if n > 0 {
+            log.done.push(format!(
+                "{n} step(s) of phase `{k}` now name where they act"
+            ));
+        }
+    }
+    true
+}
+
 /// Prohibitions (and unmatched "keep …", "ensure …") become iron rules.
 fn iron_rule(d: &mut Draft, _: &Grounding, r: &Read, log: &mut Log) -> bool {
     if d.rule(sentence(&r.dm.text)) {
@@ -728,8 +860,21 @@ fn already_covered(_: &mut Draft, _: &Grounding, r: &Read, log: &mut Log) -> boo
     true
 }
 
-/// Anything else: a step and a `check:` in the phase it names or matches best.
+/// Anything else. A directive (Metis's, or a strategy's) becomes a step and a `check:` in the
+/// phase it names or matches best. A review demand no rule could act on is never pasted into
+/// the plan as a step: it is deferred with the reason (an iron rule), so the plan says what it
+/// did not do.
 fn step_and_check(d: &mut Draft, _: &Grounding, r: &Read, log: &mut Log) -> bool {
+    // Review findings arrive as `agent (location): demand`, folded by the pipeline or a
+    // strategy: the origin then carries the agent after a colon.
+    let from_review = r.dm.origin.contains(':')
+        || !(r.dm.origin.starts_with("directive") || r.dm.origin.starts_with("extra-directive"));
+    if from_review {
+        log.deferred.push(
+            "no rule of the offline planner acts on it; a reviewer or a person must".to_string(),
+        );
+        return false;
+    }
     let k = r
         .targets
         .first()

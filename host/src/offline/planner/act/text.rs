@@ -165,6 +165,18 @@ pub(super) fn quoted(text: &str) -> Option<String> {
     QUOTED.captures(text).map(|c| c[1].trim().to_string())
 }
 
+/// What a demand asks for after one of `cues` (matched case-insensitively, the first cue
+/// found): `"Add a test that a session survives the cutover."` with `["test that"]` →
+/// `"a session survives the cutover"`. `None` when no cue is in it or nothing follows it.
+pub(super) fn object_after(text: &str, cues: &[&str]) -> Option<String> {
+    let lower = text.to_lowercase();
+    cues.iter().find_map(|c| {
+        let i = lower.find(c)?;
+        let rest = text.get(i + c.len()..)?.trim().trim_end_matches(['.', ';']);
+        (!rest.is_empty()).then(|| rest.to_string())
+    })
+}
+
 /// The text as a sentence: trimmed, capitalised, ending with a period.
 pub(super) fn sentence(text: &str) -> String {
     let t = text.trim();

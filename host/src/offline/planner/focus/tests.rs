@@ -80,6 +80,7 @@ fn plan(task: &str, probe: &ProbeReport, root: &Path, res: &Resolution) -> Plan 
         probe,
         repo_root: root,
         resolution: res,
+        baseline: None,
     };
     let req = AgentRequest {
         role: "prometheus-cast".into(),

@@ -78,8 +78,9 @@ pub(super) fn feature(g: &Grounding, d: &mut Draft) {
     d.phases.push(e);
 
     // closing
-    let r = rollout_phase(g, &key);
-    d.phases.push(r);
+    if let Some(r) = rollout_phase(g, &key) {
+        d.phases.push(r);
+    }
 
     for t in &g.topics {
         for o in t.out_of_scope {
@@ -295,7 +296,15 @@ pub(super) fn edge_phase(g: &Grounding, key: &str) -> DPhase {
     e
 }
 
-pub(super) fn rollout_phase(g: &Grounding, key: &str) -> DPhase {
+/// The closing phase: for a deployable repository ([`Grounding::deployable`]) "Document and
+/// roll out" (docs, CI, a staged rollout watched against the week before); for a library, a
+/// command-line tool or a script, "Document the change" in the project's README and changelog
+/// when it has them — it is released, not deployed — and no closing phase at all when it has
+/// neither.
+pub(super) fn rollout_phase(g: &Grounding, key: &str) -> Option<DPhase> {
+    if g.deployable.is_none() {
+        return document_phase(g, key);
+    }
     let mut r = DPhase::new(
         &format!("rollout-{key}"),
         Role::Closing,
@@ -306,23 +315,9 @@ pub(super) fn rollout_phase(g: &Grounding, key: &str) -> DPhase {
         ),
         1,
     );
-    let docs = g.doc_files();
-    if docs.is_empty() {
+    doc_steps(g, &mut r);
+    if g.doc_files().is_empty() {
         r.step("Document the new behaviour and every new configuration key with its default where the project documents its settings.".to_string());
-    } else {
-        for f in &docs {
-            if f.to_lowercase().contains("changelog")
-                || f.to_lowercase().contains("changes")
-                || f.to_lowercase().contains("history")
-            {
-                r.step(format!(
-                    "Add an entry to `{f}` naming the new behaviour and its configuration keys."
-                ));
-            } else {
-                r.step(format!("Document the new behaviour and every new configuration key with its default in `{f}`."));
-            }
-            r.file(f.clone(), FileAction::Modify);
-        }
     }
     if let Some(ci) = g.ci.first() {
         r.step(format!(
@@ -342,7 +337,128 @@ pub(super) fn rollout_phase(g: &Grounding, key: &str) -> DPhase {
     r.gate("check: 1 docs change and 1 release note reviewed; post-release error rate within 1 percentage point of the baseline".to_string());
     r.phase.rollback =
         "Redeploy the previous release; the documentation commit is reverted with it.".to_string();
-    r
+    Some(r)
+}
+
+/// One step and one file per documentation file the project has: an entry in the changelog,
+/// the new behaviour in the README, naming what the change touches.
+fn doc_steps(g: &Grounding, r: &mut DPhase) {
+    let what = g.code_prose(2, &g.subject);
+    for f in &g.doc_files() {
+        let lower = f.to_lowercase();
+        if lower.contains("changelog") || lower.contains("changes") || lower.contains("history") {
+            r.step(format!("Add an entry to `{f}` for {what}."));
+        } else {
+            r.step(format!(
+                "Describe the new behaviour of {what} in `{f}`, with an example."
+            ));
+        }
+        r.file(f.clone(), FileAction::Modify);
+    }
+}
+
+/// The closing phase of a repository that is not deployed: the change documented in its README
+/// and changelog; `None` when it has neither.
+fn document_phase(g: &Grounding, key: &str) -> Option<DPhase> {
+    let docs = g.doc_files();
+    if docs.is_empty() {
+        return None;
+    }
+    let mut r = DPhase::new(
+        &format!("document-{key}"),
+        Role::Closing,
+        "Document the change",
+        format!(
+            "Say in the project's own documentation what {} changes for its users.",
+            g.subject
+        ),
+        1,
+    );
+    doc_steps(g, &mut r);
+    r.criterion(format!(
+        "{} names the change in 1 entry each; {} exits 0.",
+        docs.iter()
+            .map(|d| format!("`{d}`"))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        g.test_cmd()
+    ));
+    for c in g.impl_gate() {
+        r.gate(c);
+    }
+    r.phase.rollback = format!(
+        "Revert the documentation commit (`git revert`); {} return to their previous text and no code changes.",
+        docs.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(" and ")
+    );
+    Some(r)
+}
+
+/// The closing phase of a bugfix: for a deployable repository, ship through a staged rollout
+/// and confirm the symptom is gone from the logs; otherwise an entry in the changelog when the
+/// project keeps one, and no closing phase when it does not.
+fn bugfix_release(g: &Grounding, key: &str) -> Option<DPhase> {
+    let changelogs: Vec<String> = g
+        .doc_files()
+        .into_iter()
+        .filter(|f| f.to_lowercase().contains("change") || f.to_lowercase().contains("history"))
+        .collect();
+    if g.deployable.is_none() && changelogs.is_empty() {
+        return None;
+    }
+    let mut rel = DPhase::new(
+        &format!("release-{key}"),
+        Role::Closing,
+        if g.deployable.is_some() {
+            "Release and confirm the fix"
+        } else {
+            "Record the fix in the changelog"
+        },
+        if g.deployable.is_some() {
+            "Ship the fix and confirm the symptom is gone where it was reported.".to_string()
+        } else {
+            "Tell the project's users which symptom the fix removes.".to_string()
+        },
+        1,
+    );
+    for f in &changelogs {
+        rel.step(format!(
+            "Add an entry to `{f}` naming the symptom that is fixed and {}.",
+            g.code_prose(2, "the code it changed")
+        ));
+        rel.file(f.clone(), FileAction::Modify);
+    }
+    if g.deployable.is_some() {
+        rel.step("Ship through a staged rollout (one canary instance first, then everyone); after each stage search the logs for the original error message for 24 hours.".to_string());
+        rel.criterion(
+            "0 occurrences of the original error in the logs in the 24 h after release."
+                .to_string(),
+        );
+        if let Some(b) = &g.build {
+            rel.gate(b.command.clone());
+        }
+        rel.gate(
+            "check: the original error no longer appears in the logs 24 h after release"
+                .to_string(),
+        );
+        rel.phase.rollback =
+            "Redeploy the previous release and reopen the bug with the new evidence.".to_string();
+    } else {
+        rel.criterion(format!(
+            "{} has 1 entry naming the fixed symptom; {} exits 0.",
+            changelogs
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(" and "),
+            g.test_cmd()
+        ));
+        for c in g.impl_gate() {
+            rel.gate(c);
+        }
+        rel.phase.rollback =
+            "Revert the changelog commit (`git revert`); the fix itself stays.".to_string();
+    }
+    Some(rel)
 }
 
 pub(super) fn bugfix(g: &Grounding, d: &mut Draft) {
@@ -432,37 +548,11 @@ pub(super) fn bugfix(g: &Grounding, d: &mut Draft) {
     c.depends(&fk);
     d.phases.push(c);
 
-    // closing
-    let mut rel = DPhase::new(
-        &format!("release-{key}"),
-        Role::Closing,
-        "Release and confirm the fix",
-        "Ship the fix and confirm the symptom is gone where it was reported.".to_string(),
-        1,
-    );
-    for f in g
-        .doc_files()
-        .iter()
-        .filter(|f| f.to_lowercase().contains("change"))
-    {
-        rel.step(format!(
-            "Add an entry to `{f}` naming the symptom that is fixed."
-        ));
-        rel.file(f.clone(), FileAction::Modify);
+    // closing: a deployable service ships the fix and watches for the symptom; anything else
+    // records it in its changelog, when it keeps one.
+    if let Some(rel) = bugfix_release(g, &key) {
+        d.phases.push(rel);
     }
-    rel.step("Ship through a staged rollout (one canary instance first, then everyone); after each stage search the logs for the original error message for 24 hours.".to_string());
-    rel.criterion(
-        "0 occurrences of the original error in the logs in the 24 h after release.".to_string(),
-    );
-    if let Some(b) = &g.build {
-        rel.gate(b.command.clone());
-    }
-    rel.gate(
-        "check: the original error no longer appears in the logs 24 h after release".to_string(),
-    );
-    rel.phase.rollback =
-        "Redeploy the previous release and reopen the bug with the new evidence.".to_string();
-    d.phases.push(rel);
 
     d.out("Refactoring the touched code beyond what the fix needs.");
     d.out("Other bugs found on the way: they are listed with their paths, not fixed here.");

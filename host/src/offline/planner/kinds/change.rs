@@ -149,7 +149,9 @@ pub(super) fn refactor(g: &Grounding, d: &mut Draft) {
         "Do not edit the characterization tests: a change there means behaviour changed."
             .to_string(),
     );
-    m.step("Route the switched callers through a toggle that re-selects the old path at run time until the old path is removed, so a production problem is undone without a deploy.".to_string());
+    if g.deployable.is_some() {
+        m.step("Route the switched callers through a toggle that re-selects the old path at run time until the old path is removed, so a production problem is undone without a deploy.".to_string());
+    }
     m.criterion(format!("{} exits 0 after every caller switch, with the characterization tests unmodified (0 changed lines in their file).", g.test_cmd()));
     service_steps(g, &mut m);
     impl_gate(g, &mut m);
@@ -541,10 +543,12 @@ pub(super) fn platform_migration(g: &Grounding, d: &mut Draft) {
         }
     }
     s.step("Update the CI image or toolchain pin to the new version.".to_string());
-    s.step(
-        "Roll the new version out in stages: CI and one canary environment first, then everywhere."
-            .to_string(),
-    );
+    if g.deployable.is_some() {
+        s.step(
+            "Roll the new version out in stages: CI and one canary environment first, then everywhere."
+                .to_string(),
+        );
+    }
     s.criterion(format!(
         "{} and {} exit 0 on {new}; the test count equals the phase-00 baseline.",
         g.build_cmd(),

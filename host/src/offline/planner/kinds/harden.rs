@@ -117,9 +117,12 @@ pub(super) fn performance(g: &Grounding, d: &mut Draft) {
     v.depends(&ok);
     d.phases.push(v);
 
-    let mut r = rollout_phase(g, &key);
-    r.step("Watch the production p95 latency of the optimised path for 7 days and compare with the benchmark's prediction.".to_string());
-    d.phases.push(r);
+    if let Some(mut r) = rollout_phase(g, &key) {
+        if g.deployable.is_some() {
+            r.step("Watch the production p95 latency of the optimised path for 7 days and compare with the benchmark's prediction.".to_string());
+        }
+        d.phases.push(r);
+    }
 
     d.out("Optimising code paths other than the one the profile selects.");
     d.out("New caching layers or infrastructure unless the profile proves nothing simpler works.");
@@ -265,13 +268,14 @@ pub(super) fn security_kind(g: &Grounding, d: &mut Draft) {
     s.depends(&fk);
     d.phases.push(s);
 
-    // 04 rollout
-    let mut r = rollout_phase(g, &key);
-    if g.sensitive.contains(&"secrets and credentials") {
-        r.step(format!("Rotate every secret that may have been exposed{} and invalidate sessions or tokens issued with it.", if g.env_vars.is_empty() { String::new() } else { format!(" ({})", g.env_vars.iter().map(|e| code(e)).collect::<Vec<_>>().join(", ")) }));
+    // 04 rollout (or the documentation of the fix, for a repository that is not deployed)
+    if let Some(mut r) = rollout_phase(g, &key) {
+        if g.sensitive.contains(&"secrets and credentials") {
+            r.step(format!("Rotate every secret that may have been exposed{} and invalidate sessions or tokens issued with it.", if g.env_vars.is_empty() { String::new() } else { format!(" ({})", g.env_vars.iter().map(|e| code(e)).collect::<Vec<_>>().join(", ")) }));
+        }
+        r.step("Tell the people who must know (security contact, affected users if data was exposed), following the project's disclosure policy.".to_string());
+        d.phases.push(r);
     }
-    r.step("Tell the people who must know (security contact, affected users if data was exposed), following the project's disclosure policy.".to_string());
-    d.phases.push(r);
 
     d.out("Hardening outside the threat model's entry points.");
     d.out("Replacing the authentication or framework stack.");

@@ -368,7 +368,10 @@ fn new_services(g: &Grounding, d: &mut Draft) {
 /// Dependencies: every probe service (touched ones with why), new services, env vars,
 /// permissions justified by the task.
 fn dependencies(g: &Grounding, d: &mut Draft) {
-    if d.phases.iter().any(|p| p.role == Role::Closing) && g.kind != TaskKind::Research {
+    if d.phases.iter().any(|p| p.role == Role::Closing)
+        && g.kind != TaskKind::Research
+        && g.deployable.is_some()
+    {
         d.permission("Deploy rights to staging and production for the release phase (granted by the release owner)".to_string());
     }
     for s in &g.services {

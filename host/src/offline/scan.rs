@@ -1,4 +1,4 @@
-//! Plan-text analysis shared by Momus's rubric and the offline red team: where a finding
+//! Plan-text analysis shared by Momus's rubric, the plan checks and the offline red team: where a finding
 //! points, which services, environment variables, commands and creep phrases a plan names,
 //! whether a criterion is measurable, whether a phase is tied to the task, and read-only
 //! access to the repository's files.

@@ -1,0 +1,89 @@
+//! `anneal review PATH`: the review's configuration from the flags (engine and budget as for a
+//! run, the `--baseline` record), then [`crate::review::run`] and a run's summary.
+use super::args::ReviewArgs;
+use super::output::Format;
+use super::run::{ending, progress_sink, resolve_models, summary, RunError};
+use super::Ending;
+use crate::model::baseline::Baseline;
+use crate::pipeline::StartError;
+use crate::stages::{hephaestus, probe};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why `anneal review` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    /// `--baseline` cannot be read or is not a baseline record (usage).
+    #[error("{0}")]
+    Baseline(String),
+    /// The model configuration is invalid or a provider cannot be set up (usage).
+    #[error("{0}")]
+    Models(String),
+    /// The review could not start; nothing was written (usage or runtime, see [`StartError`]).
+    #[error(transparent)]
+    Start(#[from] StartError),
+    /// The review failed after its run directory was created (runtime); the summary is printed.
+    #[error(transparent)]
+    Failed(#[from] RunError),
+}
+
+/// `anneal review PATH [--repo DIR] …`; the summary printed in `format` as a run's.
+///
+/// # Errors
+/// [`ReviewError`]: a usage error, a review that could not start, or one that failed.
+pub async fn review(a: &ReviewArgs, format: Format) -> Result<Ending, ReviewError> {
+    let baseline = a
+        .baseline
+        .as_deref()
+        .map(read_baseline)
+        .transpose()
+        .map_err(ReviewError::Baseline)?;
+    let models =
+        resolve_models(&a.config, &a.repo, &a.provider, &a.model).map_err(ReviewError::Models)?;
+    let engine =
+        crate::engine::from_config(&models.config, &a.repo).map_err(ReviewError::Models)?;
+    let cfg = crate::review::Config {
+        path: a.path.clone(),
+        repo: a.repo.clone(),
+        runs_root: a
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("./.anneal/runs")),
+        jobs: a.jobs as usize,
+        accept_risk: a.accept_risk,
+        hephaestus: hephaestus::Options {
+            timeout: Duration::from_secs(a.gate_timeout),
+            allowed_commands: a.allow_commands.clone(),
+            baseline: baseline.clone(),
+            ..hephaestus::Options::default()
+        },
+        probe: probe::ProbeOptions::default(),
+        baseline,
+        budget: crate::engine::Budget {
+            max_spawns: models.config.budget.max_spawns,
+            max_tokens: models.config.budget.max_tokens,
+        },
+        engine: Arc::new(engine),
+    };
+    let progress = progress_sink(a.quiet);
+    let outcome = crate::review::run(cfg, progress.clone()).await?;
+    progress("done");
+    summary(&outcome).print(format);
+    Ok(ending(&outcome)?)
+}
+
+/// Reads a baseline record (`--baseline`): YAML, which also reads JSON.
+///
+/// # Errors
+/// A message naming the file and what is wrong with it.
+pub fn read_baseline(path: &Path) -> Result<Baseline, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("--baseline {}: {e}", path.display()))?;
+    serde_yaml::from_str(&text).map_err(|e| {
+        format!(
+            "--baseline {}: not a baseline record (`commands: [{{command, passed, detail}}]`): {e}",
+            path.display()
+        )
+    })
+}
