@@ -74,6 +74,11 @@ pub struct Cli {
     /// Timeout of each phase-00 gate command Hephaestus runs, in seconds.
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub gate_timeout: u64,
+    /// OS sandbox for gate commands (bubblewrap): auto = where it works here, else unsandboxed
+    /// with the reason in the summary; on = required (the run fails where it is missing);
+    /// off = gate commands run with your rights, network and home directory.
+    #[arg(long, value_enum, default_value = "auto", value_name = "MODE")]
+    pub gate_sandbox: crate::stages::hephaestus::sandbox::Mode,
     /// A command Hephaestus may run although the probe did not detect it (repeatable).
     #[arg(long = "allow-command", value_name = "COMMAND")]
     pub allow_commands: Vec<String>,

@@ -22,6 +22,9 @@ pub enum RunError {
     /// The model configuration is invalid or a provider cannot be set up (usage).
     #[error("{0}")]
     Models(String),
+    /// `--gate-sandbox on` and the gate sandbox does not work on this machine (runtime).
+    #[error("{0}")]
+    Sandbox(String),
     /// The run could not start; nothing was written (usage or runtime, see [`StartError`]).
     #[error(transparent)]
     Start(#[from] StartError),
@@ -43,9 +46,10 @@ pub async fn run(cli: &Cli) -> Result<Ending, RunError> {
         return Ok(Ending::Success);
     }
     let progress = progress_sink(cli.quiet);
+    let sandbox_line = cfg.hephaestus.sandbox.line.clone();
     let outcome = pipeline::run(cfg, progress.clone()).await?;
     progress("done");
-    summary(&outcome)
+    summary(&outcome, &sandbox_line)
 }
 
 /// The run's configuration from the flags, the model configuration and the environment.
@@ -87,6 +91,12 @@ fn config(cli: &Cli) -> Result<Config, RunError> {
     let models = resolve_models(&cli.config, &cli.repo, &cli.provider, &cli.model)
         .map_err(RunError::Models)?;
     let engine = crate::engine::from_config(&models.config, &cli.repo).map_err(RunError::Models)?;
+    let host_env: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os().collect();
+    let sandbox = hephaestus::sandbox::resolve(
+        cli.gate_sandbox,
+        &hephaestus::runner::scrubbed_env(&host_env, None),
+    )
+    .map_err(RunError::Sandbox)?;
     Ok(Config {
         task,
         repo: cli.repo.clone(),
@@ -106,6 +116,7 @@ fn config(cli: &Cli) -> Result<Config, RunError> {
             timeout: Duration::from_secs(cli.gate_timeout),
             allowed_commands: cli.allow_commands.clone(),
             cargo_target_dir: Some(cargo_target),
+            sandbox,
             ..hephaestus::Options::default()
         },
         probe: probe::ProbeOptions::default(),
@@ -221,7 +232,7 @@ async fn dry_run(cfg: &Config) -> Result<(), StartError> {
 ///
 /// # Errors
 /// [`RunError::Failed`] when the run ended on a runtime error.
-fn summary(o: &Outcome) -> Result<Ending, RunError> {
+fn summary(o: &Outcome, sandbox_line: &str) -> Result<Ending, RunError> {
     let r = &o.rollup;
     let g = &r.gate_status;
     let dir = o.run_dir.display();
@@ -255,6 +266,7 @@ fn summary(o: &Outcome) -> Result<Ending, RunError> {
         r.accounting.tokens,
         r.accounting.wall_clock_ms as f64 / 1000.0
     );
+    println!("  validation   {sandbox_line}");
     println!("  plan         {dir}/plan/plan.md");
     println!("  prompt       {dir}/{}", o.xml);
     println!("  rollup       {dir}/rollup.yaml");

@@ -176,6 +176,7 @@ fn every_ending_has_its_exit_code() {
     // …and what failed while doing what was asked is a runtime error.
     for e in [
         Error::Run(RunError::Start(StartError::Pin("x".into()))),
+        Error::Run(RunError::Sandbox("x".into())),
         Error::Run(RunError::Start(StartError::Load(LoadError::NotWasm {
             origin: "x".into(),
         }))),

@@ -491,7 +491,10 @@ impl Run {
     /// Stage 6, Validate: Hephaestus checks the plan's references and runs its phase-00 gates
     /// in a scratch copy; writes `reviews/hephaestus.yaml` and the evidence files.
     pub async fn validate(&mut self, e: &Enriched, plan: &Plan) -> hephaestus::Report {
-        self.say("[6/7] hephaestus: reference integrity and phase-00 gates in a scratch copy");
+        self.say(&format!(
+            "[6/7] hephaestus: reference integrity and phase-00 gates in a scratch copy ({})",
+            self.cfg.hephaestus.sandbox.line
+        ));
         let iteration = self.record.iteration;
         let t = Instant::now();
         self.events

@@ -22,6 +22,7 @@
 pub mod evidence;
 pub mod references;
 pub mod runner;
+pub mod sandbox;
 pub mod scratch;
 
 use crate::model::Context;
@@ -58,6 +59,9 @@ pub struct Options {
     /// When set, `CARGO_TARGET_DIR` for commands that invoke cargo or rustc (a persistent
     /// cache so repeated runs are fast). When unset they build inside the scratch copy.
     pub cargo_target_dir: Option<PathBuf>,
+    /// The OS sandbox gate commands run in ([`sandbox::resolve`]); the default is none, with
+    /// a line saying so.
+    pub sandbox: sandbox::Decision,
 }
 
 impl Default for Options {
@@ -67,6 +71,10 @@ impl Default for Options {
             allowed_commands: Vec::new(),
             max_output_bytes: 1 << 20,
             cargo_target_dir: None,
+            sandbox: sandbox::Decision {
+                sandbox: None,
+                line: "gate sandbox: off (not requested)".into(),
+            },
         }
     }
 }
@@ -211,7 +219,7 @@ pub async fn validate_with_env(
     let mut evidence = Vec::new();
     let ran_ok = run_phase_00(ctx, plan, run, opts, base_env, &mut items, &mut evidence).await;
     let mut passed = ran_ok > 0 && !items.iter().any(|i| i.check.status == CheckStatus::Failed);
-    let md = render_report(ctx, &items, passed, ran_ok);
+    let md = render_report(ctx, &items, passed, ran_ok, &opts.sandbox.line);
     match run.write(EVIDENCE_REPORT, md.as_bytes()) {
         Ok(()) => evidence.push(EVIDENCE_REPORT.to_string()),
         Err(e) => {
@@ -369,14 +377,20 @@ async fn run_phase_00(
     let mut passed = 0;
     for (n, cmd, why) in to_run {
         let cargo = references::invokes_cargo(cmd);
-        let env =
-            runner::scrubbed_env(base_env, opts.cargo_target_dir.as_deref().filter(|_| cargo));
+        let target = opts.cargo_target_dir.as_deref().filter(|_| cargo);
+        let env = runner::scrubbed_env(base_env, target);
+        let confine = opts.sandbox.sandbox.as_ref().map(|s| sandbox::Confinement {
+            sandbox: s,
+            writable: scratch_writable(&scratch, target),
+            network: sandbox::Network::None,
+        });
         let outcome = runner::run(
             cmd,
             scratch.root(),
             &env,
             opts.timeout,
             opts.max_output_bytes,
+            confine.as_ref(),
         )
         .await;
         let header = evidence::LogHeader {
@@ -423,6 +437,22 @@ async fn run_phase_00(
         items.push(item);
     }
     passed
+}
+
+/// What a gate command may write under the sandbox: the scratch copy's temporary directory
+/// and, for cargo, the shared target directory (created here so it can be bound).
+fn scratch_writable(scratch: &scratch::Scratch, cargo_target: Option<&Path>) -> Vec<PathBuf> {
+    let mut w = vec![scratch
+        .root()
+        .parent()
+        .unwrap_or(scratch.root())
+        .to_path_buf()];
+    if let Some(t) = cargo_target {
+        if std::fs::create_dir_all(t).is_ok() {
+            w.push(t.to_path_buf());
+        }
+    }
+    w
 }
 
 /// The imperative demand for a phase-00 command that failed, by cause.
@@ -488,7 +518,13 @@ fn build_envelope(ctx: &Context<'_>, items: &[Item], passed: bool, ran_ok: usize
 }
 
 /// `evidence/hephaestus.md`: every check with its status, detail and evidence file.
-fn render_report(ctx: &Context<'_>, items: &[Item], passed: bool, ran_ok: usize) -> String {
+fn render_report(
+    ctx: &Context<'_>,
+    items: &[Item],
+    passed: bool,
+    ran_ok: usize,
+    sandbox_line: &str,
+) -> String {
     let mut s = format!("# Hephaestus: {}\n\n", if passed { "PASS" } else { "FAIL" });
     s.push_str(&format!("- run: `{}`\n", ctx.run_id));
     s.push_str(&format!("- repository: {}\n", repo_name(ctx)));
@@ -497,6 +533,7 @@ fn render_report(ctx: &Context<'_>, items: &[Item], passed: bool, ran_ok: usize)
         chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     ));
     s.push_str(&format!("- result: {}\n", summary(items, passed, ran_ok)));
+    s.push_str(&format!("- {}\n", sandbox_line));
     s.push_str(
         "- rule: PASS requires no failed check and at least one phase-00 gate command that ran in a scratch copy and passed \
          (docs/design.md §6); empty evidence, or a success without the log line that shows it, is INVALID (invariant 2).\n",
