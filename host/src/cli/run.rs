@@ -88,6 +88,11 @@ fn config(cli: &Cli) -> Result<Config, RunError> {
                 .unwrap_or_else(|| PathBuf::from(".anneal/cache/cargo-target"))
         });
     let cargo_target = std::path::absolute(&cargo_target).unwrap_or(cargo_target);
+    // Preflight caches (pip, npm, Go, Maven…), one directory per repository, beside it.
+    let preflight_cache = cargo_target
+        .parent()
+        .map(|p| p.join("preflight"))
+        .unwrap_or_else(|| PathBuf::from(".anneal/cache/preflight"));
     let models = resolve_models(&cli.config, &cli.repo, &cli.provider, &cli.model)
         .map_err(RunError::Models)?;
     let engine = crate::engine::from_config(&models.config, &cli.repo).map_err(RunError::Models)?;
@@ -117,6 +122,9 @@ fn config(cli: &Cli) -> Result<Config, RunError> {
             allowed_commands: cli.allow_commands.clone(),
             cargo_target_dir: Some(cargo_target),
             sandbox,
+            cache_dir: Some(preflight_cache),
+            offline: cli.offline,
+            preflight_timeout: Duration::from_secs(cli.preflight_timeout),
             ..hephaestus::Options::default()
         },
         probe: probe::ProbeOptions::default(),
@@ -288,6 +296,7 @@ fn summary(o: &Outcome, sandbox_line: &str) -> Result<Ending, RunError> {
     Ok(match r.emission_decision {
         Emission::Emit => Ending::Success,
         Emission::Abort => Ending::Aborted,
+        Emission::ReLoop if r.blocked_by_environment.is_some() => Ending::Blocked,
         Emission::ReLoop => Ending::NotEmitted,
     })
 }

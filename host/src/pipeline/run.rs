@@ -528,6 +528,17 @@ impl Run {
         if d.emission != Emission::ReLoop {
             return Next::Done;
         }
+        let blocked = self
+            .record
+            .complete
+            .as_ref()
+            .and_then(|o| o.heph.as_ref())
+            .and_then(|h| h.blocked.clone());
+        if let Some(why) = blocked {
+            self.record.stop_reason = Some(format!("not emitted: blocked by environment: {why}. No change to the plan can fix this, so it was not re-planned; install what is missing and run again"));
+            self.record.blocked = Some(why);
+            return Next::Done;
+        }
         let iteration = self.record.iteration;
         if let Some(cap) = self.cfg.max_iterations {
             if iteration >= cap {

@@ -164,6 +164,10 @@ pub struct Rollup {
     /// Why the run stopped re-looping.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_reason: Option<String>,
+    /// Set when validation was blocked by the environment (docs/design.md §6): what is
+    /// missing. The run ends "blocked by environment" (exit 6), not re-planned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_by_environment: Option<String>,
     pub accounting: Accounting,
     pub guest: GuestRecord,
     pub iterations: Vec<IterationRecord>,

@@ -15,4 +15,5 @@ mod models;
 mod python_strategy;
 mod sandbox;
 mod temper;
+mod validation;
 mod versions;

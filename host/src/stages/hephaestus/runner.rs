@@ -52,8 +52,9 @@ pub const FIXED_ENV: &[(&str, &str)] = &[
     ("ANNEAL_HEPHAESTUS", "1"),
 ];
 
-/// `PATH` given to commands when the host environment has none.
-pub const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+/// `PATH` given to commands when the host environment has none (defined beside the sandbox,
+/// which resolves programs with it too).
+pub use super::sandbox::DEFAULT_PATH;
 
 /// Evidence is never cut below this many bytes, whatever the options say.
 pub const MIN_OUTPUT_BYTES: usize = 1024;

@@ -22,6 +22,9 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+/// `PATH` given to commands when the host environment has none.
+pub const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
 /// Directories under the home that hold toolchains, bound back read-only when present.
 /// `.cargo` is split so `~/.cargo/credentials.toml` and `~/.cargo/config.toml` stay hidden.
 pub const HOME_TOOLCHAINS: &[&str] = &[
@@ -128,7 +131,7 @@ fn var<'a>(env: &'a [(OsString, OsString)], name: &str) -> Option<&'a OsString> 
 fn available(env: &[(OsString, OsString)]) -> Result<Sandbox, String> {
     let path = var(env, "PATH")
         .cloned()
-        .unwrap_or_else(|| super::runner::DEFAULT_PATH.into());
+        .unwrap_or_else(|| DEFAULT_PATH.into());
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let bwrap = which::which_in("bwrap", Some(&path), &cwd)
         .map_err(|_| "bubblewrap (bwrap) is not on PATH".to_string())?;

@@ -31,6 +31,8 @@ use anyhow::Context as _;
 use crate::model::ProbeReport;
 use manifests::Kind;
 
+pub use commands::package_manager;
+pub use deps::read_ini;
 pub use relevant::{stem, Scorer};
 pub use skills::find_skills;
 pub use walk::SKIPPED_DIRS;

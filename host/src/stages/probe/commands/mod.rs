@@ -32,6 +32,7 @@ use super::deps::{Dependency, Ecosystem};
 use super::manifests::{Kind, Manifest};
 use crate::model::DetectedCommand;
 use ci_steps::CiLine;
+pub use node::package_manager;
 
 /// Task-runner target names per purpose, in preference order.
 const TARGETS: &[(&str, &[&str])] = &[
