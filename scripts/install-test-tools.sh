@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs beyond the guest toolchain, when it is missing:
-# bubblewrap, the OS sandbox Hephaestus runs gate commands in (--gate-sandbox, docs/security.md);
-# its tests check that a gate command cannot write the home directory or reach the network.
+# Installs the programs the test suite drives, when missing, from Debian's packages. One package
+# per line in PACKAGES below (command:package); add a line to add a tool.
+#   chromium  renders `anneal report`'s report.html headless and screenshots it (host/tests/e2e/history.rs)
+#   bwrap     bubblewrap, the OS sandbox Hephaestus runs gate commands in (--gate-sandbox,
+#             docs/security.md); its tests check a gate cannot write the home or reach the network
 set -euo pipefail
 
-need=()
-command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+PACKAGES="
+chromium:chromium
+bwrap:bubblewrap
+"
 
+need=()
+for entry in $PACKAGES; do
+  command -v "${entry%%:*}" >/dev/null 2>&1 || need+=("${entry#*:}")
+done
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-test-tools: nothing to install"
   exit 0
@@ -16,5 +24,4 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 echo "install-test-tools: installing ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq "${need[@]}" >/dev/null
-echo "install-test-tools: done"
+$SUDO apt-get install -y -qq "${need[@]}"

@@ -263,6 +263,7 @@ impl RunRecord {
             error: self.error.clone(),
             stop_reason: self.stop_reason.clone(),
             blocked_by_environment: self.blocked.clone(),
+            gate_sandbox: facts.gate_sandbox,
             accounting: Accounting::default(),
             guest: self.guest.clone(),
             iterations: self.iterations.clone(),
@@ -282,4 +283,6 @@ pub struct Facts<'a> {
     pub refused_flags: &'a [String],
     /// Whether the strategy wrote `synthesis-provenance.md`.
     pub synthesis_provenance: bool,
+    /// The gate sandbox's summary line ([`crate::stages::hephaestus::sandbox::Decision::line`]).
+    pub gate_sandbox: String,
 }
