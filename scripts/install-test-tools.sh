@@ -2,10 +2,13 @@
 # Installs the programs the test suite drives, when missing, from Debian's packages. One package
 # per line in PACKAGES below (command:package); add a line to add a tool.
 #   chromium  renders `anneal report`'s report.html headless and screenshots it (host/tests/e2e/history.rs)
+#   bwrap     bubblewrap, the OS sandbox Hephaestus runs gate commands in (--gate-sandbox,
+#             docs/security.md); its tests check a gate cannot write the home or reach the network
 set -euo pipefail
 
 PACKAGES="
 chromium:chromium
+bwrap:bubblewrap
 "
 
 need=()

@@ -14,6 +14,8 @@ Exit codes:
   3  ABORT: the task needs clarification (the questions are printed)
   4  not emitted: the re-loop cap was reached (--loop lifts it) or the budget was spent
   5  runtime error: strategy refused or crashed, sandbox limit hit, provider failed, I/O failure
+  6  blocked by environment: a tool the project needs is not installed or its dependencies
+     could not be installed (the message names it); not re-planned
 
 Environment:
   ANNEAL_RUNS_ROOT     where run directories go (default ./.anneal/runs)
@@ -75,6 +77,19 @@ pub struct Cli {
     /// Timeout of each phase-00 gate command Hephaestus runs, in seconds.
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub gate_timeout: u64,
+    /// OS sandbox for gate commands (bubblewrap): auto = where it works here, else unsandboxed
+    /// with the reason in the summary; on = required (the run fails where it is missing);
+    /// off = gate commands run with your rights, network and home directory.
+    #[arg(long, value_enum, default_value = "auto", value_name = "MODE")]
+    pub gate_sandbox: crate::stages::hephaestus::sandbox::Mode,
+    /// Time limit of each preflight step (creating the virtual environment, installing the
+    /// project's dependencies in the scratch copy), in seconds.
+    #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub preflight_timeout: u64,
+    /// No network for installing the project's dependencies in the scratch copy (caches and
+    /// lockfiles only); gate commands never have network under the gate sandbox.
+    #[arg(long)]
+    pub offline: bool,
     /// A command Hephaestus may run although the probe did not detect it (repeatable).
     #[arg(long = "allow-command", value_name = "COMMAND")]
     pub allow_commands: Vec<String>,

@@ -42,6 +42,10 @@ pub mod exit {
     /// Runtime error: the strategy could not be loaded, trapped, hit a sandbox limit, a model
     /// provider failed after its retries, or the run directory could not be written.
     pub const RUNTIME: i32 = 5;
+    /// Blocked by environment: Hephaestus could not prepare or run the gates because of this
+    /// machine (a tool not installed, dependencies that could not be installed); the message
+    /// names what is missing and the plan was not re-planned (docs/design.md §6).
+    pub const BLOCKED: i32 = 6;
 }
 
 /// How a command that did its work ended.
@@ -53,6 +57,8 @@ pub enum Ending {
     Aborted,
     /// A run ended without emitting: the re-loop cap or the budget.
     NotEmitted,
+    /// A run ended without emitting because the environment blocked validation.
+    Blocked,
 }
 
 /// Why a command failed, by command family.
@@ -101,6 +107,7 @@ pub fn exit_code(ended: &Result<Ending, Error>) -> i32 {
         Ok(Ending::Success) => exit::EMIT,
         Ok(Ending::Aborted) => exit::ABORT,
         Ok(Ending::NotEmitted) => exit::NOT_EMITTED,
+        Ok(Ending::Blocked) => exit::BLOCKED,
         Err(
             Error::Run(
                 RunError::NoTask

@@ -26,6 +26,9 @@ pub enum RunError {
     /// The model configuration is invalid or a provider cannot be set up (usage).
     #[error("{0}")]
     Models(String),
+    /// `--gate-sandbox on` and the gate sandbox does not work on this machine (runtime).
+    #[error("{0}")]
+    Sandbox(String),
     /// The run could not start; nothing was written (usage or runtime, see [`StartError`]).
     #[error(transparent)]
     Start(#[from] StartError),
@@ -90,9 +93,20 @@ pub(super) fn config(cli: &Cli) -> Result<Config, RunError> {
                 .unwrap_or_else(|| PathBuf::from(".anneal/cache/cargo-target"))
         });
     let cargo_target = std::path::absolute(&cargo_target).unwrap_or(cargo_target);
+    // Preflight caches (pip, npm, Go, Maven…), one directory per repository, beside it.
+    let preflight_cache = cargo_target
+        .parent()
+        .map(|p| p.join("preflight"))
+        .unwrap_or_else(|| PathBuf::from(".anneal/cache/preflight"));
     let models = resolve_models(&cli.config, &cli.repo, &cli.provider, &cli.model)
         .map_err(RunError::Models)?;
     let engine = crate::engine::from_config(&models.config, &cli.repo).map_err(RunError::Models)?;
+    let host_env: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os().collect();
+    let sandbox = hephaestus::sandbox::resolve(
+        cli.gate_sandbox,
+        &hephaestus::runner::scrubbed_env(&host_env, None),
+    )
+    .map_err(RunError::Sandbox)?;
     Ok(Config {
         task,
         repo: cli.repo.clone(),
@@ -112,6 +126,10 @@ pub(super) fn config(cli: &Cli) -> Result<Config, RunError> {
             timeout: Duration::from_secs(cli.gate_timeout),
             allowed_commands: cli.allow_commands.clone(),
             cargo_target_dir: Some(cargo_target),
+            sandbox,
+            cache_dir: Some(preflight_cache),
+            offline: cli.offline,
+            preflight_timeout: Duration::from_secs(cli.preflight_timeout),
             ..hephaestus::Options::default()
         },
         probe: probe::ProbeOptions::default(),
@@ -279,6 +297,7 @@ pub(super) fn summary(o: &Outcome) -> Output {
         r.accounting.tokens,
         r.accounting.wall_clock_ms as f64 / 1000.0
     );
+    let _ = writeln!(t, "  validation   {}", r.gate_sandbox);
     let _ = writeln!(t, "  plan         {dir}/plan/plan.md");
     let _ = writeln!(t, "  prompt       {dir}/{}", o.xml);
     let _ = writeln!(t, "  rollup       {dir}/rollup.yaml");
@@ -320,6 +339,8 @@ pub(super) fn summary(o: &Outcome) -> Output {
             "rollup": format!("{dir}/rollup.yaml"),
             "clarifying_questions": r.clarifying_questions,
             "stop_reason": r.stop_reason,
+            "blocked_by_environment": r.blocked_by_environment,
+            "gate_sandbox": r.gate_sandbox,
             "error": o.error,
         }),
     }
@@ -329,6 +350,8 @@ pub(super) fn summary(o: &Outcome) -> Output {
 fn decision(o: &Outcome) -> &'static str {
     if o.error.is_some() {
         "ERROR"
+    } else if o.rollup.blocked_by_environment.is_some() {
+        "BLOCKED BY ENVIRONMENT"
     } else if o.rollup.emission_decision == Emission::ReLoop {
         "NOT EMITTED"
     } else {
@@ -350,6 +373,7 @@ pub(super) fn ending(o: &Outcome) -> Result<Ending, RunError> {
     Ok(match o.rollup.emission_decision {
         Emission::Emit => Ending::Success,
         Emission::Abort => Ending::Aborted,
+        Emission::ReLoop if o.rollup.blocked_by_environment.is_some() => Ending::Blocked,
         Emission::ReLoop => Ending::NotEmitted,
     })
 }

@@ -158,6 +158,7 @@ fn every_ending_has_its_exit_code() {
     assert_eq!(code(Ok(Ending::Success)), exit::EMIT);
     assert_eq!(code(Ok(Ending::Aborted)), exit::ABORT);
     assert_eq!(code(Ok(Ending::NotEmitted)), exit::NOT_EMITTED);
+    assert_eq!(code(Ok(Ending::Blocked)), exit::BLOCKED);
     // Bad input is a usage error…
     for e in [
         Error::Run(RunError::NoTask),
@@ -179,6 +180,7 @@ fn every_ending_has_its_exit_code() {
     // …and what failed while doing what was asked is a runtime error.
     for e in [
         Error::Run(RunError::Start(StartError::Pin("x".into()))),
+        Error::Run(RunError::Sandbox("x".into())),
         Error::Run(RunError::Start(StartError::Load(LoadError::NotWasm {
             origin: "x".into(),
         }))),

@@ -113,6 +113,9 @@ pub struct RunRecord {
     pub error: Option<String>,
     /// Why the run stopped without a decision of its own (budget, re-loop cap).
     pub stop_reason: Option<String>,
+    /// What the environment lacks, when Hephaestus was blocked by it (a tool not installed,
+    /// a dependency installation that failed): the run stops without re-planning.
+    pub blocked: Option<String>,
 }
 
 impl RunRecord {
@@ -258,6 +261,8 @@ impl RunRecord {
                 .unwrap_or_default(),
             error: self.error.clone(),
             stop_reason: self.stop_reason.clone(),
+            blocked_by_environment: self.blocked.clone(),
+            gate_sandbox: facts.gate_sandbox,
             accounting: Accounting::default(),
             guest: self.guest.clone(),
             iterations: self.iterations.clone(),
@@ -278,4 +283,6 @@ pub struct Facts<'a> {
     pub refused_flags: &'a [String],
     /// Whether the strategy wrote `synthesis-provenance.md`.
     pub synthesis_provenance: bool,
+    /// The gate sandbox's summary line ([`crate::stages::hephaestus::sandbox::Decision::line`]).
+    pub gate_sandbox: String,
 }

@@ -498,7 +498,10 @@ impl Run {
     /// Stage 6, Validate: Hephaestus checks the plan's references and runs its phase-00 gates
     /// in a scratch copy; writes `reviews/hephaestus.yaml` and the evidence files.
     pub async fn validate(&mut self, e: &Enriched, plan: &Plan) -> hephaestus::Report {
-        self.say("[6/7] hephaestus: reference integrity and phase-00 gates in a scratch copy");
+        self.say(&format!(
+            "[6/7] hephaestus: reference integrity and phase-00 gates in a scratch copy ({})",
+            self.cfg.hephaestus.sandbox.line
+        ));
         let iteration = self.record.iteration;
         let t = Instant::now();
         self.events
@@ -530,6 +533,17 @@ impl Run {
             d.simultaneous_pass
         ));
         if d.emission != Emission::ReLoop {
+            return Next::Done;
+        }
+        let blocked = self
+            .record
+            .complete
+            .as_ref()
+            .and_then(|o| o.heph.as_ref())
+            .and_then(|h| h.blocked.clone());
+        if let Some(why) = blocked {
+            self.record.stop_reason = Some(format!("not emitted: blocked by environment: {why}. No change to the plan can fix this, so it was not re-planned; install what is missing and run again"));
+            self.record.blocked = Some(why);
             return Next::Done;
         }
         let iteration = self.record.iteration;
@@ -571,6 +585,7 @@ impl Run {
             accept_risk: self.cfg.accept_risk,
             refused_flags: &self.cfg.refused_flags,
             synthesis_provenance: self.dir.exists("synthesis-provenance.md"),
+            gate_sandbox: self.cfg.hephaestus.sandbox.line.clone(),
         }
     }
 

@@ -230,6 +230,12 @@ pub struct Rollup {
     /// Why the run stopped re-looping.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_reason: Option<String>,
+    /// Set when validation was blocked by the environment (docs/design.md §6): what is
+    /// missing. The run ends "blocked by environment" (exit 6), not re-planned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_by_environment: Option<String>,
+    /// The OS sandbox gate commands ran in, or why none (`--gate-sandbox`).
+    pub gate_sandbox: String,
     pub accounting: Accounting,
     pub guest: GuestRecord,
     pub iterations: Vec<IterationRecord>,

@@ -19,4 +19,5 @@ mod python_strategy;
 mod review;
 mod sandbox;
 mod temper;
+mod validation;
 mod versions;

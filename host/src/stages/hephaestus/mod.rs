@@ -23,13 +23,17 @@
 //! also written as `evidence/hephaestus.md`, and returned as an envelope (agent `hephaestus`,
 //! SAFE on PASS, BLOCK on FAIL: docs/design.md §4) with one finding per failed check.
 pub mod evidence;
+pub mod preflight;
+mod prepare;
 pub mod references;
 pub mod runner;
+pub mod sandbox;
 pub mod scratch;
 
 use crate::model::Context;
 use crate::model::{Envelope, Finding, Phase, Plan, ProbeReport, Severity, Verdict};
 use crate::rundir::RunDir;
+use prepare::prepare;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -38,6 +42,9 @@ pub use runner::{ENV_ALLOWLIST, FIXED_ENV, SECRET_MARKERS};
 
 /// Agent name on the envelope.
 pub const AGENT: &str = "hephaestus";
+
+/// Run-relative path of the preflight's log.
+pub const PREFLIGHT_LOG: &str = "evidence/preflight.log";
 
 /// Run-relative path of the human-readable report.
 pub const EVIDENCE_REPORT: &str = "evidence/hephaestus.md";
@@ -66,6 +73,17 @@ pub struct Options {
     /// again — phase 00 runs on the untouched repository, so its outcome there is the
     /// baseline's — and a command it records as run exists. `None`: everything is run.
     pub baseline: Option<crate::model::baseline::Baseline>,
+    /// The OS sandbox gate commands run in ([`sandbox::resolve`]); the default is none, with
+    /// a line saying so.
+    pub sandbox: sandbox::Decision,
+    /// Per-repository caches of the preflight ([`preflight::cache_env`]) live under this
+    /// directory, reused across runs; `None`: no cache variables are set.
+    pub cache_dir: Option<PathBuf>,
+    /// Per preflight step; on expiry its process group is killed and validation is blocked.
+    /// Default 900 s.
+    pub preflight_timeout: Duration,
+    /// No network for dependency installation (caches and lockfiles only).
+    pub offline: bool,
 }
 
 impl Default for Options {
@@ -76,6 +94,13 @@ impl Default for Options {
             max_output_bytes: 1 << 20,
             cargo_target_dir: None,
             baseline: None,
+            sandbox: sandbox::Decision {
+                sandbox: None,
+                line: "gate sandbox: off (not requested)".into(),
+            },
+            cache_dir: None,
+            preflight_timeout: Duration::from_secs(900),
+            offline: false,
         }
     }
 }
@@ -125,6 +150,10 @@ pub struct Report {
     pub evidence: Vec<String>,
     /// Agent `hephaestus`; SAFE on PASS, BLOCK on FAIL; one finding per failed check.
     pub envelope: Envelope,
+    /// Set when the environment, not the plan, stopped validation (a tool that is not
+    /// installed, a dependency installation that failed): what is missing. No re-plan can
+    /// fix it, so the run stops "blocked by environment".
+    pub blocked: Option<String>,
 }
 
 /// Which part of the validation a check belongs to (sections of `hephaestus.md`).
@@ -217,9 +246,10 @@ pub async fn validate_with_env(
     }
     items.extend(commands);
     let mut evidence = Vec::new();
-    let ran_ok = run_phase_00(ctx, plan, run, opts, base_env, &mut items, &mut evidence).await;
+    let (ran_ok, blocked) =
+        run_phase_00(ctx, plan, run, opts, base_env, &mut items, &mut evidence).await;
     let mut passed = ran_ok > 0 && !items.iter().any(|i| i.check.status == CheckStatus::Failed);
-    let md = render_report(ctx, &items, passed, ran_ok);
+    let md = render_report(ctx, &items, passed, ran_ok, &opts.sandbox.line);
     match run.write(EVIDENCE_REPORT, md.as_bytes()) {
         Ok(()) => evidence.push(EVIDENCE_REPORT.to_string()),
         Err(e) => {
@@ -234,12 +264,16 @@ pub async fn validate_with_env(
             ));
         }
     }
-    let envelope = build_envelope(ctx, &items, passed, ran_ok);
+    let mut envelope = build_envelope(ctx, &items, passed, ran_ok);
+    if let Some(why) = &blocked {
+        envelope.summary = format!("BLOCKED BY ENVIRONMENT: {why}");
+    }
     Report {
         passed,
         checks: items.into_iter().map(|i| i.check).collect(),
         evidence,
         envelope,
+        blocked,
     }
 }
 
@@ -313,7 +347,8 @@ fn run_name(n: usize, command: &str) -> String {
     format!("run: phase 00 gate {n}: {command}")
 }
 
-/// Runs phase 00's trusted gate commands (module docs, step 2); returns how many passed.
+/// Runs phase 00's trusted gate commands (module docs, step 2) after the preflight; returns
+/// how many passed and, when the environment blocked them, why.
 async fn run_phase_00(
     ctx: &Context<'_>,
     plan: &Plan,
@@ -322,7 +357,7 @@ async fn run_phase_00(
     base_env: &[(OsString, OsString)],
     items: &mut Vec<Item>,
     evidence_files: &mut Vec<String>,
-) -> usize {
+) -> (usize, Option<String>) {
     let Some(phase) = plan.phases.iter().find(|p| p.id == "00") else {
         items.push(Item::failed(
             Kind::Run,
@@ -336,7 +371,7 @@ async fn run_phase_00(
                 detected_example(ctx.probe)
             ),
         ));
-        return 0;
+        return (0, None);
     };
     let location = phase_file(phase);
     let mut to_run = Vec::new();
@@ -384,7 +419,7 @@ async fn run_phase_00(
     }
     if to_run.is_empty() && recorded > 0 {
         // Every trusted command's outcome came from the baseline record.
-        return recorded_ok;
+        return (recorded_ok, None);
     }
     if to_run.is_empty() {
         items.push(Item::failed(
@@ -395,7 +430,7 @@ async fn run_phase_00(
             &location,
             format!("Make phase 00's gate name {}.", detected_example(ctx.probe)),
         ));
-        return 0;
+        return (0, None);
     }
     let repo = repo_name(ctx);
     let src = ctx.repo_root.to_path_buf();
@@ -420,20 +455,45 @@ async fn run_phase_00(
                     "Make the repository readable and the temporary directory writable so Hephaestus can copy it.".into(),
                 ));
             }
-            return 0;
+            return (0, None);
         }
     };
+    let prepared = prepare(ctx.repo_root, &scratch, run, opts, base_env, &location).await;
+    evidence_files.extend(prepared.log.clone());
+    items.extend(prepared.item);
+    if let Some(why) = prepared.blocked {
+        for (n, cmd, _) in to_run {
+            items.push(Item::not_run(
+                Kind::Run,
+                &run_name(n, cmd),
+                format!("not run: blocked by environment: {why}"),
+            ));
+        }
+        return (0, Some(why));
+    }
     let mut passed = recorded_ok;
     for (n, cmd, why) in to_run {
         let cargo = references::invokes_cargo(cmd);
-        let env =
-            runner::scrubbed_env(base_env, opts.cargo_target_dir.as_deref().filter(|_| cargo));
+        let target = opts.cargo_target_dir.as_deref().filter(|_| cargo);
+        let mut env = prepared.env.clone();
+        if let Some(t) = target {
+            env.push(("CARGO_TARGET_DIR".into(), t.as_os_str().to_owned()));
+            env.sort();
+        }
+        let mut writable = scratch_writable(&scratch, target);
+        writable.extend(prepared.cache.clone());
+        let confine = opts.sandbox.sandbox.as_ref().map(|s| sandbox::Confinement {
+            sandbox: s,
+            writable,
+            network: sandbox::Network::None,
+        });
         let outcome = runner::run(
             cmd,
             scratch.root(),
             &env,
             opts.timeout,
             opts.max_output_bytes,
+            confine.as_ref(),
         )
         .await;
         let header = evidence::LogHeader {
@@ -479,7 +539,23 @@ async fn run_phase_00(
         item.check.evidence = Some(path);
         items.push(item);
     }
-    passed
+    (passed, None)
+}
+
+/// What a gate command may write under the sandbox: the scratch copy's temporary directory
+/// and, for cargo, the shared target directory (created here so it can be bound).
+fn scratch_writable(scratch: &scratch::Scratch, cargo_target: Option<&Path>) -> Vec<PathBuf> {
+    let mut w = vec![scratch
+        .root()
+        .parent()
+        .unwrap_or(scratch.root())
+        .to_path_buf()];
+    if let Some(t) = cargo_target {
+        if std::fs::create_dir_all(t).is_ok() {
+            w.push(t.to_path_buf());
+        }
+    }
+    w
 }
 
 /// The imperative demand for a phase-00 command that failed, by cause.
@@ -545,7 +621,13 @@ fn build_envelope(ctx: &Context<'_>, items: &[Item], passed: bool, ran_ok: usize
 }
 
 /// `evidence/hephaestus.md`: every check with its status, detail and evidence file.
-fn render_report(ctx: &Context<'_>, items: &[Item], passed: bool, ran_ok: usize) -> String {
+fn render_report(
+    ctx: &Context<'_>,
+    items: &[Item],
+    passed: bool,
+    ran_ok: usize,
+    sandbox_line: &str,
+) -> String {
     let mut s = format!("# Hephaestus: {}\n\n", if passed { "PASS" } else { "FAIL" });
     s.push_str(&format!("- run: `{}`\n", ctx.run_id));
     s.push_str(&format!("- repository: {}\n", repo_name(ctx)));
@@ -554,6 +636,7 @@ fn render_report(ctx: &Context<'_>, items: &[Item], passed: bool, ran_ok: usize)
         chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     ));
     s.push_str(&format!("- result: {}\n", summary(items, passed, ran_ok)));
+    s.push_str(&format!("- {}\n", sandbox_line));
     s.push_str(
         "- rule: PASS requires no failed check and at least one phase-00 gate command that ran in a scratch copy and passed \
          (docs/design.md §6); empty evidence, or a success without the log line that shows it, is INVALID (invariant 2).\n",

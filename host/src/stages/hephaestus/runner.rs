@@ -52,8 +52,9 @@ pub const FIXED_ENV: &[(&str, &str)] = &[
     ("ANNEAL_HEPHAESTUS", "1"),
 ];
 
-/// `PATH` given to commands when the host environment has none.
-pub const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+/// `PATH` given to commands when the host environment has none (defined beside the sandbox,
+/// which resolves programs with it too).
+pub use super::sandbox::DEFAULT_PATH;
 
 /// Evidence is never cut below this many bytes, whatever the options say.
 pub const MIN_OUTPUT_BYTES: usize = 1024;
@@ -176,16 +177,24 @@ impl Drop for GroupGuard {
     }
 }
 
+/// Where a sandboxed command keeps its caches when `XDG_CACHE_HOME` is not set: inside the
+/// sandbox's private `/tmp`, because the home is read-only there (Go's build cache, for one,
+/// must be writable).
+pub const SANDBOX_XDG_CACHE_HOME: &str = "/tmp/.cache";
+
 /// Runs `command` with `/bin/sh -c` in `cwd` with exactly `env`, as described in the module
-/// docs. Never panics; a command that cannot be started gives [`Exit::NotStarted`].
-/// `max_output_bytes` (at least [`MIN_OUTPUT_BYTES`]) bounds the evidence kept: past it, the
-/// first and last halves are kept, cut at line boundaries.
+/// docs, inside `confine`'s sandbox when given (then `XDG_CACHE_HOME` defaults to
+/// [`SANDBOX_XDG_CACHE_HOME`]). Never panics; a command that cannot be started gives
+/// [`Exit::NotStarted`]. `max_output_bytes` (at least [`MIN_OUTPUT_BYTES`]) bounds the
+/// evidence kept: past it, the first and last halves are kept, cut at line boundaries.
+/// This is the one place gate and preflight processes are spawned.
 pub async fn run(
     command: &str,
     cwd: &Path,
     env: &[(OsString, OsString)],
     timeout: Duration,
     max_output_bytes: usize,
+    confine: Option<&super::sandbox::Confinement<'_>>,
 ) -> Outcome {
     let started = chrono::Utc::now();
     let clock = Instant::now();
@@ -200,7 +209,14 @@ pub async fn run(
         Ok(files) => files,
         Err(e) => return not_started(format!("cannot create the output file: {e}")),
     };
-    let mut cmd = tokio::process::Command::new("/bin/sh");
+    let mut cmd = match confine {
+        Some(c) => {
+            let mut cmd = tokio::process::Command::new(&c.sandbox.bwrap);
+            cmd.args(c.args(cwd)).arg("/bin/sh");
+            cmd
+        }
+        None => tokio::process::Command::new("/bin/sh"),
+    };
     cmd.arg("-c")
         .arg(command)
         .current_dir(cwd)
@@ -210,6 +226,9 @@ pub async fn run(
         .stdout(Stdio::from(for_stdout))
         .stderr(Stdio::from(for_stderr))
         .kill_on_drop(true);
+    if confine.is_some() && !env.iter().any(|(k, _)| k == "XDG_CACHE_HOME") {
+        cmd.env("XDG_CACHE_HOME", SANDBOX_XDG_CACHE_HOME);
+    }
     #[cfg(unix)]
     cmd.process_group(0);
     let mut child = match cmd.spawn() {
@@ -355,6 +374,7 @@ mod tests {
             &env,
             Duration::from_secs(20),
             4096,
+            None,
         )
         .await;
         assert_eq!(o.exit, Exit::Code(0));
@@ -365,6 +385,7 @@ mod tests {
             &env,
             Duration::from_secs(20),
             2048,
+            None,
         )
         .await;
         assert_eq!(o.exit, Exit::Code(3));

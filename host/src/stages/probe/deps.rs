@@ -68,6 +68,7 @@ pub fn declared(m: &Manifest) -> Vec<Dependency> {
         Kind::Pipfile => named(Ecosystem::Python, pipfile(text)),
         Kind::Requirements => named(Ecosystem::Python, requirements(text)),
         Kind::SetupPy => named(Ecosystem::Python, setup_py(text)),
+        Kind::SetupCfg => named(Ecosystem::Python, setup_cfg(text)),
         Kind::GoMod => named(Ecosystem::Go, go_mod(text)),
         Kind::Maven => named(Ecosystem::Jvm, maven(text)),
         Kind::Gradle => named(Ecosystem::Jvm, gradle(text)),
@@ -230,6 +231,36 @@ fn requirements(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// An INI file as Python's `configparser` reads it (multi-line values, `#`/`;` comments, keys
+/// lowercased), for `setup.cfg` and `tox.ini`; `None` when it does not parse.
+pub fn read_ini(text: &str) -> Option<configparser::ini::Ini> {
+    let mut ini = configparser::ini::Ini::new();
+    ini.set_multiline(true);
+    ini.read(text.to_string()).ok()?;
+    Some(ini)
+}
+
+/// `[options] install_requires / tests_require / setup_requires` and every list of
+/// `[options.extras_require]` (one requirement per line, or `;`-free comma lists).
+fn setup_cfg(text: &str) -> Vec<String> {
+    let Some(ini) = read_ini(text) else {
+        return Vec::new();
+    };
+    let mut values: Vec<String> = ["install_requires", "tests_require", "setup_requires"]
+        .iter()
+        .filter_map(|k| ini.get("options", k))
+        .collect();
+    if let Some(extras) = ini.get_map_ref().get("options.extras_require") {
+        values.extend(extras.values().flatten().cloned());
+    }
+    values
+        .iter()
+        .flat_map(|v| v.lines())
+        .flat_map(|l| l.split(','))
+        .filter_map(pep508_name)
+        .collect()
+}
+
 fn setup_py(text: &str) -> Vec<String> {
     static BLOCK: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?s)(?:install_requires|tests_require|setup_requires|extras_require)\s*=\s*[\[{](.*?)[\]}]")
@@ -358,6 +389,17 @@ mod tests {
             ["tokio-postgres", "serde", "sqlx", "tempfile", "axum"]
         );
         assert_eq!(d[2].features, ["postgres"]);
+    }
+
+    #[test]
+    fn setup_cfg_requirements_and_extras() {
+        assert_eq!(
+            deps(
+                Kind::SetupCfg,
+                "[metadata]\nname = x\n\n[options]\ninstall_requires =\n    attrs>=19.2\n    Click; python_version<'4'\n\n[options.extras_require]\ntests =\n    pytest>=7,<9\n    hypothesis\n# a comment\n"
+            ),
+            ["attrs", "click", "pytest", "hypothesis"]
+        );
     }
 
     #[test]

@@ -28,6 +28,12 @@ pub enum Kind {
     SetupCfg,
     /// `Pipfile`.
     Pipfile,
+    /// `tox.ini`.
+    Tox,
+    /// `noxfile.py`.
+    Nox,
+    /// `pytest.ini`.
+    PytestIni,
     /// `go.mod`.
     GoMod,
     /// `pom.xml`.
@@ -66,6 +72,9 @@ pub fn kind_of(rel: &str, name: &str) -> Option<Kind> {
         "setup.py" => Kind::SetupPy,
         "setup.cfg" => Kind::SetupCfg,
         "Pipfile" => Kind::Pipfile,
+        "tox.ini" => Kind::Tox,
+        "noxfile.py" => Kind::Nox,
+        "pytest.ini" => Kind::PytestIni,
         "go.mod" => Kind::GoMod,
         "pom.xml" => Kind::Maven,
         "build.gradle" | "build.gradle.kts" | "settings.gradle" | "settings.gradle.kts" => {
@@ -164,5 +173,7 @@ mod tests {
         assert_eq!(k(".env"), None);
         assert_eq!(k("build.gradle.kts"), Some(Kind::Gradle));
         assert_eq!(k("README.md"), None);
+        assert_eq!(k("tox.ini"), Some(Kind::Tox));
+        assert_eq!(k("noxfile.py"), Some(Kind::Nox));
     }
 }

@@ -31,6 +31,8 @@ use anyhow::Context as _;
 use crate::model::ProbeReport;
 use manifests::Kind;
 
+pub use commands::package_manager;
+pub use deps::read_ini;
 pub use relevant::{stem, Scorer};
 pub use skills::find_skills;
 pub use walk::SKIPPED_DIRS;
@@ -165,6 +167,13 @@ pub fn probe_with_skills(
         }
     }
 
+    let ci_files = ci::detect(&paths);
+    let ci_texts: Vec<(String, String)> = files
+        .iter()
+        .filter(|f| ci_files.contains(&f.rel))
+        .filter_map(|f| Some((f.rel.clone(), walk::read_text(f, opts.max_file_bytes)?)))
+        .collect();
+    let ci_lines = commands::ci_steps::lines(&ci_texts);
     Ok(ProbeReport {
         repository: root
             .file_name()
@@ -172,9 +181,9 @@ pub fn probe_with_skills(
             .unwrap_or_else(|| "repository".to_string()),
         languages: languages.into_stats(),
         manifests: manifests.iter().map(|m| m.rel.clone()).collect(),
-        commands: commands::detect(&manifests, &deps, &paths),
+        commands: commands::detect(&manifests, &deps, &paths, &ci_lines),
         services: services.into_vec(),
-        ci: ci::detect(&paths),
+        ci: ci_files,
         frameworks: frameworks::detect(&deps),
         entry_points: entry::detect(&paths, &manifests),
         relevant_files: relevant::top(ranked),
@@ -223,9 +232,21 @@ mod tests {
         assert_eq!(
             commands,
             [
-                ("build", "make build", "Makefile"),
-                ("test", "make test", "Makefile"),
-                ("lint", "make lint", "Makefile"),
+                (
+                    "build",
+                    "make build",
+                    "Makefile, also run by CI in .github/workflows/ci.yml"
+                ),
+                (
+                    "test",
+                    "make test",
+                    "Makefile, also run by CI in .github/workflows/ci.yml"
+                ),
+                (
+                    "lint",
+                    "make lint",
+                    "Makefile, also run by CI in .github/workflows/ci.yml"
+                ),
             ]
         );
         let services: Vec<(&str, &str, &str)> = r

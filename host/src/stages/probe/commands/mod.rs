@@ -6,12 +6,22 @@
 //! command for verification), by source:
 //! 1. `Makefile` targets, 2. `justfile` recipes — the project's own task runners, which usually
 //!    wrap the ecosystem tool with the project's flags;
-//! 3. `Cargo.toml`, 4. `go.mod`, 5. `package.json` scripts, 6. Python tools declared as
-//!    dependencies (pytest, Django's `manage.py`, ruff, black, flake8, mypy), 7. `pom.xml`,
-//!    8. Gradle, 9. `Gemfile` (rspec, rubocop), 10. `composer.json` scripts, 11. `mix.exs`.
+//! 3. `Cargo.toml` ([`rust`]: build and test; clippy and rustfmt only where CI or the
+//!    project's configuration runs them), 4. `go.mod` (build and test; `go vet` and
+//!    golangci-lint only where CI or configuration runs them), 5. `package.json` scripts
+//!    ([`node`], with the package manager the lockfile names), 6. Python tools ([`python`]:
+//!    declared as dependencies, configured, or run by tox, nox, hatch, PDM or CI), 7. `pom.xml`
+//!    (the Maven wrapper when present), 8. Gradle (the wrapper when present), 9. `Gemfile`
+//!    (rspec, rubocop), 10. `composer.json` scripts, 11. `mix.exs`.
 //!
 //! Within a source, commands are listed build, test, lint, format, run. A command string is
-//! listed once (its first source wins).
+//! listed once (its first source wins). A command the CI configuration also runs
+//! ([`ci_steps`]) says so in its source (`Cargo.toml, also run by CI in .github/workflows/ci.yml`).
+
+pub mod ci_steps;
+mod node;
+mod python;
+mod rust;
 
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -21,6 +31,8 @@ use regex::Regex;
 use super::deps::{Dependency, Ecosystem};
 use super::manifests::{Kind, Manifest};
 use crate::model::DetectedCommand;
+use ci_steps::CiLine;
+pub use node::package_manager;
 
 /// Task-runner target names per purpose, in preference order.
 const TARGETS: &[(&str, &[&str])] = &[
@@ -32,13 +44,15 @@ const TARGETS: &[(&str, &[&str])] = &[
 ];
 
 /// The commands the root manifests declare, in the documented order, de-duplicated.
-/// `root_files` is the set of repository-relative paths seen by the walk (for wrappers and
-/// lockfiles such as `mvnw`, `pnpm-lock.yaml`); `deps` are the dependencies of all manifests
-/// (only those declared in root manifests are used).
+/// `root_files` is the set of repository-relative paths seen by the walk (for wrappers,
+/// lockfiles and tool configuration such as `mvnw`, `pnpm-lock.yaml`, `rustfmt.toml`); `deps`
+/// are the dependencies of all manifests (only those declared in root manifests are used);
+/// `ci` are the shell lines of the CI files ([`ci_steps::lines`]).
 pub fn detect(
     manifests: &[Manifest],
     deps: &[Dependency],
     root_files: &BTreeSet<String>,
+    ci: &[CiLine],
 ) -> Vec<DetectedCommand> {
     let mut out = Commands::default();
     let root = |kind: Kind| -> Option<&Manifest> {
@@ -51,22 +65,37 @@ pub fn detect(
         task_runner(&mut out, m, "just", &just_recipes(text(m)));
     }
     if let Some(m) = root(Kind::Cargo) {
-        cargo(&mut out, m, root_files);
+        rust::cargo(&mut out, m, root_files, ci);
     }
     if let Some(m) = root(Kind::GoMod) {
-        for (p, c) in [
-            ("build", "go build ./..."),
-            ("test", "go test ./..."),
-            ("lint", "go vet ./..."),
-        ] {
-            out.push(p, c, &m.rel);
+        out.push("build", "go build ./...", &m.rel);
+        out.push("test", "go test ./...", &m.rel);
+        if let Some(l) = ci_steps::plain_starting(ci, &["go", "vet"]) {
+            out.push("lint", &l.line, &l.file);
+        }
+        if let Some(f) = [".golangci.yml", ".golangci.yaml", ".golangci.toml"]
+            .iter()
+            .find(|f| root_files.contains(**f))
+        {
+            out.push("lint", "golangci-lint run", f);
         }
     }
     if let Some(m) = root(Kind::Npm) {
-        npm(&mut out, m, root_files);
+        node::npm(&mut out, m, root_files);
     }
-    python(&mut out, deps, root_files);
-    if let Some(m) = root(Kind::Maven) {
+    python::detect(&mut out, manifests, deps, root_files, ci);
+    jvm(&mut out, manifests, root_files);
+    others(&mut out, manifests, deps);
+    out.corroborate(ci);
+    out.0
+}
+
+/// Maven and Gradle: the wrapper when the project ships one.
+fn jvm(out: &mut Commands, manifests: &[Manifest], root_files: &BTreeSet<String>) {
+    if let Some(m) = manifests
+        .iter()
+        .find(|m| m.kind == Kind::Maven && m.at_root())
+    {
         let mvn = if root_files.contains("mvnw") {
             "./mvnw"
         } else {
@@ -75,9 +104,10 @@ pub fn detect(
         out.push("build", &format!("{mvn} -B -DskipTests package"), &m.rel);
         out.push("test", &format!("{mvn} -B test"), &m.rel);
     }
+    // A multi-project build may have only `settings.gradle` at the root.
     if let Some(m) = manifests
         .iter()
-        .find(|m| m.at_root() && m.kind == Kind::Gradle && m.rel.starts_with("build.gradle"))
+        .find(|m| m.at_root() && m.kind == Kind::Gradle)
     {
         let gradle = if root_files.contains("gradlew") {
             "./gradlew"
@@ -87,6 +117,13 @@ pub fn detect(
         out.push("build", &format!("{gradle} assemble"), &m.rel);
         out.push("test", &format!("{gradle} test"), &m.rel);
     }
+}
+
+/// Ruby, PHP and Elixir.
+fn others(out: &mut Commands, manifests: &[Manifest], deps: &[Dependency]) {
+    let root = |kind: Kind| -> Option<&Manifest> {
+        manifests.iter().find(|m| m.kind == kind && m.at_root())
+    };
     if let Some(m) = root(Kind::Gemfile) {
         if has_dep(deps, Ecosystem::Ruby, "rspec", &m.rel)
             || has_dep(deps, Ecosystem::Ruby, "rspec-rails", &m.rel)
@@ -98,7 +135,7 @@ pub fn detect(
         }
     }
     if let Some(m) = root(Kind::Composer) {
-        let scripts = json_scripts(text(m));
+        let scripts = node::json_scripts(text(m));
         for (purpose, names) in TARGETS {
             for name in names.iter().filter(|n| scripts.iter().any(|s| s == *n)) {
                 out.push(purpose, &format!("composer run-script {name}"), &m.rel);
@@ -110,13 +147,21 @@ pub fn detect(
         out.push("test", "mix test", &m.rel);
         out.push("format", "mix format --check-formatted", &m.rel);
     }
-    out.0
 }
 
 #[derive(Default)]
 struct Commands(Vec<DetectedCommand>);
 
 impl Commands {
+    /// Appends `, also run by CI in <file>` to the source of each command a CI line runs.
+    fn corroborate(&mut self, ci: &[CiLine]) {
+        for c in &mut self.0 {
+            if let Some(l) = ci_steps::runs(ci, &c.command).filter(|l| l.file != c.source) {
+                c.source = format!("{}, also run by CI in {}", c.source, l.file);
+            }
+        }
+    }
+
     fn push(&mut self, purpose: &str, command: &str, source: &str) {
         if !self.0.iter().any(|c| c.command == command) {
             self.0.push(DetectedCommand {
@@ -179,109 +224,6 @@ pub fn just_recipes(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn cargo(out: &mut Commands, m: &Manifest, root_files: &BTreeSet<String>) {
-    let Ok(doc) = toml::from_str::<toml::Table>(text(m)) else {
-        return;
-    };
-    let src = &m.rel;
-    if doc.contains_key("workspace") {
-        out.push("build", "cargo build --workspace", src);
-        out.push("test", "cargo test --workspace", src);
-        out.push("lint", "cargo clippy --workspace --all-targets", src);
-        out.push("format", "cargo fmt --all -- --check", src);
-    } else if doc.contains_key("package") {
-        out.push("build", "cargo build", src);
-        out.push("test", "cargo test", src);
-        out.push("lint", "cargo clippy --all-targets", src);
-        out.push("format", "cargo fmt -- --check", src);
-        if root_files.contains("src/main.rs") {
-            out.push("run", "cargo run", src);
-        }
-    }
-}
-
-fn json_scripts(text: &str) -> Vec<String> {
-    serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| v.get("scripts").and_then(|s| s.as_object()).cloned())
-        .map(|o| {
-            o.into_iter()
-                // npm init's placeholder fails by design: not a test command.
-                .filter(|(_, v)| !v.as_str().is_some_and(|s| s.contains("no test specified")))
-                .map(|(k, _)| k)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn npm(out: &mut Commands, m: &Manifest, root_files: &BTreeSet<String>) {
-    let scripts = json_scripts(text(m));
-    let has = |s: &str| scripts.iter().any(|x| x == s);
-    let pm = if root_files.contains("pnpm-lock.yaml") {
-        "pnpm"
-    } else if root_files.contains("yarn.lock") {
-        "yarn"
-    } else if root_files.contains("bun.lockb") || root_files.contains("bun.lock") {
-        "bun"
-    } else {
-        "npm"
-    };
-    // `bun test` is bun's own runner, not the script, so bun always uses `run`.
-    let short = |s: &str| {
-        if pm == "bun" {
-            format!("bun run {s}")
-        } else {
-            format!("{pm} {s}")
-        }
-    };
-    let run = |s: &str| format!("{pm} run {s}");
-    let table: &[(&str, &str, String)] = &[
-        ("build", "build", run("build")),
-        ("test", "test", short("test")),
-        ("lint", "lint", run("lint")),
-        ("lint", "typecheck", run("typecheck")),
-        ("format", "format", run("format")),
-        ("format", "fmt", run("fmt")),
-        ("run", "start", short("start")),
-        ("run", "dev", run("dev")),
-    ];
-    for (purpose, script, command) in table {
-        if has(script) {
-            out.push(purpose, command, &m.rel);
-        }
-    }
-}
-
-fn python(out: &mut Commands, deps: &[Dependency], root_files: &BTreeSet<String>) {
-    let declared = |name: &str| -> Option<&str> {
-        deps.iter()
-            .find(|d| d.eco == Ecosystem::Python && d.name == name && !d.source.contains('/'))
-            .map(|d| d.source.as_str())
-    };
-    if let Some(src) = declared("pytest") {
-        out.push("test", "python3 -m pytest", src);
-    }
-    if let Some(src) = declared("django") {
-        if root_files.contains("manage.py") {
-            out.push("test", "python3 manage.py test", src);
-            out.push("run", "python3 manage.py runserver", src);
-        }
-    }
-    if let Some(src) = declared("ruff") {
-        out.push("lint", "python3 -m ruff check .", src);
-        out.push("format", "python3 -m ruff format --check .", src);
-    }
-    if let Some(src) = declared("flake8") {
-        out.push("lint", "python3 -m flake8", src);
-    }
-    if let Some(src) = declared("mypy") {
-        out.push("lint", "python3 -m mypy .", src);
-    }
-    if let Some(src) = declared("black") {
-        out.push("format", "python3 -m black --check .", src);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,7 +268,11 @@ mod tests {
             manifest("sub/Makefile", Kind::Makefile, "build:\n"),
         ];
         let files: BTreeSet<String> = ["src/main.rs".to_string()].into();
-        let c = detect(&ms, &[], &files);
+        let ci = ci_steps::lines(&[(
+            ".github/workflows/ci.yml".to_string(),
+            "jobs:\n  t:\n    steps:\n      - run: cargo test --locked\n".to_string(),
+        )]);
+        let c = detect(&ms, &[], &files, &ci);
         assert_eq!(
             strings(&c),
             [
@@ -334,12 +280,14 @@ mod tests {
                 "format: make fmt",
                 "build: cargo build",
                 "test: cargo test",
-                "lint: cargo clippy --all-targets",
-                "format: cargo fmt -- --check",
                 "run: cargo run"
             ]
         );
         assert_eq!(c[2].source, "Cargo.toml");
+        assert_eq!(
+            c[3].source,
+            "Cargo.toml, also run by CI in .github/workflows/ci.yml"
+        );
     }
 
     #[test]
@@ -350,7 +298,7 @@ mod tests {
             r#"{"scripts":{"build":"tsc","test":"echo \"Error: no test specified\" && exit 1","lint":"eslint ."}}"#,
         )];
         assert_eq!(
-            strings(&detect(&ms, &[], &BTreeSet::new())),
+            strings(&detect(&ms, &[], &BTreeSet::new(), &[])),
             ["build: npm run build", "lint: npm run lint"]
         );
         let files: BTreeSet<String> = ["pnpm-lock.yaml".to_string()].into();
@@ -359,7 +307,7 @@ mod tests {
             Kind::Npm,
             r#"{"scripts":{"test":"vitest"}}"#,
         )];
-        assert_eq!(strings(&detect(&ms, &[], &files)), ["test: pnpm test"]);
+        assert_eq!(strings(&detect(&ms, &[], &files, &[])), ["test: pnpm test"]);
     }
 
     #[test]
@@ -370,17 +318,51 @@ mod tests {
             features: vec![],
             source: source.into(),
         };
-        let none = detect(&[], &[dep("fastapi", "pyproject.toml")], &BTreeSet::new());
+        let py = [manifest(
+            "pyproject.toml",
+            Kind::Pyproject,
+            "[project]\nname='x'\n",
+        )];
+        let none = detect(
+            &py,
+            &[dep("fastapi", "pyproject.toml")],
+            &BTreeSet::new(),
+            &[],
+        );
         assert!(none.is_empty());
         let c = detect(
-            &[],
+            &py,
             &[
                 dep("pytest", "pyproject.toml"),
                 dep("ruff", "vendor/x/pyproject.toml"),
             ],
             &BTreeSet::new(),
+            &[],
         );
         assert_eq!(strings(&c), ["test: python3 -m pytest"]);
         assert_eq!(c[0].source, "pyproject.toml");
+    }
+
+    #[test]
+    fn go_vet_only_where_ci_runs_it_and_gradle_settings_only() {
+        let ms = vec![
+            manifest("go.mod", Kind::GoMod, "module x\n"),
+            manifest("settings.gradle.kts", Kind::Gradle, "include(\"app\")\n"),
+        ];
+        let files: BTreeSet<String> = ["gradlew".to_string()].into();
+        assert_eq!(
+            strings(&detect(&ms, &[], &files, &[])),
+            [
+                "build: go build ./...",
+                "test: go test ./...",
+                "build: ./gradlew assemble",
+                "test: ./gradlew test"
+            ]
+        );
+        let ci = [CiLine {
+            file: ".github/workflows/go.yml".into(),
+            line: "go vet ./...".into(),
+        }];
+        assert!(strings(&detect(&ms, &[], &files, &ci)).contains(&"lint: go vet ./...".to_string()));
     }
 }
