@@ -217,23 +217,23 @@ fn no_plan_md(r: &Rollup) -> String {
 /// The XML prompt when there is no plan: it carries the task, the status and the questions, so
 /// the second output exists and says why there is nothing to execute.
 fn no_plan_xml(r: &Rollup) -> String {
+    use crate::render::xml::{xml_attr, xml_text};
     use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
     let mut w = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
-    let clean = |s: &str| {
-        s.chars()
-            .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-            .collect::<String>()
-    };
     let _ = w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
     let mut root = BytesStart::new("anneal_prompt");
     root.push_attribute(("version", "1"));
-    root.push_attribute(("run_id", r.run_id.as_str()));
-    root.push_attribute(("strategy", r.architecture.as_str()));
-    root.push_attribute(("status", r.emission_decision.as_str()));
+    for (k, v) in [
+        ("run_id", r.run_id.as_str()),
+        ("strategy", r.architecture.as_str()),
+        ("status", r.emission_decision.as_str()),
+    ] {
+        root.push_attribute((k, xml_attr(v).as_str()));
+    }
     let _ = w.write_event(Event::Start(root));
     let elem = |w: &mut quick_xml::Writer<Vec<u8>>, name: &str, text: &str| {
         let _ = w.write_event(Event::Start(BytesStart::new(name)));
-        let _ = w.write_event(Event::Text(BytesText::new(&clean(text))));
+        let _ = w.write_event(Event::Text(BytesText::new(&xml_text(text))));
         let _ = w.write_event(Event::End(BytesEnd::new(name)));
     };
     elem(&mut w, "objective", &r.task);
