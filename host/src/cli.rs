@@ -103,7 +103,7 @@ pub struct Cli {
     /// Guest CPU-time limit, in seconds of guest execution (host calls not counted).
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub max_guest_cpu: u64,
-    /// Agent calls a strategy may make in one run.
+    /// Agents a strategy may have the host run per iteration (a red-team call is four).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_guest_calls: u32,
     /// Model configuration file (YAML); also read: <repo>/.anneal/config.yaml and
@@ -721,6 +721,10 @@ async fn strategy_command(action: &StrategyAction) -> i32 {
             let Some(dir) = installed::dir() else {
                 return exit::EMIT;
             };
+            if let Err(why) = installed::check_usable(&dir) {
+                println!("\ninstalled strategies: not used: {why}");
+                return exit::EMIT;
+            }
             for (name, path) in installed::list(&dir) {
                 match load_strategy(&path.display().to_string(), &GuestLimits::default()).await {
                     Ok((_, loaded, info)) => println!(

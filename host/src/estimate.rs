@@ -50,7 +50,7 @@ pub fn estimate(
             let outside = COMMON - 4;
             (outside + 2 * per_depth, outside + (d + 1) * per_depth, format!("temper: 6 per depth (planner, red team ×3, Oracle, Momus), depths 0..={d}; earliest exit at depth 1"))
         }
-        other => (COMMON, COMMON + guest_calls, format!("{other}: unknown shape; its agent calls are bounded by --max-guest-calls ({guest_calls})")),
+        other => (COMMON, COMMON + guest_calls, format!("{other}: unknown shape; the agents the host runs for it are bounded by --max-guest-calls ({guest_calls}, a red-team call counting {})", crate::runtime::host_impl::RED_TEAM_AGENTS)),
     };
     Estimate {
         best,

@@ -88,6 +88,9 @@ pub enum LoadError {
         /// `"; installed: a, b (in DIR)"` or empty.
         installed: String,
     },
+    /// The installed strategy's directory or file could be changed by another user.
+    #[error("{why}")]
+    UnsafeInstall { why: String },
     #[error("cannot read {path}: {source}")]
     Read {
         path: String,
@@ -147,7 +150,9 @@ pub struct Loaded {
 /// directory, a strategy installed there (bundled names always win).
 ///
 /// # Errors
-/// [`LoadError::UnknownName`] for a name that is neither, listing what is available.
+/// [`LoadError::UnknownName`] for a name that is neither, listing what is available;
+/// [`LoadError::UnsafeInstall`] for an installed strategy whose directory or file another user
+/// can write.
 pub fn resolve(
     arg: &str,
     bundled_names: &[&'static str],
@@ -161,6 +166,8 @@ pub fn resolve(
     }
     if let Some(dir) = installed {
         if let Some(path) = super::installed::find(dir, arg) {
+            super::installed::check_private(dir, Some(&path))
+                .map_err(|why| LoadError::UnsafeInstall { why })?;
             return Ok(Source::Installed {
                 name: arg.to_string(),
                 path,
