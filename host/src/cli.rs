@@ -106,6 +106,13 @@ pub struct Cli {
     /// Agents a strategy may have the host run per iteration (a red-team call is four).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_guest_calls: u32,
+    /// Compile-time limit for a component, in seconds (default: 10 s plus 10 s per MiB).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub max_compile_secs: Option<u64>,
+    /// Address space of the process compiling a component, in MiB (default: 1024 plus 64 per
+    /// MiB of component).
+    #[arg(long, value_name = "MiB", value_parser = clap::value_parser!(u64).range(64..=65_536))]
+    pub max_compile_memory: Option<u64>,
     /// Model configuration file (YAML); also read: <repo>/.anneal/config.yaml and
     /// $XDG_CONFIG_HOME/anneal/config.yaml (see `anneal config`). None → the offline engine.
     #[arg(long, value_name = "PATH")]
@@ -354,6 +361,9 @@ pub fn strategy_flags_as_opts(args: Vec<String>) -> Vec<String> {
 
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
+    if let Some(code) = crate::runtime::compile::child_main() {
+        return code;
+    }
     let cli = match Cli::try_parse_from(strategy_flags_as_opts(std::env::args().collect())) {
         Ok(c) => c,
         Err(e) => {
@@ -362,6 +372,11 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    crate::runtime::compile::configure(crate::runtime::compile::Settings {
+        helper: std::env::current_exe().ok(),
+        time: cli.max_compile_secs.map(Duration::from_secs),
+        memory: cli.max_compile_memory.map(|m| m << 20),
+    });
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -95,6 +95,45 @@ impl Default for GuestLimits {
     }
 }
 
+/// Bounds on compiling a component (`runtime::compile`). The counts are checked with
+/// `wasmparser` before anything is compiled; the time and memory limits hold the compilation
+/// itself, which runs in a child process of its own (docs/security.md, "Compile limits").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CompileLimits {
+    /// Largest component, in bytes. 64 MiB (an interpreter built with componentize-py is
+    /// about 18 MB).
+    pub component_bytes: usize,
+    /// Functions in all its core modules together. 100 000 (componentize-py: about 13 000).
+    pub functions: usize,
+    /// Locals of one function. 2 000 (the largest seen in real guests is 271; compile time
+    /// grows much faster than linearly with them).
+    pub locals: u64,
+    /// Bytes of one function body. 1 MiB (componentize-py's largest: 417 KiB).
+    pub body_bytes: usize,
+    /// Compile time allowed: this much, plus [`Self::time_per_mib`] per MiB of component.
+    /// 10 s. `--max-compile-secs` replaces the sum.
+    pub time_base: std::time::Duration,
+    /// Compile time allowed per MiB of component. 10 s.
+    pub time_per_mib: std::time::Duration,
+    /// Address space of the compiling process: this much, plus [`Self::memory_per_mib`] per
+    /// MiB of component. 1 GiB. `--max-compile-memory` replaces the sum.
+    pub memory_base: u64,
+    /// Address space allowed per MiB of component. 64 MiB.
+    pub memory_per_mib: u64,
+}
+
+/// The bounds every component is compiled under.
+pub const COMPILE_LIMITS: CompileLimits = CompileLimits {
+    component_bytes: 64 << 20,
+    functions: 100_000,
+    locals: 2_000,
+    body_bytes: 1 << 20,
+    time_base: std::time::Duration::from_secs(10),
+    time_per_mib: std::time::Duration::from_secs(10),
+    memory_base: 1 << 30,
+    memory_per_mib: 64 << 20,
+};
+
 /// Bounds on what a strategy says about itself in `info()`, checked when it is loaded
 /// (`runtime::info`). Text over a bound is cut; a name, version or option name that breaks its
 /// rule refuses the component.

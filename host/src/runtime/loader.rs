@@ -104,6 +104,9 @@ pub enum LoadError {
     CoreModule { origin: String },
     #[error("{origin} is not a valid WebAssembly component: {reason}")]
     Invalid { origin: String, reason: String },
+    /// Over a compile limit (`runtime::compile`).
+    #[error("{origin} was not compiled: {problem}")]
+    CompileLimit { origin: String, problem: String },
     #[error("{origin} was built against anneal:strategy@{found}, which this host does not serve; supported versions: {supported}. Rebuild it against one of them")]
     UnsupportedVersion {
         origin: String,
@@ -217,8 +220,9 @@ pub fn read(source: &Source) -> Result<Vec<u8>, LoadError> {
     }
 }
 
-/// Checks `bytes` and compiles them as a component of `world` (or takes the machine code from
-/// the runtime's compile cache, keyed by the bytes' hash and the engine).
+/// Checks `bytes` and compiles them as a component of `world` under the compile limits of
+/// `runtime::compile` (or takes the machine code from the runtime's compile cache, keyed by the
+/// bytes' hash and the engine).
 ///
 /// # Errors
 /// Any [`LoadError`] but `UnknownName`/`Read`.
@@ -246,10 +250,15 @@ pub fn load(
         });
     }
     let started = std::time::Instant::now();
-    let (component, compiled) = runtime.compiled(|| Component::new(engine, bytes));
-    let component = component.map_err(|e| LoadError::Invalid {
-        origin: origin.clone(),
-        reason: format!("{e:#}"),
+    let (component, compiled) = super::compile::compile(runtime, bytes).map_err(|e| match e {
+        super::compile::CompileError::Invalid(reason) => LoadError::Invalid {
+            origin: origin.clone(),
+            reason,
+        },
+        limit => LoadError::CompileLimit {
+            origin: origin.clone(),
+            problem: limit.to_string(),
+        },
     })?;
     let compile_ms = started.elapsed().as_millis() as u64;
     let (api_version, wasi) = check_world(engine, &component, &origin, world)?;

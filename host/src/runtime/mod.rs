@@ -4,6 +4,7 @@
 pub mod artifacts;
 pub mod bindings;
 pub mod cache;
+pub mod compile;
 pub mod convergence_record;
 pub mod engine;
 pub mod guest_log;

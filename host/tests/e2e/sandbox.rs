@@ -650,3 +650,114 @@ fn a_guest_cannot_claim_convergence_it_never_checked() {
     let notes = format!("{:?}", r["guest"]["notes"]);
     assert!(notes.contains("replaced by the host's"), "{notes}");
 }
+
+/// A component whose one core module has `functions` functions of `locals` i64 locals each, all
+/// live across one loop: small on disk, slow for the register allocator (measured: 2 000
+/// locals take seconds per function, 8 000 over a minute).
+fn compile_bomb(functions: usize, locals: usize) -> Vec<u8> {
+    let mut funcs = String::new();
+    for f in 0..functions {
+        let mut body = String::new();
+        for i in 0..locals {
+            let j = (i * 7 + 3 + f) % locals;
+            body.push_str(&format!(
+                "(local.set {} (i64.add (local.get {}) (local.get {})))",
+                i + 1,
+                i + 1,
+                j + 1
+            ));
+        }
+        funcs.push_str(&format!(
+            "(func (export \"f{f}\") (param i32) (result i64) (local {}) (loop $l {body} (br_if $l (local.get 0))) (local.get 1))",
+            "i64 ".repeat(locals)
+        ));
+    }
+    wat::parse_str(format!(
+        "(component (core module $m {funcs}) (core instance (instantiate $m)))"
+    ))
+    .unwrap()
+}
+
+/// Runs anneal on a component at `path` with `extra` flags: the error, and the host's peak
+/// memory (the compile process included) bounded.
+/// The compile cache is off, so every run really compiles.
+fn compile_refused(s: &Scratch, path: &std::path::Path, extra: &[&str], needle: &str) -> String {
+    let mut args: Vec<String> = vec![
+        "--repo".into(),
+        s.repo().display().to_string(),
+        "--out".into(),
+        s.runs().display().to_string(),
+        "--quiet".into(),
+        "--strategy".into(),
+        path.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args.push(TASK.into());
+    let started = std::time::Instant::now();
+    let (out, peak_kib) = common::anneal_measured(&args, &[("ANNEAL_CACHE_DIR", "off")]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+    assert!(peak_kib < HOST_PEAK_KIB, "peak {} MiB", peak_kib >> 10);
+    assert_eq!(
+        s.run_dirs(),
+        0,
+        "nothing is written for a component that does not compile"
+    );
+    eprintln!(
+        "{needle}: {:?}, peak {} MiB",
+        started.elapsed(),
+        peak_kib >> 10
+    );
+    err
+}
+
+#[test]
+fn a_compile_bomb_is_stopped_by_the_compile_time_limit() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    // Within the counted limits (2 000 locals a function), but minutes of compile work.
+    let p = s.dir.path().join("bomb.wasm");
+    std::fs::write(&p, compile_bomb(24, 2_000)).unwrap();
+    let started = std::time::Instant::now();
+    compile_refused(
+        &s,
+        &p,
+        &["--max-compile-secs", "3"],
+        "was not compiled: compiling it was stopped by the compile time limit (3 s; --max-compile-secs)",
+    );
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+}
+
+#[test]
+fn a_component_over_the_counted_compile_limits_is_refused_before_compiling() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    let p = s.dir.path().join("locals.wasm");
+    std::fs::write(&p, compile_bomb(1, 8_000)).unwrap();
+    compile_refused(
+        &s,
+        &p,
+        &[],
+        "over the compile limits: function 1 has 8000 locals; the limit is 2000",
+    );
+}
+
+#[test]
+fn compiling_is_held_to_its_memory_limit() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    // Any real component needs more than 64 MiB of address space to compile.
+    compile_refused(
+        &s,
+        &root().join("host/bundled/alloy.wasm"),
+        &["--max-compile-memory", "64"],
+        "stopped by the compile memory limit (64 MiB of address space; --max-compile-memory)",
+    );
+}
