@@ -4,7 +4,8 @@ use crate::events::Events;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-/// The run's model budget (docs/design.md §7): agent spawns and tokens. `None` = unlimited.
+/// The run's model budget (docs/design.md §7): agent spawns, tokens, and a deadline for agent
+/// calls. `None` = unlimited.
 ///
 /// Spawns count agent-role calls (intent gate, Metis, planners, Momus, red team, Oracle, and any
 /// role a strategy asks for); probe, Hephaestus and Atlas are host work and never count.
@@ -12,6 +13,10 @@ use std::sync::{Arc, Mutex};
 pub struct Budget {
     pub max_spawns: Option<u32>,
     pub max_tokens: Option<u64>,
+    /// Seconds from the start of the run after which no agent call is started and a call in
+    /// flight is cancelled (`budget.deadline_secs` in the configuration): a hung provider
+    /// cannot hold a run longer than this, whatever its timeouts and retries.
+    pub deadline_secs: Option<u64>,
 }
 
 /// Counts agent spawns and tokens per role, enforces the run's [`Budget`] and records agent
@@ -24,6 +29,8 @@ pub struct Tally {
     /// The first budget refusal, kept so the pipeline can tell a budget stop from a failure
     /// even when a guest turned the refusal into its own error.
     exhausted: Mutex<Option<String>>,
+    /// When the run's clock started (the tally is made at the start of the run).
+    started: std::time::Instant,
     /// Simulated model latency added to every offline agent call (`--simulate-latency-ms`):
     /// makes the offline engine behave like a provider that takes a fixed time per call, so
     /// the parallelism of fan-outs can be observed and measured.
@@ -43,8 +50,40 @@ impl Tally {
             tokens: Mutex::new(BTreeMap::new()),
             budget,
             exhausted: Mutex::new(None),
+            started: std::time::Instant::now(),
             latency,
         }
+    }
+
+    /// Time left before the run's deadline for agent calls; `None` without a deadline.
+    pub fn deadline_left(&self) -> Option<std::time::Duration> {
+        self.budget
+            .deadline_secs
+            .map(|s| std::time::Duration::from_secs(s).saturating_sub(self.started.elapsed()))
+    }
+
+    /// The budget stop for the deadline: what passed, for which `agent` (and `waiting_for`,
+    /// the provider a call in flight was waiting on), and the key that moves it. Recorded as
+    /// the run's first budget refusal.
+    pub fn deadline_passed(&self, agent: &str, waiting_for: Option<&str>) -> AgentError {
+        let secs = self.budget.deadline_secs.unwrap_or_default();
+        let what = match waiting_for {
+            Some(p) => format!("{agent} was cancelled while waiting for {p}"),
+            None => format!("{agent} was refused"),
+        };
+        let msg = format!(
+            "the run's deadline of {secs} s for agent calls passed ({what}); raise budget.deadline_secs in the configuration, or check the provider"
+        );
+        self.refused(msg)
+    }
+
+    /// Records `msg` as the first budget refusal (if none was) and returns it as an error.
+    fn refused(&self, msg: String) -> AgentError {
+        self.exhausted
+            .lock()
+            .expect("tally lock")
+            .get_or_insert_with(|| msg.clone());
+        AgentError::Budget(msg)
     }
 
     /// Admits one spawn of `agent`: counts it, or refuses when the budget is spent.
@@ -53,6 +92,9 @@ impl Tally {
     /// [`AgentError::Budget`] naming the limit that was reached, the role refused and the flag
     /// or configuration key that raises it.
     pub fn admit(&self, agent: &str) -> Result<(), AgentError> {
+        if self.deadline_left().is_some_and(|d| d.is_zero()) {
+            return Err(self.deadline_passed(agent, None));
+        }
         let mut spawns = self.spawns.lock().expect("tally lock");
         let used: u32 = spawns.values().sum();
         let tokens: u64 = self.tokens.lock().expect("tally lock").values().sum();
@@ -66,33 +108,26 @@ impl Tally {
             _ => None,
         };
         if let Some(msg) = refusal {
-            self.exhausted
-                .lock()
-                .expect("tally lock")
-                .get_or_insert_with(|| msg.clone());
-            return Err(AgentError::Budget(msg));
+            return Err(self.refused(msg));
         }
         *spawns.entry(agent.to_string()).or_default() += 1;
         Ok(())
     }
 
-    /// Checks the token budget without counting a spawn (a repair request of the same spawn).
+    /// Checks the token budget and the deadline without counting a spawn (a repair request of
+    /// the same spawn).
     ///
     /// # Errors
-    /// [`AgentError::Budget`] when the run's tokens are spent.
+    /// [`AgentError::Budget`] when the run's tokens are spent or its deadline passed.
     pub fn check_tokens(&self, agent: &str) -> Result<(), AgentError> {
+        if self.deadline_left().is_some_and(|d| d.is_zero()) {
+            return Err(self.deadline_passed(agent, None));
+        }
         let tokens = self.tokens();
         match self.budget.max_tokens {
-            Some(max) if tokens >= max => {
-                let msg = format!(
-                    "the run's budget of {max} tokens is spent ({tokens} used; {agent} was refused); raise --max-tokens or budget.max_tokens in the configuration"
-                );
-                self.exhausted
-                    .lock()
-                    .expect("tally lock")
-                    .get_or_insert_with(|| msg.clone());
-                Err(AgentError::Budget(msg))
-            }
+            Some(max) if tokens >= max => Err(self.refused(format!(
+                "the run's budget of {max} tokens is spent ({tokens} used; {agent} was refused); raise --max-tokens or budget.max_tokens in the configuration"
+            ))),
             _ => Ok(()),
         }
     }
@@ -147,5 +182,38 @@ impl Tally {
     /// Tokens so far, summed over roles.
     pub fn tokens(&self) -> u64 {
         self.tokens.lock().expect("tally lock").values().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(budget: Budget) -> Tally {
+        Tally::with_budget(
+            Arc::new(Events::default()),
+            std::time::Duration::ZERO,
+            budget,
+        )
+    }
+
+    #[test]
+    fn a_passed_deadline_refuses_agent_calls_naming_the_key() {
+        let t = tally(Budget {
+            deadline_secs: Some(0),
+            ..Budget::default()
+        });
+        let e = t.admit("momus").unwrap_err().to_string();
+        assert!(e.contains("deadline of 0 s for agent calls passed"), "{e}");
+        assert!(e.contains("budget.deadline_secs"), "{e}");
+        assert!(t.check_tokens("momus").is_err());
+        assert!(t.exhausted().is_some());
+        let open = tally(Budget {
+            deadline_secs: Some(3600),
+            ..Budget::default()
+        });
+        open.admit("momus").unwrap();
+        assert!(open.deadline_left().unwrap() > std::time::Duration::from_secs(3500));
+        assert!(tally(Budget::default()).deadline_left().is_none());
     }
 }
