@@ -511,6 +511,7 @@ async fn async_main(cli: Cli) -> i32 {
         budget: crate::engine::Budget {
             max_spawns: cli.max_spawns.or(models.config.budget.max_spawns),
             max_tokens: cli.max_tokens.or(models.config.budget.max_tokens),
+            deadline_secs: models.config.budget.deadline_secs,
         },
         engine: Arc::new(engine),
     };

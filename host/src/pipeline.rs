@@ -12,7 +12,8 @@ use crate::model::{
     Category, Envelope, Plan, ProbeReport, RunInput, StageOutput, StrategyInfo, TaskKind, Verdict,
 };
 use crate::render::rollup::{
-    self, Accounting, Emission, GateStatus, GuestRecord, IterationRecord, Rollup, StrategyRecord,
+    self, Accounting, Emission, Gate, GateStatus, GuestRecord, IterationRecord, Rollup,
+    StrategyRecord,
 };
 use crate::rundir::RunDir;
 use crate::runtime::engine::Runtime;
@@ -287,7 +288,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
     let mut decision = Emission::ReLoop;
     let mut overall = Verdict::Block;
     let mut gate_status = GateStatus {
-        metis: Verdict::Block,
+        metis: Verdict::Block.into(),
         momus: None,
         red_team_trinity: None,
         oracle: None,
@@ -405,7 +406,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             overall = Verdict::Block;
             decision = Emission::Abort;
             gate_status = GateStatus {
-                metis: metis.verdict,
+                metis: Gate::of(&metis),
                 momus: None,
                 red_team_trinity: None,
                 oracle: None,
@@ -497,7 +498,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
                 }
                 // A budget stop keeps the previous iteration's complete outputs when there are any.
                 if stop_reason.is_none() || last.is_none() {
-                    gate_status.metis = metis.verdict;
+                    gate_status.metis = Gate::of(&metis);
                     last = Some(Iteration {
                         metis,
                         plan: None,
@@ -628,10 +629,14 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             !metis.clarifying_questions.is_empty(),
         );
         gate_status = GateStatus {
-            metis: metis.verdict,
-            momus: Some(momus.verdict),
-            red_team_trinity: Some(format!("{trinity}/3 PASS")),
-            oracle: Some(red.oracle.verdict),
+            metis: Gate::of(&metis),
+            momus: Some(Gate::of(&momus)),
+            red_team_trinity: Some(rollup::trinity([
+                &red.security,
+                &red.scope,
+                &red.assumptions,
+            ])),
+            oracle: Some(Gate::of(&red.oracle)),
             hephaestus: Some(if heph.passed {
                 "PASS".into()
             } else {
@@ -652,7 +657,6 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
                     &heph.envelope,
                     &metis,
                 ],
-                &invalid,
             );
         }
         iterations.push(IterationRecord {
@@ -852,10 +856,15 @@ fn record_guest(guest: &mut GuestRecord, host: &HostState, out: Option<&StageOut
     }
 }
 
-/// Envelopes that fail validation, as `agent: problem; problem`.
+/// Envelopes that fail validation, as `agent: problem; problem`, and reviewers whose answer
+/// could not be read.
 fn invalid_envelopes(envs: &[(&str, &Envelope)]) -> Vec<String> {
     envs.iter()
         .filter_map(|(name, e)| {
+            if crate::model::rules::is_invalid_answer(e) {
+                let why = crate::text::sanitize(&e.findings[0].concern, 400);
+                return Some(format!("{name}: its answer could not be read ({why})"));
+            }
             crate::model::validate::validate_envelope(e)
                 .err()
                 .map(|p| format!("{name}: {}", p.join("; ")))
@@ -865,11 +874,13 @@ fn invalid_envelopes(envs: &[(&str, &Envelope)]) -> Vec<String> {
 
 /// docs/design.md §5 red-team caps applied to a Momus envelope made before the red team ran.
 /// The failures of an iteration, folded as directives for the next (docs/design.md §3 invariant 5):
-/// every demand of a finding in an envelope that did not pass, de-duplicated, at most 20.
-fn fold(iteration: u32, envs: &[&Envelope], invalid: &[String]) -> Vec<String> {
+/// every demand of a finding in an envelope that did not pass, de-duplicated, at most 20. A
+/// reviewer's unreadable answer or invalid envelope is not the plan's fault: nothing of it
+/// becomes a directive (the reviewer runs again in the next iteration).
+fn fold(iteration: u32, envs: &[&Envelope]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for e in envs {
-        if e.verdict.passes() {
+        if e.verdict.passes() || crate::model::rules::is_invalid_answer(e) {
             continue;
         }
         for f in &e.findings {
@@ -881,9 +892,6 @@ fn fold(iteration: u32, envs: &[&Envelope], invalid: &[String]) -> Vec<String> {
                 out.push(d);
             }
         }
-    }
-    for i in invalid {
-        out.push(format!("Fix from iteration {iteration}: an envelope was invalid ({i}); every reviewer must return a schema-valid envelope."));
     }
     out.truncate(20);
     out

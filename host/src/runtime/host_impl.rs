@@ -48,6 +48,17 @@ pub const RED_TEAM_AGENTS: u32 = 4;
 
 pub use super::artifacts::{is_reserved, RESERVED};
 
+/// An envelope as the guest receives it: a reviewer's answer that could not be read
+/// ([`crate::model::rules::is_invalid_answer`]) keeps its BLOCK verdict and summary but loses
+/// its one finding, which only asks for the reviewer to be run again — no strategy should fold
+/// that into a plan as a directive. The host's own record (reviews/, the rollup) keeps it whole.
+fn for_guest(mut e: Envelope) -> Envelope {
+    if crate::model::rules::is_invalid_answer(&e) {
+        e.findings.clear();
+    }
+    e
+}
+
 /// Shared, bounded run log (`run.log`): host and guest lines, in order.
 #[derive(Default)]
 pub struct RunLog {
@@ -301,7 +312,13 @@ impl Host for HostState {
             self.check_plan(&plan)?;
             self.charge(RED_TEAM_AGENTS)?;
             let s = self.services()?;
-            self.timed(s.red_team(plan, depth)).await
+            let r = self.timed(s.red_team(plan, depth)).await?;
+            Ok(RedTeamReport {
+                security: for_guest(r.security),
+                scope: for_guest(r.scope),
+                assumptions: for_guest(r.assumptions),
+                oracle: for_guest(r.oracle),
+            })
         }
         .await;
         Ok(r)
@@ -318,7 +335,7 @@ impl Host for HostState {
             let s = self.services()?;
             let envelope = self.timed(s.momus(plan, depth)).await?;
             self.convergence.momus(depth, envelope.score);
-            Ok(envelope)
+            Ok(for_guest(envelope))
         }
         .await;
         Ok(r)
