@@ -403,13 +403,204 @@ async fn answer_invalid_twice_is_an_invalid_envelope_and_cast_replans() {
     let spawns = &r["accounting"]["spawns_by_agent"];
     assert_eq!(spawns["prometheus-cast"], 2, "{r:?}");
     assert_eq!(spawns["momus"], 2, "a repair is part of its spawn");
-    // The second planner call carries the invalid envelope's demand as a directive.
+    // The repair instruction is no fix for the plan: the re-planning planner never sees it.
     let planners = fake.seen_role("prometheus-cast");
     assert!(
-        planners[1].user.contains("<extra_directives>"),
+        !planners[1].user.contains("Re-run momus") && !planners[1].user.contains("agent-output"),
         "{}",
         planners[1].user
     );
+}
+
+/// The model configuration of `m` rewritten by `edit` (e.g. a category's max_tokens, a budget).
+fn edit_config(m: &ModelRun, edit: impl Fn(String) -> String) {
+    let p = m.scratch.dir.path().join("models.yaml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, edit(text)).unwrap();
+}
+
+/// A model that adds one key the format does not have to every review (and every finding):
+/// the reviews are read, the run emits, and the keys are recorded, not treated as a rejection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_adding_an_unknown_key_to_every_review_still_emits() {
+    if nested() {
+        return;
+    }
+    let every = Fault {
+        role: None,
+        kind: FaultKind::ExtraKey,
+        times: 10_000,
+    };
+    let (fake, m, out) = cast_with_faults(vec![every], 10.0, 1).await;
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    assert!(
+        fake.seen().iter().all(|s| !s.repair),
+        "no repair was needed"
+    );
+    let run = m.run_of(&out);
+    let r = rollup(&run);
+    assert_eq!(r["emission_decision"], "EMIT");
+    assert!(
+        r["invalid_envelopes"].is_null(),
+        "{:?}",
+        r["invalid_envelopes"]
+    );
+    let events = std::fs::read_to_string(run.join("events.jsonl")).unwrap();
+    assert!(events.contains("ignored keys the answer format does not have: /confidence"));
+}
+
+/// A reviewer whose answer cannot be read even after the repair: its gate says
+/// INVALID_ANSWER (not BLOCK), it is listed in the rollup's invalid envelopes, and nothing of
+/// it is folded into the next iteration's directives; the next iteration runs it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_review_is_an_invalid_answer_never_a_directive() {
+    if nested() {
+        return;
+    }
+    let (_fake, m, out) =
+        cast_with_faults(vec![fault("oracle", FaultKind::InvalidAnswer, 2)], 10.0, 1).await;
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    let r = rollup(&m.run_of(&out));
+    let first = &r["iterations"][0];
+    assert_eq!(
+        first["gate_status"]["oracle"], "INVALID_ANSWER",
+        "{first:?}"
+    );
+    let folded = format!("{:?}", first["folded_into_next"]);
+    assert!(
+        !folded.contains("Re-run") && !folded.contains("schema-valid"),
+        "{folded}"
+    );
+    assert_eq!(r["iterations"][1]["gate_status"]["oracle"], "SAFE");
+    assert_eq!(r["emission_decision"], "EMIT");
+    assert!(stdout(&out).contains("oracle SAFE"), "{}", show(&out));
+}
+
+/// An answer cut at `max_tokens` is asked again once with twice the limit when the category's
+/// limit is below the provider's; the run goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_cut_at_max_tokens_is_asked_again_with_a_larger_limit() {
+    if nested() {
+        return;
+    }
+    let fake = FakeModel::start(
+        Protocol::Anthropic,
+        Wrap::Plain,
+        &[],
+        vec![fault("prometheus-cast", FaultKind::Truncated, 1)],
+    )
+    .await;
+    let m = ModelRun::new(&fake, 10.0, 1);
+    edit_config(&m, |c| {
+        c.replace("model: mid-model }", "model: mid-model, max_tokens: 3000 }")
+    });
+    let out = m.anneal(&["--strategy", "cast", TASK]).await;
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    let planner = fake.seen_role("prometheus-cast");
+    assert_eq!(planner[0].max_tokens, 3000);
+    assert_eq!(planner[1].max_tokens, 6000);
+}
+
+/// An answer cut at the provider's own `max_tokens`, with no room to ask for more: the error
+/// says the answer was cut off and which key to raise (it used to say "/thesis: missing").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_cut_at_the_providers_max_tokens_says_so() {
+    if nested() {
+        return;
+    }
+    let (_fake, _m, out) = cast_with_faults(
+        vec![fault("prometheus-cast", FaultKind::Truncated, 10)],
+        10.0,
+        1,
+    )
+    .await;
+    assert_eq!(code(&out), 5, "{}", show(&out));
+    let text = show(&out);
+    assert!(
+        text.contains("was cut off at its output limit of 8192 tokens"),
+        "{text}"
+    );
+    assert!(text.contains("raise providers.fake.max_tokens"), "{text}");
+    assert!(!text.contains("missing"), "{text}");
+}
+
+/// `content: null` twice: the error says the model wrote nothing — not that base_url is wrong.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_answer_is_reported_as_empty_not_as_a_wrong_base_url() {
+    if nested() {
+        return;
+    }
+    let (fake, _m, out) =
+        cast_with_faults(vec![fault("metis", FaultKind::Empty, 10)], 10.0, 1).await;
+    assert_eq!(code(&out), 5, "{}", show(&out));
+    let text = show(&out);
+    assert!(
+        text.contains(
+            "metis: fake/big-model returned an empty answer twice (it finished with no text)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("check that base_url points"), "{text}");
+    assert_eq!(fake.seen_role("metis").len(), 2);
+}
+
+/// A provider that hangs, with per-call timeouts that would allow minutes: the run's deadline
+/// for agent calls (budget.deadline_secs) stops it, cleanly, naming the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runs_deadline_for_agent_calls_stops_a_hung_provider() {
+    if nested() {
+        return;
+    }
+    let fake = FakeModel::start(
+        Protocol::OpenAi,
+        Wrap::Plain,
+        &[],
+        vec![fault("metis", FaultKind::Hang(Duration::from_secs(60)), 10)],
+    )
+    .await;
+    let m = ModelRun::new(&fake, 120.0, 3);
+    edit_config(&m, |c| format!("{c}budget:\n  deadline_secs: 3\n"));
+    let started = std::time::Instant::now();
+    let out = m.anneal(&["--strategy", "cast", TASK]).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(code(&out), 4, "{}", show(&out));
+    let r = rollup(&m.run_of(&out));
+    let why = r["stop_reason"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("deadline of 3 s for agent calls passed"),
+        "{r:?}"
+    );
+    assert!(why.contains("budget.deadline_secs"), "{why}");
+}
+
+/// `anneal config` with a key pasted where its variable's name belongs, and a key in a base
+/// URL's user-info: the first is refused without echoing the key, the second shown redacted.
+#[test]
+fn anneal_config_never_prints_a_pasted_key() {
+    if nested() {
+        return;
+    }
+    let s = Scratch::new();
+    let cfg = s.dir.path().join("c.yaml");
+    let pasted = "sk-proj-Zx81hd7s6a5f4g3h2j1k0l9";
+    std::fs::write(&cfg, format!("providers:\n  o: {{ kind: openai, base_url: http://localhost:9/v1, api_key_env: {pasted} }}\ncategories:\n  deep: {{ provider: o, model: m }}\n")).unwrap();
+    let args = |a: &[&str]| a.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let out = anneal(&args(&["config", "--config", cfg.to_str().unwrap()]), &[]);
+    assert_eq!(code(&out), 2, "{}", show(&out));
+    assert!(!show(&out).contains(pasted), "{}", show(&out));
+    assert!(
+        show(&out).contains("looks like an API key"),
+        "{}",
+        show(&out)
+    );
+    std::fs::write(&cfg, "providers:\n  o: { kind: openai, base_url: \"http://me:sk-live-77f@localhost:9/v1\" }\ncategories:\n  deep: { provider: o, model: m }\n").unwrap();
+    let out = anneal(&args(&["config", "--config", cfg.to_str().unwrap()]), &[]);
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    assert!(!show(&out).contains("sk-live-77f"), "{}", show(&out));
 }
 
 /// A budget of 6 spawns runs out inside Alloy's planner fan-out: the run stops cleanly (exit
