@@ -187,6 +187,7 @@ fn hostile(mode: &str, extra: &[&str], needle: &str) -> (Scratch, String) {
     args.extend_from_slice(extra);
     args.push(TASK);
     let (out, peak_kib) = s.anneal_measured(&args);
+    eprintln!("mode {mode}: host peak {} MiB", peak_kib >> 10);
     assert!(
         peak_kib < HOST_PEAK_KIB,
         "mode {mode}: the host's peak resident memory was {} MiB",
@@ -395,6 +396,7 @@ fn hostile_loud(s: &Scratch, mode: &str, extra: &[&str]) -> std::process::Output
     args.extend(extra.iter().map(|a| a.to_string()));
     args.push(TASK.into());
     let (out, peak_kib) = common::anneal_measured(&args, &[]);
+    eprintln!("mode {mode}: host peak {} MiB", peak_kib >> 10);
     assert!(
         peak_kib < HOST_PEAK_KIB,
         "mode {mode}: the host's peak resident memory was {} MiB",
