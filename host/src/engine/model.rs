@@ -258,6 +258,7 @@ impl Call<'_> {
         req: &ChatRequest,
     ) -> Result<crate::providers::ChatResponse, AgentError> {
         let (tally, role) = (self.tally, self.role);
+        let _held = tally.reserve_tokens(role, worst_case(req))?;
         if self.calls == 0 {
             tally.admit(role)?;
         } else {
@@ -296,6 +297,14 @@ impl Call<'_> {
             .events
             .record("note", self.role, self.iteration, self.depth, text);
     }
+}
+
+/// The most tokens `req` can spend: its prompt, estimated at one token per 3 bytes (tokenizers
+/// average about 4 on English; code and other scripts run denser), plus its `max_tokens`.
+fn worst_case(req: &ChatRequest) -> u64 {
+    let prompt: usize =
+        req.system.len() + req.messages.iter().map(|m| m.content.len()).sum::<usize>();
+    (prompt as u64).div_ceil(3) + u64::from(req.max_tokens)
 }
 
 /// The error for an answer cut off at the output-token limit: what happened and which key of

@@ -29,6 +29,10 @@ pub struct Tally {
     /// The first budget refusal, kept so the pipeline can tell a budget stop from a failure
     /// even when a guest turned the refusal into its own error.
     exhausted: Mutex<Option<String>>,
+    /// Tokens held by model calls in flight: each call's worst case, reserved when it is
+    /// admitted ([`Tally::reserve_tokens`]) so calls running at once cannot together spend more
+    /// than the budget has left.
+    reserved: Mutex<u64>,
     /// When the run's clock started (the tally is made at the start of the run).
     started: std::time::Instant,
     /// Simulated model latency added to every offline agent call (`--simulate-latency-ms`):
@@ -50,6 +54,7 @@ impl Tally {
             tokens: Mutex::new(BTreeMap::new()),
             budget,
             exhausted: Mutex::new(None),
+            reserved: Mutex::new(0),
             started: std::time::Instant::now(),
             latency,
         }
@@ -132,6 +137,36 @@ impl Tally {
         }
     }
 
+    /// Admits a model call of `agent` that may spend up to `worst` tokens (its prompt and its
+    /// `max_tokens`) only if that fits what the token budget has left after the tokens spent and
+    /// those held by calls in flight, and holds `worst` until the returned [`Reservation`] is
+    /// dropped (when the call is over and its real tokens are added). Without a token budget it
+    /// holds nothing.
+    ///
+    /// # Errors
+    /// [`AgentError::Budget`] naming the budget, the call's worst case, what is left, and the
+    /// keys that change either.
+    pub fn reserve_tokens(&self, agent: &str, worst: u64) -> Result<Reservation<'_>, AgentError> {
+        let Some(max) = self.budget.max_tokens else {
+            return Ok(Reservation { tally: self, n: 0 });
+        };
+        let used = self.tokens();
+        let mut held = self.reserved.lock().expect("tally lock");
+        let left = max.saturating_sub(used.saturating_add(*held));
+        if worst > left {
+            let busy = *held;
+            drop(held);
+            return Err(self.refused(format!(
+                "the run's budget of {max} tokens cannot cover {agent}'s next call: up to {worst} tokens (its prompt and max_tokens), {left} left ({used} spent, {busy} held by calls in flight); raise --max-tokens or budget.max_tokens, or lower max_tokens in the configuration"
+            )));
+        }
+        *held += worst;
+        Ok(Reservation {
+            tally: self,
+            n: worst,
+        })
+    }
+
     /// Adds `n` tokens spent by `agent`.
     pub fn add_tokens(&self, agent: &str, n: u64) {
         *self
@@ -185,6 +220,24 @@ impl Tally {
     }
 }
 
+/// Tokens a call in flight holds against the budget ([`Tally::reserve_tokens`]); released on
+/// drop.
+pub struct Reservation<'a> {
+    tally: &'a Tally,
+    n: u64,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        let mut held = self
+            .tally
+            .reserved
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *held = held.saturating_sub(self.n);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +268,31 @@ mod tests {
         open.admit("momus").unwrap();
         assert!(open.deadline_left().unwrap() > std::time::Duration::from_secs(3500));
         assert!(tally(Budget::default()).deadline_left().is_none());
+    }
+
+    #[test]
+    fn a_call_is_admitted_only_if_its_worst_case_fits_what_is_left() {
+        let t = tally(Budget {
+            max_tokens: Some(10_000),
+            ..Budget::default()
+        });
+        let a = t.reserve_tokens("planner", 6_000).unwrap();
+        // A second call at once would overshoot: refused although nothing is spent yet.
+        let e = t.reserve_tokens("momus", 6_000).err().unwrap().to_string();
+        assert!(e.contains("up to 6000 tokens"), "{e}");
+        assert!(
+            e.contains("4000 left (0 spent, 6000 held by calls in flight)"),
+            "{e}"
+        );
+        t.add_tokens("planner", 1_500);
+        drop(a);
+        // 8 500 left now.
+        let b = t.reserve_tokens("momus", 6_000).unwrap();
+        drop(b);
+        assert!(t.reserve_tokens("x", 9_000).is_err());
+        // No token budget: nothing is held.
+        assert!(tally(Budget::default())
+            .reserve_tokens("x", u64::MAX)
+            .is_ok());
     }
 }

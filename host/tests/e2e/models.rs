@@ -633,7 +633,9 @@ async fn budget_exhausted_mid_alloy_stops_cleanly() {
     assert!(stdout(&out).contains("budget"), "{}", show(&out));
 }
 
-/// A token budget stops the run too.
+/// A token budget stops the run too, and is never overshot: a call is admitted only if its
+/// worst case (prompt and max_tokens) fits what is left, so a budget smaller than one call's
+/// worst case refuses the first call.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_budget_stops_the_run() {
     if nested() {
@@ -641,15 +643,37 @@ async fn token_budget_stops_the_run() {
     }
     let fake = FakeModel::start(Protocol::OpenAi, Wrap::Plain, &[], Vec::new()).await;
     let m = ModelRun::new(&fake, 10.0, 1);
-    // Each fake answer costs 1200 tokens: the third call is refused.
+    // max_tokens is 8192 per answer: 2400 tokens cannot cover one call.
     let out = m.anneal(&["--max-tokens", "2400", TASK]).await;
     assert_eq!(code(&out), 4, "{}", show(&out));
     let r = rollup(&m.run_of(&out));
+    let why = r["stop_reason"].as_str().unwrap();
     assert!(
-        r["stop_reason"].as_str().unwrap().contains("2400 tokens"),
+        why.contains("budget of 2400 tokens cannot cover intent-gate"),
         "{r:?}"
     );
-    assert_eq!(fake.seen().len(), 2);
+    assert_eq!(fake.seen().len(), 0);
+
+    // Answers of at most 300 tokens: some calls fit, and the run never spends more than its
+    // budget (each fake answer reports 1 200).
+    let fake = FakeModel::start(Protocol::OpenAi, Wrap::Plain, &[], Vec::new()).await;
+    let m = ModelRun::new(&fake, 10.0, 1);
+    edit_config(&m, |c| {
+        c.replace(
+            "    max_retries: 1\n",
+            "    max_retries: 1\n    max_tokens: 300\n",
+        )
+    });
+    let out = m.anneal(&["--max-tokens", "6000", TASK]).await;
+    assert_eq!(code(&out), 4, "{}", show(&out));
+    let r = rollup(&m.run_of(&out));
+    let spent = r["accounting"]["tokens"].as_u64().unwrap();
+    assert!(spent <= 6_000, "spent {spent} of a 6000 budget");
+    assert!(!fake.seen().is_empty());
+    assert!(r["stop_reason"]
+        .as_str()
+        .unwrap()
+        .contains("budget of 6000 tokens"));
 }
 
 /// A run made with a fake key: the key reached the provider and nothing else — no file of the
