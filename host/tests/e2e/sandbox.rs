@@ -342,16 +342,7 @@ fn a_huge_log_message_is_cut_and_the_run_goes_on() {
     if common::nested() {
         return;
     }
-    let s = Scratch::new();
-    let guest = test_guest("hostile");
-    let out = s.anneal(&[
-        "--strategy",
-        guest.to_str().unwrap(),
-        "--opt",
-        "mode=huge-log",
-        TASK,
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = hostile_ok("huge-log");
     let log = std::fs::read_to_string(s.run_dir().join("run.log")).unwrap();
     assert!(log.len() < 64 << 10, "run.log is {} bytes", log.len());
     assert!(log.contains("…[cut]"));
@@ -363,16 +354,7 @@ fn a_well_behaved_third_party_strategy_gets_its_options() {
     if common::nested() {
         return;
     }
-    let s = Scratch::new();
-    let guest = test_guest("hostile");
-    let out = s.anneal(&[
-        "--strategy",
-        guest.to_str().unwrap(),
-        "--opt",
-        "mode=ok",
-        TASK,
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = hostile_ok("ok");
     let r = rollup(&s.run_dir());
     assert_eq!(r["architecture"], "hostile");
     assert_eq!(r["strategy"]["options"]["mode"], "ok");
@@ -383,19 +365,11 @@ fn a_well_behaved_third_party_strategy_gets_its_options() {
 /// the host's peak memory measured and bounded.
 fn hostile_loud(s: &Scratch, mode: &str, extra: &[&str]) -> std::process::Output {
     let guest = test_guest("hostile");
-    let mut args: Vec<String> = vec![
-        "--repo".into(),
-        s.repo().display().to_string(),
-        "--out".into(),
-        s.runs().display().to_string(),
-        "--strategy".into(),
-        guest.display().to_string(),
-        "--opt".into(),
-        format!("mode={mode}"),
-    ];
-    args.extend(extra.iter().map(|a| a.to_string()));
-    args.push(TASK.into());
-    let (out, peak_kib) = common::anneal_measured(&args, &[]);
+    let opt = format!("mode={mode}");
+    let mut args = vec!["--strategy", guest.to_str().unwrap(), "--opt", &opt];
+    args.extend_from_slice(extra);
+    args.push(TASK);
+    let (out, peak_kib) = common::anneal_measured(&in_scratch(s, &args), &[]);
     eprintln!("mode {mode}: host peak {} MiB", peak_kib >> 10);
     assert!(
         peak_kib < HOST_PEAK_KIB,
@@ -403,6 +377,28 @@ fn hostile_loud(s: &Scratch, mode: &str, extra: &[&str]) -> std::process::Output
         peak_kib >> 10
     );
     out
+}
+
+/// `args` after `--repo`/`--out` of the scratch workspace (no `--quiet` added).
+fn in_scratch(s: &Scratch, args: &[&str]) -> Vec<String> {
+    let mut full = vec![
+        "--repo".to_string(),
+        s.repo().display().to_string(),
+        "--out".into(),
+        s.runs().display().to_string(),
+    ];
+    full.extend(args.iter().map(|a| a.to_string()));
+    full
+}
+
+/// Runs the hostile guest in `mode`, which must end the run normally (exit 0).
+fn hostile_ok(mode: &str) -> Scratch {
+    let s = Scratch::new();
+    let guest = test_guest("hostile");
+    let opt = format!("mode={mode}");
+    let out = s.anneal(&["--strategy", guest.to_str().unwrap(), "--opt", &opt, TASK]);
+    assert_eq!(out.status.code(), Some(0), "mode {mode}: {}", stderr(&out));
+    s
 }
 
 /// No escape sequence, bell or forged host line in `text` (terminal output or a file).
@@ -635,16 +631,7 @@ fn a_guest_cannot_claim_convergence_it_never_checked() {
     if common::nested() {
         return;
     }
-    let s = Scratch::new();
-    let guest = test_guest("hostile");
-    let out = s.anneal(&[
-        "--strategy",
-        guest.to_str().unwrap(),
-        "--opt",
-        "mode=fake-convergence",
-        TASK,
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = hostile_ok("fake-convergence");
     let r = rollup(&s.run_dir());
     assert!(r["depth_final"].is_null(), "{:?}", r["depth_final"]);
     assert!(r["depth_scores"].is_null(), "{:?}", r["depth_scores"]);
@@ -653,50 +640,22 @@ fn a_guest_cannot_claim_convergence_it_never_checked() {
     assert!(notes.contains("replaced by the host's"), "{notes}");
 }
 
-/// A component whose one core module has `functions` functions of `locals` i64 locals each, all
-/// live across one loop: small on disk, slow for the register allocator (measured: 2 000
-/// locals take seconds per function, 8 000 over a minute).
+/// A component made to be slow to compile (`runtime::compile::bomb_wat`): small on disk,
+/// slow for the register allocator.
 fn compile_bomb(functions: usize, locals: usize) -> Vec<u8> {
-    let mut funcs = String::new();
-    for f in 0..functions {
-        let mut body = String::new();
-        for i in 0..locals {
-            let j = (i * 7 + 3 + f) % locals;
-            body.push_str(&format!(
-                "(local.set {} (i64.add (local.get {}) (local.get {})))",
-                i + 1,
-                i + 1,
-                j + 1
-            ));
-        }
-        funcs.push_str(&format!(
-            "(func (export \"f{f}\") (param i32) (result i64) (local {}) (loop $l {body} (br_if $l (local.get 0))) (local.get 1))",
-            "i64 ".repeat(locals)
-        ));
-    }
-    wat::parse_str(format!(
-        "(component (core module $m {funcs}) (core instance (instantiate $m)))"
-    ))
-    .unwrap()
+    wat::parse_str(anneal::runtime::compile::bomb_wat(functions, locals)).unwrap()
 }
 
 /// Runs anneal on a component at `path` with `extra` flags: the error, and the host's peak
 /// memory (the compile process included) bounded.
 /// The compile cache is off, so every run really compiles.
 fn compile_refused(s: &Scratch, path: &std::path::Path, extra: &[&str], needle: &str) -> String {
-    let mut args: Vec<String> = vec![
-        "--repo".into(),
-        s.repo().display().to_string(),
-        "--out".into(),
-        s.runs().display().to_string(),
-        "--quiet".into(),
-        "--strategy".into(),
-        path.display().to_string(),
-    ];
-    args.extend(extra.iter().map(|a| a.to_string()));
-    args.push(TASK.into());
+    let mut args = vec!["--quiet", "--strategy", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    args.push(TASK);
     let started = std::time::Instant::now();
-    let (out, peak_kib) = common::anneal_measured(&args, &[("ANNEAL_CACHE_DIR", "off")]);
+    let (out, peak_kib) =
+        common::anneal_measured(&in_scratch(s, &args), &[("ANNEAL_CACHE_DIR", "off")]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(5), "{err}");
     assert!(err.contains(needle), "expected {needle:?} in: {err}");
