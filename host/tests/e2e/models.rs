@@ -450,8 +450,8 @@ async fn a_model_adding_an_unknown_key_to_every_review_still_emits() {
 }
 
 /// A reviewer whose answer cannot be read even after the repair: its gate says
-/// INVALID_ANSWER (not BLOCK), it is listed in the rollup's invalid envelopes, and nothing of
-/// it is folded into the next iteration's directives; the next iteration runs it again.
+/// INVALID_ANSWER (not BLOCK) and nothing of it is folded into the next iteration's
+/// directives; the next iteration runs it again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreadable_review_is_an_invalid_answer_never_a_directive() {
     if nested() {
