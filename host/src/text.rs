@@ -356,6 +356,24 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
+/// `s` with its first character upper-cased ("the code index" → "The code index").
+pub fn cap_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// "a", "a and b", "a, b and c"; `fallback` when empty.
+pub fn prose_list(items: &[String], fallback: &str) -> String {
+    match items.len() {
+        0 => fallback.to_string(),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,15 +9,13 @@
 //! request quoting the errors; still invalid → the caller decides (reviewers: an invalid
 //! envelope, never a pass, docs/design.md §4; planners and the intent gate: [`AgentError::Invalid`]).
 //! Every call is admitted by the run's budget first; the tokens it spent are added after.
-use super::skills;
 use super::{AgentError, Tally};
 use crate::agents::adapters;
-use crate::agents::context::{user_message, AgentInput, InjectedSkill};
+use crate::agents::context::{user_message, AgentInput};
 use crate::agents::prompts::{AgentPrompt, Prompts};
 use crate::model::Category;
-use crate::providers::config::{category_name, ModelConfig, DEFAULT_MAX_TOKENS};
+use crate::providers::config::{ModelConfig, DEFAULT_MAX_TOKENS};
 use crate::providers::{ChatMessage, ChatRequest, ChatRole, Providers, Stop};
-use crate::stages::probe::Skill;
 use serde_json::Value;
 
 /// A parsed answer: the value, the tokens the call spent (answer + repair) and the label of
@@ -28,27 +26,20 @@ pub struct Answer<T> {
     pub model: String,
 }
 
-/// Providers, prompts, routes and the skills found, for one run.
+/// Providers, prompts and routes, for one run.
 pub struct ModelEngine {
     config: ModelConfig,
     providers: Providers,
     prompts: Prompts,
-    skills: Vec<Skill>,
 }
 
 impl ModelEngine {
-    /// An engine over `config` (non-empty), its `providers`, the prompts and the skills found.
-    pub fn new(
-        config: ModelConfig,
-        providers: Providers,
-        prompts: Prompts,
-        skills: Vec<Skill>,
-    ) -> Self {
+    /// An engine over `config` (non-empty), its `providers` and the prompts.
+    pub fn new(config: ModelConfig, providers: Providers, prompts: Prompts) -> Self {
         ModelEngine {
             config,
             providers,
             prompts,
-            skills,
         }
     }
 
@@ -79,18 +70,6 @@ impl ModelEngine {
     /// The lens fragment `lens-<name>.md`, if any.
     pub fn lens(&self, name: &str) -> Option<&AgentPrompt> {
         self.prompts.lens(name)
-    }
-
-    /// Skills whose names match `role` (docs/design.md §3 invariant 4), read and bounded.
-    pub fn skills_for(&self, role: &str) -> Vec<InjectedSkill> {
-        skills::for_role(&self.skills, role)
-            .into_iter()
-            .map(|s| InjectedSkill {
-                name: s.name,
-                description: s.description,
-                body: s.body,
-            })
-            .collect()
     }
 
     /// Asks `role` (category `category`, else its prompt's) with `input`, parses the answer
@@ -124,8 +103,8 @@ impl ModelEngine {
         let route = self.config.route(role, category).ok_or_else(|| {
             AgentError::UnknownRole(format!(
                 "no model is routed for role {role} (category {}): add categories.{} to the configuration",
-                category_name(category),
-                category_name(category)
+                category.as_str(),
+                category.as_str()
             ))
         })?;
         let provider = self.providers.get(&route.provider).ok_or_else(|| {
@@ -326,7 +305,7 @@ fn truncated(
     let key = if limit < cap {
         format!(
             "raise max_tokens for category {c} (categories.{c}.max_tokens)",
-            c = category_name(category)
+            c = category.as_str()
         )
     } else {
         format!(
@@ -343,7 +322,7 @@ fn truncated(
 fn empty(role: &str, label: &str, category: Category, stop: &Stop) -> String {
     format!(
         "{role}: {label} returned an empty answer twice (it {stop} with no text): the model wrote nothing. The connection and base_url work; check that the model answers chat requests like this one (a refusal or a content filter also gives an empty answer), or route category {} to another model",
-        category_name(category)
+        category.as_str()
     )
 }
 

@@ -90,7 +90,7 @@ async fn setup(
     }
     let providers =
         Providers::from_config_with_env(&config, &EnvSource::map::<&str, &str>([])).unwrap();
-    let engine = ModelEngine::new(config, providers, Prompts::embedded().unwrap(), Vec::new());
+    let engine = ModelEngine::new(config, providers, Prompts::embedded().unwrap());
     let tally = Tally::with_budget(Arc::new(Events::default()), Duration::ZERO, budget);
     Setup {
         engine,

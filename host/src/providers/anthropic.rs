@@ -39,7 +39,7 @@ impl Anthropic {
             at: format!("providers.{name}"),
             message: format!(
                 "base_url `{}` is not a URL ({e})",
-                super::http::redact_url(&base)
+                super::config::redact_url(&base)
             ),
         })?;
         let trimmed = url.path().trim_end_matches('/').to_string();

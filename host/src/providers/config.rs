@@ -318,8 +318,8 @@ impl ModelConfig {
     pub fn route(&self, role: &str, category: Category) -> Option<Route> {
         match self.roles.get(role) {
             Some(RoleRoute::Direct(r)) => Some(r.clone()),
-            Some(RoleRoute::Category(c)) => self.categories.get(category_name(*c)).cloned(),
-            None => self.categories.get(category_name(category)).cloned(),
+            Some(RoleRoute::Category(c)) => self.categories.get(c.as_str()).cloned(),
+            None => self.categories.get(category.as_str()).cloned(),
         }
     }
 
@@ -339,24 +339,6 @@ impl ModelConfig {
     /// True when no provider is configured: the offline engine runs every role (docs/design.md §7).
     pub fn is_empty(&self) -> bool {
         self.providers.is_empty()
-    }
-}
-
-/// `ultrabrain` | `deep` | `quick`.
-pub fn category_name(c: Category) -> &'static str {
-    match c {
-        Category::Ultrabrain => "ultrabrain",
-        Category::Deep => "deep",
-        Category::Quick => "quick",
-    }
-}
-
-fn parse_category(s: &str) -> Option<Category> {
-    match s {
-        "ultrabrain" => Some(Category::Ultrabrain),
-        "deep" => Some(Category::Deep),
-        "quick" => Some(Category::Quick),
-        _ => None,
     }
 }
 
@@ -503,7 +485,7 @@ impl Resolved {
                 let _ = writeln!(out, "roles:");
                 for (name, r) in &self.config.roles {
                     let body = match r {
-                        RoleRoute::Category(c) => format!("{{ category: {} }}", category_name(*c)),
+                        RoleRoute::Category(c) => format!("{{ category: {} }}", c.as_str()),
                         RoleRoute::Direct(r) => {
                             format!("{{ provider: {}, model: {} }}", r.provider, r.model)
                         }
@@ -569,7 +551,7 @@ impl Resolved {
         let _ = writeln!(out, "    kind: {}", p.kind.as_str());
         let def = |set: bool| if set { "" } else { "  # default" };
         if let Some(u) = p.base_url() {
-            let u = super::http::redact_url(&u);
+            let u = redact_url(&u);
             let _ = writeln!(out, "    base_url: {u}{}", def(p.base_url.is_some()));
         }
         match p.api_key_env() {
@@ -772,7 +754,7 @@ fn merge(r: &mut Resolved, file: FileConfig, path: &Path) -> Result<(), ConfigEr
         r.config.providers.insert(name, p);
     }
     for (name, route) in file.categories {
-        if parse_category(&name).is_none() {
+        if Category::parse(&name).is_none() {
             return Err(ConfigError::Invalid {
                 at: format!("{}: categories.{name}", path.display()),
                 message: "unknown category; use ultrabrain, deep or quick".into(),
@@ -786,7 +768,7 @@ fn merge(r: &mut Resolved, file: FileConfig, path: &Path) -> Result<(), ConfigEr
         let role_max_tokens = role.max_tokens;
         let route = match (role.category, role.provider, role.model) {
             (Some(c), None, None) => {
-                RoleRoute::Category(parse_category(&c).ok_or_else(|| ConfigError::Invalid {
+                RoleRoute::Category(Category::parse(&c).ok_or_else(|| ConfigError::Invalid {
                     at: at(),
                     message: format!("unknown category `{c}`; use ultrabrain, deep or quick"),
                 })?)
@@ -1112,10 +1094,7 @@ fn validate(r: &Resolved) -> Result<(), ConfigError> {
                     _ => {
                         return Err(bad(
                             &key,
-                            format!(
-                                "base_url `{}` is not an http(s) URL",
-                                super::http::redact_url(&base)
-                            ),
+                            format!("base_url `{}` is not an http(s) URL", redact_url(&base)),
                         ));
                     }
                 }
@@ -1205,6 +1184,27 @@ fn validate(r: &Resolved) -> Result<(), ConfigError> {
         }
     }
     Ok(())
+}
+
+/// `url` as it may be shown (in `anneal config`, an error, a log): the user-info of its
+/// authority (`https://user:key@host/…`, a place keys end up) replaced by `[redacted]`. Works on
+/// text that does not parse as a URL too, so a malformed `base_url` is never echoed with its
+/// credentials.
+pub(crate) fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let authority_start = scheme_end + 3;
+    let rest = &url[authority_start..];
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_len].rfind('@') {
+        Some(at) => format!(
+            "{}[redacted]{}",
+            &url[..authority_start],
+            &url[authority_start + at..]
+        ),
+        None => url.to_string(),
+    }
 }
 
 #[cfg(test)]

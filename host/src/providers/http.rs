@@ -265,27 +265,6 @@ pub(crate) fn display_url(url: &Url) -> String {
     }
 }
 
-/// `url` as it may be shown (in `anneal config`, an error, a log): the user-info of its
-/// authority (`https://user:key@host/…`, a place keys end up) replaced by `[redacted]`. Works on
-/// text that does not parse as a URL too, so a malformed `base_url` is never echoed with its
-/// credentials.
-pub(crate) fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
-    };
-    let authority_start = scheme_end + 3;
-    let rest = &url[authority_start..];
-    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_len].rfind('@') {
-        Some(at) => format!(
-            "{}[redacted]{}",
-            &url[..authority_start],
-            &url[authority_start + at..]
-        ),
-        None => url.to_string(),
-    }
-}
-
 /// `base` joined with the relative `path`, whether or not `base` ends with a slash.
 pub(crate) fn join_url(base: &Url, path: &str) -> Url {
     let mut base = base.clone();
@@ -364,23 +343,6 @@ mod tests {
         );
         let q = Url::parse("http://user:pw@localhost:8080/v1/x?key=abc").unwrap();
         assert_eq!(display_url(&q), "http://localhost:8080/v1/x");
-    }
-
-    #[test]
-    fn user_info_in_urls_is_redacted_even_when_the_url_does_not_parse() {
-        assert_eq!(
-            redact_url("https://bob:sk-live-123@api.example.com/v1?x=1"),
-            "https://[redacted]@api.example.com/v1?x=1"
-        );
-        assert_eq!(
-            redact_url("http://sk-live-123@[::1"),
-            "http://[redacted]@[::1"
-        );
-        assert_eq!(
-            redact_url("http://localhost:11434/v1/a@b"),
-            "http://localhost:11434/v1/a@b"
-        );
-        assert_eq!(redact_url("not a url"), "not a url");
     }
 
     #[test]

@@ -100,7 +100,7 @@ pub fn trinity(red: [&crate::model::Envelope; 3]) -> String {
 }
 
 /// `gate_status` (docs/design.md §4).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GateStatus {
     pub metis: Gate,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -113,6 +113,19 @@ pub struct GateStatus {
     /// `PASS` or `FAIL`; absent when the run stopped before stage 6.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hephaestus: Option<String>,
+}
+
+impl GateStatus {
+    /// Only Metis's verdict: the run stopped before stages 4–6 gave theirs.
+    pub fn metis_only(metis: Gate) -> GateStatus {
+        GateStatus {
+            metis,
+            momus: None,
+            red_team_trinity: None,
+            oracle: None,
+            hephaestus: None,
+        }
+    }
 }
 
 /// The strategy that ran stage 4.

@@ -15,11 +15,29 @@
 //!   progress line over the rate is dropped from the terminal and from `run.log` alike.
 //! - When a limit is first reached, one `[host]` line in `run.log` says which and that later
 //!   lines are dropped; nothing else is written for the dropped calls.
-use super::host_impl::RunLog;
 use super::limits::{GuestLimits, LOG_CALL_COST};
 use crate::text::sanitize;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Shared, bounded run log (`run.log`): host and guest lines, in order.
+#[derive(Default)]
+pub struct RunLog {
+    lines: Mutex<Vec<String>>,
+}
+
+impl RunLog {
+    /// Appends one line (already sanitized by the caller).
+    pub fn push(&self, line: String) {
+        self.lines.lock().expect("run log lock").push(line);
+    }
+    /// The whole log, one line per entry.
+    pub fn text(&self) -> String {
+        let mut s = self.lines.lock().expect("run log lock").join("\n");
+        s.push('\n');
+        s
+    }
+}
 
 /// Longest progress line shown, in bytes.
 const PROGRESS_LINE_BYTES: usize = 200;

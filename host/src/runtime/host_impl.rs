@@ -1,11 +1,11 @@
-//! The host side of `anneal:strategy/host`: what a strategy guest can ask for.
+//! The host side of `anneal:strategy/host`: what a strategy guest can ask for, in the host's
+//! model types. Each WIT version's `Host` trait (`runtime/bindings/since_v*.rs`) calls these.
 //!
 //! The guest never touches the filesystem, network, clock or environment: it gets exactly these
 //! calls. Planning, reviewing and convergence checks go through [`Services`], which the pipeline
 //! provides (so the runtime does not depend on the stages); artifact writes go through the
 //! cap-std run directory; every payload is size-checked; every call counts against the guest's
 //! share of the budget; time spent in host calls is not charged to the guest's CPU limit.
-use super::bindings::since_v0_1_0::anneal::strategy::host::Host;
 use super::convergence_record::ConvergenceRecord;
 use super::guest_log::GuestLog;
 use super::limits::GuestLimits;
@@ -59,24 +59,7 @@ fn for_guest(mut e: Envelope) -> Envelope {
     e
 }
 
-/// Shared, bounded run log (`run.log`): host and guest lines, in order.
-#[derive(Default)]
-pub struct RunLog {
-    lines: Mutex<Vec<String>>,
-}
-
-impl RunLog {
-    /// Appends one line (already sanitized by the caller).
-    pub fn push(&self, line: String) {
-        self.lines.lock().expect("run log lock").push(line);
-    }
-    /// The whole log, one line per entry.
-    pub fn text(&self) -> String {
-        let mut s = self.lines.lock().expect("run log lock").join("\n");
-        s.push('\n');
-        s
-    }
-}
+pub use super::guest_log::RunLog;
 
 /// The one sanitizer of guest text ([`crate::text::sanitize`]), re-exported where the runtime
 /// and the pipeline have always found it.
@@ -262,26 +245,22 @@ impl HostState {
     }
 }
 
-impl Host for HostState {
-    async fn invoke_agent(
-        &mut self,
-        request: AgentRequest,
-    ) -> wasmtime::Result<Result<Plan, HostError>> {
-        let r = async {
-            self.check_size("the agent request", &request)?;
-            self.charge(1)?;
-            let s = self.services()?;
-            let plan = self.timed(s.invoke_agent(request)).await?;
-            Ok(plan)
-        }
-        .await;
-        Ok(r)
+/// The calls of the `host` interface (the same in every WIT version so far). None fails the
+/// host: every refusal is a [`HostError`] the guest sees.
+impl HostState {
+    /// `invoke-agent`: one planner agent (one agent of the guest's limit).
+    pub async fn invoke_agent(&mut self, request: AgentRequest) -> Result<Plan, HostError> {
+        self.check_size("the agent request", &request)?;
+        self.charge(1)?;
+        let s = self.services()?;
+        self.timed(s.invoke_agent(request)).await
     }
 
-    async fn invoke_batch(
+    /// `invoke-batch`: several planner agents concurrently; results in request order.
+    pub async fn invoke_batch(
         &mut self,
         requests: Vec<AgentRequest>,
-    ) -> wasmtime::Result<Vec<Result<Plan, HostError>>> {
+    ) -> Vec<Result<Plan, HostError>> {
         let pre = async {
             if requests.len() > self.limits.batch_size {
                 return Err(HostError::LimitExceeded(format!(
@@ -297,126 +276,110 @@ impl Host for HostState {
         .await;
         let s = match pre {
             Ok(s) => s,
-            Err(e) => return Ok(requests.iter().map(|_| Err(e.clone())).collect()),
+            Err(e) => return requests.iter().map(|_| Err(e.clone())).collect(),
         };
         let futs: Vec<_> = requests.into_iter().map(|r| s.invoke_agent(r)).collect();
-        Ok(self.timed(futures::future::join_all(futs)).await)
+        self.timed(futures::future::join_all(futs)).await
     }
 
-    async fn red_team(
+    /// `red-team`: the three reviewers concurrently, then Oracle, on `plan` ([`RED_TEAM_AGENTS`]
+    /// agents of the guest's limit).
+    pub async fn red_team(
         &mut self,
         plan: Plan,
         depth: Option<u32>,
-    ) -> wasmtime::Result<Result<RedTeamReport, HostError>> {
-        let r = async {
-            self.check_plan(&plan)?;
-            self.charge(RED_TEAM_AGENTS)?;
-            let s = self.services()?;
-            let r = self.timed(s.red_team(plan, depth)).await?;
-            Ok(RedTeamReport {
-                security: for_guest(r.security),
-                scope: for_guest(r.scope),
-                assumptions: for_guest(r.assumptions),
-                oracle: for_guest(r.oracle),
-            })
-        }
-        .await;
-        Ok(r)
+    ) -> Result<RedTeamReport, HostError> {
+        self.check_plan(&plan)?;
+        self.charge(RED_TEAM_AGENTS)?;
+        let s = self.services()?;
+        let r = self.timed(s.red_team(plan, depth)).await?;
+        Ok(RedTeamReport {
+            security: for_guest(r.security),
+            scope: for_guest(r.scope),
+            assumptions: for_guest(r.assumptions),
+            oracle: for_guest(r.oracle),
+        })
     }
 
-    async fn momus(
-        &mut self,
-        plan: Plan,
-        depth: Option<u32>,
-    ) -> wasmtime::Result<Result<Envelope, HostError>> {
-        let r = async {
-            self.check_plan(&plan)?;
-            self.charge(1)?;
-            let s = self.services()?;
-            let envelope = self.timed(s.momus(plan, depth)).await?;
-            self.convergence.momus(depth, envelope.score);
-            Ok(for_guest(envelope))
-        }
-        .await;
-        Ok(r)
+    /// `momus`: the rubric audit of `plan`; its score joins the run's convergence record.
+    pub async fn momus(&mut self, plan: Plan, depth: Option<u32>) -> Result<Envelope, HostError> {
+        self.check_plan(&plan)?;
+        self.charge(1)?;
+        let s = self.services()?;
+        let envelope = self.timed(s.momus(plan, depth)).await?;
+        self.convergence.momus(depth, envelope.score);
+        Ok(for_guest(envelope))
     }
 
-    async fn check_convergence(
+    /// `check-convergence`: the run's convergence checker, on scores the host served; its
+    /// decision joins the run's convergence record.
+    pub async fn check_convergence(
         &mut self,
         depth: u32,
         scores: Vec<f64>,
         cap: u32,
-    ) -> wasmtime::Result<Result<Decision, HostError>> {
-        let r = async {
-            if scores.len() > 64 {
-                return Err(HostError::InvalidRequest(format!(
-                    "{} scores is more than any depth cap allows",
-                    scores.len()
-                )));
-            }
-            self.convergence
-                .check_scores(&scores)
-                .map_err(HostError::InvalidRequest)?;
-            self.charge(1)?;
-            let s = self.services()?;
-            let decision = self
-                .timed(s.check_convergence(depth, scores.clone(), cap))
-                .await?;
-            self.convergence.checked(depth, scores, decision.clone());
-            Ok(decision)
+    ) -> Result<Decision, HostError> {
+        if scores.len() > 64 {
+            return Err(HostError::InvalidRequest(format!(
+                "{} scores is more than any depth cap allows",
+                scores.len()
+            )));
         }
-        .await;
-        Ok(r)
+        self.convergence
+            .check_scores(&scores)
+            .map_err(HostError::InvalidRequest)?;
+        self.charge(1)?;
+        let s = self.services()?;
+        let decision = self
+            .timed(s.check_convergence(depth, scores.clone(), cap))
+            .await?;
+        self.convergence.checked(depth, scores, decision.clone());
+        Ok(decision)
     }
 
-    async fn write_artifact(
-        &mut self,
-        path: String,
-        contents: String,
-    ) -> wasmtime::Result<Result<(), HostError>> {
-        let r = (|| {
-            let run = self.run.clone().ok_or_else(|| {
-                HostError::InvalidRequest(
-                    "artifacts cannot be written here (info() must not call the host)".into(),
-                )
-            })?;
-            crate::rundir::check_rel_path(&path)
-                .map_err(|e| HostError::InvalidRequest(e.to_string()))?;
-            super::artifacts::check_name(&path).map_err(|why| {
-                HostError::InvalidRequest(format!("artifact name {path:?} is refused: {why}"))
-            })?;
-            if contents.len() > self.limits.call_bytes {
-                return Err(HostError::LimitExceeded(format!(
-                    "artifact {path:?} is {} bytes, over the {} byte limit for one host call",
-                    contents.len(),
-                    self.limits.call_bytes
-                )));
-            }
-            if self.artifacts >= self.limits.artifacts {
-                return Err(HostError::LimitExceeded(format!(
-                    "artifact limit reached: {} artifacts per run",
-                    self.limits.artifacts
-                )));
-            }
-            if self.artifact_bytes + contents.len() as u64 > self.limits.artifact_total_bytes {
-                return Err(HostError::LimitExceeded(format!(
-                    "artifact byte limit reached: {} bytes per run",
-                    self.limits.artifact_total_bytes
-                )));
-            }
-            run.write(&path, contents.as_bytes())
-                .map_err(|e| HostError::InvalidRequest(e.to_string()))?;
-            self.artifacts += 1;
-            self.artifact_bytes += contents.len() as u64;
-            if !self.artifacts_written.contains(&path) {
-                self.artifacts_written.push(path.clone());
-            }
-            Ok(())
-        })();
-        Ok(r)
+    /// `write-artifact`: a file of the strategy's own under the run directory.
+    pub fn write_artifact(&mut self, path: String, contents: String) -> Result<(), HostError> {
+        let run = self.run.clone().ok_or_else(|| {
+            HostError::InvalidRequest(
+                "artifacts cannot be written here (info() must not call the host)".into(),
+            )
+        })?;
+        crate::rundir::check_rel_path(&path)
+            .map_err(|e| HostError::InvalidRequest(e.to_string()))?;
+        super::artifacts::check_name(&path).map_err(|why| {
+            HostError::InvalidRequest(format!("artifact name {path:?} is refused: {why}"))
+        })?;
+        if contents.len() > self.limits.call_bytes {
+            return Err(HostError::LimitExceeded(format!(
+                "artifact {path:?} is {} bytes, over the {} byte limit for one host call",
+                contents.len(),
+                self.limits.call_bytes
+            )));
+        }
+        if self.artifacts >= self.limits.artifacts {
+            return Err(HostError::LimitExceeded(format!(
+                "artifact limit reached: {} artifacts per run",
+                self.limits.artifacts
+            )));
+        }
+        if self.artifact_bytes + contents.len() as u64 > self.limits.artifact_total_bytes {
+            return Err(HostError::LimitExceeded(format!(
+                "artifact byte limit reached: {} bytes per run",
+                self.limits.artifact_total_bytes
+            )));
+        }
+        run.write(&path, contents.as_bytes())
+            .map_err(|e| HostError::InvalidRequest(e.to_string()))?;
+        self.artifacts += 1;
+        self.artifact_bytes += contents.len() as u64;
+        if !self.artifacts_written.contains(&path) {
+            self.artifacts_written.push(path.clone());
+        }
+        Ok(())
     }
 
-    async fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
+    /// `log`: one line of the run log, bounded (`runtime::guest_log`).
+    pub fn log(&mut self, level: LogLevel, message: String) {
         let level = match level {
             LogLevel::Debug => "debug",
             LogLevel::Info => "info",
@@ -424,11 +387,11 @@ impl Host for HostState {
             LogLevel::Error => "error",
         };
         self.out.log(level, &message);
-        Ok(())
     }
 
-    async fn progress(&mut self, message: String) -> wasmtime::Result<()> {
+    /// `progress`: one line on stderr while the run goes, also in the run log; rate-limited
+    /// and bounded (`runtime::guest_log`).
+    pub fn progress(&mut self, message: String) {
         self.out.progress(&message);
-        Ok(())
     }
 }

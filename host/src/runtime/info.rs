@@ -159,6 +159,7 @@ mod tests {
                 below_min: None,
                 above_max: None,
             }],
+            reentry: crate::model::Reentry::Enrich,
         }
     }
 

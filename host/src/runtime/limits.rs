@@ -160,7 +160,7 @@ pub const INFO_LIMITS: InfoLimits = InfoLimits {
     options: 32,
     option_name_bytes: 32,
     option_text_bytes: 300,
-    default_bytes: 1000,
+    default_bytes: crate::options::TEXT_VALUE_BYTES,
 };
 
 /// Bounds on each field of the stage output a strategy returns from `run` (WIT

@@ -452,3 +452,20 @@ fn the_deadline_for_agent_calls_is_read_and_shown() {
     assert_eq!(r.config.budget.deadline_secs, Some(900));
     assert!(r.render().contains("deadline_secs: 900"), "{}", r.render());
 }
+
+#[test]
+fn user_info_in_urls_is_redacted_even_when_the_url_does_not_parse() {
+    assert_eq!(
+        redact_url("https://bob:sk-live-123@api.example.com/v1?x=1"),
+        "https://[redacted]@api.example.com/v1?x=1"
+    );
+    assert_eq!(
+        redact_url("http://sk-live-123@[::1"),
+        "http://[redacted]@[::1"
+    );
+    assert_eq!(
+        redact_url("http://localhost:11434/v1/a@b"),
+        "http://localhost:11434/v1/a@b"
+    );
+    assert_eq!(redact_url("not a url"), "not a url");
+}

@@ -32,7 +32,7 @@ use crate::model::ProbeReport;
 use manifests::Kind;
 
 pub use relevant::{stem, Scorer};
-pub use skills::{find_skills, Skill, SkillScope};
+pub use skills::find_skills;
 pub use walk::SKIPPED_DIRS;
 
 /// Directory names whose content is someone else's code or test data, not the project's own
@@ -94,6 +94,19 @@ impl Default for ProbeOptions {
 ///
 /// Errors: `root` does not exist or is not a directory.
 pub fn probe(root: &Path, task: &str, opts: &ProbeOptions) -> anyhow::Result<ProbeReport> {
+    probe_with_skills(root, task, opts, &find_skills(root, opts.home.as_deref()))
+}
+
+/// [`probe`] with the skills already found (a run finds them once, [`find_skills`], and hands
+/// the same list to the report, the agents and Atlas).
+///
+/// Errors: as [`probe`].
+pub fn probe_with_skills(
+    root: &Path,
+    task: &str,
+    opts: &ProbeOptions,
+    skills: &[crate::model::Skill],
+) -> anyhow::Result<ProbeReport> {
     let root = root
         .canonicalize()
         .with_context(|| format!("cannot open repository {}", root.display()))?;
@@ -166,10 +179,7 @@ pub fn probe(root: &Path, task: &str, opts: &ProbeOptions) -> anyhow::Result<Pro
         entry_points: entry::detect(&paths, &manifests),
         relevant_files: relevant::top(ranked),
         env_vars: env.names(),
-        skills: find_skills(&root, opts.home.as_deref())
-            .into_iter()
-            .map(|s| s.name)
-            .collect(),
+        skills: skills.iter().map(|s| s.name.clone()).collect(),
         files_scanned: u32::try_from(files.len()).unwrap_or(u32::MAX),
     })
 }
