@@ -13,6 +13,8 @@ Exit codes:
   3  ABORT: the task needs clarification (the questions are printed)
   4  not emitted: the re-loop cap was reached (--loop lifts it) or the budget was spent
   5  runtime error: strategy refused or crashed, sandbox limit hit, provider failed, I/O failure
+  130  interrupted (SIGINT or SIGTERM): the run directory records it, decision ABORT;
+       a second signal exits at once
 
 Environment:
   ANNEAL_RUNS_ROOT     where run directories go (default ./.anneal/runs)

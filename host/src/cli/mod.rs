@@ -2,6 +2,7 @@
 //! command family with its error type, and the exit code of every way a command can end
 //! decided in one place ([`exit_code`]). Errors are printed once, by [`main`].
 mod args;
+mod interrupt;
 mod run;
 mod strategy;
 mod tools;
@@ -34,6 +35,9 @@ pub mod exit {
     /// Runtime error: the strategy could not be loaded, trapped, hit a sandbox limit, a model
     /// provider failed after its retries, or the run directory could not be written.
     pub const RUNTIME: i32 = 5;
+    /// Interrupted: SIGINT or SIGTERM stopped the run (128 + 2, the shell's convention); the
+    /// run directory records it (`emission_decision: ABORT`, `stop_reason: interrupted …`).
+    pub const INTERRUPTED: i32 = super::interrupt::INTERRUPTED;
 }
 
 /// How a command that did its work ended.
@@ -45,6 +49,8 @@ pub enum Ending {
     Aborted,
     /// A run ended without emitting: the re-loop cap or the budget.
     NotEmitted,
+    /// A run was stopped by SIGINT or SIGTERM.
+    Interrupted,
 }
 
 /// Why a command failed, by command family.
@@ -81,6 +87,7 @@ pub fn exit_code(ended: &Result<Ending, Error>) -> i32 {
         Ok(Ending::Success) => exit::EMIT,
         Ok(Ending::Aborted) => exit::ABORT,
         Ok(Ending::NotEmitted) => exit::NOT_EMITTED,
+        Ok(Ending::Interrupted) => exit::INTERRUPTED,
         Err(
             Error::Run(
                 RunError::NoTask

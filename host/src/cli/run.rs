@@ -2,7 +2,8 @@
 //! stderr, the summary on stdout.
 use super::args::Cli;
 use super::Ending;
-use crate::pipeline::{self, Config, Outcome, StartError};
+use super::interrupt::Signals;
+use crate::pipeline::{self, Config, Outcome, Run, StartError};
 use crate::render::rollup::Emission;
 use crate::stages::{hephaestus, probe};
 use std::io::IsTerminal;
@@ -30,6 +31,9 @@ pub enum RunError {
         "error: {error}\nanneal: the run directory {dir} records what was done before the error"
     )]
     Failed { error: String, dir: String },
+    /// SIGINT/SIGTERM could not be caught, so an interrupt would lose the run.
+    #[error("cannot receive SIGINT/SIGTERM ({0}); the run was not started")]
+    Signals(std::io::Error),
 }
 
 /// `anneal [OPTIONS] "task"`: a run, or with `--dry-run` the spawn estimate.
@@ -43,7 +47,18 @@ pub async fn run(cli: &Cli) -> Result<Ending, RunError> {
         return Ok(Ending::Success);
     }
     let progress = progress_sink(cli.quiet);
-    let outcome = pipeline::run(cfg, progress.clone()).await?;
+    let mut signals = Signals::install().map_err(RunError::Signals)?;
+    let mut run = tokio::select! {
+        run = Run::start(cfg, progress.clone()) => run?,
+        signal = signals.next() => {
+            eprintln!("anneal: interrupted by {signal} before the run started: nothing was written");
+            return Ok(Ending::Interrupted);
+        }
+    };
+    if run.iterate_until(signals.next()).await.is_some() {
+        signals.exit_on_next();
+    }
+    let outcome = run.emit();
     progress("done");
     summary(&outcome)
 }
@@ -228,6 +243,8 @@ fn summary(o: &Outcome) -> Result<Ending, RunError> {
     let dir = o.run_dir.display();
     let decision = if o.error.is_some() {
         "ERROR"
+    } else if o.interrupted {
+        "INTERRUPTED"
     } else if r.emission_decision == Emission::ReLoop {
         "NOT EMITTED"
     } else {
@@ -273,6 +290,9 @@ fn summary(o: &Outcome) -> Result<Ending, RunError> {
             error: e.clone(),
             dir: dir.to_string(),
         });
+    }
+    if o.interrupted {
+        return Ok(Ending::Interrupted);
     }
     Ok(match r.emission_decision {
         Emission::Emit => Ending::Success,

@@ -32,6 +32,8 @@ pub enum Stop {
     Budget(String),
     /// A runtime error: the run aborts (exit code 5).
     Error(String),
+    /// SIGINT or SIGTERM (named): the run aborts with what it has (exit code 130).
+    Interrupted(String),
 }
 
 impl From<AgentError> for Stop {
@@ -113,8 +115,10 @@ pub struct RunRecord {
     pub guest: GuestRecord,
     /// The runtime error that ended the run.
     pub error: Option<String>,
-    /// Why the run stopped without a decision of its own (budget, re-loop cap).
+    /// Why the run stopped without a decision of its own (budget, re-loop cap, interrupt).
     pub stop_reason: Option<String>,
+    /// The run was interrupted by a signal: its decision is ABORT whatever the gates said.
+    pub interrupted: bool,
 }
 
 impl RunRecord {
@@ -135,6 +139,12 @@ impl RunRecord {
         match stop {
             Stop::Budget(m) => self.stop_reason = Some(m),
             Stop::Error(m) => self.error = Some(m),
+            Stop::Interrupted(signal) => {
+                self.interrupted = true;
+                self.stop_reason = Some(format!(
+                    "interrupted by {signal}: the run was stopped before Atlas decided"
+                ));
+            }
         }
     }
 
@@ -223,7 +233,7 @@ impl RunRecord {
         let settled = atlas::settle(
             self.decided.as_ref(),
             written.map(|o| Gate::of(&o.metis)),
-            self.error.is_some(),
+            self.error.is_some() || self.interrupted,
             facts.accept_risk,
         );
         let out = written.and_then(|o| o.output.as_ref());

@@ -11,6 +11,7 @@ mod cast_pipeline;
 mod fanout;
 mod foundry;
 mod installed;
+mod interrupt;
 mod models;
 mod python_strategy;
 mod sandbox;

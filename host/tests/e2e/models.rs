@@ -43,8 +43,8 @@ impl ModelRun {
         self.scratch.dir.path().join("home")
     }
 
-    /// Runs anneal with the model configuration, in a blocking thread (the fake serves on its own).
-    async fn anneal(&self, args: &[&str]) -> Output {
+    /// The arguments of a run with the model configuration, then `args`.
+    fn args(&self, args: &[&str]) -> Vec<String> {
         let root = self.scratch.dir.path();
         let mut full: Vec<String> = vec![
             "--repo".into(),
@@ -56,16 +56,25 @@ impl ModelRun {
             "--quiet".into(),
         ];
         full.extend(args.iter().map(|s| s.to_string()));
-        let (home, xdg) = (self.home(), root.join("xdg"));
+        full
+    }
+
+    /// The key, HOME and XDG_CONFIG_HOME of a run.
+    fn env(&self) -> [(&'static str, String); 3] {
+        let root = self.scratch.dir.path();
+        [
+            (KEY_ENV, KEY.to_string()),
+            ("HOME", self.home().display().to_string()),
+            ("XDG_CONFIG_HOME", root.join("xdg").display().to_string()),
+        ]
+    }
+
+    /// Runs anneal with the model configuration, in a blocking thread (the fake serves on its own).
+    async fn anneal(&self, args: &[&str]) -> Output {
+        let (full, env) = (self.args(args), self.env());
         tokio::task::spawn_blocking(move || {
-            anneal(
-                &full,
-                &[
-                    (KEY_ENV, KEY),
-                    ("HOME", home.to_str().unwrap()),
-                    ("XDG_CONFIG_HOME", xdg.to_str().unwrap()),
-                ],
-            )
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            anneal(&full, &env)
         })
         .await
         .unwrap()
@@ -775,4 +784,44 @@ async fn alloy_either_or_left_to_a_human_gets_a_synthesizer_phase() {
     assert!(plan.contains("Decide:"), "{plan}");
     let r = rollup(&run);
     assert_eq!(r["synthesis_provenance"], "synthesis-provenance.md");
+}
+
+/// SIGINT while Metis's call hangs on the provider: the call is cancelled at once (not after
+/// its 120 s timeout), the rollup says the run was interrupted, the tokens already spent are
+/// recorded, and anneal exits 130.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_cancels_a_hung_agent_call_and_records_the_run() {
+    if nested() {
+        return;
+    }
+    let fake = FakeModel::start(
+        Protocol::OpenAi,
+        Wrap::Plain,
+        &[],
+        vec![fault("metis", FaultKind::Hang(Duration::from_secs(120)), 10)],
+    )
+    .await;
+    let m = ModelRun::new(&fake, 120.0, 0);
+    let (args, env) = (m.args(&["--strategy", "cast", TASK]), m.env());
+    let seen = fake.has_seen("metis");
+    let (out, took) = tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        anneal_signalled(&args, &env, seen, libc::SIGINT)
+    })
+    .await
+    .unwrap();
+    assert_eq!(code(&out), 130, "{}", show(&out));
+    assert!(took < Duration::from_secs(20), "took {took:?}: {}", show(&out));
+    let run = m.run_of(&out);
+    let r = rollup(&run);
+    assert_eq!(r["emission_decision"].as_str(), Some("ABORT"), "{r:?}");
+    assert!(
+        r["stop_reason"].as_str().unwrap_or_default().contains("interrupted by SIGINT"),
+        "{r:?}"
+    );
+    // The Intent Gate's call was answered before the interrupt: its spawn is on record.
+    assert!(run.join("events.jsonl").exists());
+    assert!(run.join("run.log").exists());
+    assert!(!show(&out).contains(KEY), "{}", show(&out));
 }

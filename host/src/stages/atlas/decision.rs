@@ -195,13 +195,13 @@ pub struct Settled {
 /// `decided` is the decision of the last iteration that reached Atlas (`None` when none did:
 /// the overall verdict is then BLOCK, nothing passed, and the decision RE_LOOP, i.e. not
 /// emitted); `metis` is the verdict of the Metis envelope whose outputs are written (a later
-/// iteration that stopped after stage 3 writes its own); `error` is true when the run ended on
-/// a runtime error, which makes the decision ABORT and the simultaneous pass false whatever
-/// the gates said.
+/// iteration that stopped after stage 3 writes its own); `abort` is true when the run ended on
+/// a runtime error or an interrupt, which makes the decision ABORT and the simultaneous pass
+/// false whatever the gates said.
 pub fn settle(
     decided: Option<&Decision>,
     metis: Option<Gate>,
-    error: bool,
+    abort: bool,
     accept_risk: bool,
 ) -> Settled {
     let mut s = match decided {
@@ -225,7 +225,7 @@ pub fn settle(
     if let Some(v) = metis {
         s.gate_status.metis = v;
     }
-    if error {
+    if abort {
         s.emission = Emission::Abort;
         s.simultaneous_pass = false;
     }

@@ -163,6 +163,12 @@ impl FakeModel {
     pub fn seen_role(&self, role: &str) -> Vec<Seen> {
         self.seen().into_iter().filter(|s| s.role == role).collect()
     }
+
+    /// A test that can be moved to another thread: has a request of `role` arrived yet?
+    pub fn has_seen(&self, role: &str) -> impl Fn() -> bool + Send + 'static {
+        let (state, role) = (self.state.clone(), role.to_string());
+        move || state.seen.lock().unwrap().iter().any(|s| s.role == role)
+    }
 }
 
 struct Responder(Arc<State>);
