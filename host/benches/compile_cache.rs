@@ -1,12 +1,14 @@
 //! Compile-cache benchmark: how long loading a component takes when wasmtime compiles it
 //! (`ANNEAL_CACHE_DIR=off`) and when its machine code comes from the compile cache, side by
 //! side in one process, for the bundled Alloy guest and the Python example strategy (an
-//! interpreter in a component, the largest guest we have).
+//! interpreter in a component, the largest guest we have) — each both in-process and, as the
+//! `anneal` command does, in a compile child under the compile limits (`runtime::compile`).
 //!
 //! Run: `cargo bench -p anneal --bench compile_cache` (argument: `[repeats]`, default 5). The
 //! Python guest is read from `target/test-guests/python-strategy.wasm` (built by
 //! `bash scripts/build-python-strategy.sh`); it is skipped with a note when missing.
 use anneal::runtime::cache::Setting;
+use anneal::runtime::compile::{configure, Settings};
 use anneal::runtime::engine::{Compiled, Runtime};
 use anneal::runtime::loader::{self, Source, World};
 use std::path::Path;
@@ -50,23 +52,33 @@ fn main() {
         ),
     ];
     println!(
-        "| component | size (bytes) | compile, cache off (ms) | from the cache (ms) | ratio |"
+        "| component | size (bytes) | where | compile, cache off (ms) | from the cache (ms) | ratio |"
     );
-    println!("|---|---:|---:|---:|---:|");
+    println!("|---|---:|---|---:|---:|---:|");
+    let child = Settings {
+        helper: Some(env!("CARGO_BIN_EXE_anneal").into()),
+        ..Settings::default()
+    };
     for (name, path) in guests {
         let Ok(bytes) = std::fs::read(&path) else {
             eprintln!("skipped {name}: {} is missing", path.display());
             continue;
         };
-        let cold = median_load_ms(&bytes, &Setting::Off, Compiled::Uncached, repeats);
-        let dir = tempfile::tempdir().expect("tempdir");
-        let cache = Setting::Dir(dir.path().join("cache"));
-        median_load_ms(&bytes, &cache, Compiled::Fresh, 1);
-        let warm = median_load_ms(&bytes, &cache, Compiled::Cached, repeats);
-        println!(
-            "| {name} | {} | {cold:.0} | {warm:.0} | {:.1}× |",
-            bytes.len(),
-            cold / warm
-        );
+        for (place, settings) in [
+            ("in-process", Settings::default()),
+            ("compile child", child.clone()),
+        ] {
+            configure(settings);
+            let cold = median_load_ms(&bytes, &Setting::Off, Compiled::Uncached, repeats);
+            let dir = tempfile::tempdir().expect("tempdir");
+            let cache = Setting::Dir(dir.path().join("cache"));
+            median_load_ms(&bytes, &cache, Compiled::Fresh, 1);
+            let warm = median_load_ms(&bytes, &cache, Compiled::Cached, repeats);
+            println!(
+                "| {name} | {} | {place} | {cold:.0} | {warm:.0} | {:.1}× |",
+                bytes.len(),
+                cold / warm
+            );
+        }
     }
 }

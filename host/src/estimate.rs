@@ -10,11 +10,10 @@
 //! reviewers and Oracle) and Momus unless the strategy's last such call was on its final plan
 //! (the host reuses its own record then); Hephaestus once per iteration.
 use crate::model::{Reentry, SpawnEstimate};
+use crate::runtime::host_impl::RED_TEAM_AGENTS as RED_TEAM;
 
 /// The probe and Atlas: once per run.
 const ONCE_PER_RUN: u32 = 2;
-/// Three red-team reviewers and Oracle: what one `red-team` call spawns.
-pub const RED_TEAM: u32 = 4;
 
 /// Expected spawns of one run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,8 +33,8 @@ pub struct Estimate {
 ///
 /// Input: `declared`, the strategy's own estimate for the run's options (`None` for a 0.1.0
 /// component, which declares none); `reentry`, where its full re-loops re-enter;
-/// `guest_calls`, the guest's agent-call limit (`--max-guest-calls`), which bounds any
-/// strategy; `iterations`, the full-iteration cap (`None` = `--loop`). A declaration that
+/// `guest_calls`, the agents the host may run for the guest in one iteration
+/// (`--max-guest-calls`, a red-team call counting four), which bounds any strategy; `iterations`, the full-iteration cap (`None` = `--loop`). A declaration that
 /// contradicts itself (best over worst) is set aside for the bound the call limit gives, and
 /// the basis says so; a worst case over what the call limit allows is cut to it.
 pub fn estimate(
@@ -44,9 +43,9 @@ pub fn estimate(
     guest_calls: u32,
     iterations: Option<u32>,
 ) -> Estimate {
-    let limit = guest_calls.saturating_mul(RED_TEAM);
+    let limit = guest_calls;
     let bound = format!(
-        "its agent calls are bounded by --max-guest-calls ({guest_calls}), a red-team call spawning {RED_TEAM} agents"
+        "the agents the host runs for it are bounded by --max-guest-calls ({guest_calls}), a red-team call counting {RED_TEAM}"
     );
     let (best, worst, stage5, basis) = match declared {
         Some(d) if d.best <= d.worst => {
@@ -153,9 +152,10 @@ mod tests {
     #[test]
     fn without_a_declaration_the_call_limit_bounds_the_worst_case() {
         let e = estimate(None, Reentry::Enrich, 50, Some(1));
-        // Nothing of stage 4 in the best case; 50 calls of 4 agents each in the worst.
+        // Nothing of stage 4 in the best case; 50 agents in the worst (a red-team call is 4 of
+        // them, as the host counts it).
         assert_eq!(e.best, 2 + 1 + 1 + 5 + 1);
-        assert_eq!(e.one_iteration, e.best + 200);
+        assert_eq!(e.one_iteration, e.best + 50);
         assert_eq!(e.worst, Some(e.one_iteration));
         assert!(e.basis.contains("declares no estimate"), "{}", e.basis);
         assert!(e.basis.contains("--max-guest-calls (50)"), "{}", e.basis);
@@ -169,7 +169,7 @@ mod tests {
             10,
             Some(1),
         );
-        assert_eq!(e.one_iteration, e.best + 40);
+        assert_eq!(e.one_iteration, e.best + 10);
         assert!(
             e.basis.contains("invalid (best 9 over worst 3)"),
             "{}",
@@ -181,8 +181,8 @@ mod tests {
             10,
             Some(1),
         );
-        assert_eq!(e.one_iteration - e.best, 40 - 1);
-        assert!(e.basis.contains("cut to 40"), "{}", e.basis);
+        assert_eq!(e.one_iteration - e.best, 10 - 1);
+        assert!(e.basis.contains("cut to 10"), "{}", e.basis);
         // Control characters of a guest's basis never reach the terminal.
         let mut d = declared(1, 2, true, false);
         d.basis = "a\u{1b}[31mred\nline".into();

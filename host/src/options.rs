@@ -110,6 +110,29 @@ fn resolve_given(info: &StrategyInfo, given: &[Given]) -> Result<(), String> {
     Ok(())
 }
 
+/// Longest value a text option takes, in bytes, from `--opt` or as a declared default
+/// (docs/security.md, what a strategy says about itself).
+pub const TEXT_VALUE_BYTES: usize = 1000;
+
+/// Checks every option's default value against the option's own declaration (kind, range),
+/// when the strategy is loaded: a default the declaration refuses is the strategy's fault,
+/// and the message says so rather than blaming the user's command line.
+///
+/// # Errors
+/// A sentence naming the option, its default and why its declaration refuses it.
+pub fn check_defaults(info: &StrategyInfo) -> Result<(), String> {
+    for spec in &info.options {
+        check(spec, &spec.default_value, &info.name).map_err(|why| {
+            format!(
+                "declares option {} with the default {:?}, which its own declaration refuses ({why}); \
+                 this is a fault in the strategy, not in your command line: its author must fix info()",
+                spec.name, spec.default_value
+            )
+        })?;
+    }
+    Ok(())
+}
+
 fn check(spec: &OptionSpec, value: &str, strategy: &str) -> Result<(), String> {
     match spec.kind {
         OptionKind::Integer => {
@@ -147,9 +170,10 @@ fn check(spec: &OptionSpec, value: &str, strategy: &str) -> Result<(), String> {
             }
         }
         OptionKind::Text => {
-            if value.len() > 1000 {
+            let max = TEXT_VALUE_BYTES;
+            if value.len() > max {
                 return Err(format!(
-                    "option {} of strategy {strategy} is longer than 1000 bytes",
+                    "option {} of strategy {strategy} is longer than {max} bytes",
                     spec.name
                 ));
             }

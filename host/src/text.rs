@@ -1,5 +1,6 @@
-//! Small text utilities shared by the probe and the offline engine: task terms, the code names
-//! a task mentions, slugs.
+//! Small text utilities shared by the probe, the offline engine and the runtime: task terms,
+//! the code names a task mentions, slugs, strategy names, and [`sanitize`] — the one function
+//! every piece of guest text goes through before a terminal, a log or a file shows it.
 use crate::model::resolution::NameForm;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -295,6 +296,66 @@ pub fn strategy_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// Guest text made safe to show on a terminal, in `run.log` or in a file, on one line: terminal
+/// escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL or ESC \`, and any other `ESC x`)
+/// removed; C0 and C1 control characters (newline and carriage return included, so a guest
+/// cannot start a forged `[host]` line) and Unicode bidirectional overrides and isolates
+/// (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C, which reorder what a reader sees)
+/// each replaced by a space; tab kept. Then cut to at most `max` bytes on a character
+/// boundary, the cut marked ` …[cut]` (so the result is at most `max + 9` bytes).
+///
+/// Used for everything a strategy says about itself (`info()`), its log and progress lines,
+/// its notes and error message, and the function names of its traps.
+pub fn sanitize(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max));
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            match chars.next() {
+                // CSI: parameters and intermediates up to a final byte in @..~.
+                Some('[') => {
+                    for d in chars.by_ref() {
+                        if ('@'..='~').contains(&d) {
+                            break;
+                        }
+                    }
+                }
+                // OSC (and DCS/PM/APC, which end the same way): up to BEL or ESC \.
+                Some(']' | 'P' | '^' | '_') => {
+                    while let Some(d) = chars.next() {
+                        if d == '\u{7}' {
+                            break;
+                        }
+                        if d == '\u{1b}' && chars.peek() == Some(&'\\') {
+                            chars.next();
+                            break;
+                        }
+                    }
+                }
+                // Any other escape: ESC and the one character after it.
+                _ => {}
+            }
+            continue;
+        }
+        let c = if (c.is_control() && c != '\t') || is_bidi_control(c) {
+            ' '
+        } else {
+            c
+        };
+        if out.len() + c.len_utf8() > max {
+            out.push_str(" …[cut]");
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Unicode bidirectional formatting characters (embeddings, overrides, isolates, marks).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
 /// `s` with its first character upper-cased ("the code index" → "The code index").
 pub fn cap_first(s: &str) -> String {
     let mut c = s.chars();
@@ -370,6 +431,21 @@ mod tests {
         assert!(!contains_word("redistribute", "redis"));
         assert!(contains_word("s3 bucket", "s3"));
         assert!(contains_word("é redis", "redis"));
+    }
+
+    #[test]
+    fn sanitize_strips_escapes_controls_and_bidi_and_cuts() {
+        assert_eq!(sanitize("a\u{1b}[31mred\u{1b}[0m b", 100), "ared b");
+        assert_eq!(sanitize("x\u{1b}]0;title\u{7}y", 100), "xy");
+        assert_eq!(sanitize("x\u{1b}]0;title\u{1b}\\y", 100), "xy");
+        assert_eq!(sanitize("a\u{1b}cb", 100), "ab");
+        assert_eq!(sanitize("a\nb\0c\rd", 100), "a b c d");
+        assert_eq!(sanitize("\u{9b}2J\u{202e}txt", 100), " 2J txt");
+        assert_eq!(sanitize("a\tb", 100), "a\tb");
+        let cut = sanitize(&"é".repeat(100), 11);
+        assert!(cut.ends_with("…[cut]") && cut.len() <= 11 + 9, "{cut}");
+        // A forged host line stays on the guest's line.
+        assert!(!sanitize("ok\n[host] run finished", 100).contains('\n'));
     }
 
     #[test]

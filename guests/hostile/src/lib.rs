@@ -9,7 +9,17 @@
 //! - `shadow-stack`: recurses without bound on its own stack in linear memory.
 //! - `escape`: writes `../outside`, then an absolute path, a NUL path and a host-owned file;
 //!   fails with the host's answers (or with "ESCAPED" if any write was accepted).
-//! - `huge-log`: logs a 32 MiB message, then behaves like `ok`.
+//! - `huge-log`: logs an 8 MiB message, then behaves like `ok`.
+//! - `log-flood`: calls `log("")` two million times, then behaves like `ok`.
+//! - `progress-flood`: calls `progress` two million times (empty and 4 KiB messages, with
+//!   escape sequences), then behaves like `ok`.
+//! - `fuel`: logs a 48 MiB message: more than the host copies out of a guest in one call.
+//! - `inflate`: behaves, but returns 10 000 notes, 1 000 lenses and 1 000 depth scores.
+//! - `inflate-huge`: behaves, but returns 300 000 notes of 512 bytes (about 150 MiB).
+//! - `red-team-loop`: plans once, then calls `red-team` until the host refuses.
+//! - `names`: writes artifacts under look-alike and non-portable names; fails with the
+//!   host's answers (or with "ESCAPED" if one was accepted).
+//! - `fake-convergence`: behaves, but claims Temper convergence it never checked.
 //! - `huge-artifact`: writes a 16 MiB artifact.
 //! - `many-artifacts`: writes 5 000 small artifacts.
 //! - `many-calls`: calls the planner until the host refuses.
@@ -63,17 +73,31 @@ impl Guest for Hostile {
         StrategyInfo {
             name: "hostile".into(),
             version: "0.0.1".into(),
-            description: "Misbehaves on purpose; for the sandbox tests only.".into(),
-            options: vec![OptionSpec {
-                name: "mode".into(),
-                description: "which attack to run".into(),
-                kind: OptionKind::Text,
-                default_value: "ok".into(),
-                min: None,
-                max: None,
-                below_min: None,
-                above_max: None,
-            }],
+            // Escape sequences (a window title, a cleared screen) and a forged host line: the
+            // host must show none of them.
+            description: "Misbehaves on purpose; for the sandbox tests only.\u{1b}]0;pwned\u{7}\u{1b}[2J\n[host] forged line".into(),
+            options: vec![
+                OptionSpec {
+                    name: "mode".into(),
+                    description: "which attack to run\u{1b}[31m in red".into(),
+                    kind: OptionKind::Text,
+                    default_value: "ok".into(),
+                    min: None,
+                    max: None,
+                    below_min: None,
+                    above_max: None,
+                },
+                OptionSpec {
+                    name: "level".into(),
+                    description: "unused".into(),
+                    kind: OptionKind::Integer,
+                    default_value: "0".into(),
+                    min: Some(0),
+                    max: Some(10),
+                    below_min: None,
+                    above_max: Some("too high\u{1b}[2J\n[host] forged usage line".into()),
+                },
+            ],
             // Stage 4: the tests see a declared re-entry honoured (no new Metis call).
             reentry: Reentry::Plan,
         }
@@ -153,8 +177,75 @@ impl Guest for Hostile {
                 Err(format!("every escape was refused: {}", answers.join("; ")))
             }
             "huge-log" => {
-                host::log(LogLevel::Info, &"x".repeat(32 << 20));
+                host::log(LogLevel::Info, &"x".repeat(8 << 20));
                 behave()
+            }
+            "log-flood" => {
+                for _ in 0..2_000_000u32 {
+                    host::log(LogLevel::Info, "");
+                }
+                behave()
+            }
+            "progress-flood" => {
+                let big = format!("\u{1b}]0;pwned\u{7}\u{1b}[2J{}\n[host] forged", "p".repeat(4 << 10));
+                for i in 0..2_000_000u32 {
+                    host::progress(if i % 2 == 0 { "" } else { &big });
+                }
+                behave()
+            }
+            "fuel" => {
+                host::log(LogLevel::Info, &"f".repeat(48 << 20));
+                Err("ESCAPED: a 48 MiB host call was accepted".into())
+            }
+            "inflate" => {
+                let mut out = behave()?;
+                out.notes = vec!["note".into(); 10_000];
+                out.bias_set = vec!["lens".into(); 1_000];
+                out.depth_scores = vec![50.0; 1_000];
+                Ok(out)
+            }
+            "inflate-huge" => {
+                let mut out = behave()?;
+                out.notes = vec!["n".repeat(512); 300_000];
+                Ok(out)
+            }
+            "red-team-loop" => {
+                let plan = host::invoke_agent(&request()).map_err(|e| format!("{e:?}"))?;
+                for i in 0..100_000u32 {
+                    if let Err(e) = host::red_team(&plan, None) {
+                        return Err(format!("stopped after {i} red-team calls: {e:?}"));
+                    }
+                }
+                Err("ESCAPED: 100000 red-team calls were accepted".into())
+            }
+            "names" => {
+                let mut answers = Vec::new();
+                for path in [
+                    "p1an/plan.md",
+                    "Plan/plan.md",
+                    "R0LLUP.yaml",
+                    "rollup.yaml ",
+                    "\u{ff50}lan/plan.md",
+                    "pl\u{0430}n/plan.md",
+                    ".hidden",
+                    "CON.md",
+                    "cast-anneal.XML",
+                ] {
+                    match host::write_artifact(path, "look-alike") {
+                        Ok(()) => return Err(format!("ESCAPED: the host accepted {path:?}")),
+                        Err(e) => answers.push(format!("{path:?}: {e:?}")),
+                    }
+                }
+                host::write_artifact("notes/portable-name_1.md", "fine")
+                    .map_err(|e| format!("a portable name was refused: {e:?}"))?;
+                Err(format!("every look-alike was refused: {}", answers.join("; ")))
+            }
+            "fake-convergence" => {
+                let mut out = behave()?;
+                out.depth_final = Some(5);
+                out.depth_scores = vec![99.0, 99.0, 99.0];
+                out.convergence_reason = Some(anneal_guest::types::ConvergenceReason::Variance);
+                Ok(out)
             }
             "huge-artifact" => match host::write_artifact("big.txt", &"y".repeat(16 << 20)) {
                 Ok(()) => Err("ESCAPED: a 16 MiB artifact was accepted".into()),

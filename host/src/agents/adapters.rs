@@ -13,6 +13,7 @@
 //! is an error sent back in the repair request. Silently raising it would hide that the model
 //! misread its own findings; a verdict *worse* than the findings call for is accepted (a
 //! reviewer may BLOCK a plan that cannot be implemented).
+use crate::agents::prompts::OutputKind;
 use crate::model::rules::{band, verdict_from_findings};
 use crate::model::validate::{parse_reviewer_answer, validate_plan};
 use crate::model::Intent;
@@ -548,15 +549,66 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
-/// The one repair request (Issue 4): quotes every error (at most [`MAX_QUOTED_ERRORS`], each
-/// at most [`MAX_ERROR_CHARS`] characters, numbered) and asks for the corrected answer as a
-/// single JSON object of the shape given in the first message, nothing else.
+/// Longest excerpt of a bad value quoted in a repair request, in characters.
+pub const MAX_EXCERPT_CHARS: usize = 80;
+
+/// Verbs that follow a quoted value in a JSON Schema error (`"…" is longer than 240
+/// characters`, `[…] has more than 100 items`).
+const VALUE_VERBS: [&str; 6] = ["is ", "has ", "does ", "was ", "should ", "must "];
+
+/// One error as a repair request states it: the rule broken first, then where, then a short
+/// excerpt of the bad value — `is longer than 240 characters (at /summary; the value:
+/// "The plan…")`. Errors come as `"/json/pointer: message"` or a plain message; a JSON Schema
+/// message that starts with the offending value (which may be thousands of characters) has the
+/// value moved to the end and cut to [`MAX_EXCERPT_CHARS`].
+pub fn rule_first(error: &str) -> String {
+    let error = error.trim();
+    let (at, message) = match error.split_once(": ") {
+        Some((p, m)) if p.starts_with('/') && !p.contains(' ') => (Some(p), m),
+        _ => (None, error),
+    };
+    let (value, rule) = leading_value(message).unwrap_or(("", message));
+    let mut out = clip(rule.trim(), MAX_ERROR_CHARS);
+    match (at, value.is_empty()) {
+        (Some(p), true) => out.push_str(&format!(" (at {p})")),
+        (Some(p), false) => out.push_str(&format!(
+            " (at {p}; the value: {})",
+            clip(value, MAX_EXCERPT_CHARS)
+        )),
+        (None, false) => out.push_str(&format!(" (the value: {})", clip(value, MAX_EXCERPT_CHARS))),
+        (None, true) => {}
+    }
+    out
+}
+
+/// `(value, rest)` when `message` starts with a JSON value followed by one of [`VALUE_VERBS`].
+fn leading_value(message: &str) -> Option<(&str, &str)> {
+    let first = message.chars().next()?;
+    let json_start = matches!(first, '"' | '{' | '[' | '-' | '0'..='9')
+        || ["true", "false", "null"]
+            .iter()
+            .any(|k| message.starts_with(k));
+    if !json_start {
+        return None;
+    }
+    let mut values = serde_json::Deserializer::from_str(message).into_iter::<Value>();
+    values.next()?.ok()?;
+    let end = values.byte_offset();
+    let rest = &message[end..];
+    let verb = rest.trim_start();
+    (rest.starts_with(' ') && VALUE_VERBS.iter().any(|v| verb.starts_with(v)))
+        .then_some((&message[..end], verb))
+}
+
+/// The one repair request: every error (at most [`MAX_QUOTED_ERRORS`], numbered) stated rule
+/// first, then where, then a short excerpt ([`rule_first`]), and the request for the corrected
+/// answer as a single JSON object of the shape given in the first message, nothing else.
 pub fn repair_message(errors: &[String]) -> String {
     let mut s = String::from(
-        "Your previous answer could not be used. The host checked it and found these problems:\n",
+        "Your previous answer could not be used. The host checked it and found these problems (the rule broken, then where, then the value):\n",
     );
     for (i, e) in errors.iter().take(MAX_QUOTED_ERRORS).enumerate() {
-        s.push_str(&format!("{}. {}\n", i + 1, clip(e.trim(), MAX_ERROR_CHARS)));
+        s.push_str(&format!("{}. {}\n", i + 1, rule_first(e)));
     }
     if errors.len() > MAX_QUOTED_ERRORS {
         s.push_str(&format!(
@@ -571,6 +623,121 @@ pub fn repair_message(errors: &[String]) -> String {
     );
     s
 }
+
+/// Keys each answer format has, by JSON object (`""` the answer itself, then nested objects).
+fn known_keys(kind: OutputKind, object: &str) -> &'static [&'static str] {
+    match (kind, object) {
+        (OutputKind::Envelope, "") => &[
+            "verdict",
+            "score",
+            "summary",
+            "findings",
+            "directives",
+            "clarifying_questions",
+            // Set by the host whatever the model writes.
+            "agent",
+            "run_id",
+            "depth",
+            "metadata",
+        ],
+        (OutputKind::Envelope, "finding") => {
+            &["location", "severity", "concern", "demand", "issue"]
+        }
+        (OutputKind::Plan, "") => &[
+            "title",
+            "thesis",
+            "effort",
+            "phases",
+            "dependencies",
+            "out_of_scope",
+            "iron_rules",
+            "author",
+        ],
+        (OutputKind::Plan, "phase") => &[
+            "id",
+            "slug",
+            "title",
+            "goal",
+            "steps",
+            "files",
+            "success_criteria",
+            "gate",
+            "rollback",
+            "depends_on",
+            "provenance",
+        ],
+        (OutputKind::Plan, "file") => &["path", "action"],
+        (OutputKind::Plan, "dependencies") => &["services", "env_vars", "permissions"],
+        (OutputKind::Plan, "provenance") => {
+            &["primary_source", "secondary_source", "contradictions"]
+        }
+        (OutputKind::Intent, "") => &["task_kind", "kind", "clear", "reasons", "questions"],
+        _ => &[],
+    }
+}
+
+/// Removes the keys `v` has that its answer format does not (a model adding `confidence` to
+/// every finding, say) and returns their JSON pointers, so an answer is judged on what it
+/// says, never rejected for a key too many. Objects that are not where the format has them are
+/// left alone (the schema reports them).
+pub fn drop_unknown_keys(kind: OutputKind, v: &mut Value) -> Vec<String> {
+    let mut dropped = Vec::new();
+    let mut prune = |o: &mut serde_json::Map<String, Value>, object: &str, at: &str| {
+        let known = known_keys(kind, object);
+        if known.is_empty() {
+            return;
+        }
+        o.retain(|k, _| {
+            let keep = known.contains(&k.as_str());
+            if !keep {
+                dropped.push(format!("{at}/{}", clip(k, 40)));
+            }
+            keep
+        });
+    };
+    let Some(top) = v.as_object_mut() else {
+        return dropped;
+    };
+    prune(top, "", "");
+    let nested: [(&str, &str); 2] = match kind {
+        OutputKind::Envelope => [("findings", "finding"), ("", "")],
+        OutputKind::Plan => [("phases", "phase"), ("", "")],
+        _ => [("", ""), ("", "")],
+    };
+    for (list, object) in nested.into_iter().filter(|(l, _)| !l.is_empty()) {
+        let Some(items) = top.get_mut(list).and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for (i, item) in items.iter_mut().enumerate() {
+            let Some(o) = item.as_object_mut() else {
+                continue;
+            };
+            let at = format!("/{list}/{i}");
+            prune(o, object, &at);
+            if object == "phase" {
+                if let Some(files) = o.get_mut("files").and_then(Value::as_array_mut) {
+                    for (j, f) in files.iter_mut().enumerate() {
+                        if let Some(fo) = f.as_object_mut() {
+                            prune(fo, "file", &format!("{at}/files/{j}"));
+                        }
+                    }
+                }
+                if let Some(p) = o.get_mut("provenance").and_then(Value::as_object_mut) {
+                    prune(p, "provenance", &format!("{at}/provenance"));
+                }
+            }
+        }
+    }
+    if kind == OutputKind::Plan {
+        if let Some(d) = top.get_mut("dependencies").and_then(Value::as_object_mut) {
+            prune(d, "dependencies", "/dependencies");
+        }
+    }
+    dropped
+}
+
+use crate::model::rules::INVALID_ANSWER_SUMMARY;
+pub use crate::model::rules::{is_invalid_answer, INVALID_ANSWER_LOCATION};
 
 /// The envelope recorded for a reviewer whose answer was still invalid after the one repair
 /// request (docs/design.md §4: "an empty or schema-invalid envelope is never a pass").
@@ -592,7 +759,7 @@ pub fn invalid_envelope(
     let quoted: Vec<String> = errors
         .iter()
         .take(MAX_QUOTED_ERRORS)
-        .map(|e| clip(e.trim(), MAX_ERROR_CHARS))
+        .map(|e| rule_first(e))
         .collect();
     let listed = if quoted.is_empty() {
         "no usable answer".to_string()
@@ -605,7 +772,7 @@ pub fn invalid_envelope(
     );
     let summary = clip(
         &format!(
-            "{agent}: the agent's answer was invalid after one repair request ({} error{}); recorded as BLOCK, never a pass.",
+            "{agent}: {INVALID_ANSWER_SUMMARY} ({} error{}); recorded as BLOCK, never a pass.",
             errors.len(),
             if errors.len() == 1 { "" } else { "s" }
         ),
@@ -619,7 +786,7 @@ pub fn invalid_envelope(
         score: (agent == "momus").then_some(0),
         summary,
         findings: vec![Finding {
-            location: "agent-output".into(),
+            location: INVALID_ANSWER_LOCATION.into(),
             severity: Severity::Critical,
             concern,
             demand: format!(

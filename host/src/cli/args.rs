@@ -16,6 +16,8 @@ Exit codes:
   5  runtime error: strategy refused or crashed, sandbox limit hit, provider failed, I/O failure
   6  blocked by environment: a tool the project needs is not installed or its dependencies
      could not be installed (the message names it); not re-planned
+  130  interrupted (SIGINT or SIGTERM): the run directory records it, decision ABORT;
+       a second signal exits at once
 
 Environment:
   ANNEAL_RUNS_ROOT     where run directories go (default ./.anneal/runs)
@@ -177,9 +179,16 @@ pub struct GuestLimitArgs {
     /// Guest CPU-time limit, in seconds of guest execution (host calls not counted).
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub max_guest_cpu: u64,
-    /// Agent calls a strategy may make in one run.
+    /// Agents a strategy may have the host run per iteration (a red-team call is four).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_guest_calls: u32,
+    /// Compile-time limit for a component, in seconds (default: 10 s plus 10 s per MiB).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub max_compile_secs: Option<u64>,
+    /// Address space of the process compiling a component, in MiB (default: 1024 plus 64 per
+    /// MiB of component).
+    #[arg(long, value_name = "MiB", value_parser = clap::value_parser!(u64).range(64..=65_536))]
+    pub max_compile_memory: Option<u64>,
 }
 
 impl GuestLimitArgs {
@@ -190,6 +199,33 @@ impl GuestLimitArgs {
             cpu_time: Duration::from_secs(self.max_guest_cpu),
             agent_calls: self.max_guest_calls,
             ..GuestLimits::default()
+        }
+    }
+
+    /// How components are compiled under these limits: in a child process of this executable
+    /// (docs/security.md, compile limits), with the flags' time and memory when given.
+    pub fn compile_settings(&self) -> crate::runtime::compile::Settings {
+        crate::runtime::compile::Settings {
+            helper: std::env::current_exe().ok(),
+            time: self.max_compile_secs.map(Duration::from_secs),
+            memory: self.max_compile_memory.map(|m| m << 20),
+        }
+    }
+}
+
+impl Cli {
+    /// The guest limits of the command given: the run's, or those of a `strategy` command
+    /// that loads a component; `None` for a command that has none.
+    pub fn guest_limits(&self) -> Option<&GuestLimitArgs> {
+        match &self.command {
+            None => Some(&self.limits),
+            Some(Command::Strategy {
+                action:
+                    StrategyAction::List { limits, .. }
+                    | StrategyAction::Inspect { limits, .. }
+                    | StrategyAction::Install { limits, .. },
+            }) => Some(limits),
+            Some(_) => None,
         }
     }
 }

@@ -250,6 +250,8 @@ impl Server {
             max_guest_memory: 256,
             max_guest_cpu: 60,
             max_guest_calls: 200,
+            max_compile_secs: None,
+            max_compile_memory: None,
         };
         let out = match arg(args, "inspect") {
             Some(name) => super::strategy::inspect(name, &limits).await,

@@ -2,6 +2,7 @@
 //! command family with its error type, and the exit code of every way a command can end
 //! decided in one place ([`exit_code`]). Errors are printed once, by [`main`].
 mod args;
+mod interrupt;
 pub mod mcp;
 pub mod output;
 mod review;
@@ -46,6 +47,9 @@ pub mod exit {
     /// machine (a tool not installed, dependencies that could not be installed); the message
     /// names what is missing and the plan was not re-planned (docs/design.md §6).
     pub const BLOCKED: i32 = 6;
+    /// Interrupted: SIGINT or SIGTERM stopped the run (128 + 2, the shell's convention); the
+    /// run directory records it (`emission_decision: ABORT`, `stop_reason: interrupted …`).
+    pub const INTERRUPTED: i32 = super::interrupt::INTERRUPTED;
 }
 
 /// How a command that did its work ended.
@@ -59,6 +63,8 @@ pub enum Ending {
     NotEmitted,
     /// A run ended without emitting because the environment blocked validation.
     Blocked,
+    /// A run was stopped by SIGINT or SIGTERM.
+    Interrupted,
 }
 
 /// Why a command failed, by command family.
@@ -108,6 +114,7 @@ pub fn exit_code(ended: &Result<Ending, Error>) -> i32 {
         Ok(Ending::Aborted) => exit::ABORT,
         Ok(Ending::NotEmitted) => exit::NOT_EMITTED,
         Ok(Ending::Blocked) => exit::BLOCKED,
+        Ok(Ending::Interrupted) => exit::INTERRUPTED,
         Err(
             Error::Run(
                 RunError::NoTask
@@ -147,6 +154,9 @@ pub fn exit_code(ended: &Result<Ending, Error>) -> i32 {
 
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
+    if let Some(code) = crate::runtime::compile::child_main() {
+        return code;
+    }
     let cli = match Cli::try_parse_from(strategy_flags_as_opts(std::env::args().collect())) {
         Ok(c) => c,
         Err(e) => {
@@ -159,6 +169,15 @@ pub fn main() -> i32 {
             };
         }
     };
+    let compile = match cli.guest_limits() {
+        Some(limits) => limits.compile_settings(),
+        None => crate::runtime::compile::Settings {
+            helper: std::env::current_exe().ok(),
+            time: None,
+            memory: None,
+        },
+    };
+    crate::runtime::compile::configure(compile);
     let format = cli.format();
     let ended = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

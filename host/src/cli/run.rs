@@ -4,7 +4,8 @@
 use super::args::Cli;
 use super::output::Output;
 use super::Ending;
-use crate::pipeline::{self, Config, Outcome, StartError};
+use super::interrupt::Signals;
+use crate::pipeline::{self, Config, Outcome, Run, StartError};
 use crate::render::rollup::Emission;
 use crate::stages::{hephaestus, probe};
 use serde_json::json;
@@ -37,6 +38,9 @@ pub enum RunError {
         "error: {error}\nanneal: the run directory {dir} records what was done before the error"
     )]
     Failed { error: String, dir: String },
+    /// SIGINT/SIGTERM could not be caught, so an interrupt would lose the run.
+    #[error("cannot receive SIGINT/SIGTERM ({0}); the run was not started")]
+    Signals(std::io::Error),
 }
 
 /// `anneal [OPTIONS] "task"`: a run, or with `--dry-run` the spawn estimate.
@@ -51,7 +55,22 @@ pub async fn run(cli: &Cli) -> Result<Ending, RunError> {
         return Ok(Ending::Success);
     }
     let progress = progress_sink(cli.quiet);
-    let outcome = pipeline::run(cfg, progress.clone()).await?;
+    let mut signals = Signals::install().map_err(RunError::Signals)?;
+    let mut run = tokio::select! {
+        run = Run::start(cfg, progress.clone()) => run?,
+        signal = signals.next() => {
+            let msg = format!("interrupted by {signal} before the run started: nothing was written");
+            eprintln!("anneal: {msg}");
+            if format == super::output::Format::Json {
+                println!("{}", super::output::error_document(&msg, super::exit::INTERRUPTED));
+            }
+            return Ok(Ending::Interrupted);
+        }
+    };
+    if run.iterate_until(signals.next()).await.is_some() {
+        signals.exit_on_next();
+    }
+    let outcome = run.emit();
     progress("done");
     summary(&outcome).print(format);
     ending(&outcome)
@@ -138,6 +157,7 @@ pub(super) fn config(cli: &Cli) -> Result<Config, RunError> {
         budget: crate::engine::Budget {
             max_spawns: cli.max_spawns.or(models.config.budget.max_spawns),
             max_tokens: cli.max_tokens.or(models.config.budget.max_tokens),
+            deadline_secs: models.config.budget.deadline_secs,
         },
         engine: Arc::new(engine),
         plan_only: false,
@@ -346,10 +366,13 @@ pub(super) fn summary(o: &Outcome) -> Output {
     }
 }
 
-/// `EMIT`, `ABORT`, `NOT EMITTED` or `ERROR`: how the run ended, as the summary says it.
+/// `EMIT`, `ABORT`, `NOT EMITTED`, `INTERRUPTED`, `BLOCKED BY ENVIRONMENT` or `ERROR`: how the run ended, as the
+/// summary says it.
 fn decision(o: &Outcome) -> &'static str {
     if o.error.is_some() {
         "ERROR"
+    } else if o.interrupted {
+        "INTERRUPTED"
     } else if o.rollup.blocked_by_environment.is_some() {
         "BLOCKED BY ENVIRONMENT"
     } else if o.rollup.emission_decision == Emission::ReLoop {
@@ -369,6 +392,9 @@ pub(super) fn ending(o: &Outcome) -> Result<Ending, RunError> {
             error: e.clone(),
             dir: o.run_dir.display().to_string(),
         });
+    }
+    if o.interrupted {
+        return Ok(Ending::Interrupted);
     }
     Ok(match o.rollup.emission_decision {
         Emission::Emit => Ending::Success,

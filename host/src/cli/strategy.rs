@@ -119,7 +119,13 @@ pub(super) async fn list(limits: &GuestLimits) -> Output {
         }
     }
     let dir = installed::dir();
-    if let Some(dir) = &dir {
+    let unusable = dir
+        .as_ref()
+        .and_then(|d| installed::check_usable(d).err());
+    if let Some(why) = &unusable {
+        let _ = writeln!(t, "\ninstalled strategies: not used: {why}");
+    }
+    if let Some(dir) = dir.as_ref().filter(|_| unusable.is_none()) {
         for (name, path) in installed::list(dir) {
             match load_strategy(&path.display().to_string(), limits).await {
                 Ok((_, loaded, info)) => {

@@ -157,6 +157,7 @@ fn every_ending_has_its_exit_code() {
     let code = |r: Result<Ending, Error>| exit_code(&r);
     assert_eq!(code(Ok(Ending::Success)), exit::EMIT);
     assert_eq!(code(Ok(Ending::Aborted)), exit::ABORT);
+    assert_eq!(code(Ok(Ending::Interrupted)), 130);
     assert_eq!(code(Ok(Ending::NotEmitted)), exit::NOT_EMITTED);
     assert_eq!(code(Ok(Ending::Blocked)), exit::BLOCKED);
     // Bad input is a usage error…

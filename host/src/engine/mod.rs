@@ -18,7 +18,7 @@ pub mod model;
 pub mod skills;
 mod tally;
 pub use context::RunContext;
-pub use tally::{Budget, Tally};
+pub use tally::{Budget, Reservation, Tally};
 
 /// Why an agent produced nothing usable.
 #[derive(Clone, Debug, thiserror::Error)]

@@ -101,6 +101,24 @@ pub fn hephaestus_verdict(passed: bool) -> Verdict {
     }
 }
 
+/// Where the envelope of a reviewer whose answer could not be read
+/// (`agents::adapters::invalid_envelope`) puts its one finding; [`is_invalid_answer`] looks
+/// for it.
+pub const INVALID_ANSWER_LOCATION: &str = "agent-output";
+
+/// Words of the summary of every such envelope.
+pub const INVALID_ANSWER_SUMMARY: &str = "the agent's answer was invalid after one repair request";
+
+/// Whether `e` is the envelope of a reviewer whose answer could not be read: BLOCK (never a
+/// pass, docs/design.md §4) but no judgement of the plan, so its gate shows "invalid answer"
+/// and nothing of it is folded into the plan's directives.
+pub fn is_invalid_answer(e: &Envelope) -> bool {
+    e.verdict == Verdict::Block
+        && e.findings.len() == 1
+        && e.findings[0].location == INVALID_ANSWER_LOCATION
+        && e.summary.contains(INVALID_ANSWER_SUMMARY)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

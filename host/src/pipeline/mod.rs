@@ -128,6 +128,8 @@ pub struct Outcome {
     /// Set when the run ended on a runtime error after the run directory was created.
     pub error: Option<String>,
     pub xml: String,
+    /// SIGINT or SIGTERM stopped the run ([`Run::iterate_until`]).
+    pub interrupted: bool,
     /// The plan of the last iteration that produced a valid one (`None`: refused, stopped or
     /// failed before stage 4 returned a valid plan).
     pub plan: Option<Plan>,

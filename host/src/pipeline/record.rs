@@ -4,7 +4,9 @@
 use crate::engine::AgentError;
 use crate::model::Intent;
 use crate::model::{Envelope, Plan, ProbeReport, RedTeamReport, Skill, StageOutput, TaskKind};
-use crate::render::rollup::{Accounting, GuestRecord, IterationRecord, Rollup, StrategyRecord};
+use crate::render::rollup::{
+    Accounting, Gate, GuestRecord, IterationRecord, Rollup, StrategyRecord,
+};
 use crate::runtime::host_impl::HostState;
 use crate::stages::atlas::{self, Decision, Gates, Reviewed};
 use crate::stages::hephaestus;
@@ -30,6 +32,8 @@ pub enum Stop {
     Budget(String),
     /// A runtime error: the run aborts (exit code 5).
     Error(String),
+    /// SIGINT or SIGTERM (named): the run aborts with what it has (exit code 130).
+    Interrupted(String),
 }
 
 impl From<AgentError> for Stop {
@@ -111,11 +115,13 @@ pub struct RunRecord {
     pub guest: GuestRecord,
     /// The runtime error that ended the run.
     pub error: Option<String>,
-    /// Why the run stopped without a decision of its own (budget, re-loop cap).
+    /// Why the run stopped without a decision of its own (budget, re-loop cap, interrupt).
     pub stop_reason: Option<String>,
     /// What the environment lacks, when Hephaestus was blocked by it (a tool not installed,
     /// a dependency installation that failed): the run stops without re-planning.
     pub blocked: Option<String>,
+    /// The run was interrupted by a signal: its decision is ABORT whatever the gates said.
+    pub interrupted: bool,
 }
 
 impl RunRecord {
@@ -136,6 +142,12 @@ impl RunRecord {
         match stop {
             Stop::Budget(m) => self.stop_reason = Some(m),
             Stop::Error(m) => self.error = Some(m),
+            Stop::Interrupted(signal) => {
+                self.interrupted = true;
+                self.stop_reason = Some(format!(
+                    "interrupted by {signal}: the run was stopped before Atlas decided"
+                ));
+            }
         }
     }
 
@@ -156,7 +168,7 @@ impl RunRecord {
         let gates = current.gates();
         let d = atlas::decide(gates, accept_risk);
         let folded_into_next = match d.emission {
-            crate::render::rollup::Emission::ReLoop => atlas::fold(gates, &d.invalid),
+            crate::render::rollup::Emission::ReLoop => atlas::fold(gates),
             _ => Vec::new(),
         };
         self.iterations.push(IterationRecord {
@@ -223,8 +235,8 @@ impl RunRecord {
         let written = self.written();
         let settled = atlas::settle(
             self.decided.as_ref(),
-            written.map(|o| o.metis.verdict),
-            self.error.is_some(),
+            written.map(|o| Gate::of(&o.metis)),
+            self.error.is_some() || self.interrupted,
             facts.accept_risk,
         );
         let out = written.and_then(|o| o.output.as_ref());

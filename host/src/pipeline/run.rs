@@ -184,6 +184,35 @@ impl Run {
         }
     }
 
+    /// [`Run::iterate`] until `interrupt` completes first (a signal, named by its output): then
+    /// the iteration in progress is dropped — agent calls in flight cancelled, gate commands'
+    /// process groups killed, the scratch copy removed (their guards do it on drop) — and the
+    /// record says the run was interrupted, so [`Run::emit`] writes it with
+    /// `emission_decision: ABORT` (docs/design.md §4, interrupts). Returns the signal's name
+    /// when it interrupted the run.
+    pub async fn iterate_until(
+        &mut self,
+        interrupt: impl std::future::Future<Output = &'static str>,
+    ) -> Option<&'static str> {
+        let signal = {
+            let iterate = self.iterate();
+            tokio::pin!(iterate);
+            tokio::select! {
+                () = &mut iterate => None,
+                signal = interrupt => Some(signal),
+            }
+        };
+        if let Some(signal) = signal {
+            self.say(&format!(
+                "interrupted by {signal}: agents cancelled, gate commands killed, scratch copy removed; writing the outputs (a second signal exits at once)"
+            ));
+            self.events
+                .record("interrupt", "host", self.record.iteration, None, signal);
+            self.record.stop(Stop::Interrupted(signal.into()));
+        }
+        signal
+    }
+
     /// One full iteration of stages 1–7.
     async fn iteration(&mut self) -> Result<Next, Stop> {
         self.record.begin_iteration();
@@ -638,6 +667,7 @@ impl Run {
         let plan = self.record.written().and_then(|o| o.plan.clone());
         Outcome {
             plan,
+            interrupted: self.record.interrupted,
             run_id: self.id,
             run_dir: self.dir.path().to_path_buf(),
             error: rollup.error.clone(),

@@ -1,7 +1,7 @@
 //! Anthropic Messages API (docs/design.md §7): `POST {base_url}/v1/messages` with headers `x-api-key` and
 //! `anthropic-version: 2023-06-01`, body `model`, `system`, `messages`, `max_tokens`. The answer
 //! is the concatenation of the `text` content blocks; usage from `usage.input_tokens` /
-//! `usage.output_tokens`. A `base_url` that already ends in `/v1` is accepted (not doubled).
+//! `usage.output_tokens`; the stop from `stop_reason` (`max_tokens` = cut off). A `base_url` that already ends in `/v1` is accepted (not doubled).
 //! The Messages API has no JSON mode: `ChatRequest::json` is ignored (the prompt asks for JSON).
 
 use futures::future::BoxFuture;
@@ -37,7 +37,10 @@ impl Anthropic {
         let base = cfg.base_url().unwrap_or_default();
         let mut url = Url::parse(&base).map_err(|e| ConfigError::Invalid {
             at: format!("providers.{name}"),
-            message: format!("base_url `{base}` is not a URL ({e})"),
+            message: format!(
+                "base_url `{}` is not a URL ({e})",
+                super::config::redact_url(&base)
+            ),
         })?;
         let trimmed = url.path().trim_end_matches('/').to_string();
         if let Some(stripped) = trimmed.strip_suffix("/v1") {
@@ -104,6 +107,7 @@ impl Anthropic {
             &req.model,
             ("/usage/input_tokens", "/usage/output_tokens"),
             attempts,
+            "/stop_reason",
         ))
     }
 }

@@ -132,6 +132,7 @@ impl CommandProvider {
             text,
             model: req.model.clone(),
             attempts: 1,
+            stop: super::Stop::Done,
         })
     }
 }

@@ -16,7 +16,7 @@
 //! roles:                      # optional: a category, or a provider + model
 //!   momus: { category: ultrabrain }
 //!   redteam-security: { provider: openai, model: gpt-4.1 }
-//! budget: { max_spawns: 200, max_tokens: 2000000 }
+//! budget: { max_spawns: 200, max_tokens: 2000000, deadline_secs: 1800 }
 //! ```
 //!
 //! Provider settings and their defaults: `base_url` (anthropic: `https://api.anthropic.com`,
@@ -265,6 +265,11 @@ pub struct Route {
     pub provider: String,
     /// The provider's model name.
     pub model: String,
+    /// Output tokens asked for per answer of the agents routed here; default: the provider's
+    /// `max_tokens`, which also caps it. An answer cut off at a limit below the provider's is
+    /// asked again once with twice the limit (at most the provider's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
 }
 
 /// A per-role override: use another category's route, or a provider + model directly.
@@ -286,6 +291,10 @@ pub struct Budget {
     /// Most tokens (input + output) in one run.
     #[serde(default)]
     pub max_tokens: Option<u64>,
+    /// Seconds from the start of a run after which no agent call is started and a call in
+    /// flight is cancelled (the run stops cleanly, naming this key).
+    #[serde(default)]
+    pub deadline_secs: Option<u64>,
 }
 
 /// The merged, validated model configuration.
@@ -463,9 +472,12 @@ impl Resolved {
             for (name, r) in &self.config.categories {
                 let _ = writeln!(
                     out,
-                    "  {name}: {{ provider: {}, model: {} }}  # from {}",
+                    "  {name}: {{ provider: {}, model: {}{} }}  # from {}",
                     r.provider,
                     r.model,
+                    r.max_tokens
+                        .map(|n| format!(", max_tokens: {n}"))
+                        .unwrap_or_default(),
                     self.source(&format!("categories.{name}"))
                 );
             }
@@ -510,6 +522,18 @@ impl Resolved {
             }
             None => {
                 let _ = writeln!(out, "  max_tokens: none  # no limit");
+            }
+        }
+        match b.deadline_secs {
+            Some(v) => {
+                let _ = writeln!(
+                    out,
+                    "  deadline_secs: {v}  # from {}",
+                    self.source("budget.deadline_secs")
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  deadline_secs: none  # agent calls may take as long as their timeouts and retries allow");
             }
         }
         for n in &self.notes {
@@ -586,6 +610,7 @@ impl Resolved {
         let _ = writeln!(out, "    kind: {}", p.kind.as_str());
         let def = |set: bool| if set { "" } else { "  # default" };
         if let Some(u) = p.base_url() {
+            let u = redact_url(&u);
             let _ = writeln!(out, "    base_url: {u}{}", def(p.base_url.is_some()));
         }
         match p.api_key_env() {
@@ -699,6 +724,9 @@ struct RoleFile {
     provider: Option<String>,
     #[serde(default)]
     model: Option<String>,
+    /// With `provider` + `model`: output tokens per answer (see [`Route::max_tokens`]).
+    #[serde(default)]
+    max_tokens: Option<u32>,
 }
 
 /// Reads and parses one file; an empty (or comment-only) file is an empty layer.
@@ -796,6 +824,7 @@ fn merge(r: &mut Resolved, file: FileConfig, path: &Path) -> Result<(), ConfigEr
     }
     for (name, role) in file.roles {
         let at = || format!("{}: roles.{name}", path.display());
+        let role_max_tokens = role.max_tokens;
         let route = match (role.category, role.provider, role.model) {
             (Some(c), None, None) => {
                 RoleRoute::Category(Category::parse(&c).ok_or_else(|| ConfigError::Invalid {
@@ -803,7 +832,11 @@ fn merge(r: &mut Resolved, file: FileConfig, path: &Path) -> Result<(), ConfigEr
                     message: format!("unknown category `{c}`; use ultrabrain, deep or quick"),
                 })?)
             }
-            (None, Some(provider), Some(model)) => RoleRoute::Direct(Route { provider, model }),
+            (None, Some(provider), Some(model)) => RoleRoute::Direct(Route {
+                provider,
+                model,
+                max_tokens: role_max_tokens,
+            }),
             _ => {
                 return Err(ConfigError::Invalid {
                     at: at(),
@@ -821,7 +854,11 @@ fn merge(r: &mut Resolved, file: FileConfig, path: &Path) -> Result<(), ConfigEr
     }
     if let Some(v) = file.budget.max_tokens {
         r.config.budget.max_tokens = Some(v);
-        r.sources.insert("budget.max_tokens".into(), src);
+        r.sources.insert("budget.max_tokens".into(), src.clone());
+    }
+    if let Some(v) = file.budget.deadline_secs {
+        r.config.budget.deadline_secs = Some(v);
+        r.sources.insert("budget.deadline_secs".into(), src);
     }
     Ok(())
 }
@@ -923,6 +960,7 @@ fn apply_cli(r: &mut Resolved, inputs: &ResolveInputs) -> Result<(), ConfigError
                 Route {
                     provider: name.into(),
                     model: m.into(),
+                    max_tokens: None,
                 },
             );
             r.sources.insert(format!("categories.{cat}"), flag.clone());
@@ -959,6 +997,7 @@ fn apply_cli(r: &mut Resolved, inputs: &ResolveInputs) -> Result<(), ConfigError
                 Route {
                     provider: name.into(),
                     model: m,
+                    max_tokens: None,
                 },
             );
             r.sources.insert(format!("categories.{cat}"), flag.clone());
@@ -1022,6 +1061,41 @@ fn fill_categories(r: &mut Resolved) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// Whether `s` is an environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
+fn env_var_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Prefixes of API keys as providers issue them.
+const KEY_PREFIXES: &[&str] = &[
+    "sk-",
+    "sk_",
+    "rk_",
+    "pk_",
+    "xai-",
+    "gsk_",
+    "hf_",
+    "ghp_",
+    "gho_",
+    "github_pat_",
+    "AIza",
+    "pplx-",
+    "nvapi-",
+    "r8_",
+    "tvly-",
+    "csk-",
+];
+
+/// Whether `s`, written where a variable name belongs, looks like a key: a known key prefix,
+/// or long (20+ characters) with no `_` and a mix of letters and digits — variable names are
+/// words joined by `_` (`OPENAI_API_KEY`), keys are not.
+fn looks_like_a_key(s: &str) -> bool {
+    let s = s.trim();
+    let mixed = s.chars().any(|c| c.is_ascii_digit()) && s.chars().any(|c| c.is_ascii_alphabetic());
+    KEY_PREFIXES.iter().any(|p| s.starts_with(p)) || (s.len() >= 20 && !s.contains('_') && mixed)
+}
+
 fn files_label(r: &Resolved) -> String {
     if r.files.is_empty() {
         "configuration".into()
@@ -1079,17 +1153,24 @@ fn validate(r: &Resolved) -> Result<(), ConfigError> {
                     _ => {
                         return Err(bad(
                             &key,
-                            format!("base_url `{base}` is not an http(s) URL"),
+                            format!("base_url `{}` is not an http(s) URL", redact_url(&base)),
                         ));
                     }
                 }
             }
         }
         if let Some(var) = &p.api_key_env {
-            if var.trim().is_empty() || var.contains(['=', ' ']) {
+            if looks_like_a_key(var) {
                 return Err(bad(
                     &key,
-                    "api_key_env must be the NAME of an environment variable (never the key)"
+                    "api_key_env holds what looks like an API key itself (not shown here), not the NAME of an environment variable; put the key in a variable (export MY_KEY=…) and write api_key_env: MY_KEY. If that was a real key, revoke it: it is in a file"
+                        .into(),
+                ));
+            }
+            if !env_var_name(var) {
+                return Err(bad(
+                    &key,
+                    "api_key_env must be the NAME of an environment variable ([A-Za-z_][A-Za-z0-9_]*), never the key"
                         .into(),
                 ));
             }
@@ -1137,6 +1218,20 @@ fn validate(r: &Resolved) -> Result<(), ConfigError> {
         if route.model.trim().is_empty() {
             return Err(bad(&key, "model must not be empty".into()));
         }
+        let cap = r.config.providers[&route.provider].max_tokens();
+        match route.max_tokens {
+            Some(0) => return Err(bad(&key, "max_tokens must be at least 1".into())),
+            Some(n) if n > cap => {
+                return Err(bad(
+                    &key,
+                    format!(
+                        "max_tokens {n} is above providers.{}.max_tokens ({cap}), which caps every answer of that provider; raise that too",
+                        route.provider
+                    ),
+                ))
+            }
+            _ => {}
+        }
         Ok(())
     };
     for (name, route) in &r.config.categories {
@@ -1148,6 +1243,27 @@ fn validate(r: &Resolved) -> Result<(), ConfigError> {
         }
     }
     Ok(())
+}
+
+/// `url` as it may be shown (in `anneal config`, an error, a log): the user-info of its
+/// authority (`https://user:key@host/…`, a place keys end up) replaced by `[redacted]`. Works on
+/// text that does not parse as a URL too, so a malformed `base_url` is never echoed with its
+/// credentials.
+pub(crate) fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let authority_start = scheme_end + 3;
+    let rest = &url[authority_start..];
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_len].rfind('@') {
+        Some(at) => format!(
+            "{}[redacted]{}",
+            &url[..authority_start],
+            &url[authority_start + at..]
+        ),
+        None => url.to_string(),
+    }
 }
 
 #[cfg(test)]

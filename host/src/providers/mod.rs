@@ -84,6 +84,42 @@ impl Usage {
     }
 }
 
+/// Why the model stopped writing: OpenAI's `choices[0].finish_reason`, Anthropic's
+/// `stop_reason`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// It finished its answer (`stop`, `end_turn`, `stop_sequence`, `tool_calls`, or no reason
+    /// given; commands always).
+    Done,
+    /// It reached the output-token limit (`length`, `max_tokens`): the answer is cut off.
+    MaxTokens,
+    /// Another reason the provider gave (`content_filter`, `refusal`, …), as it spelled it.
+    Other(String),
+}
+
+impl Stop {
+    /// The stop of a provider's reason string (`None`: not reported → [`Stop::Done`]).
+    pub fn from_reason(reason: Option<&str>) -> Stop {
+        match reason.map(str::trim) {
+            None | Some("" | "stop" | "end_turn" | "stop_sequence" | "tool_calls" | "tool_use") => {
+                Stop::Done
+            }
+            Some("length" | "max_tokens" | "model_length") => Stop::MaxTokens,
+            Some(other) => Stop::Other(other.chars().take(40).collect()),
+        }
+    }
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stop::Done => f.write_str("finished"),
+            Stop::MaxTokens => f.write_str("cut off at the output-token limit"),
+            Stop::Other(r) => write!(f, "stopped ({r})"),
+        }
+    }
+}
+
 /// A model's answer.
 #[derive(Clone, Debug)]
 pub struct ChatResponse {
@@ -95,6 +131,9 @@ pub struct ChatResponse {
     pub model: String,
     /// Attempts made, ≥ 1 (retries + 1).
     pub attempts: u32,
+    /// Why the model stopped: an answer cut at the token limit is incomplete. An empty `text`
+    /// (OpenAI `content: null`) is an answer too; the engine decides what it means.
+    pub stop: Stop,
 }
 
 /// Why a call failed. Every message names the provider, where it went (URL without query string,
@@ -347,6 +386,7 @@ mod tests {
             config::Route {
                 provider: "o".into(),
                 model: "m".into(),
+                max_tokens: None,
             },
         );
         let env = EnvSource::map([("MY_KEY", "")]);
@@ -362,13 +402,14 @@ mod tests {
 
 /// A [`ChatResponse`] from a provider's JSON body `v`: the answer `text`, the usage at the two
 /// JSON pointers `usage` (input, output; absent → 0), the model the body names (else
-/// `requested`) and the `attempts` made.
+/// `requested`), the `attempts` made and the stop reason at the JSON pointer `stop`.
 pub(crate) fn response_from(
     v: &serde_json::Value,
     text: String,
     requested: &str,
     usage: (&str, &str),
     attempts: u32,
+    stop: &str,
 ) -> ChatResponse {
     let tokens = |p: &str| {
         v.pointer(p)
@@ -388,5 +429,6 @@ pub(crate) fn response_from(
             .unwrap_or(requested)
             .to_string(),
         attempts,
+        stop: Stop::from_reason(v.pointer(stop).and_then(serde_json::Value::as_str)),
     }
 }

@@ -3,7 +3,8 @@
 //! `Authorization: Bearer KEY` only when a key is configured, and
 //! `response_format: {"type": "json_object"}` when the request asks for JSON and the provider's
 //! `json_mode` is not `off`. Usage from `usage.prompt_tokens` / `usage.completion_tokens`
-//! (absent → 0).
+//! (absent → 0); the stop from `choices[0].finish_reason` (`length` = cut off at `max_tokens`);
+//! `content: null` is an empty answer, and `message.refusal` is reported as the stop reason.
 
 use futures::future::BoxFuture;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
@@ -36,7 +37,10 @@ impl OpenAi {
         let base = cfg.base_url().unwrap_or_default();
         let base = Url::parse(&base).map_err(|e| ConfigError::Invalid {
             at: format!("providers.{name}"),
-            message: format!("base_url `{base}` is not a URL ({e})"),
+            message: format!(
+                "base_url `{}` is not a URL ({e})",
+                super::config::redact_url(&base)
+            ),
         })?;
         Ok(OpenAi {
             name: name.to_string(),
@@ -86,18 +90,30 @@ impl OpenAi {
             detail: detail.to_string(),
             excerpt: self.http.excerpt(v.to_string().as_bytes()),
         };
-        let text = v
-            .pointer("/choices/0/message/content")
-            .and_then(Value::as_str)
-            .ok_or_else(|| malformed("no choices[0].message.content string"))?
-            .to_string();
-        Ok(super::response_from(
+        // `content: null` is an answer with no text (a refusal, a filter, a reasoning model
+        // that spent its tokens thinking): the engine says so, it is not a malformed body.
+        let message = v
+            .pointer("/choices/0/message")
+            .filter(|m| m.is_object())
+            .ok_or_else(|| malformed("no choices[0].message object"))?;
+        let text = match message.get("content") {
+            Some(Value::String(t)) => t.clone(),
+            None | Some(Value::Null) => String::new(),
+            Some(_) => return Err(malformed("choices[0].message.content is not a string")),
+        };
+        let mut r = super::response_from(
             &v,
             text,
             &req.model,
             ("/usage/prompt_tokens", "/usage/completion_tokens"),
             attempts,
-        ))
+            "/choices/0/finish_reason",
+        );
+        if let Some(refusal) = message.get("refusal").and_then(Value::as_str) {
+            r.stop =
+                super::Stop::Other(format!("refusal: {}", crate::text::sanitize(refusal, 120)));
+        }
+        Ok(r)
     }
 }
 

@@ -252,12 +252,71 @@ async fn malformed_json_and_missing_fields() {
     assert!(matches!(err, ProviderError::Malformed { .. }), "{err}");
     assert!(err.to_string().contains("<html>not json</html>"), "{err}");
     let err = p.complete(&request("m", false)).await.unwrap_err();
-    assert!(
-        err.to_string().contains("choices[0].message.content"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("choices[0].message"), "{err}");
     // Malformed answers are not retried.
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+/// What sloppy servers send when the model stopped early: `content: null`, a cut-off answer
+/// (`finish_reason: length`, `stop_reason: max_tokens`), a refusal. They are answers, with
+/// the reason, not malformed bodies (the engine decides what to do).
+#[tokio::test]
+async fn empty_cut_off_and_refused_answers_carry_the_stop_reason() {
+    let server = MockServer::start().await;
+    let reply = |content: Value, finish: Value| {
+        ResponseTemplate::new(200).set_body_json(json!({
+            "choices": [{"message": {"role": "assistant", "content": content}, "finish_reason": finish}]
+        }))
+    };
+    for (i, (content, finish)) in [
+        (Value::Null, json!("stop")),
+        (json!("{\"title\": \"cut"), json!("length")),
+        (json!("ok"), Value::Null),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        Mock::given(method("POST"))
+            .respond_with(reply(content, finish))
+            .up_to_n_times(1)
+            .with_priority(i as u8 + 1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "choices": [{"message": {"content": null, "refusal": "I can't help with that."},
+                         "finish_reason": "stop"}]
+        })))
+        .mount(&server)
+        .await;
+    let p = openai(&server, |_| {});
+    let r = p.complete(&request("m", false)).await.unwrap();
+    assert_eq!((r.text.as_str(), &r.stop), ("", &Stop::Done));
+    let r = p.complete(&request("m", false)).await.unwrap();
+    assert_eq!(r.stop, Stop::MaxTokens);
+    let r = p.complete(&request("m", false)).await.unwrap();
+    assert_eq!((r.text.as_str(), &r.stop), ("ok", &Stop::Done));
+    let r = p.complete(&request("m", false)).await.unwrap();
+    assert_eq!(
+        r.stop,
+        Stop::Other("refusal: I can't help with that.".into())
+    );
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "content": [{"type": "text", "text": "{\"title\": \"cu"}],
+            "stop_reason": "max_tokens", "usage": {"input_tokens": 3, "output_tokens": 100}
+        })))
+        .mount(&server)
+        .await;
+    let c = provider_cfg(ProviderKind::Anthropic, &server.uri());
+    let a = anthropic::Anthropic::new("claude", &c, None).unwrap();
+    assert_eq!(
+        a.complete(&request("m", false)).await.unwrap().stop,
+        Stop::MaxTokens
+    );
 }
 
 #[tokio::test]
@@ -459,6 +518,7 @@ async fn providers_from_config_build_every_kind() {
         config::Route {
             provider: "claude".into(),
             model: "m".into(),
+            max_tokens: None,
         },
     );
     let err = Providers::from_config_with_env(&cfg, &no_env).unwrap_err();

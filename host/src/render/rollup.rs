@@ -43,17 +43,73 @@ pub fn emission(
     }
 }
 
+/// One reviewer gate in `gate_status`: its verdict, or `INVALID_ANSWER` when the reviewer's
+/// answer could not be read even after the repair request. An invalid answer still counts as
+/// BLOCK for the emission decision (never a pass, docs/design.md §4), but it is no judgement of
+/// the plan, and the rollup and the summary say which it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gate {
+    Verdict(Verdict),
+    InvalidAnswer,
+}
+
+impl Gate {
+    /// The gate of a reviewer's envelope.
+    pub fn of(e: &crate::model::Envelope) -> Gate {
+        if crate::model::rules::is_invalid_answer(e) {
+            Gate::InvalidAnswer
+        } else {
+            Gate::Verdict(e.verdict)
+        }
+    }
+
+    /// `SAFE` … `BLOCK`, or `INVALID_ANSWER`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gate::Verdict(v) => v.as_str(),
+            Gate::InvalidAnswer => "INVALID_ANSWER",
+        }
+    }
+}
+
+impl From<Verdict> for Gate {
+    fn from(v: Verdict) -> Gate {
+        Gate::Verdict(v)
+    }
+}
+
+impl Serialize for Gate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// `red_team_trinity`: how many of the three red-team verdicts pass (`"2/3 PASS"`), and how
+/// many of them were answers that could not be read (`"2/3 PASS, 1 invalid answer"`).
+pub fn trinity(red: [&crate::model::Envelope; 3]) -> String {
+    let pass = red.iter().filter(|e| e.verdict.passes()).count();
+    match red
+        .iter()
+        .filter(|e| crate::model::rules::is_invalid_answer(e))
+        .count()
+    {
+        0 => format!("{pass}/3 PASS"),
+        1 => format!("{pass}/3 PASS, 1 invalid answer"),
+        n => format!("{pass}/3 PASS, {n} invalid answers"),
+    }
+}
+
 /// `gate_status` (docs/design.md §4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GateStatus {
-    pub metis: Verdict,
+    pub metis: Gate,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub momus: Option<Verdict>,
+    pub momus: Option<Gate>,
     /// `"N/3 PASS"`: how many of the three red-team verdicts are SAFE or CAUTION.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub red_team_trinity: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub oracle: Option<Verdict>,
+    pub oracle: Option<Gate>,
     /// `PASS` or `FAIL`; absent when the run stopped before stage 6.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hephaestus: Option<String>,
@@ -61,7 +117,7 @@ pub struct GateStatus {
 
 impl GateStatus {
     /// Only Metis's verdict: the run stopped before stages 4–6 gave theirs.
-    pub fn metis_only(metis: Verdict) -> GateStatus {
+    pub fn metis_only(metis: Gate) -> GateStatus {
         GateStatus {
             metis,
             momus: None,

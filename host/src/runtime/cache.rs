@@ -63,50 +63,11 @@ pub fn open(setting: &Setting) -> Result<Option<Cache>, String> {
         .map_err(|e| format!("compile cache {} cannot be used: {e:#}", dir.display()))
 }
 
-/// Creates `dir` (mode 0700 on Unix) and checks that only this user can write to it.
+/// Creates `dir` (mode 0700 on Unix) and checks that only this user can write to it
+/// ([`super::private_dir`], the rule installed strategies follow too).
 fn prepare(dir: &Path) -> Result<(), String> {
     let fix = format!("set {ENV} to a directory of your own, or {ENV}=off");
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|e| {
-        format!(
-            "compile cache {} cannot be created: {e}; {fix}",
-            dir.display()
-        )
-    })?;
-    let meta = std::fs::symlink_metadata(dir)
-        .map_err(|e| format!("compile cache {}: {e}; {fix}", dir.display()))?;
-    if !meta.is_dir() {
-        return Err(format!(
-            "compile cache {} is not a directory (a symlink or a file); {fix}",
-            dir.display()
-        ));
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let me = rustix::process::geteuid().as_raw();
-        if meta.uid() != me {
-            return Err(format!(
-                "compile cache {} belongs to uid {}, not to you (uid {me}); its entries are \
-                 native code, so anneal does not use it; {fix}",
-                dir.display(),
-                meta.uid()
-            ));
-        }
-        if meta.mode() & 0o022 != 0 {
-            return Err(format!(
-                "compile cache {} is writable by other users (mode {:o}); its entries are native \
-                 code, so anneal does not use it; run `chmod 700 {}` or {fix}",
-                dir.display(),
-                meta.mode() & 0o777,
-                dir.display()
-            ));
-        }
-    }
-    Ok(())
+    super::private_dir::create(dir, "compile cache", &fix)
 }
 
 /// What a cache directory holds: regular files (entries, and the cache worker's bookkeeping)

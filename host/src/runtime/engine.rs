@@ -16,6 +16,8 @@ pub struct Runtime {
     engine: Engine,
     stop: Arc<AtomicBool>,
     cache: Option<Cache>,
+    /// The compile cache's directory, when the cache is in use.
+    cache_dir: Option<std::path::PathBuf>,
     cache_warning: Option<String>,
 }
 
@@ -40,6 +42,20 @@ impl std::fmt::Display for Compiled {
     }
 }
 
+/// The engine configuration every component is compiled and run with (component model, async
+/// host calls, epoch interruption, bounded wasm stack) and the compile cache `cache`. The
+/// compile child of `runtime::compile` builds its engine from the same function, so the machine
+/// code it hands back matches this engine.
+pub fn config(cache: Option<Cache>) -> Config {
+    let mut config = Config::new();
+    config.cache(cache);
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config.max_wasm_stack(MAX_WASM_STACK);
+    config.async_stack_size(MAX_WASM_STACK + (1 << 20));
+    config
+}
+
 impl Runtime {
     /// Builds the engine with the compile cache named by the environment
     /// ([`super::cache::from_env`]) and starts the epoch ticker thread.
@@ -60,13 +76,11 @@ impl Runtime {
             Ok(c) => (c, None),
             Err(w) => (None, Some(w)),
         };
-        let mut config = Config::new();
-        config.cache(cache.clone());
-        config.wasm_component_model(true);
-        config.epoch_interruption(true);
-        config.max_wasm_stack(MAX_WASM_STACK);
-        config.async_stack_size(MAX_WASM_STACK + (1 << 20));
-        let engine = Engine::new(&config)?;
+        let cache_dir = match (&cache, setting) {
+            (Some(_), cache::Setting::Dir(d)) => Some(d.clone()),
+            _ => None,
+        };
+        let engine = Engine::new(&config(cache.clone()))?;
         let stop = Arc::new(AtomicBool::new(false));
         let (e, s) = (engine.clone(), stop.clone());
         std::thread::Builder::new()
@@ -81,8 +95,14 @@ impl Runtime {
             engine,
             stop,
             cache,
+            cache_dir,
             cache_warning,
         })
+    }
+
+    /// The compile cache's directory, when the cache is in use.
+    pub fn cache_dir(&self) -> Option<&std::path::Path> {
+        self.cache_dir.as_deref()
     }
 
     /// Why the compile cache is not in use although one was asked for, if so.

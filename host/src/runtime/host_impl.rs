@@ -6,6 +6,8 @@
 //! provides (so the runtime does not depend on the stages); artifact writes go through the
 //! cap-std run directory; every payload is size-checked; every call counts against the guest's
 //! share of the budget; time spent in host calls is not charged to the guest's CPU limit.
+use super::convergence_record::ConvergenceRecord;
+use super::guest_log::GuestLog;
 use super::limits::GuestLimits;
 use crate::model::{AgentRequest, Decision, Envelope, HostError, LogLevel, Plan, RedTeamReport};
 use crate::rundir::RunDir;
@@ -39,78 +41,29 @@ pub trait Services: Send + Sync {
     ) -> BoxFut<'_, Result<Decision, HostError>>;
 }
 
-/// Files and directories of the run directory that belong to the host; guests cannot write them.
-pub const RESERVED: &[&str] = &[
-    "plan",
-    "reviews",
-    "evidence",
-    "rollup.yaml",
-    "run.log",
-    "events.jsonl",
-    "probe-report.yaml",
-    "strategy.yaml",
-];
+/// Agents one `red-team` call runs: the three reviewers and Oracle. Each counts against the
+/// guest's `--max-guest-calls`, as it does against the run's budget. No host call runs more
+/// agents per unit it is charged.
+pub const RED_TEAM_AGENTS: u32 = 4;
 
-/// Shared, bounded run log (`run.log`): host and guest lines, in order.
-#[derive(Default)]
-pub struct RunLog {
-    lines: Mutex<Vec<String>>,
+pub use super::artifacts::{is_reserved, RESERVED};
+
+/// An envelope as the guest receives it: a reviewer's answer that could not be read
+/// ([`crate::model::rules::is_invalid_answer`]) keeps its BLOCK verdict and summary but loses
+/// its one finding, which only asks for the reviewer to be run again — no strategy should fold
+/// that into a plan as a directive. The host's own record (reviews/, the rollup) keeps it whole.
+fn for_guest(mut e: Envelope) -> Envelope {
+    if crate::model::rules::is_invalid_answer(&e) {
+        e.findings.clear();
+    }
+    e
 }
 
-impl RunLog {
-    /// Appends one line (already sanitized by the caller).
-    pub fn push(&self, line: String) {
-        self.lines.lock().expect("run log lock").push(line);
-    }
-    /// The whole log, one line per entry.
-    pub fn text(&self) -> String {
-        let mut s = self.lines.lock().expect("run log lock").join("\n");
-        s.push('\n');
-        s
-    }
-}
+pub use super::guest_log::RunLog;
 
-/// Removes terminal escape sequences and control characters (but tab) from guest text, and
-/// cuts it to `max` bytes on a character boundary, marking the cut.
-pub fn sanitize(s: &str, max: usize) -> String {
-    let mut out = String::with_capacity(s.len().min(max));
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // CSI / OSC sequences: skip to their end.
-            match chars.peek() {
-                Some('[') => {
-                    chars.next();
-                    for d in chars.by_ref() {
-                        if ('@'..='~').contains(&d) {
-                            break;
-                        }
-                    }
-                }
-                Some(']') => {
-                    chars.next();
-                    while let Some(d) = chars.next() {
-                        if d == '\u{7}' || (d == '\u{1b}' && chars.peek() == Some(&'\\')) {
-                            break;
-                        }
-                    }
-                }
-                _ => {}
-            }
-            continue;
-        }
-        if c.is_control() && c != '\t' {
-            out.push(' ');
-            continue;
-        }
-        if out.len() + c.len_utf8() > max {
-            out.push_str(" …[cut]");
-            break;
-        }
-        out.push(c);
-    }
-    out
-}
+/// The one sanitizer of guest text ([`crate::text::sanitize`]), re-exported where the runtime
+/// and the pipeline have always found it.
+pub use crate::text::sanitize;
 
 /// Guest CPU time of one strategy instance (docs/security.md: the limit does not count time the host spends
 /// answering the guest): wall-clock since the instance started, minus the time spent inside
@@ -168,16 +121,17 @@ pub struct HostState {
     pub strategy: String,
     services: Option<Arc<dyn Services>>,
     run: Option<Arc<RunDir>>,
-    log: Arc<RunLog>,
-    progress: Arc<dyn Fn(&str) + Send + Sync>,
+    /// Log and progress lines, bounded (`runtime::guest_log`).
+    out: GuestLog,
     limits: GuestLimits,
     /// Guest time accounting, shared with the run's watchdog.
     pub clock: Arc<GuestClock>,
-    /// Agent calls made so far.
+    /// Agents run for the guest so far (a red-team call counts [`RED_TEAM_AGENTS`]).
     pub agent_calls: u32,
+    /// Momus scores and checker decisions the host served: the run's convergence record.
+    pub convergence: ConvergenceRecord,
     artifacts: u32,
     artifact_bytes: u64,
-    log_bytes: usize,
     /// Run-relative paths of artifacts written by the guest.
     pub artifacts_written: Vec<String>,
 }
@@ -196,14 +150,13 @@ impl HostState {
             strategy: strategy.into(),
             services: Some(services),
             run: Some(run),
-            log,
-            progress,
+            out: GuestLog::new(strategy, &limits, log, progress),
             limits,
             clock: Arc::new(GuestClock::new()),
             agent_calls: 0,
+            convergence: ConvergenceRecord::default(),
             artifacts: 0,
             artifact_bytes: 0,
-            log_bytes: 0,
             artifacts_written: Vec::new(),
         }
     }
@@ -214,14 +167,13 @@ impl HostState {
             strategy: strategy.into(),
             services: None,
             run: None,
-            log: Arc::new(RunLog::default()),
-            progress: Arc::new(|_| {}),
+            out: GuestLog::new(strategy, &limits, Arc::default(), Arc::new(|_| {})),
             limits,
             clock: Arc::new(GuestClock::new()),
             agent_calls: 0,
+            convergence: ConvergenceRecord::default(),
             artifacts: 0,
             artifact_bytes: 0,
-            log_bytes: 0,
             artifacts_written: Vec::new(),
         }
     }
@@ -239,14 +191,17 @@ impl HostState {
         })
     }
 
-    fn charge(&mut self, calls: u32) -> Result<(), HostError> {
-        if self.agent_calls.saturating_add(calls) > self.limits.agent_calls {
+    /// Counts `agents` agents the host is about to run for the guest against its limit.
+    fn charge(&mut self, agents: u32) -> Result<(), HostError> {
+        if self.agent_calls.saturating_add(agents) > self.limits.agent_calls {
             return Err(HostError::BudgetExhausted(format!(
-                "strategy {} reached its limit of {} agent calls for this run (--max-guest-calls)",
-                self.strategy, self.limits.agent_calls
+                "strategy {} reached its limit of {} agent calls for this run (--max-guest-calls; \
+                 every agent the host runs for it counts: a red-team call is {RED_TEAM_AGENTS}, \
+                 a batch one per request; {} used)",
+                self.strategy, self.limits.agent_calls, self.agent_calls
             )));
         }
-        self.agent_calls += calls;
+        self.agent_calls += agents;
         Ok(())
     }
 
@@ -276,45 +231,24 @@ impl HostState {
         self.clock.leave_host();
         r
     }
-
-    fn log_line(&mut self, level: &str, message: &str) {
-        if self.log_bytes >= self.limits.log_total_bytes {
-            return;
-        }
-        let line = sanitize(message, self.limits.log_message_bytes);
-        self.log_bytes += line.len();
-        let note = if self.log_bytes >= self.limits.log_total_bytes {
-            " (log limit reached: later guest lines dropped)"
-        } else {
-            ""
-        };
-        self.log
-            .push(format!("[guest {}] {level}: {line}{note}", self.strategy));
-    }
 }
 
 impl HostState {
     /// Appends what a WASI guest wrote to `stream` (`stdout`/`stderr`) to the run log, one entry
-    /// per line, each sanitized and cut like `log` messages and counted against the same total
-    /// log limit. Invalid UTF-8 is replaced; empty lines are skipped.
+    /// per line, each sanitized, cut and counted like a `log` call. Invalid UTF-8 is replaced;
+    /// empty lines are skipped.
     pub fn log_output(&mut self, stream: &str, bytes: &[u8]) {
         let text = String::from_utf8_lossy(bytes);
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            self.log_line(stream, line);
+            self.out.log(stream, line);
         }
     }
-}
-
-/// Whether `path` (already checked by [`crate::rundir::check_rel_path`]) names a host-owned file.
-pub fn is_reserved(path: &str) -> bool {
-    let first = path.split('/').next().unwrap_or("");
-    RESERVED.contains(&first) || (!path.contains('/') && path.ends_with(".xml"))
 }
 
 /// The calls of the `host` interface (the same in every WIT version so far). None fails the
 /// host: every refusal is a [`HostError`] the guest sees.
 impl HostState {
-    /// `invoke-agent`: one planner agent (one agent call of the guest's limit).
+    /// `invoke-agent`: one planner agent (one agent of the guest's limit).
     pub async fn invoke_agent(&mut self, request: AgentRequest) -> Result<Plan, HostError> {
         let s = self.services()?;
         self.check_size("the agent request", &request)?;
@@ -349,7 +283,8 @@ impl HostState {
         self.timed(futures::future::join_all(futs)).await
     }
 
-    /// `red-team`: the three reviewers concurrently, then Oracle, on `plan`.
+    /// `red-team`: the three reviewers concurrently, then Oracle, on `plan` ([`RED_TEAM_AGENTS`]
+    /// agents of the guest's limit).
     pub async fn red_team(
         &mut self,
         plan: Plan,
@@ -357,19 +292,28 @@ impl HostState {
     ) -> Result<RedTeamReport, HostError> {
         let s = self.services()?;
         self.check_plan(&plan)?;
-        self.charge(1)?;
-        self.timed(s.red_team(plan, depth)).await
+        self.charge(RED_TEAM_AGENTS)?;
+        let r = self.timed(s.red_team(plan, depth)).await?;
+        Ok(RedTeamReport {
+            security: for_guest(r.security),
+            scope: for_guest(r.scope),
+            assumptions: for_guest(r.assumptions),
+            oracle: for_guest(r.oracle),
+        })
     }
 
-    /// `momus`: the rubric audit of `plan`.
+    /// `momus`: the rubric audit of `plan`; its score joins the run's convergence record.
     pub async fn momus(&mut self, plan: Plan, depth: Option<u32>) -> Result<Envelope, HostError> {
         let s = self.services()?;
         self.check_plan(&plan)?;
         self.charge(1)?;
-        self.timed(s.momus(plan, depth)).await
+        let envelope = self.timed(s.momus(plan, depth)).await?;
+        self.convergence.momus(depth, envelope.score);
+        Ok(for_guest(envelope))
     }
 
-    /// `check-convergence`: the run's convergence checker.
+    /// `check-convergence`: the run's convergence checker, on scores the host served; its
+    /// decision joins the run's convergence record.
     pub async fn check_convergence(
         &mut self,
         depth: u32,
@@ -382,57 +326,60 @@ impl HostState {
                 scores.len()
             )));
         }
+        self.convergence
+            .check_scores(&scores)
+            .map_err(HostError::InvalidRequest)?;
         let s = self.services()?;
         self.charge(1)?;
-        self.timed(s.check_convergence(depth, scores, cap)).await
+        let decision = self
+            .timed(s.check_convergence(depth, scores.clone(), cap))
+            .await?;
+        self.convergence.checked(depth, scores, decision.clone());
+        Ok(decision)
     }
 
     /// `write-artifact`: a file of the strategy's own under the run directory.
     pub fn write_artifact(&mut self, path: String, contents: String) -> Result<(), HostError> {
-        (|| {
-            let run = self.run.clone().ok_or_else(|| {
-                HostError::InvalidRequest(
-                    "artifacts cannot be written here (info() must not call the host)".into(),
-                )
-            })?;
-            crate::rundir::check_rel_path(&path)
-                .map_err(|e| HostError::InvalidRequest(e.to_string()))?;
-            if is_reserved(&path) {
-                return Err(HostError::InvalidRequest(format!(
-                    "{path:?} is reserved for the host (plan/, reviews/, evidence/, rollup.yaml, run.log, the XML prompt); write strategy files elsewhere"
-                )));
-            }
-            if contents.len() > self.limits.call_bytes {
-                return Err(HostError::LimitExceeded(format!(
-                    "artifact {path:?} is {} bytes, over the {} byte limit for one host call",
-                    contents.len(),
-                    self.limits.call_bytes
-                )));
-            }
-            if self.artifacts >= self.limits.artifacts {
-                return Err(HostError::LimitExceeded(format!(
-                    "artifact limit reached: {} artifacts per run",
-                    self.limits.artifacts
-                )));
-            }
-            if self.artifact_bytes + contents.len() as u64 > self.limits.artifact_total_bytes {
-                return Err(HostError::LimitExceeded(format!(
-                    "artifact byte limit reached: {} bytes per run",
-                    self.limits.artifact_total_bytes
-                )));
-            }
-            run.write(&path, contents.as_bytes())
-                .map_err(|e| HostError::InvalidRequest(e.to_string()))?;
-            self.artifacts += 1;
-            self.artifact_bytes += contents.len() as u64;
-            if !self.artifacts_written.contains(&path) {
-                self.artifacts_written.push(path.clone());
-            }
-            Ok(())
-        })()
+        let run = self.run.clone().ok_or_else(|| {
+            HostError::InvalidRequest(
+                "artifacts cannot be written here (info() must not call the host)".into(),
+            )
+        })?;
+        crate::rundir::check_rel_path(&path)
+            .map_err(|e| HostError::InvalidRequest(e.to_string()))?;
+        super::artifacts::check_name(&path).map_err(|why| {
+            HostError::InvalidRequest(format!("artifact name {path:?} is refused: {why}"))
+        })?;
+        if contents.len() > self.limits.call_bytes {
+            return Err(HostError::LimitExceeded(format!(
+                "artifact {path:?} is {} bytes, over the {} byte limit for one host call",
+                contents.len(),
+                self.limits.call_bytes
+            )));
+        }
+        if self.artifacts >= self.limits.artifacts {
+            return Err(HostError::LimitExceeded(format!(
+                "artifact limit reached: {} artifacts per run",
+                self.limits.artifacts
+            )));
+        }
+        if self.artifact_bytes + contents.len() as u64 > self.limits.artifact_total_bytes {
+            return Err(HostError::LimitExceeded(format!(
+                "artifact byte limit reached: {} bytes per run",
+                self.limits.artifact_total_bytes
+            )));
+        }
+        run.write(&path, contents.as_bytes())
+            .map_err(|e| HostError::InvalidRequest(e.to_string()))?;
+        self.artifacts += 1;
+        self.artifact_bytes += contents.len() as u64;
+        if !self.artifacts_written.contains(&path) {
+            self.artifacts_written.push(path.clone());
+        }
+        Ok(())
     }
 
-    /// `log`: one line of the run log.
+    /// `log`: one line of the run log, bounded (`runtime::guest_log`).
     pub fn log(&mut self, level: LogLevel, message: String) {
         let level = match level {
             LogLevel::Debug => "debug",
@@ -440,28 +387,19 @@ impl HostState {
             LogLevel::Warn => "warn",
             LogLevel::Error => "error",
         };
-        self.log_line(level, &message);
+        self.out.log(level, &message);
     }
 
-    /// `progress`: one line on stderr while the run goes, also in the run log.
+    /// `progress`: one line on stderr while the run goes, also in the run log; rate-limited
+    /// and bounded (`runtime::guest_log`).
     pub fn progress(&mut self, message: String) {
-        let line = sanitize(&message, self.limits.log_message_bytes.min(200));
-        (self.progress)(&line);
-        self.log_line("progress", &message);
+        self.out.progress(&message);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sanitize_strips_escapes_and_cuts() {
-        assert_eq!(sanitize("a\u{1b}[31mred\u{1b}[0m b", 100), "ared b");
-        assert_eq!(sanitize("x\u{1b}]0;title\u{7}y", 100), "xy");
-        assert_eq!(sanitize("a\nb\0c", 100), "a b c");
-        assert!(sanitize(&"é".repeat(100), 11).ends_with("…[cut]"));
-    }
 
     /// What docs/writing-a-strategy.md §2 promises when `info()` or `estimate()` calls the
     /// host: every call with a result is refused as `invalid-request`, log and progress lines
@@ -508,15 +446,5 @@ mod tests {
         refused(h.write_artifact("notes.md".into(), "x".into()));
         h.log(LogLevel::Info, "dropped".into());
         h.progress("dropped".into());
-    }
-
-    #[test]
-    fn reserved_paths() {
-        assert!(is_reserved("rollup.yaml"));
-        assert!(is_reserved("plan/plan.md"));
-        assert!(is_reserved("reviews/x.yaml"));
-        assert!(is_reserved("cast-anneal-1.xml"));
-        assert!(!is_reserved("variants/variant-1-correctness.md"));
-        assert!(!is_reserved("depth-history.json"));
     }
 }

@@ -30,6 +30,36 @@ pub fn find(dir: &Path, name: &str) -> Option<PathBuf> {
     p.is_file().then_some(p)
 }
 
+/// What to do when the strategy directory cannot be used.
+fn fix() -> String {
+    format!("set {ENV} to a directory of your own")
+}
+
+/// [`check_private`] on `dir` when it exists (a missing directory holds nothing to run).
+///
+/// # Errors
+/// As [`check_private`].
+pub fn check_usable(dir: &Path) -> Result<(), String> {
+    match std::fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        _ => check_private(dir, None),
+    }
+}
+
+/// Checks that `dir`, and `file` in it when given, are the user's own and writable by nobody
+/// else ([`super::private_dir`], the rule of the compile cache): a strategy another user could
+/// replace is not run.
+///
+/// # Errors
+/// Why the directory (or file) is not used and what to do.
+pub fn check_private(dir: &Path, file: Option<&Path>) -> Result<(), String> {
+    super::private_dir::check(dir, "strategy directory", &fix())?;
+    match file {
+        Some(f) => super::private_dir::check_file(f, "installed strategy", &fix()),
+        None => Ok(()),
+    }
+}
+
 /// Installed strategies in `dir` as (name, file), sorted by name. A missing or unreadable
 /// directory lists nothing; files whose stem is not a valid name are skipped.
 pub fn list(dir: &Path) -> Vec<(String, PathBuf)> {
@@ -66,6 +96,8 @@ pub enum InstallError {
     NotInstalled { name: String, dir: String },
     #[error("no strategy directory: set {ENV} to one")]
     NoDir,
+    #[error("{0}")]
+    Unsafe(String),
     #[error("cannot write {path}: {source}")]
     Io {
         path: String,
@@ -104,7 +136,7 @@ pub fn install(
         let path = p.display().to_string();
         move |source| InstallError::Io { path, source }
     };
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    super::private_dir::create(dir, "strategy directory", &fix()).map_err(InstallError::Unsafe)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
     std::io::Write::write_all(&mut tmp, bytes).map_err(io(tmp.path()))?;
     tmp.as_file().sync_all().map_err(io(&target))?;
@@ -174,6 +206,33 @@ mod tests {
             remove(&d, "foundry"),
             Err(InstallError::NotInstalled { .. })
         ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_strategy_directory_others_can_write_is_refused_like_the_compile_cache() {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("strategies");
+        let p = install(&d, "theirs", b"\0asm", &["cast"], false).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&d), 0o700, "created private");
+        check_private(&d, Some(&p)).unwrap();
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let e = check_private(&d, Some(&p)).unwrap_err();
+        assert!(e.contains("writable by other users (mode 777)"), "{e}");
+        assert!(e.contains("chmod 700"), "{e}");
+        assert!(matches!(
+            install(&d, "other", b"\0asm", &["cast"], false),
+            Err(InstallError::Unsafe(_))
+        ));
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let e = check_private(&d, Some(&p)).unwrap_err();
+        assert!(
+            e.contains("installed strategy") && e.contains("chmod 600"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::bindings::{ConvergencePre, StrategyPre};
 use super::engine::Runtime;
 use super::host_impl::{GuestClock, HostState};
-use super::limits::{GuestLimiter, GuestLimits, LimitHit};
+use super::limits::{GuestLimiter, GuestLimits, LimitHit, OUTPUT_LIMITS};
 use super::loader::Loaded;
 use super::wasi::GuestWasi;
 use crate::model::{Decision, RunInput, SpawnEstimate, StageOutput, StrategyInfo, Thresholds};
@@ -67,6 +67,12 @@ pub enum GuestError {
     /// The guest returned an error of its own.
     #[error("strategy {name} failed: {message}")]
     Returned { name: String, message: String },
+    /// The stage output the strategy returned is over a limit (`limits::OUTPUT_LIMITS`).
+    #[error("strategy {name} returned a stage output over the limits: {problem} (docs/security.md, stage-output limits)")]
+    Output { name: String, problem: String },
+    /// What the strategy says about itself in `info()` breaks a rule (see `runtime::info`).
+    #[error("{origin} cannot be used as a strategy: its info() {problem}")]
+    Info { origin: String, problem: String },
 }
 
 fn store(runtime: &Runtime, host: HostState, limits: &GuestLimits) -> Store<StoreState> {
@@ -80,6 +86,7 @@ fn store(runtime: &Runtime, host: HostState, limits: &GuestLimits) -> Store<Stor
         },
     );
     store.limiter(|s| &mut s.limiter);
+    store.set_hostcall_fuel(limits.hostcall_bytes);
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(|mut ctx| {
         let data = ctx.data_mut();
@@ -102,13 +109,17 @@ fn classify(
     name: &str,
     limits: &GuestLimits,
 ) -> GuestError {
-    if let Some(hit) = store
-        .data()
-        .limiter
-        .hit
-        .clone()
-        .or_else(|| LimitHit::from_count_error(&err, limits))
-    {
+    classify_with(err, store.data().limiter.hit.clone(), name, limits)
+}
+
+/// [`classify`] given the limit the limiter recorded, if any.
+fn classify_with(
+    err: wasmtime::Error,
+    recorded: Option<LimitHit>,
+    name: &str,
+    limits: &GuestLimits,
+) -> GuestError {
+    if let Some(hit) = recorded.or_else(|| LimitHit::from_wasmtime_error(&err, limits)) {
         return GuestError::Limit {
             name: name.into(),
             limit: hit,
@@ -122,7 +133,7 @@ fn classify(
                 .iter()
                 .map(|f| {
                     f.func_name()
-                        .map(|n| format!("{:#}", rustc_demangle::demangle(n)))
+                        .map(frame_name)
                         .unwrap_or_else(|| "<unnamed>".into())
                 })
                 .collect()
@@ -195,6 +206,19 @@ fn classify(
     }
 }
 
+/// Longest function name shown from a guest's name section, in bytes.
+const FRAME_NAME_BYTES: usize = 120;
+
+/// A function name from the guest's name section, as shown in a trap message (and from there
+/// in `rollup.yaml` and `plan.md`): demangled, then sanitized like any guest text, since the
+/// name section is whatever the component's author wrote.
+fn frame_name(raw: &str) -> String {
+    crate::text::sanitize(
+        &format!("{:#}", rustc_demangle::demangle(raw)),
+        FRAME_NAME_BYTES,
+    )
+}
+
 /// `Some("N frames of f")` when a backtrace is deep and dominated by one function.
 fn recursion(frames: &[String]) -> Option<String> {
     if frames.len() < 20 {
@@ -263,10 +287,12 @@ fn cpu_limit(name: &str, limits: &GuestLimits) -> GuestError {
     }
 }
 
-/// Calls `info()` on a strategy with every host call refused.
+/// Calls `info()` on a strategy with every host call refused, and checks and cleans what it
+/// returns (`runtime::info`): every caller shows checked text.
 ///
 /// # Errors
-/// [`GuestError`] when the component does not link or the guest traps or exceeds a limit.
+/// [`GuestError`] when the component does not link, the guest traps or exceeds a limit, or its
+/// `info()` breaks a rule ([`GuestError::Info`]).
 pub async fn strategy_info(
     runtime: &Runtime,
     loaded: &Loaded,
@@ -280,7 +306,11 @@ pub async fn strategy_info(
     let Some(result) = watched(&clock, limits.cpu_time, call).await else {
         return Err(cpu_limit(&name, limits));
     };
-    result.map_err(|e| classify(e, &store, &name, limits))
+    let info = result.map_err(|e| classify(e, &store, &name, limits))?;
+    super::info::check(info, &loaded.source, &loaded.sha256).map_err(|problem| GuestError::Info {
+        origin: name,
+        problem,
+    })
 }
 
 /// Calls `estimate(options)` on a strategy with every host call refused, like
@@ -329,7 +359,13 @@ pub async fn run_strategy(
         return Err((cpu_limit(&name, limits), store.into_data().finish()));
     };
     match result {
-        Ok(Ok(out)) => Ok((out, store.into_data().finish())),
+        Ok(Ok(out)) => {
+            let host = store.into_data().finish();
+            match super::limits::check_output(&out, &OUTPUT_LIMITS, limits.call_bytes) {
+                Ok(()) => Ok((host.convergence.apply(out), host)),
+                Err(problem) => Err((GuestError::Output { name, problem }, host)),
+            }
+        }
         Ok(Err(message)) => {
             let message = super::host_impl::sanitize(&message, 2000);
             Err((
@@ -408,5 +444,35 @@ impl Checker {
             .check(&mut store, depth, scores, cap, thresholds)
             .await;
         result.map_err(|e| classify(e, &store, &self.name, &self.limits))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmtime::component::{Component, Linker};
+    use wasmtime::{Engine, Store};
+
+    /// A trap in a function whose name-section name carries escape sequences: the message
+    /// names the function without them.
+    #[test]
+    fn function_names_from_the_name_section_are_sanitized_in_trap_messages() {
+        let wat = r#"(component
+            (core module $m
+                (func (@name "\1b]0;pwned\07\1b[2Jboom\0a[host] forged") (export "f") unreachable))
+            (core instance $i (instantiate $m))
+            (func (export "f") (canon lift (core func $i "f"))))"#;
+        let engine = Engine::default();
+        let component = Component::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::<()>::new(&engine)
+            .instantiate(&mut store, &component)
+            .unwrap();
+        let f = instance.get_typed_func::<(), ()>(&mut store, "f").unwrap();
+        let err = f.call(&mut store, ()).unwrap_err();
+        let e = classify_with(err, None, "t", &GuestLimits::default());
+        let text = e.to_string();
+        assert!(text.contains("boom"), "{text}");
+        assert!(!text.contains(['\u{1b}', '\u{7}', '\n']), "{text:?}");
     }
 }

@@ -92,6 +92,9 @@ pub enum LoadError {
         /// `"; installed: a, b (in DIR)"` or empty.
         installed: String,
     },
+    /// The installed strategy's directory or file could be changed by another user.
+    #[error("{why}")]
+    UnsafeInstall { why: String },
     #[error("cannot read {path}: {source}")]
     Read {
         path: String,
@@ -105,6 +108,9 @@ pub enum LoadError {
     CoreModule { origin: String },
     #[error("{origin} is not a valid WebAssembly component: {reason}")]
     Invalid { origin: String, reason: String },
+    /// Over a compile limit (`runtime::compile`).
+    #[error("{origin} was not compiled: {problem}")]
+    CompileLimit { origin: String, problem: String },
     #[error("{origin} was built against anneal:strategy@{found}, which this host does not serve; supported versions: {supported}. Rebuild it against one of them")]
     UnsupportedVersion {
         origin: String,
@@ -158,7 +164,9 @@ pub struct Loaded {
 /// directory, a strategy installed there (bundled names always win).
 ///
 /// # Errors
-/// [`LoadError::UnknownName`] for a name that is neither, listing what is available.
+/// [`LoadError::UnknownName`] for a name that is neither, listing what is available;
+/// [`LoadError::UnsafeInstall`] for an installed strategy whose directory or file another user
+/// can write.
 pub fn resolve(
     arg: &str,
     bundled_names: &[&'static str],
@@ -172,6 +180,8 @@ pub fn resolve(
     }
     if let Some(dir) = installed {
         if let Some(path) = super::installed::find(dir, arg) {
+            super::installed::check_private(dir, Some(&path))
+                .map_err(|why| LoadError::UnsafeInstall { why })?;
             return Ok(Source::Installed {
                 name: arg.to_string(),
                 path,
@@ -221,8 +231,9 @@ pub fn read(source: &Source) -> Result<Vec<u8>, LoadError> {
     }
 }
 
-/// Checks `bytes` and compiles them as a component of `world` (or takes the machine code from
-/// the runtime's compile cache, keyed by the bytes' hash and the engine).
+/// Checks `bytes` and compiles them as a component of `world` under the compile limits of
+/// `runtime::compile` (or takes the machine code from the runtime's compile cache, keyed by the
+/// bytes' hash and the engine).
 ///
 /// # Errors
 /// Any [`LoadError`] but `UnknownName`/`Read`.
@@ -250,10 +261,15 @@ pub fn load(
         });
     }
     let started = std::time::Instant::now();
-    let (component, compiled) = runtime.compiled(|| Component::new(engine, bytes));
-    let component = component.map_err(|e| LoadError::Invalid {
-        origin: origin.clone(),
-        reason: format!("{e:#}"),
+    let (component, compiled) = super::compile::compile(runtime, bytes).map_err(|e| match e {
+        super::compile::CompileError::Invalid(reason) => LoadError::Invalid {
+            origin: origin.clone(),
+            reason,
+        },
+        limit => LoadError::CompileLimit {
+            origin: origin.clone(),
+            problem: limit.to_string(),
+        },
     })?;
     let compile_ms = started.elapsed().as_millis() as u64;
     let (api_version, wasi) = check_world(engine, &component, &origin, world)?;

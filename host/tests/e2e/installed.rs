@@ -314,3 +314,48 @@ fn a_closed_stdout_pipe_ends_the_command_quietly() {
         out.status
     );
 }
+
+/// A strategy directory another user can write is refused as the compile cache is: a run by
+/// name does not use what is there, `strategy list` says why.
+#[cfg(unix)]
+#[test]
+fn a_strategy_directory_others_can_write_is_not_used() {
+    use std::os::unix::fs::PermissionsExt;
+    if common::nested() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("strategies");
+    let guest = test_guest("foundry");
+    let out = with_dir(&dir, &["strategy", "install", guest.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let s = Scratch::new();
+    let (repo, runs) = (s.repo(), s.runs());
+    let args = [
+        "--repo",
+        repo.to_str().unwrap(),
+        "--out",
+        runs.to_str().unwrap(),
+        "--quiet",
+        "--strategy",
+        "foundry",
+        TASK,
+    ];
+    let out = with_dir(&dir, &args);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("strategy directory") && err.contains("writable by other users (mode 777)"),
+        "{err}"
+    );
+    assert!(err.contains("chmod 700"), "{err}");
+    assert_eq!(s.run_dirs(), 0);
+    let list = with_dir(&dir, &["strategy", "list"]);
+    assert!(
+        stdout(&list).contains("installed strategies: not used"),
+        "{}",
+        stdout(&list)
+    );
+    assert!(!stdout(&list).contains("foundry "), "{}", stdout(&list));
+}

@@ -12,6 +12,7 @@ mod fanout;
 mod foundry;
 mod history;
 mod installed;
+mod interrupt;
 mod json_output;
 mod mcp;
 mod models;

@@ -43,8 +43,8 @@ impl ModelRun {
         self.scratch.dir.path().join("home")
     }
 
-    /// Runs anneal with the model configuration, in a blocking thread (the fake serves on its own).
-    async fn anneal(&self, args: &[&str]) -> Output {
+    /// The arguments of a run with the model configuration, then `args`.
+    fn args(&self, args: &[&str]) -> Vec<String> {
         let root = self.scratch.dir.path();
         let mut full: Vec<String> = vec![
             "--repo".into(),
@@ -56,16 +56,25 @@ impl ModelRun {
             "--quiet".into(),
         ];
         full.extend(args.iter().map(|s| s.to_string()));
-        let (home, xdg) = (self.home(), root.join("xdg"));
+        full
+    }
+
+    /// The key, HOME and XDG_CONFIG_HOME of a run.
+    fn env(&self) -> [(&'static str, String); 3] {
+        let root = self.scratch.dir.path();
+        [
+            (KEY_ENV, KEY.to_string()),
+            ("HOME", self.home().display().to_string()),
+            ("XDG_CONFIG_HOME", root.join("xdg").display().to_string()),
+        ]
+    }
+
+    /// Runs anneal with the model configuration, in a blocking thread (the fake serves on its own).
+    async fn anneal(&self, args: &[&str]) -> Output {
+        let (full, env) = (self.args(args), self.env());
         tokio::task::spawn_blocking(move || {
-            anneal(
-                &full,
-                &[
-                    (KEY_ENV, KEY),
-                    ("HOME", home.to_str().unwrap()),
-                    ("XDG_CONFIG_HOME", xdg.to_str().unwrap()),
-                ],
-            )
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            anneal(&full, &env)
         })
         .await
         .unwrap()
@@ -403,13 +412,204 @@ async fn answer_invalid_twice_is_an_invalid_envelope_and_cast_replans() {
     let spawns = &r["accounting"]["spawns_by_agent"];
     assert_eq!(spawns["prometheus-cast"], 2, "{r:?}");
     assert_eq!(spawns["momus"], 2, "a repair is part of its spawn");
-    // The second planner call carries the invalid envelope's demand as a directive.
+    // The repair instruction is no fix for the plan: the re-planning planner never sees it.
     let planners = fake.seen_role("prometheus-cast");
     assert!(
-        planners[1].user.contains("<extra_directives>"),
+        !planners[1].user.contains("Re-run momus") && !planners[1].user.contains("agent-output"),
         "{}",
         planners[1].user
     );
+}
+
+/// The model configuration of `m` rewritten by `edit` (e.g. a category's max_tokens, a budget).
+fn edit_config(m: &ModelRun, edit: impl Fn(String) -> String) {
+    let p = m.scratch.dir.path().join("models.yaml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, edit(text)).unwrap();
+}
+
+/// A model that adds one key the format does not have to every review (and every finding):
+/// the reviews are read, the run emits, and the keys are recorded, not treated as a rejection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_adding_an_unknown_key_to_every_review_still_emits() {
+    if nested() {
+        return;
+    }
+    let every = Fault {
+        role: None,
+        kind: FaultKind::ExtraKey,
+        times: 10_000,
+    };
+    let (fake, m, out) = cast_with_faults(vec![every], 10.0, 1).await;
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    assert!(
+        fake.seen().iter().all(|s| !s.repair),
+        "no repair was needed"
+    );
+    let run = m.run_of(&out);
+    let r = rollup(&run);
+    assert_eq!(r["emission_decision"], "EMIT");
+    assert!(
+        r["invalid_envelopes"].is_null(),
+        "{:?}",
+        r["invalid_envelopes"]
+    );
+    let events = std::fs::read_to_string(run.join("events.jsonl")).unwrap();
+    assert!(events.contains("ignored keys the answer format does not have: /confidence"));
+}
+
+/// A reviewer whose answer cannot be read even after the repair: its gate says
+/// INVALID_ANSWER (not BLOCK) and nothing of it is folded into the next iteration's
+/// directives; the next iteration runs it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_review_is_an_invalid_answer_never_a_directive() {
+    if nested() {
+        return;
+    }
+    let (_fake, m, out) =
+        cast_with_faults(vec![fault("oracle", FaultKind::InvalidAnswer, 2)], 10.0, 1).await;
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    let r = rollup(&m.run_of(&out));
+    let first = &r["iterations"][0];
+    assert_eq!(
+        first["gate_status"]["oracle"], "INVALID_ANSWER",
+        "{first:?}"
+    );
+    let folded = format!("{:?}", first["folded_into_next"]);
+    assert!(
+        !folded.contains("Re-run") && !folded.contains("schema-valid"),
+        "{folded}"
+    );
+    assert_eq!(r["iterations"][1]["gate_status"]["oracle"], "SAFE");
+    assert_eq!(r["emission_decision"], "EMIT");
+    assert!(stdout(&out).contains("oracle SAFE"), "{}", show(&out));
+}
+
+/// An answer cut at `max_tokens` is asked again once with twice the limit when the category's
+/// limit is below the provider's; the run goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_cut_at_max_tokens_is_asked_again_with_a_larger_limit() {
+    if nested() {
+        return;
+    }
+    let fake = FakeModel::start(
+        Protocol::Anthropic,
+        Wrap::Plain,
+        &[],
+        vec![fault("prometheus-cast", FaultKind::Truncated, 1)],
+    )
+    .await;
+    let m = ModelRun::new(&fake, 10.0, 1);
+    edit_config(&m, |c| {
+        c.replace("model: mid-model }", "model: mid-model, max_tokens: 3000 }")
+    });
+    let out = m.anneal(&["--strategy", "cast", TASK]).await;
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    let planner = fake.seen_role("prometheus-cast");
+    assert_eq!(planner[0].max_tokens, 3000);
+    assert_eq!(planner[1].max_tokens, 6000);
+}
+
+/// An answer cut at the provider's own `max_tokens`, with no room to ask for more: the error
+/// says the answer was cut off and which key to raise (it used to say "/thesis: missing").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_cut_at_the_providers_max_tokens_says_so() {
+    if nested() {
+        return;
+    }
+    let (_fake, _m, out) = cast_with_faults(
+        vec![fault("prometheus-cast", FaultKind::Truncated, 10)],
+        10.0,
+        1,
+    )
+    .await;
+    assert_eq!(code(&out), 5, "{}", show(&out));
+    let text = show(&out);
+    assert!(
+        text.contains("was cut off at its output limit of 8192 tokens"),
+        "{text}"
+    );
+    assert!(text.contains("raise providers.fake.max_tokens"), "{text}");
+    assert!(!text.contains("missing"), "{text}");
+}
+
+/// `content: null` twice: the error says the model wrote nothing — not that base_url is wrong.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_answer_is_reported_as_empty_not_as_a_wrong_base_url() {
+    if nested() {
+        return;
+    }
+    let (fake, _m, out) =
+        cast_with_faults(vec![fault("metis", FaultKind::Empty, 10)], 10.0, 1).await;
+    assert_eq!(code(&out), 5, "{}", show(&out));
+    let text = show(&out);
+    assert!(
+        text.contains(
+            "metis: fake/big-model returned an empty answer twice (it finished with no text)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("check that base_url points"), "{text}");
+    assert_eq!(fake.seen_role("metis").len(), 2);
+}
+
+/// A provider that hangs, with per-call timeouts that would allow minutes: the run's deadline
+/// for agent calls (budget.deadline_secs) stops it, cleanly, naming the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runs_deadline_for_agent_calls_stops_a_hung_provider() {
+    if nested() {
+        return;
+    }
+    let fake = FakeModel::start(
+        Protocol::OpenAi,
+        Wrap::Plain,
+        &[],
+        vec![fault("metis", FaultKind::Hang(Duration::from_secs(60)), 10)],
+    )
+    .await;
+    let m = ModelRun::new(&fake, 120.0, 3);
+    edit_config(&m, |c| format!("{c}budget:\n  deadline_secs: 3\n"));
+    let started = std::time::Instant::now();
+    let out = m.anneal(&["--strategy", "cast", TASK]).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(code(&out), 4, "{}", show(&out));
+    let r = rollup(&m.run_of(&out));
+    let why = r["stop_reason"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("deadline of 3 s for agent calls passed"),
+        "{r:?}"
+    );
+    assert!(why.contains("budget.deadline_secs"), "{why}");
+}
+
+/// `anneal config` with a key pasted where its variable's name belongs, and a key in a base
+/// URL's user-info: the first is refused without echoing the key, the second shown redacted.
+#[test]
+fn anneal_config_never_prints_a_pasted_key() {
+    if nested() {
+        return;
+    }
+    let s = Scratch::new();
+    let cfg = s.dir.path().join("c.yaml");
+    let pasted = "sk-proj-Zx81hd7s6a5f4g3h2j1k0l9";
+    std::fs::write(&cfg, format!("providers:\n  o: {{ kind: openai, base_url: http://localhost:9/v1, api_key_env: {pasted} }}\ncategories:\n  deep: {{ provider: o, model: m }}\n")).unwrap();
+    let args = |a: &[&str]| a.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let out = anneal(&args(&["config", "--config", cfg.to_str().unwrap()]), &[]);
+    assert_eq!(code(&out), 2, "{}", show(&out));
+    assert!(!show(&out).contains(pasted), "{}", show(&out));
+    assert!(
+        show(&out).contains("looks like an API key"),
+        "{}",
+        show(&out)
+    );
+    std::fs::write(&cfg, "providers:\n  o: { kind: openai, base_url: \"http://me:sk-live-77f@localhost:9/v1\" }\ncategories:\n  deep: { provider: o, model: m }\n").unwrap();
+    let out = anneal(&args(&["config", "--config", cfg.to_str().unwrap()]), &[]);
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    assert!(!show(&out).contains("sk-live-77f"), "{}", show(&out));
 }
 
 /// A budget of 6 spawns runs out inside Alloy's planner fan-out: the run stops cleanly (exit
@@ -442,7 +642,9 @@ async fn budget_exhausted_mid_alloy_stops_cleanly() {
     assert!(stdout(&out).contains("budget"), "{}", show(&out));
 }
 
-/// A token budget stops the run too.
+/// A token budget stops the run too, and is never overshot: a call is admitted only if its
+/// worst case (prompt and max_tokens) fits what is left, so a budget smaller than one call's
+/// worst case refuses the first call.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_budget_stops_the_run() {
     if nested() {
@@ -450,15 +652,37 @@ async fn token_budget_stops_the_run() {
     }
     let fake = FakeModel::start(Protocol::OpenAi, Wrap::Plain, &[], Vec::new()).await;
     let m = ModelRun::new(&fake, 10.0, 1);
-    // Each fake answer costs 1200 tokens: the third call is refused.
+    // max_tokens is 8192 per answer: 2400 tokens cannot cover one call.
     let out = m.anneal(&["--max-tokens", "2400", TASK]).await;
     assert_eq!(code(&out), 4, "{}", show(&out));
     let r = rollup(&m.run_of(&out));
+    let why = r["stop_reason"].as_str().unwrap();
     assert!(
-        r["stop_reason"].as_str().unwrap().contains("2400 tokens"),
+        why.contains("budget of 2400 tokens cannot cover intent-gate"),
         "{r:?}"
     );
-    assert_eq!(fake.seen().len(), 2);
+    assert_eq!(fake.seen().len(), 0);
+
+    // Answers of at most 300 tokens: some calls fit, and the run never spends more than its
+    // budget (each fake answer reports 1 200).
+    let fake = FakeModel::start(Protocol::OpenAi, Wrap::Plain, &[], Vec::new()).await;
+    let m = ModelRun::new(&fake, 10.0, 1);
+    edit_config(&m, |c| {
+        c.replace(
+            "    max_retries: 1\n",
+            "    max_retries: 1\n    max_tokens: 300\n",
+        )
+    });
+    let out = m.anneal(&["--max-tokens", "6000", TASK]).await;
+    assert_eq!(code(&out), 4, "{}", show(&out));
+    let r = rollup(&m.run_of(&out));
+    let spent = r["accounting"]["tokens"].as_u64().unwrap();
+    assert!(spent <= 6_000, "spent {spent} of a 6000 budget");
+    assert!(!fake.seen().is_empty());
+    assert!(r["stop_reason"]
+        .as_str()
+        .unwrap()
+        .contains("budget of 6000 tokens"));
 }
 
 /// A run made with a fake key: the key reached the provider and nothing else — no file of the
@@ -560,4 +784,44 @@ async fn alloy_either_or_left_to_a_human_gets_a_synthesizer_phase() {
     assert!(plan.contains("Decide:"), "{plan}");
     let r = rollup(&run);
     assert_eq!(r["synthesis_provenance"], "synthesis-provenance.md");
+}
+
+/// SIGINT while Metis's call hangs on the provider: the call is cancelled at once (not after
+/// its 120 s timeout), the rollup says the run was interrupted, the tokens already spent are
+/// recorded, and anneal exits 130.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_cancels_a_hung_agent_call_and_records_the_run() {
+    if nested() {
+        return;
+    }
+    let fake = FakeModel::start(
+        Protocol::OpenAi,
+        Wrap::Plain,
+        &[],
+        vec![fault("metis", FaultKind::Hang(Duration::from_secs(120)), 10)],
+    )
+    .await;
+    let m = ModelRun::new(&fake, 120.0, 0);
+    let (args, env) = (m.args(&["--strategy", "cast", TASK]), m.env());
+    let seen = fake.has_seen("metis");
+    let (out, took) = tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        anneal_signalled(&args, &env, seen, libc::SIGINT)
+    })
+    .await
+    .unwrap();
+    assert_eq!(code(&out), 130, "{}", show(&out));
+    assert!(took < Duration::from_secs(20), "took {took:?}: {}", show(&out));
+    let run = m.run_of(&out);
+    let r = rollup(&run);
+    assert_eq!(r["emission_decision"].as_str(), Some("ABORT"), "{r:?}");
+    assert!(
+        r["stop_reason"].as_str().unwrap_or_default().contains("interrupted by SIGINT"),
+        "{r:?}"
+    );
+    // The Intent Gate's call was answered before the interrupt: its spawn is on record.
+    assert!(run.join("events.jsonl").exists());
+    assert!(run.join("run.log").exists());
+    assert!(!show(&out).contains(KEY), "{}", show(&out));
 }

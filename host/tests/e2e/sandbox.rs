@@ -300,6 +300,7 @@ fn hostile(mode: &str, extra: &[&str], needle: &str) -> (Scratch, String) {
     args.extend_from_slice(extra);
     args.push(TASK);
     let (out, peak_kib) = s.anneal_measured(&args);
+    eprintln!("mode {mode}: host peak {} MiB", peak_kib >> 10);
     assert!(
         peak_kib < HOST_PEAK_KIB,
         "mode {mode}: the host's peak resident memory was {} MiB",
@@ -457,19 +458,11 @@ fn a_huge_log_message_is_cut_and_the_run_goes_on() {
     if common::nested() {
         return;
     }
-    let s = Scratch::new();
-    let guest = test_guest("hostile");
-    let out = s.anneal(&[
-        "--strategy",
-        guest.to_str().unwrap(),
-        "--opt",
-        "mode=huge-log",
-        TASK,
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = hostile_ok("huge-log");
     let log = std::fs::read_to_string(s.run_dir().join("run.log")).unwrap();
     assert!(log.len() < 64 << 10, "run.log is {} bytes", log.len());
     assert!(log.contains("…[cut]"));
+    // Within the host-call data limit: an 8 MiB message is cut, not refused.
 }
 
 #[test]
@@ -477,18 +470,371 @@ fn a_well_behaved_third_party_strategy_gets_its_options() {
     if common::nested() {
         return;
     }
-    let s = Scratch::new();
-    let guest = test_guest("hostile");
-    let out = s.anneal(&[
-        "--strategy",
-        guest.to_str().unwrap(),
-        "--opt",
-        "mode=ok",
-        TASK,
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = hostile_ok("ok");
     let r = rollup(&s.run_dir());
     assert_eq!(r["architecture"], "hostile");
     assert_eq!(r["strategy"]["options"]["mode"], "ok");
     assert_eq!(r["strategy"]["wit"], "anneal:strategy@0.2.0");
+}
+
+/// Runs the hostile guest in `mode` without `--quiet` (progress on stderr, a pipe here), with
+/// the host's peak memory measured and bounded.
+fn hostile_loud(s: &Scratch, mode: &str, extra: &[&str]) -> std::process::Output {
+    let guest = test_guest("hostile");
+    let opt = format!("mode={mode}");
+    let mut args = vec!["--strategy", guest.to_str().unwrap(), "--opt", &opt];
+    args.extend_from_slice(extra);
+    args.push(TASK);
+    let (out, peak_kib) = common::anneal_measured(&in_scratch(s, &args), &[]);
+    eprintln!("mode {mode}: host peak {} MiB", peak_kib >> 10);
+    assert!(
+        peak_kib < HOST_PEAK_KIB,
+        "mode {mode}: the host's peak resident memory was {} MiB",
+        peak_kib >> 10
+    );
+    out
+}
+
+/// `args` after `--repo`/`--out` of the scratch workspace (no `--quiet` added).
+fn in_scratch(s: &Scratch, args: &[&str]) -> Vec<String> {
+    let mut full = vec![
+        "--repo".to_string(),
+        s.repo().display().to_string(),
+        "--out".into(),
+        s.runs().display().to_string(),
+    ];
+    full.extend(args.iter().map(|a| a.to_string()));
+    full
+}
+
+/// Runs the hostile guest in `mode`, which must end the run normally (exit 0).
+fn hostile_ok(mode: &str) -> Scratch {
+    let s = Scratch::new();
+    let guest = test_guest("hostile");
+    let opt = format!("mode={mode}");
+    let out = s.anneal(&["--strategy", guest.to_str().unwrap(), "--opt", &opt, TASK]);
+    assert_eq!(out.status.code(), Some(0), "mode {mode}: {}", stderr(&out));
+    s
+}
+
+/// No escape sequence, bell or forged host line in `text` (terminal output or a file).
+fn assert_clean(what: &str, text: &str) {
+    assert!(
+        !text.contains(['\u{1b}', '\u{7}', '\u{9b}']),
+        "{what} holds an escape sequence: {:?}",
+        text.lines()
+            .find(|l| l.contains(['\u{1b}', '\u{7}']))
+            .unwrap_or_default()
+    );
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.trim_start().starts_with("[host] forged")),
+        "{what} holds a forged host line"
+    );
+}
+
+#[test]
+fn a_flood_of_empty_log_calls_is_bounded_and_the_run_goes_on() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    let out = hostile_loud(&s, "log-flood", &["--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let log = std::fs::read_to_string(s.run_dir().join("run.log")).unwrap();
+    assert!(
+        log.len() < (1 << 20) + (64 << 10),
+        "run.log is {} bytes",
+        log.len()
+    );
+    let guest_lines = log
+        .lines()
+        .filter(|l| l.starts_with("[guest hostile] info"))
+        .count();
+    assert_eq!(guest_lines, 10_000, "the log-call limit");
+    assert_eq!(
+        log.matches("reached its log limit").count(),
+        1,
+        "one line says the limit was reached"
+    );
+}
+
+#[test]
+fn a_flood_of_progress_is_rate_limited_and_bounded_on_the_terminal_and_in_the_log() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    let out = hostile_loud(&s, "progress-flood", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.len() < 300 << 10, "stderr took {} bytes", err.len());
+    assert_clean("stderr", &err);
+    let log = std::fs::read_to_string(s.run_dir().join("run.log")).unwrap();
+    assert!(
+        log.len() < (1 << 20) + (64 << 10),
+        "run.log is {} bytes",
+        log.len()
+    );
+    assert_clean("run.log", &log);
+    assert_eq!(
+        log.matches("reached its progress limit").count(),
+        1,
+        "{}",
+        &log[..log.len().min(2000)]
+    );
+}
+
+#[test]
+fn what_a_strategy_says_about_itself_is_shown_without_its_escape_sequences() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    let guest = test_guest("hostile");
+    let g = guest.to_str().unwrap();
+    // inspect, --dry-run, a usage error naming its option text, then a whole run.
+    let plain = |a: &[&str]| {
+        let a: Vec<String> = a.iter().map(|x| x.to_string()).collect();
+        common::anneal(&a, &[])
+    };
+    let inspect = plain(&["strategy", "inspect", g]);
+    assert_eq!(inspect.status.code(), Some(0), "{}", stderr(&inspect));
+    assert!(stdout(&inspect).contains("Misbehaves on purpose"));
+    assert_clean("strategy inspect", &stdout(&inspect));
+    let dry = s.anneal(&["--dry-run", "--strategy", g, TASK]);
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    assert_clean("--dry-run", &stdout(&dry));
+    let usage = s.anneal(&["--strategy", g, "--opt", "level=11", TASK]);
+    assert_eq!(usage.status.code(), Some(2), "{}", stderr(&usage));
+    assert!(stderr(&usage).contains("too high"), "{}", stderr(&usage));
+    assert_clean("the usage error", &stderr(&usage));
+    let run = s.anneal(&["--strategy", g, "--opt", "mode=ok", TASK]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_clean("the summary", &stdout(&run));
+    let dir = s.run_dir();
+    for f in ["run.log", "plan/plan.md", "rollup.yaml"] {
+        assert_clean(f, &std::fs::read_to_string(dir.join(f)).unwrap());
+    }
+    let xml = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "xml"))
+        .unwrap();
+    let xml = std::fs::read_to_string(xml).unwrap();
+    assert_clean("the XML prompt", &xml);
+    common::xml_elements(&xml);
+    // Installed, then listed.
+    let t = tempfile::tempdir().unwrap();
+    let sdir = t.path().join("strategies");
+    let env = [("ANNEAL_STRATEGY_DIR", sdir.to_str().unwrap())];
+    let args = |a: &[&str]| a.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let out = common::anneal(&args(&["strategy", "install", g]), &env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let list = common::anneal(&args(&["strategy", "list"]), &env);
+    assert!(stdout(&list).contains("hostile"), "{}", stdout(&list));
+    assert_clean("strategy list", &stdout(&list));
+}
+
+#[test]
+fn a_copy_of_a_bundled_strategy_keeps_its_name() {
+    if common::nested() {
+        return;
+    }
+    // A component calling itself `cast` is accepted when it is the bundled cast byte for byte
+    // (runtime::info refuses any other; its unit tests build those infos).
+    let s = Scratch::new();
+    let p = s.dir.path().join("my-cast.wasm");
+    std::fs::copy(root().join("host/bundled/cast.wasm"), &p).unwrap();
+    let out = common::anneal(
+        &["strategy".into(), "inspect".into(), p.display().to_string()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("name         cast"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn an_inflated_stage_output_is_refused_naming_the_field_and_the_limit() {
+    if common::nested() {
+        return;
+    }
+    let (s, _) = hostile("inflate", &[], "notes has 10000 entries; the limit is 64");
+    let r = rollup(&s.run_dir());
+    assert!(r["guest"]["notes"].as_sequence().map_or(0, |n| n.len()) <= 64);
+    let size = std::fs::metadata(s.run_dir().join("rollup.yaml"))
+        .unwrap()
+        .len();
+    assert!(size < 64 << 10, "rollup.yaml is {size} bytes");
+}
+
+#[test]
+fn a_huge_stage_output_stops_at_the_host_call_data_limit() {
+    if common::nested() {
+        return;
+    }
+    hostile("inflate-huge", &[], "host-call data limit");
+}
+
+#[test]
+fn a_host_call_over_the_hostcall_fuel_is_named_with_its_size() {
+    if common::nested() {
+        return;
+    }
+    hostile(
+        "fuel",
+        &[],
+        "host-call data limit: the guest passed more than 32 MiB",
+    );
+}
+
+#[test]
+fn every_agent_of_a_red_team_call_counts_against_the_guest_budget() {
+    if common::nested() {
+        return;
+    }
+    let (s, err) = hostile(
+        "red-team-loop",
+        &["--max-guest-calls", "20"],
+        "limit of 20 agent calls",
+    );
+    // One planner, then four red-team calls of four agents each: 17; a fifth would be 21.
+    assert!(err.contains("stopped after 4 red-team calls"), "{err}");
+    let r = rollup(&s.run_dir());
+    assert_eq!(r["guest"]["agent_calls"], 17);
+    // --dry-run's worst case for a strategy that declares nothing covers what it spent.
+    let dry = s.anneal(&[
+        "--dry-run",
+        "--max-guest-calls",
+        "20",
+        "--strategy",
+        test_guest("hostile").to_str().unwrap(),
+        TASK,
+    ]);
+    let worst: u64 = stdout(&dry)
+        .lines()
+        .find(|l| l.contains("worst case"))
+        .and_then(|l| l.split_whitespace().find_map(|w| w.parse().ok()))
+        .unwrap_or_else(|| panic!("{}", stdout(&dry)));
+    let spent = r["accounting"]["agent_spawns"].as_u64().unwrap();
+    assert!(
+        spent <= worst,
+        "spent {spent}, dry run said at most {worst}"
+    );
+}
+
+#[test]
+fn look_alike_and_non_portable_artifact_names_are_refused() {
+    if common::nested() {
+        return;
+    }
+    let (s, err) = hostile("names", &[], "every look-alike was refused");
+    assert!(err.contains("is refused"), "{err}");
+    let run = s.run_dir();
+    assert!(run.join("notes/portable-name_1.md").is_file());
+    for bad in ["p1an", "Plan", "R0LLUP.yaml", "rollup.yaml ", ".hidden"] {
+        assert!(!run.join(bad).exists(), "{bad} was written");
+    }
+}
+
+#[test]
+fn a_guest_cannot_claim_convergence_it_never_checked() {
+    if common::nested() {
+        return;
+    }
+    let s = hostile_ok("fake-convergence");
+    let r = rollup(&s.run_dir());
+    assert!(r["depth_final"].is_null(), "{:?}", r["depth_final"]);
+    assert!(r["depth_scores"].is_null(), "{:?}", r["depth_scores"]);
+    assert!(r["convergence_reason"].is_null());
+    let notes = format!("{:?}", r["guest"]["notes"]);
+    assert!(notes.contains("replaced by the host's"), "{notes}");
+}
+
+/// A component made to be slow to compile (`runtime::compile::bomb_wat`): small on disk,
+/// slow for the register allocator.
+fn compile_bomb(functions: usize, locals: usize) -> Vec<u8> {
+    wat::parse_str(anneal::runtime::compile::bomb_wat(functions, locals)).unwrap()
+}
+
+/// Runs anneal on a component at `path` with `extra` flags: the error, and the host's peak
+/// memory (the compile process included) bounded.
+/// The compile cache is off, so every run really compiles.
+fn compile_refused(s: &Scratch, path: &std::path::Path, extra: &[&str], needle: &str) -> String {
+    let mut args = vec!["--quiet", "--strategy", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    args.push(TASK);
+    let started = std::time::Instant::now();
+    let (out, peak_kib) =
+        common::anneal_measured(&in_scratch(s, &args), &[("ANNEAL_CACHE_DIR", "off")]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+    assert!(peak_kib < HOST_PEAK_KIB, "peak {} MiB", peak_kib >> 10);
+    assert_eq!(
+        s.run_dirs(),
+        0,
+        "nothing is written for a component that does not compile"
+    );
+    eprintln!(
+        "{needle}: {:?}, peak {} MiB",
+        started.elapsed(),
+        peak_kib >> 10
+    );
+    err
+}
+
+#[test]
+fn a_compile_bomb_is_stopped_by_the_compile_time_limit() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    // Within the counted limits (2 000 locals a function), but minutes of compile work.
+    let p = s.dir.path().join("bomb.wasm");
+    std::fs::write(&p, compile_bomb(24, 2_000)).unwrap();
+    let started = std::time::Instant::now();
+    compile_refused(
+        &s,
+        &p,
+        &["--max-compile-secs", "3"],
+        "was not compiled: compiling it was stopped by the compile time limit (3 s; --max-compile-secs)",
+    );
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+}
+
+#[test]
+fn a_component_over_the_counted_compile_limits_is_refused_before_compiling() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    let p = s.dir.path().join("locals.wasm");
+    std::fs::write(&p, compile_bomb(1, 8_000)).unwrap();
+    compile_refused(
+        &s,
+        &p,
+        &[],
+        "over the compile limits: function 1 has 8000 locals; the limit is 2000",
+    );
+}
+
+#[test]
+fn compiling_is_held_to_its_memory_limit() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    // Any real component needs more than 64 MiB of address space to compile.
+    compile_refused(
+        &s,
+        &root().join("host/bundled/alloy.wasm"),
+        &["--max-compile-memory", "64"],
+        "stopped by the compile memory limit (64 MiB of address space; --max-compile-memory)",
+    );
 }

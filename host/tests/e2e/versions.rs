@@ -27,8 +27,9 @@ fn a_0_1_0_strategy_runs_unchanged_through_every_host_call() {
     let r = rollup(&run);
     assert_eq!(r["strategy"]["wit"], "anneal:strategy@0.1.0");
     assert_eq!(r["architecture"], "legacy");
-    // invoke-batch (2), momus, invoke-agent, red-team, momus, check-convergence twice.
-    assert_eq!(r["guest"]["agent_calls"], 8, "{r:?}");
+    // invoke-batch (2), momus, invoke-agent, red-team (4 agents), momus, check-convergence
+    // twice.
+    assert_eq!(r["guest"]["agent_calls"], 11, "{r:?}");
     let notes = r["guest"]["notes"][0].as_str().unwrap();
     assert!(
         notes.contains("depth 0 converged false, depth 1 converged true; strict"),
@@ -109,9 +110,10 @@ fn inspect_and_dry_run_say_what_0_1_0_does_not_declare() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let so = stdout(&out);
-    // Probe, Atlas, intent, Metis, red team 4, Momus, Hephaestus; then up to 10 calls of 4.
+    // Probe, Atlas, intent, Metis, red team 4, Momus, Hephaestus; then up to 10 agents (a
+    // red-team call counts 4 of them).
     assert!(so.contains("best case            10"), "{so}");
-    assert!(so.contains("one full iteration   50"), "{so}");
+    assert!(so.contains("one full iteration   20"), "{so}");
     assert!(
         so.contains("declares no estimate (anneal:strategy@0.1.0)"),
         "{so}"

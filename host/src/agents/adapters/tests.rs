@@ -364,9 +364,8 @@ fn repair_message_quotes_every_error() {
         "summary has 300 characters".to_string(),
     ];
     let m = repair_message(&errs);
-    for e in &errs {
-        assert!(m.contains(e.as_str()));
-    }
+    assert!(m.contains("1. missing field `goal` (at /phases/1)"), "{m}");
+    assert!(m.contains("2. summary has 300 characters"), "{m}");
     assert!(m.contains("single JSON") && m.contains("only"));
     let many: Vec<String> = (0..50).map(|i| format!("e{i}")).collect();
     assert!(repair_message(&many).contains("and 10 more"));
@@ -390,4 +389,73 @@ fn invalid_envelope_is_a_valid_block() {
     let e = invalid_envelope("redteam-assumptions", RUN, None, "", &huge);
     assert_eq!(validate_envelope(&e), Ok(()));
     assert_eq!(e.metadata.reviewer_model, "unknown");
+}
+
+#[test]
+fn a_repair_request_leads_with_the_rule_then_the_location_then_an_excerpt() {
+    let long = "x".repeat(3000);
+    let schema_error = format!("/findings/0/concern: \"{long}\" is longer than 2000 characters");
+    let r = repair_message(&[
+        schema_error.clone(),
+        "/phases/2: missing field `goal`".into(),
+        "/score: 101 is greater than the maximum of 100".into(),
+        "phase 02 goal has 2500 characters; at most 2000 allowed".into(),
+    ]);
+    let line = r.lines().find(|l| l.starts_with("1. ")).unwrap();
+    assert!(
+        line.starts_with(
+            "1. is longer than 2000 characters (at /findings/0/concern; the value: \"xxx"
+        ),
+        "{line}"
+    );
+    assert!(
+        line.len() < 200,
+        "the excerpt is short: {} bytes",
+        line.len()
+    );
+    assert!(r.contains("2. missing field `goal` (at /phases/2)"), "{r}");
+    assert!(
+        r.contains("3. is greater than the maximum of 100 (at /score; the value: 101)"),
+        "{r}"
+    );
+    assert!(
+        r.contains("4. phase 02 goal has 2500 characters; at most 2000 allowed"),
+        "{r}"
+    );
+    // The old form cut the error at 400 characters, inside the value: the rule was lost.
+    assert!(!schema_error
+        .chars()
+        .take(400)
+        .collect::<String>()
+        .contains("longer than"));
+}
+
+#[test]
+fn unknown_keys_in_a_review_are_dropped_and_reported_then_it_parses() {
+    let mut v = json!({
+        "verdict": "CAUTION", "summary": "One medium finding.", "confidence": 0.9,
+        "findings": [{"location": "plan/plan.md", "severity": "medium", "concern": "c",
+                      "demand": "d", "confidence": "high"}]
+    });
+    let dropped = drop_unknown_keys(crate::agents::prompts::OutputKind::Envelope, &mut v);
+    assert_eq!(dropped, vec!["/confidence", "/findings/0/confidence"]);
+    let e = parse_review(v, "redteam-scope", "run-1", None, "fake/m", 3).unwrap();
+    assert_eq!(e.verdict, Verdict::Caution);
+    // Plans: unknown keys at any level are reported too.
+    let mut p = json!({"title": "t", "extra": 1, "phases": [{"id": "00", "why": "x",
+        "files": [{"path": "a", "action": "create", "mode": "0644"}]}]});
+    let dropped = drop_unknown_keys(crate::agents::prompts::OutputKind::Plan, &mut p);
+    assert_eq!(
+        dropped,
+        vec!["/extra", "/phases/0/why", "/phases/0/files/0/mode"]
+    );
+}
+
+#[test]
+fn the_invalid_answer_envelope_is_recognised_as_such() {
+    let e = invalid_envelope("momus", "run-1", None, "fake/m", &["/: bad".into()]);
+    assert!(is_invalid_answer(&e));
+    let mut real = e.clone();
+    real.summary = "A real BLOCK.".into();
+    assert!(!is_invalid_answer(&real));
 }

@@ -85,7 +85,8 @@ fn example_parses_routes_and_applies_defaults() {
         route("redteam-security", Category::Quick),
         Route {
             provider: "openai".into(),
-            model: "gpt-4.1".into()
+            model: "gpt-4.1".into(),
+            max_tokens: None,
         }
     );
     assert_eq!(route("athena", Category::Quick).provider, "ollama");
@@ -278,7 +279,8 @@ fn provider_flag_without_config_creates_openai_from_env() {
             r.config.route("x", c).unwrap(),
             Route {
                 provider: "openai".into(),
-                model: "gpt-4.1-mini".into()
+                model: "gpt-4.1-mini".into(),
+                max_tokens: None,
             }
         );
     }
@@ -377,4 +379,93 @@ fn xdg_config_home_from_env_is_used_when_no_override() {
     inputs.env = EnvSource::map([("XDG_CONFIG_HOME", w.xdg.to_str().unwrap())]);
     let r = resolve(&inputs).unwrap();
     assert_eq!(r.config.budget.max_spawns, Some(7));
+}
+
+#[test]
+fn a_key_pasted_where_a_variable_name_belongs_is_refused_without_echoing_it() {
+    for key in [
+        "sk-proj-Abc123def456ghi789jkl",
+        "sk-ant-api03-XyZ987",
+        "AIzaSyD-abcdefghijklmnop1234",
+        "3f2a9c0b7d4e4f1a8b6c2d9e0f1a2b3c",
+        "abc+def/ghi=",
+    ] {
+        let w = World::new();
+        w.project(&format!(
+            "providers:\n  o: {{ kind: openai, base_url: http://localhost:1/v1, api_key_env: \"{key}\" }}\ncategories:\n  deep: {{ provider: o, model: m }}\n"
+        ));
+        let e = resolve(&w.inputs()).unwrap_err().to_string();
+        assert!(!e.contains(key), "the key is echoed: {e}");
+        assert!(e.contains("api_key_env"), "{e}");
+    }
+    // Real variable names pass, whatever their case.
+    for name in [
+        "OPENAI_API_KEY",
+        "my_staging_openai_api_key_for_cluster_2",
+        "KEY2",
+    ] {
+        let w = World::new();
+        w.project(&format!(
+            "providers:\n  o: {{ kind: openai, base_url: http://localhost:1/v1, api_key_env: {name} }}\ncategories:\n  deep: {{ provider: o, model: m }}\n"
+        ));
+        resolve(&w.inputs()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
+#[test]
+fn user_info_in_a_base_url_is_redacted_in_the_rendered_configuration_and_in_errors() {
+    let w = World::new();
+    w.project("providers:\n  o: { kind: openai, base_url: \"https://bob:sk-live-secret@example.com/v1\" }\ncategories:\n  deep: { provider: o, model: m }\n");
+    let text = resolve(&w.inputs()).unwrap().render();
+    assert!(
+        !text.contains("sk-live-secret") && !text.contains("bob"),
+        "{text}"
+    );
+    assert!(
+        text.contains("base_url: https://[redacted]@example.com/v1"),
+        "{text}"
+    );
+    let w = World::new();
+    w.project("providers:\n  o: { kind: openai, base_url: \"ftp://bob:sk-live-secret@example.com\" }\ncategories:\n  deep: { provider: o, model: m }\n");
+    let e = resolve(&w.inputs()).unwrap_err().to_string();
+    assert!(!e.contains("sk-live-secret"), "{e}");
+}
+
+#[test]
+fn a_category_max_tokens_is_bounded_by_its_providers_and_shown() {
+    let w = World::new();
+    w.project("providers:\n  o: { kind: openai, base_url: http://localhost:1/v1, max_tokens: 4000 }\ncategories:\n  deep: { provider: o, model: m, max_tokens: 2000 }\n");
+    let r = resolve(&w.inputs()).unwrap();
+    assert_eq!(r.config.categories["deep"].max_tokens, Some(2000));
+    assert!(r.render().contains("max_tokens: 2000 }"), "{}", r.render());
+    let w = World::new();
+    w.project("providers:\n  o: { kind: openai, base_url: http://localhost:1/v1, max_tokens: 4000 }\ncategories:\n  deep: { provider: o, model: m, max_tokens: 9000 }\n");
+    let e = resolve(&w.inputs()).unwrap_err().to_string();
+    assert!(e.contains("above providers.o.max_tokens (4000)"), "{e}");
+}
+
+#[test]
+fn the_deadline_for_agent_calls_is_read_and_shown() {
+    let w = World::new();
+    w.project("budget: { deadline_secs: 900 }\n");
+    let r = resolve(&w.inputs()).unwrap();
+    assert_eq!(r.config.budget.deadline_secs, Some(900));
+    assert!(r.render().contains("deadline_secs: 900"), "{}", r.render());
+}
+
+#[test]
+fn user_info_in_urls_is_redacted_even_when_the_url_does_not_parse() {
+    assert_eq!(
+        redact_url("https://bob:sk-live-123@api.example.com/v1?x=1"),
+        "https://[redacted]@api.example.com/v1?x=1"
+    );
+    assert_eq!(
+        redact_url("http://sk-live-123@[::1"),
+        "http://[redacted]@[::1"
+    );
+    assert_eq!(
+        redact_url("http://localhost:11434/v1/a@b"),
+        "http://localhost:11434/v1/a@b"
+    );
+    assert_eq!(redact_url("not a url"), "not a url");
 }

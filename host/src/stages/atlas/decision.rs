@@ -6,8 +6,9 @@
 //! pipeline (`host/src/pipeline/`) calls [`decide`] once per iteration that reaches stage 7
 //! (or stops at Metis) and [`settle`] once when it writes the rollup.
 use crate::model::rules::hephaestus_verdict;
+use crate::model::rules::is_invalid_answer;
 use crate::model::{Envelope, RedTeamReport, Verdict};
-use crate::render::rollup::{emission, Emission, GateStatus};
+use crate::render::rollup::{emission, Emission, Gate, GateStatus};
 
 /// The envelopes of one iteration as Atlas sees them.
 #[derive(Clone, Copy, Debug)]
@@ -87,7 +88,7 @@ pub fn decide(g: Gates<'_>, accept_risk: bool) -> Decision {
         let overall = g.metis.verdict;
         return Decision {
             overall,
-            gate_status: GateStatus::metis_only(g.metis.verdict),
+            gate_status: GateStatus::metis_only(Gate::of(g.metis)),
             simultaneous_pass: false,
             emission: emission(false, overall, accept_risk, questions),
             invalid,
@@ -109,10 +110,14 @@ pub fn decide(g: Gates<'_>, accept_risk: bool) -> Decision {
     Decision {
         overall,
         gate_status: GateStatus {
-            metis: g.metis.verdict,
-            momus: Some(r.momus.verdict),
-            red_team_trinity: Some(format!("{}/3 PASS", trinity(r.red))),
-            oracle: Some(r.red.oracle.verdict),
+            metis: Gate::of(g.metis),
+            momus: Some(Gate::of(r.momus)),
+            red_team_trinity: Some(crate::render::rollup::trinity([
+                &r.red.security,
+                &r.red.scope,
+                &r.red.assumptions,
+            ])),
+            oracle: Some(Gate::of(&r.red.oracle)),
             hephaestus: Some(if r.hephaestus_passed { "PASS" } else { "FAIL" }.into()),
         },
         simultaneous_pass,
@@ -125,9 +130,10 @@ pub fn decide(g: Gates<'_>, accept_risk: bool) -> Decision {
 /// invariant 5): every demand of a finding in an envelope that did not pass (Momus, the red
 /// team, Oracle, Hephaestus, then Metis) as `agent (location): demand` — the form the planners
 /// read back into the finding's location and demand, so the re-plan changes the phase the
-/// finding is about — de-duplicated by demand, then one directive per invalid envelope; at
-/// most 20. The iteration they come from is in the rollup (`folded_into_next`).
-pub fn fold(g: Gates<'_>, invalid: &[String]) -> Vec<String> {
+/// finding is about — de-duplicated by demand; at most 20. A reviewer's unreadable answer or
+/// invalid envelope is not the plan's fault: nothing of it becomes a directive (the reviewer
+/// runs again in the next iteration; the rollup lists it in `invalid_envelopes`).
+pub fn fold(g: Gates<'_>) -> Vec<String> {
     let mut envs: Vec<&Envelope> = Vec::new();
     if let Some(r) = g.reviewed {
         envs.extend([
@@ -141,7 +147,10 @@ pub fn fold(g: Gates<'_>, invalid: &[String]) -> Vec<String> {
     }
     envs.push(g.metis);
     let mut out: Vec<String> = Vec::new();
-    for e in envs.iter().filter(|e| !e.verdict.passes()) {
+    for e in envs
+        .iter()
+        .filter(|e| !e.verdict.passes() && !is_invalid_answer(e))
+    {
         for f in &e.findings {
             if !out.iter().any(|x| x.ends_with(&f.demand)) {
                 out.push(format!(
@@ -153,17 +162,19 @@ pub fn fold(g: Gates<'_>, invalid: &[String]) -> Vec<String> {
             }
         }
     }
-    for i in invalid {
-        out.push(format!("anneal (plan/plan.md): Every reviewer must return a schema-valid envelope; one was invalid ({i})."));
-    }
     out.truncate(20);
     out
 }
 
-/// Envelopes that fail validation, as `agent: problem; problem`.
+/// Envelopes that fail validation, as `agent: problem; problem`, and reviewers whose answer
+/// could not be read.
 fn invalid_envelopes(envs: &[(&str, &Envelope)]) -> Vec<String> {
     envs.iter()
         .filter_map(|(name, e)| {
+            if is_invalid_answer(e) {
+                let why = crate::text::sanitize(&e.findings[0].concern, 400);
+                return Some(format!("{name}: its answer could not be read ({why})"));
+            }
             crate::model::validate::validate_envelope(e)
                 .err()
                 .map(|p| format!("{name}: {}", p.join("; ")))
@@ -188,13 +199,13 @@ pub struct Settled {
 /// `decided` is the decision of the last iteration that reached Atlas (`None` when none did:
 /// the overall verdict is then BLOCK, nothing passed, and the decision RE_LOOP, i.e. not
 /// emitted); `metis` is the verdict of the Metis envelope whose outputs are written (a later
-/// iteration that stopped after stage 3 writes its own); `error` is true when the run ended on
-/// a runtime error, which makes the decision ABORT and the simultaneous pass false whatever
-/// the gates said.
+/// iteration that stopped after stage 3 writes its own); `abort` is true when the run ended on
+/// a runtime error or an interrupt, which makes the decision ABORT and the simultaneous pass
+/// false whatever the gates said.
 pub fn settle(
     decided: Option<&Decision>,
-    metis: Option<Verdict>,
-    error: bool,
+    metis: Option<Gate>,
+    abort: bool,
     accept_risk: bool,
 ) -> Settled {
     let mut s = match decided {
@@ -208,7 +219,7 @@ pub fn settle(
         },
         None => Settled {
             overall: Verdict::Block,
-            gate_status: GateStatus::metis_only(Verdict::Block),
+            gate_status: GateStatus::metis_only(Verdict::Block.into()),
             simultaneous_pass: false,
             emission: Emission::ReLoop,
             risk_accepted: false,
@@ -218,7 +229,7 @@ pub fn settle(
     if let Some(v) = metis {
         s.gate_status.metis = v;
     }
-    if error {
+    if abort {
         s.emission = Emission::Abort;
         s.simultaneous_pass = false;
     }
@@ -328,7 +339,7 @@ mod tests {
         assert_eq!(d.gate_status.red_team_trinity.as_deref(), Some("2/3 PASS"));
         let d = decide(it.gates(), true);
         assert_eq!(d.emission, Emission::Emit);
-        let s = settle(Some(&d), Some(Verdict::Safe), false, true);
+        let s = settle(Some(&d), Some(Verdict::Safe.into()), false, true);
         assert!(s.risk_accepted);
         // A BLOCK is never accepted.
         it.red.oracle = env("oracle", Verdict::Block);
@@ -356,8 +367,9 @@ mod tests {
         assert_eq!(d.emission, Emission::ReLoop);
         assert_eq!(d.invalid.len(), 1);
         assert!(d.invalid[0].starts_with("momus: "), "{:?}", d.invalid);
-        let folded = fold(it.gates(), &d.invalid);
-        assert!(folded.last().unwrap().contains("one was invalid (momus: "));
+        // The reviewer's invalid envelope is not the plan's fault: no directive of it.
+        let folded = fold(it.gates());
+        assert!(folded.iter().all(|f| !f.contains("invalid")), "{folded:?}");
     }
 
     #[test]
@@ -373,7 +385,7 @@ mod tests {
         );
         assert_eq!(d.overall, Verdict::Block);
         assert_eq!(d.emission, Emission::Abort);
-        assert_eq!(d.gate_status, GateStatus::metis_only(Verdict::Block));
+        assert_eq!(d.gate_status, GateStatus::metis_only(Verdict::Block.into()));
         // Without questions a Metis BLOCK re-loops.
         metis.clarifying_questions.clear();
         let g = Gates {
@@ -391,7 +403,7 @@ mod tests {
         // The same demand twice is folded once.
         it.red.scope = env("redteam-scope", Verdict::Risky);
         it.red.scope.findings[0].demand = it.red.security.findings[0].demand.clone();
-        let folded = fold(it.gates(), &[]);
+        let folded = fold(it.gates());
         assert_eq!(
             folded,
             [
@@ -400,9 +412,14 @@ mod tests {
             ]
         );
         // Passing gates contribute nothing; at most 20 directives.
-        assert!(fold(Iteration::all(Verdict::Caution).gates(), &[]).is_empty());
-        let many: Vec<String> = (0..30).map(|i| format!("e{i}: bad")).collect();
-        assert_eq!(fold(it.gates(), &many).len(), 20);
+        assert!(fold(Iteration::all(Verdict::Caution).gates()).is_empty());
+        it.momus.findings = (0..30)
+            .map(|i| crate::model::Finding {
+                demand: format!("Fix {i}."),
+                ..it.momus.findings[0].clone()
+            })
+            .collect();
+        assert_eq!(fold(it.gates()).len(), 20);
     }
 
     #[test]
@@ -412,14 +429,14 @@ mod tests {
             (s.overall, s.emission, s.simultaneous_pass),
             (Verdict::Block, Emission::ReLoop, false)
         );
-        assert_eq!(s.gate_status, GateStatus::metis_only(Verdict::Block));
+        assert_eq!(s.gate_status, GateStatus::metis_only(Verdict::Block.into()));
         // The Metis envelope written is the one the gate status shows.
-        let s = settle(None, Some(Verdict::Safe), true, false);
-        assert_eq!(s.gate_status.metis, Verdict::Safe);
+        let s = settle(None, Some(Verdict::Safe.into()), true, false);
+        assert_eq!(s.gate_status.metis, Verdict::Safe.into());
         assert_eq!(s.emission, Emission::Abort);
         // An error after a green iteration still aborts.
         let d = decide(Iteration::all(Verdict::Safe).gates(), false);
-        let s = settle(Some(&d), Some(Verdict::Safe), true, false);
+        let s = settle(Some(&d), Some(Verdict::Safe.into()), true, false);
         assert_eq!((s.emission, s.simultaneous_pass), (Emission::Abort, false));
         assert!(!s.risk_accepted);
     }

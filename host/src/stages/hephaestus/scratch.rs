@@ -40,9 +40,13 @@ pub fn copy_repository(
     exclude: Option<&Path>,
 ) -> io::Result<Scratch> {
     let src_root = std::fs::canonicalize(repo_root)?;
-    let dir = tempfile::Builder::new()
-        .prefix("anneal-hephaestus-")
-        .tempdir()?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("anneal-hephaestus-");
+    // The copy is the user's repository: only the user may read it (0700; tempfile's default
+    // leaves it to the umask, usually 0755).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    let dir = builder.tempdir()?;
     let root = dir.path().join(safe_name(name));
     std::fs::create_dir(&root)?;
     let exclude = exclude.and_then(|p| std::fs::canonicalize(p).ok());
@@ -191,6 +195,12 @@ mod tests {
                 .mode()
                 & 0o777,
             0o755
+        );
+        let top = r.parent().unwrap();
+        assert_eq!(
+            std::fs::metadata(top).unwrap().permissions().mode() & 0o777,
+            0o700,
+            "the scratch copy is private"
         );
         let link = std::fs::read_link(r.join("inside")).unwrap();
         assert_eq!(link, r.join("src/lib.rs"));

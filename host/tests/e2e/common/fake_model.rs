@@ -34,6 +34,14 @@ pub enum FaultKind {
     MalformedBody,
     /// A 200 with an answer that is JSON but not a valid answer for the role.
     InvalidAnswer,
+    /// The role's answer with one key its format does not have (`confidence`), in the answer
+    /// and in every finding, as some models add.
+    ExtraKey,
+    /// The first half of the role's answer, reported as cut at the output-token limit
+    /// (`finish_reason: length` / `stop_reason: max_tokens`).
+    Truncated,
+    /// No text: OpenAI `content: null`, an Anthropic empty `content`.
+    Empty,
 }
 
 #[derive(Clone, Debug)]
@@ -59,6 +67,8 @@ pub struct Seen {
     /// True for a repair request (a second user turn).
     pub repair: bool,
     pub json_mode: bool,
+    /// The request's `max_tokens`.
+    pub max_tokens: u64,
     pub at: std::time::Instant,
 }
 
@@ -153,6 +163,12 @@ impl FakeModel {
     pub fn seen_role(&self, role: &str) -> Vec<Seen> {
         self.seen().into_iter().filter(|s| s.role == role).collect()
     }
+
+    /// A test that can be moved to another thread: has a request of `role` arrived yet?
+    pub fn has_seen(&self, role: &str) -> impl Fn() -> bool + Send + 'static {
+        let (state, role) = (self.state.clone(), role.to_string());
+        move || state.seen.lock().unwrap().iter().any(|s| s.role == role)
+    }
 }
 
 struct Responder(Arc<State>);
@@ -200,6 +216,7 @@ impl Respond for Responder {
             auth: format!("{}{}", header("authorization"), header("x-api-key")),
             repair: users.len() > 1,
             json_mode: body.get("response_format").is_some(),
+            max_tokens: body["max_tokens"].as_u64().unwrap_or(0),
             at: std::time::Instant::now(),
         });
         let fault = {
@@ -229,6 +246,23 @@ impl Respond for Responder {
                 return self.wrap_answer(&self.answer(&role, "")).set_delay(d);
             }
             Some(FaultKind::InvalidAnswer) => json!({"verdict": "SAFE"}).to_string(),
+            Some(FaultKind::ExtraKey) => {
+                let answer = self.answer(&role, users.first().map(String::as_str).unwrap_or(""));
+                let mut v: Value = serde_json::from_str(&answer).unwrap();
+                v["confidence"] = json!(0.9);
+                if let Some(findings) = v.get_mut("findings").and_then(Value::as_array_mut) {
+                    for f in findings {
+                        f["confidence"] = json!("high");
+                    }
+                }
+                v.to_string()
+            }
+            Some(FaultKind::Truncated) => {
+                let answer = self.answer(&role, users.first().map(String::as_str).unwrap_or(""));
+                let cut: String = answer.chars().take(answer.chars().count() / 2).collect();
+                return self.body(&cut, "length", "max_tokens");
+            }
+            Some(FaultKind::Empty) => return self.body("", "stop", "end_turn"),
             None => self.answer(&role, users.first().map(String::as_str).unwrap_or("")),
         };
         self.wrap_answer(&answer)
@@ -303,16 +337,24 @@ impl Responder {
                 "<think>\nThe user wants JSON. {{\"not\": \"this\"}} Let me think.\n</think>\nHere is my answer:\n```json\n{answer}\n```\nDone."
             ),
         };
-        let body = match st.protocol {
+        self.body(&text, "stop", "end_turn")
+    }
+
+    /// A 200 body of the protocol with `text` (empty: OpenAI `content: null`, no Anthropic
+    /// block) and the stop reason of each protocol.
+    fn body(&self, text: &str, finish_reason: &str, stop_reason: &str) -> ResponseTemplate {
+        let body = match self.0.protocol {
             Protocol::OpenAi => json!({
                 "id": "chatcmpl-fake", "object": "chat.completion", "model": "fake",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "choices": [{"index": 0, "message": {"role": "assistant",
+                    "content": if text.is_empty() { Value::Null } else { json!(text) }},
+                    "finish_reason": finish_reason}],
                 "usage": {"prompt_tokens": 1000, "completion_tokens": 200, "total_tokens": 1200}
             }),
             Protocol::Anthropic => json!({
                 "id": "msg_fake", "type": "message", "role": "assistant", "model": "fake",
-                "content": [{"type": "text", "text": text}],
-                "stop_reason": "end_turn",
+                "content": if text.is_empty() { json!([]) } else { json!([{"type": "text", "text": text}]) },
+                "stop_reason": stop_reason,
                 "usage": {"input_tokens": 1000, "output_tokens": 200}
             }),
         };

@@ -280,3 +280,85 @@ pub fn none_overlap(iv: &[(String, u64, u64)]) -> bool {
     v.sort_by_key(|i| i.1);
     v.windows(2).all(|w| w[1].1 >= w[0].2)
 }
+
+/// Runs the real binary like [`anneal`], and once `ready()` holds (polled every 50 ms, for at
+/// most 5 minutes) sends it `signal` (`libc::SIGINT`, `libc::SIGTERM`); returns its output and
+/// how long it took to end after the signal. Killed 60 s after the signal if still running.
+#[cfg(unix)]
+pub fn anneal_signalled(
+    args: &[String],
+    env: &[(&str, &str)],
+    ready: impl Fn() -> bool,
+    signal: libc::c_int,
+) -> (Output, Duration) {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("anneal"));
+    cmd.args(args)
+        .env_remove("ANNEAL_RUNS_ROOT")
+        .envs(default_env())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            r.read_to_end(&mut v).unwrap();
+            v
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let waited = Instant::now();
+    while !ready() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "anneal ended ({status}) before it was ready to be signalled:\n{}",
+                String::from_utf8_lossy(&err.join().unwrap())
+            );
+        }
+        if waited.elapsed() > Duration::from_secs(300) {
+            let _ = child.kill();
+            panic!("anneal never became ready to be signalled");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: kill(2) on our own child, not yet reaped (try_wait saw it running).
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    let signalled = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if signalled.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = signalled.elapsed();
+    let output = Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    };
+    (output, took)
+}
+
+/// True while a process with this pid exists and is not a zombie.
+#[cfg(target_os = "linux")]
+pub fn process_alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name in parentheses: "1234 (sleep) S …".
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X')),
+        Err(_) => false,
+    }
+}

@@ -1,0 +1,111 @@
+//! Interrupts (docs/design.md §4, "Interrupts"; docs/security.md): the first SIGINT or SIGTERM
+//! cancels agents, kills gate commands' process groups, removes the scratch copy and writes
+//! the run directory with `emission_decision: ABORT` and the reason; anneal exits 130.
+use crate::common::*;
+use std::path::Path;
+use std::time::Duration;
+
+const TASK: &str = "Add rate limiting to the login endpoint";
+
+/// A Makefile whose every target starts a long `sleep` in the background, writes its pid and
+/// the directory it runs in (Hephaestus's scratch copy) under `marks`, and waits for it.
+fn hanging_makefile(repo: &Path, marks: &Path) {
+    let recipe = format!(
+        "\tpwd > {m}/cwd.tmp && mv {m}/cwd.tmp {m}/cwd\n\tsleep 300 & echo $$! > {m}/pid.tmp && mv {m}/pid.tmp {m}/pid; wait\n",
+        m = marks.display()
+    );
+    let text = format!(".PHONY: build test lint\nbuild:\n{recipe}test:\n{recipe}lint:\n{recipe}");
+    std::fs::write(repo.join("Makefile"), text).unwrap();
+}
+
+/// SIGINT while Hephaestus runs a gate command: the command's process group is killed, its
+/// scratch copy removed, and the run directory records the interrupt; exit 130.
+#[cfg(target_os = "linux")]
+#[test]
+fn sigint_during_a_gate_command_kills_it_removes_the_scratch_copy_and_writes_the_rollup() {
+    if nested() {
+        return;
+    }
+    let s = Scratch::new();
+    let marks = s.dir.path().join("marks");
+    std::fs::create_dir(&marks).unwrap();
+    hanging_makefile(&s.repo(), &marks);
+    let args: Vec<String> = [
+        "--repo",
+        s.repo().to_str().unwrap(),
+        "--out",
+        s.runs().to_str().unwrap(),
+        "--quiet",
+        "--strategy",
+        "cast",
+        TASK,
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let pid_file = marks.join("pid");
+    let (out, took) = anneal_signalled(&args, &[], || pid_file.exists(), libc::SIGINT);
+    let text = format!("{}\n{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(130), "{text}");
+    assert!(took < Duration::from_secs(20), "took {took:?} to stop: {text}");
+    // The gate command's background sleep is gone with its process group…
+    let sleep: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while process_alive(sleep) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!process_alive(sleep), "the gate command's sleep {sleep} survived anneal");
+    // …and so is the scratch copy it ran in.
+    let cwd = std::fs::read_to_string(marks.join("cwd")).unwrap();
+    let cwd = Path::new(cwd.trim());
+    assert!(cwd.starts_with(std::env::temp_dir()) || cwd.to_str().unwrap().contains("hephaestus"), "{cwd:?}");
+    assert!(!cwd.exists(), "the scratch copy {cwd:?} was left behind");
+    // The run directory says what happened.
+    let run = s.run_dir();
+    let r = rollup(&run);
+    assert_eq!(r["emission_decision"].as_str(), Some("ABORT"), "{r:?}");
+    assert_eq!(r["simultaneous_pass"].as_bool(), Some(false), "{r:?}");
+    let why = r["stop_reason"].as_str().unwrap_or_default();
+    assert!(why.contains("interrupted by SIGINT"), "{r:?}");
+    let log = std::fs::read_to_string(run.join("run.log")).unwrap();
+    assert!(log.contains("interrupted by SIGINT"), "{log}");
+    let events = std::fs::read_to_string(run.join("events.jsonl")).unwrap();
+    assert!(events.contains("\"interrupt\""), "{events}");
+    assert!(run.join("reviews/metis.yaml").exists());
+    assert!(stdout(&out).contains("INTERRUPTED"), "{text}");
+}
+
+/// SIGTERM before the run is decided, with the offline engine's first stages done: same
+/// ending, named SIGTERM.
+#[cfg(target_os = "linux")]
+#[test]
+fn sigterm_is_an_interrupt_too() {
+    if nested() {
+        return;
+    }
+    let s = Scratch::new();
+    let marks = s.dir.path().join("marks");
+    std::fs::create_dir(&marks).unwrap();
+    hanging_makefile(&s.repo(), &marks);
+    let args: Vec<String> = [
+        "--repo",
+        s.repo().to_str().unwrap(),
+        "--out",
+        s.runs().to_str().unwrap(),
+        "--quiet",
+        TASK,
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let pid_file = marks.join("pid");
+    let (out, _) = anneal_signalled(&args, &[], || pid_file.exists(), libc::SIGTERM);
+    let text = format!("{}\n{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(130), "{text}");
+    let r = rollup(&s.run_dir());
+    assert_eq!(r["emission_decision"].as_str(), Some("ABORT"), "{r:?}");
+    assert!(
+        r["stop_reason"].as_str().unwrap_or_default().contains("interrupted by SIGTERM"),
+        "{r:?}"
+    );
+}
