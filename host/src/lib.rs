@@ -7,6 +7,7 @@ pub mod convergence;
 pub mod engine;
 pub mod estimate;
 pub mod events;
+pub mod index;
 pub mod model;
 pub mod offline;
 pub mod options;
