@@ -306,3 +306,6 @@ impl CodeIndex {
             .flat_map(|file| file.definitions.iter().map(move |def| DefRef { file, def }))
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests;
