@@ -280,6 +280,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
     let mut folded: Vec<String> = Vec::new();
     let mut intent = None;
     let mut probe: Option<ProbeReport> = None;
+    let mut resolution = Arc::default();
     let mut last: Option<Iteration> = None;
     let mut guest = GuestRecord::default();
     let mut error: Option<String> = None;
@@ -331,13 +332,15 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             let t = Instant::now();
             let (r, task2, popts) = (repo.clone(), task.clone(), cfg.probe.clone());
             tally.events.record("start", "probe", iteration, None, "");
-            let p = tokio::task::spawn_blocking(move || stages::probe::probe(&r, &task2, &popts))
+            let p = tokio::task::spawn_blocking(move || {
+                stages::probe::probe_indexed(&r, &task2, &popts)
+            })
                 .await
                 .expect("probe panicked");
             tally.events.record("finish", "probe", iteration, None, "");
             timer.add(1, t);
             match p {
-                Ok(p) => {
+                Ok((p, indexed)) => {
                     say(&format!(
                         "      {} files, languages: {}, {} commands, {} services, {} relevant files",
                         p.files_scanned,
@@ -346,7 +349,10 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
                         p.services.len(),
                         p.relevant_files.len()
                     ));
-                    write_yaml(&run, "probe-report.yaml", &p);
+                    say(&stages::probe::index_line(&indexed));
+                    write_yaml(&run, "probe-report.yaml", &indexed.document(&p));
+                    indexed.write_code_index(&run);
+                    resolution = indexed.resolution;
                     probe = Some(p);
                 }
                 Err(e) => {
@@ -376,7 +382,7 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             directives: Vec::new(),
             probe: probe_now.clone(),
             repo_root: repo.clone(),
-            resolution: Default::default(),
+            resolution: resolution.clone(),
             iteration,
             engine: cfg.engine.clone(),
         };

@@ -48,6 +48,7 @@ pub const RESERVED: &[&str] = &[
     "run.log",
     "events.jsonl",
     "probe-report.yaml",
+    "code-index.json",
     "strategy.yaml",
 ];
 
