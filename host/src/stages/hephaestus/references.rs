@@ -21,6 +21,10 @@
 //! `package.json`. A build file that includes others or defines targets dynamically cannot
 //! prove a name absent, so an unknown name there passes with the detail saying it was not
 //! verified. `cd <dir>` moves where those files are looked for.
+mod symbols;
+
+pub(super) use symbols::symbol_checks;
+pub use symbols::{introduced_names, FILLERS, INTRODUCING, PROPER_NOUNS};
 use super::{phase_file, Item, Kind};
 use crate::model::{FileAction, Plan, ProbeReport, Severity};
 use regex::Regex;
