@@ -5,6 +5,7 @@
 //! Dependency direction: `model` ← `offline` (for [`crate::offline::intent::Intent`]) ← `agents`.
 //! Nothing here talks to a provider; `crate::providers` does, and the engine joins the two.
 pub mod adapters;
+pub mod code;
 pub mod context;
 pub mod prompts;
 

@@ -155,11 +155,12 @@ impl Engine {
             }
             Engine::Model(m) => {
                 let skills = m.skills_for("metis");
+                let code = m.code_context(&rc);
                 let input = AgentInput {
                     intent_questions: &intent.questions,
                     directives: &folded,
                     skills: &skills,
-                    ..base_input(&rc)
+                    ..base_input(&rc, &code)
                 };
                 review(m, tally, &rc, "metis", None, &input).await
             }
@@ -198,6 +199,7 @@ impl Engine {
             }
             Engine::Model(m) => {
                 let skills = m.skills_for(&role);
+                let code = m.code_context(&rc);
                 let lens = req.lens.as_deref().and_then(|l| m.lens(l));
                 let input = AgentInput {
                     skills: &skills,
@@ -207,7 +209,7 @@ impl Engine {
                     scores: &req.scores,
                     lens,
                     depth: req.depth,
-                    ..base_input(&rc)
+                    ..base_input(&rc, &code)
                 };
                 let author = match &req.lens {
                     Some(l) => format!("{role}/{l}"),
@@ -253,6 +255,7 @@ impl Engine {
             }
             Engine::Model(m) => {
                 let skills = m.skills_for("momus");
+                let code = m.code_context(&rc);
                 let reviews: Vec<Envelope> = red
                     .as_ref()
                     .map(|r| vec![r.security.clone(), r.scope.clone(), r.assumptions.clone()])
@@ -262,7 +265,7 @@ impl Engine {
                     plan: Some(&plan),
                     reviews: &reviews,
                     depth,
-                    ..base_input(&rc)
+                    ..base_input(&rc, &code)
                 };
                 let env = review(m, tally, &rc, "momus", depth, &input).await?;
                 Ok(match &red {
@@ -301,11 +304,12 @@ impl Engine {
             }
             Engine::Model(m) => {
                 let skills = m.skills_for(who.role());
+                let code = m.code_context(&rc);
                 let input = AgentInput {
                     skills: &skills,
                     plan: Some(&plan),
                     depth,
-                    ..base_input(&rc)
+                    ..base_input(&rc, &code)
                 };
                 review(m, tally, &rc, who.role(), depth, &input).await
             }
@@ -335,12 +339,13 @@ impl Engine {
             }
             Engine::Model(m) => {
                 let skills = m.skills_for("oracle");
+                let code = m.code_context(&rc);
                 let input = AgentInput {
                     skills: &skills,
                     plan: Some(&plan),
                     reviews: &reviews,
                     depth,
-                    ..base_input(&rc)
+                    ..base_input(&rc, &code)
                 };
                 // The three reviewers stay gates of their own (docs/design.md §4), so a lenient Oracle
                 // cannot pass what one of them failed.
@@ -377,14 +382,16 @@ pub fn from_config(
     ))))
 }
 
-/// What every model agent of an iteration sees: run id, task, task kind, directives, probe report.
-fn base_input(rc: &RunContext) -> AgentInput<'_> {
+/// What every model agent of an iteration sees: run id, task, task kind, directives, probe
+/// report, and the code context (`code`, from [`ModelEngine::code_context`]).
+fn base_input<'a>(rc: &'a RunContext, code: &'a str) -> AgentInput<'a> {
     AgentInput {
         run_id: &rc.run_id,
         task: &rc.task,
         task_kind: Some(rc.task_kind),
         directives: &rc.directives,
         probe: Some(&rc.probe),
+        code,
         ..Default::default()
     }
 }

@@ -194,86 +194,121 @@ impl Query {
     /// [`QueryError::BadRange`] for `start` 0, `end < start` or `start` past the end;
     /// [`QueryError::Io`] when the file cannot be read.
     pub fn excerpt(&self, path: &str, start: u32, end: u32) -> Result<Excerpt, QueryError> {
-        let abs = self.confine(path)?;
-        let bad = |reason| QueryError::BadRange {
-            path: path.to_string(),
-            start,
-            end,
-            reason,
-        };
-        if start == 0 || end < start {
-            return Err(bad("lines are 1-based and end must not precede start"));
+        if self.index.file(path).is_none() && check_path(path, &self.limits).is_ok() {
+            return Err(QueryError::Refused {
+                path: path.chars().take(200).collect(),
+                reason: "not a source file of the index",
+            });
         }
-        let bytes = std::fs::read(&abs).map_err(|e| QueryError::Io {
-            path: path.to_string(),
-            message: e.to_string(),
-        })?;
-        let text = String::from_utf8_lossy(&bytes);
-        let total = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
-        if start > total {
-            return Err(bad("starts past the end of the file"));
-        }
-        let last = end.min(start.saturating_add(self.limits.max_excerpt_lines - 1)).min(total);
-        let mut out = String::new();
-        let mut line_end = start - 1;
-        let mut cut = false;
-        for line in text.lines().skip(start as usize - 1).take((last - start + 1) as usize) {
-            if out.len() + line.len() + 1 > self.limits.max_excerpt_bytes {
-                if out.is_empty() {
-                    // One line longer than the bound: its head, cut at a character boundary.
-                    let mut n = self.limits.max_excerpt_bytes.saturating_sub(1).min(line.len());
-                    while !line.is_char_boundary(n) {
-                        n -= 1;
-                    }
-                    out.push_str(&line[..n]);
-                    out.push('\n');
-                    line_end += 1;
-                    cut = true;
-                }
-                break;
-            }
-            out.push_str(line);
-            out.push('\n');
-            line_end += 1;
-        }
-        Ok(Excerpt {
-            path: path.to_string(),
-            line_start: start,
-            line_end,
-            total_lines: total,
-            truncated: cut || line_end < end,
-            text: out,
-        })
+        read_lines(&self.root, path, start, end, &self.limits)
     }
 
-    /// The absolute path of `path` when it is an indexed source file inside the root.
-    fn confine(&self, path: &str) -> Result<PathBuf, QueryError> {
-        let refuse = |reason| QueryError::Refused {
-            path: path.chars().take(200).collect(),
-            reason,
-        };
-        if path.len() > self.limits.max_path_bytes {
-            return Err(refuse("longer than the path bound"));
+}
+
+/// Refuses a path that is too long, empty, absolute, or has `.`/`..` components.
+fn check_path(path: &str, limits: &QueryLimits) -> Result<(), QueryError> {
+    let refuse = |reason| QueryError::Refused {
+        path: path.chars().take(200).collect(),
+        reason,
+    };
+    if path.len() > limits.max_path_bytes {
+        return Err(refuse("longer than the path bound"));
+    }
+    if path.is_empty()
+        || path.starts_with('/')
+        || path.starts_with('\\')
+        || path.contains('\0')
+        || path.get(1..2) == Some(":")
+    {
+        return Err(refuse("not a repository-relative path"));
+    }
+    if path.split(['/', '\\']).any(|c| c == ".." || c == ".") {
+        return Err(refuse("`.` and `..` components are not allowed"));
+    }
+    Ok(())
+}
+
+/// Lines `start..=end` (1-based) of the file at the repository-relative `path` under `root`
+/// (canonical), bounded by `limits` — the one bounded, confined read of the query layer and
+/// of the agents' code context. The path must pass the checks of the module (relative, no
+/// `.`/`..`) and resolve inside `root` (a symlink out of it is refused).
+///
+/// # Errors
+/// As [`Query::excerpt`], except that any file inside the root may be read.
+pub fn read_lines(
+    root: &Path,
+    path: &str,
+    start: u32,
+    end: u32,
+    limits: &QueryLimits,
+) -> Result<Excerpt, QueryError> {
+    check_path(path, limits)?;
+    let abs = match root.join(path).canonicalize() {
+        Ok(c) if c.starts_with(root) => c,
+        Ok(_) => {
+            return Err(QueryError::Refused {
+                path: path.to_string(),
+                reason: "resolves outside the repository",
+            })
         }
-        if path.is_empty() || path.starts_with('/') || path.starts_with('\\') || path.contains('\0') || path.get(1..2) == Some(":") {
-            return Err(refuse("not a repository-relative path"));
-        }
-        if path.split(['/', '\\']).any(|c| c == ".." || c == ".") {
-            return Err(refuse("`.` and `..` components are not allowed"));
-        }
-        if self.index.file(path).is_none() {
-            return Err(refuse("not a source file of the index"));
-        }
-        let abs = self.root.join(path);
-        match abs.canonicalize() {
-            Ok(c) if c.starts_with(&self.root) => Ok(c),
-            Ok(_) => Err(refuse("resolves outside the repository")),
-            Err(e) => Err(QueryError::Io {
+        Err(e) => {
+            return Err(QueryError::Io {
                 path: path.to_string(),
                 message: e.to_string(),
-            }),
+            })
         }
+    };
+    let bad = |reason| QueryError::BadRange {
+        path: path.to_string(),
+        start,
+        end,
+        reason,
+    };
+    if start == 0 || end < start {
+        return Err(bad("lines are 1-based and end must not precede start"));
     }
+    let bytes = std::fs::read(&abs).map_err(|e| QueryError::Io {
+        path: path.to_string(),
+        message: e.to_string(),
+    })?;
+    let text = String::from_utf8_lossy(&bytes);
+    let total = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
+    if start > total {
+        return Err(bad("starts past the end of the file"));
+    }
+    let last = end
+        .min(start.saturating_add(limits.max_excerpt_lines.max(1) - 1))
+        .min(total);
+    let mut out = String::new();
+    let mut line_end = start - 1;
+    let mut cut = false;
+    for line in text.lines().skip(start as usize - 1).take((last - start + 1) as usize) {
+        if out.len() + line.len() + 1 > limits.max_excerpt_bytes {
+            if out.is_empty() {
+                // One line longer than the bound: its head, cut at a character boundary.
+                let mut n = limits.max_excerpt_bytes.saturating_sub(1).min(line.len());
+                while !line.is_char_boundary(n) {
+                    n -= 1;
+                }
+                out.push_str(&line[..n]);
+                out.push('\n');
+                line_end += 1;
+                cut = true;
+            }
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+        line_end += 1;
+    }
+    Ok(Excerpt {
+        path: path.to_string(),
+        line_start: start,
+        line_end,
+        total_lines: total,
+        truncated: cut || line_end < end,
+        text: out,
+    })
 }
 
 fn symbol(d: &DefRef<'_>, reason: String) -> SymbolRef {
