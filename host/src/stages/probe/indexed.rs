@@ -106,32 +106,58 @@ impl Indexed {
         }
     }
 
-    /// `code-index.json`, at most `max_bytes`: the whole index, or without per-file references,
-    /// or with files dropped from the end, with `omitted` saying which.
+    /// `code-index.json`, at most `max_bytes`: the whole index; or, when larger, without the
+    /// per-file references, then without the file-to-file edges, then with files and walked
+    /// paths dropped from the end — `omitted` says what was left out; at worst the build
+    /// report alone.
     pub fn code_index_json(&self, max_bytes: usize) -> Vec<u8> {
         let full = serde_json::to_vec(&*self.index).unwrap_or_default();
         if full.len() <= max_bytes {
             return full;
         }
+        let render = |ix: &CodeIndex, omitted: String| {
+            let mut doc = serde_json::to_value(ix).unwrap_or_default();
+            doc["omitted"] = omitted.into();
+            serde_json::to_vec(&doc).unwrap_or_default()
+        };
         let mut lean = (*self.index).clone();
         for f in &mut lean.files {
             f.references.clear();
         }
-        let mut doc = serde_json::to_value(&lean).unwrap_or_default();
-        doc["omitted"] = "per-file references (the index exceeded the size bound)".into();
-        let mut bytes = serde_json::to_vec(&doc).unwrap_or_default();
-        while bytes.len() > max_bytes && !lean.files.is_empty() {
-            let keep = lean.files.len() * max_bytes / bytes.len().max(1);
-            lean.files.truncate(keep.min(lean.files.len() - 1));
-            doc = serde_json::to_value(&lean).unwrap_or_default();
-            doc["omitted"] = format!(
-                "per-file references, and files after the first {} (the index exceeded the size bound)",
-                lean.files.len()
-            )
-            .into();
-            bytes = serde_json::to_vec(&doc).unwrap_or_default();
+        let what = "per-file references (the index exceeded the size bound)";
+        let bytes = render(&lean, what.into());
+        if bytes.len() <= max_bytes {
+            return bytes;
         }
-        bytes
+        lean.graph.edges.clear();
+        let (files, paths) = (lean.files.len(), lean.paths.len());
+        // Halve files and paths until it fits (at most ~64 rounds).
+        let (mut keep_files, mut keep_paths) = (files, paths);
+        loop {
+            lean.files.truncate(keep_files);
+            lean.paths.truncate(keep_paths);
+            let bytes = render(
+                &lean,
+                format!(
+                    "per-file references, file-to-file edges, files after the first {keep_files} of {files} \
+                     and walked paths after the first {keep_paths} of {paths} (the index exceeded the size bound)"
+                ),
+            );
+            if bytes.len() <= max_bytes {
+                return bytes;
+            }
+            if keep_files == 0 && keep_paths == 0 {
+                break;
+            }
+            keep_files /= 2;
+            keep_paths /= 2;
+        }
+        let minimal = serde_json::json!({
+            "version": self.index.version,
+            "report": { "files": self.index.report.files, "definitions": self.index.report.definitions },
+            "omitted": "everything but the counts (the size bound is too small for more)",
+        });
+        serde_json::to_vec(&minimal).unwrap_or_default()
     }
 
     /// Writes `code-index.json` into the run directory (atomically, as every file of the run
@@ -141,5 +167,65 @@ impl Indexed {
         if let Err(e) = run.write(CODE_INDEX_FILE, &self.code_index_json(MAX_CODE_INDEX_BYTES)) {
             eprintln!("anneal: could not write {CODE_INDEX_FILE}: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::tests::{index_of, polyglot};
+
+    fn indexed(task: &str) -> (tempfile::TempDir, Indexed) {
+        let dir = tempfile::tempdir().unwrap();
+        polyglot(dir.path());
+        let index = index_of(dir.path());
+        let resolution = crate::index::resolve(&index, task);
+        (
+            dir,
+            Indexed {
+                index: Arc::new(index),
+                resolution: Arc::new(resolution),
+            },
+        )
+    }
+
+    #[test]
+    fn probe_report_yaml_gains_the_index_summary() {
+        let (_d, ix) = indexed("Add `Missing` to `ast::ErrorKind` in lib/new.rs");
+        let report = ProbeReport {
+            repository: "rx".into(),
+            ..ProbeReport::default()
+        };
+        let yaml = serde_yaml::to_string(&ix.document(&report)).unwrap();
+        let v: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
+        assert_eq!(v["repository"], "rx");
+        let ci = &v["code_index"];
+        assert_eq!(ci["files"], 15);
+        assert_eq!(ci["files_per_language"]["Rust"], 6);
+        assert!(ci["definitions"].as_u64().unwrap() > 10);
+        assert!(ci["cache"]["status"].as_str().is_some());
+        let resolved: Vec<&str> = ci["resolved"].as_sequence().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+        assert_eq!(resolved, ["Missing → unresolved", "ast::ErrorKind → src/ast/mod.rs:2 (enum)", "lib/new.rs → to create"]);
+    }
+
+    #[test]
+    fn code_index_json_is_bounded() {
+        let (_d, ix) = indexed("x");
+        let full = ix.code_index_json(usize::MAX);
+        let v: serde_json::Value = serde_json::from_slice(&full).unwrap();
+        assert_eq!(v["files"].as_array().unwrap().len(), 15);
+        assert!(v.get("omitted").is_none());
+        let lean = ix.code_index_json(full.len() - 1);
+        let v: serde_json::Value = serde_json::from_slice(&lean).unwrap();
+        assert!(v["omitted"].as_str().unwrap().starts_with("per-file references"));
+        assert!(lean.len() < full.len());
+        let small = ix.code_index_json(full.len() / 3);
+        assert!(small.len() <= full.len() / 3, "{}", small.len());
+        let v: serde_json::Value = serde_json::from_slice(&small).unwrap();
+        assert!(v["omitted"].as_str().unwrap().contains("files after the first"), "{v}");
+        let tiny = ix.code_index_json(200);
+        assert!(tiny.len() <= 200, "{}", tiny.len());
+        let v: serde_json::Value = serde_json::from_slice(&tiny).unwrap();
+        assert_eq!(v["report"]["files"], 15);
     }
 }
