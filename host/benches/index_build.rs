@@ -17,7 +17,10 @@ fn median(mut v: Vec<u128>) -> u128 {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let Some(repo) = args.first().map(PathBuf::from) else {
         eprintln!("usage: cargo bench -p anneal --bench index_build -- REPO [RUNS]");
         std::process::exit(2);
@@ -50,8 +53,14 @@ fn main() {
     );
     println!("languages       {:?}", r.files_per_language);
     println!("skipped         {:?}", r.skipped_by_reason);
-    println!("cold build (ms) {} (median of {runs}: {cold:?})", median(cold.clone()));
-    println!("warm build (ms) {} (median of {runs}: {warm:?})", median(warm.clone()));
+    println!(
+        "cold build (ms) {} (median of {runs}: {cold:?})",
+        median(cold.clone())
+    );
+    println!(
+        "warm build (ms) {} (median of {runs}: {warm:?})",
+        median(warm.clone())
+    );
     let t = Instant::now();
     let res = anneal::index::resolve(&idx, "Add a timeout option to the `Builder` of the runtime");
     println!(

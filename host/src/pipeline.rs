@@ -335,8 +335,8 @@ pub async fn run(cfg: Config, progress: Progress) -> Result<Outcome, StartError>
             let p = tokio::task::spawn_blocking(move || {
                 stages::probe::probe_indexed(&r, &task2, &popts)
             })
-                .await
-                .expect("probe panicked");
+            .await
+            .expect("probe panicked");
             tally.events.record("finish", "probe", iteration, None, "");
             timer.add(1, t);
             match p {

@@ -33,7 +33,17 @@ pub const MAX_TESTS: usize = 8;
 pub const EXCERPT_LINES: u32 = 24;
 
 /// Directories never listed in the tree (build output, dependencies, VCS metadata).
-const HIDDEN: &[&str] = &[".git", ".anneal", "target", "node_modules", "__pycache__", ".venv", "venv", "dist", "build"];
+const HIDDEN: &[&str] = &[
+    ".git",
+    ".anneal",
+    "target",
+    "node_modules",
+    "__pycache__",
+    ".venv",
+    "venv",
+    "dist",
+    "build",
+];
 
 /// The `<code>` section's body for `resolution` of the repository at `root`, within `tokens`.
 pub fn code_context(resolution: &Resolution, root: &Path, tokens: u32) -> String {
@@ -47,7 +57,10 @@ pub fn code_context(resolution: &Resolution, root: &Path, tokens: u32) -> String
     if out.len() >= budget {
         return cut(out, budget);
     }
-    let _ = writeln!(out, "\nDefinitions (what the task names first, then by relevance):");
+    let _ = writeln!(
+        out,
+        "\nDefinitions (what the task names first, then by relevance):"
+    );
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut seen = Vec::new();
     let named = resolution.names.iter().flat_map(|n| n.symbols.iter());
@@ -68,7 +81,10 @@ pub fn code_context(resolution: &Resolution, root: &Path, tokens: u32) -> String
 
 fn files_part(out: &mut String, r: &Resolution, root: &Path) {
     if !r.files.is_empty() {
-        let _ = writeln!(out, "Files that exist, ranked for this task (repository-relative):");
+        let _ = writeln!(
+            out,
+            "Files that exist, ranked for this task (repository-relative):"
+        );
         for f in r.files.iter().take(MAX_FILES) {
             let test = if f.is_test { " [test]" } else { "" };
             let _ = writeln!(out, "- {}{test} — {}", f.path, f.reasons.join("; "));
@@ -79,19 +95,40 @@ fn files_part(out: &mut String, r: &Resolution, root: &Path) {
         let _ = writeln!(out, "Top of the repository: {}", tree.join(", "));
     }
     if !r.to_create.is_empty() {
-        let _ = writeln!(out, "Named by the task but not in the repository (files to create): {}", r.to_create.join(", "));
+        let _ = writeln!(
+            out,
+            "Named by the task but not in the repository (files to create): {}",
+            r.to_create.join(", ")
+        );
     }
 }
 
 fn tests_part(out: &mut String, r: &Resolution) {
     if !r.test_layouts.is_empty() {
-        let _ = writeln!(out, "Test layouts of the project: {}", r.test_layouts.join(", "));
+        let _ = writeln!(
+            out,
+            "Test layouts of the project: {}",
+            r.test_layouts.join(", ")
+        );
     }
     if !r.tests.is_empty() {
-        let _ = writeln!(out, "Tests that exercise this code (extend these, in their layout):");
+        let _ = writeln!(
+            out,
+            "Tests that exercise this code (extend these, in their layout):"
+        );
         for t in r.tests.iter().take(MAX_TESTS) {
-            let module = t.module.as_deref().map(|m| format!(" (mod {m})")).unwrap_or_default();
-            let _ = writeln!(out, "- {}{module} — exercises {}; {}", t.path, t.exercises.join(", "), t.reason);
+            let module = t
+                .module
+                .as_deref()
+                .map(|m| format!(" (mod {m})"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- {}{module} — exercises {}; {}",
+                t.path,
+                t.exercises.join(", "),
+                t.reason
+            );
         }
     }
 }
@@ -102,7 +139,11 @@ fn definition(s: &SymbolRef, root: &Path) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
-    let scope = s.scope.as_deref().map(|sc| format!(" in {sc}")).unwrap_or_default();
+    let scope = s
+        .scope
+        .as_deref()
+        .map(|sc| format!(" in {sc}"))
+        .unwrap_or_default();
     let mut b = format!(
         "\n### {} — {kind}{scope}, {}:{}-{} ({})\n",
         s.name, s.path, s.line_start, s.line_end, s.reason
@@ -161,7 +202,10 @@ fn cut(s: String, max: usize) -> String {
     }
     let head = &s[..end];
     let head = head.rfind('\n').map_or(head, |i| &head[..=i]);
-    format!("{head}[… code context cut at its budget of {} tokens]\n", max / CHARS_PER_TOKEN)
+    format!(
+        "{head}[… code context cut at its budget of {} tokens]\n",
+        max / CHARS_PER_TOKEN
+    )
 }
 
 #[cfg(test)]
@@ -173,17 +217,35 @@ mod tests {
     fn carries_files_tests_and_definitions_within_the_budget() {
         let dir = tempfile::tempdir().unwrap();
         polyglot(dir.path());
-        let r = crate::index::resolve(&index_of(dir.path()), "Add `RepetitionCountTooLarge` to `ast::ErrorKind` and write lib/x.rs");
+        let r = crate::index::resolve(
+            &index_of(dir.path()),
+            "Add `RepetitionCountTooLarge` to `ast::ErrorKind` and write lib/x.rs",
+        );
         let c = code_context(&r, dir.path(), 6000);
-        assert!(c.contains("- src/ast/mod.rs — defines ErrorKind (named in the task)"), "{c}");
-        assert!(c.contains("Top of the repository: Cargo.toml, README.md, app/,"), "{c}");
+        assert!(
+            c.contains("- src/ast/mod.rs — defines ErrorKind (named in the task)"),
+            "{c}"
+        );
+        assert!(
+            c.contains("Top of the repository: Cargo.toml, README.md, app/,"),
+            "{c}"
+        );
         assert!(c.contains("files to create): lib/x.rs"), "{c}");
-        assert!(c.contains("- src/ast/mod.rs (mod tests) — exercises src/ast/mod.rs"), "{c}");
+        assert!(
+            c.contains("- src/ast/mod.rs (mod tests) — exercises src/ast/mod.rs"),
+            "{c}"
+        );
         assert!(c.contains("### ErrorKind — enum, src/ast/mod.rs:2-5 (defines `ast::ErrorKind` (named in the task))"), "{c}");
-        assert!(c.contains("pub enum ErrorKind {\n    RepetitionCountInvalid,"), "{c}");
+        assert!(
+            c.contains("pub enum ErrorKind {\n    RepetitionCountInvalid,"),
+            "{c}"
+        );
         let small = code_context(&r, dir.path(), 60);
         assert!(small.len() <= 60 * CHARS_PER_TOKEN + 80, "{}", small.len());
-        assert!(small.ends_with("[… code context cut at its budget of 60 tokens]\n"), "{small}");
+        assert!(
+            small.ends_with("[… code context cut at its budget of 60 tokens]\n"),
+            "{small}"
+        );
         assert!(code_context(&r, dir.path(), 0).is_empty());
         assert!(code_context(Resolution::empty(), dir.path(), 6000).is_empty());
     }

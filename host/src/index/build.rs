@@ -130,8 +130,7 @@ pub fn build(root: &Path, files: &[SourceFile], limits: &Limits) -> CodeIndex {
         }
     }
     cache_stats.status = cache::status(&cache_stats, cached.is_empty());
-    if limits.cache != CacheMode::Off && (cache_stats.misses > 0 || cached.len() != entries.len())
-    {
+    if limits.cache != CacheMode::Off && (cache_stats.misses > 0 || cached.len() != entries.len()) {
         if let Err(e) = cache::store(root, &entries, limits) {
             cache_stats.write_error = Some(e);
         }
@@ -143,7 +142,10 @@ pub fn build(root: &Path, files: &[SourceFile], limits: &Limits) -> CodeIndex {
 }
 
 /// The source files to index, in walk order, and those left out by the size and count bounds.
-fn admit<'a>(files: &'a [SourceFile], limits: &Limits) -> (Vec<(&'a SourceFile, Lang)>, Vec<Skipped>) {
+fn admit<'a>(
+    files: &'a [SourceFile],
+    limits: &Limits,
+) -> (Vec<(&'a SourceFile, Lang)>, Vec<Skipped>) {
     let mut todo = Vec::new();
     let mut skipped = Vec::new();
     let mut total = 0u64;
@@ -154,7 +156,10 @@ fn admit<'a>(files: &'a [SourceFile], limits: &Limits) -> (Vec<(&'a SourceFile, 
         let reason = if todo.len() >= limits.max_files {
             Some(format!("over max_files ({})", limits.max_files))
         } else if f.size > limits.max_file_bytes {
-            Some(format!("larger than max_file_bytes ({})", limits.max_file_bytes))
+            Some(format!(
+                "larger than max_file_bytes ({})",
+                limits.max_file_bytes
+            ))
         } else if total + f.size > limits.max_total_bytes {
             Some(format!("past max_total_bytes ({})", limits.max_total_bytes))
         } else {
@@ -193,14 +198,20 @@ fn index_one(
     cancel: &AtomicUsize,
 ) -> Outcome {
     if Instant::now() >= deadline {
-        return skip(&f.rel, format!("time budget ({} ms) spent", limits.time_budget.as_millis()));
+        return skip(
+            &f.rel,
+            format!("time budget ({} ms) spent", limits.time_budget.as_millis()),
+        );
     }
     let bytes = match std::fs::read(&f.abs) {
         Ok(b) => b,
         Err(e) => return skip(&f.rel, format!("unreadable: {e}")),
     };
     if bytes.len() as u64 > limits.max_file_bytes {
-        return skip(&f.rel, format!("larger than max_file_bytes ({})", limits.max_file_bytes));
+        return skip(
+            &f.rel,
+            format!("larger than max_file_bytes ({})", limits.max_file_bytes),
+        );
     }
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return skip(&f.rel, "binary (NUL byte)");
@@ -241,7 +252,9 @@ fn report(
         ..BuildReport::default()
     };
     for e in entries {
-        *r.files_per_language.entry(e.lang.name().to_string()).or_default() += 1;
+        *r.files_per_language
+            .entry(e.lang.name().to_string())
+            .or_default() += 1;
         r.definitions += u32::try_from(e.definitions.len()).unwrap_or(u32::MAX);
         r.references += u32::try_from(e.references.len()).unwrap_or(u32::MAX);
     }

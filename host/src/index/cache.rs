@@ -106,7 +106,10 @@ pub fn load(root: &Path, limits: &Limits) -> (Entries, CacheStats) {
             stats.status = "built (cache written with other per-file limits)".into();
             (Entries::new(), stats)
         }
-        Ok(c) => (c.entries.into_iter().map(|e| (e.hash.clone(), e)).collect(), stats),
+        Ok(c) => (
+            c.entries.into_iter().map(|e| (e.hash.clone(), e)).collect(),
+            stats,
+        ),
         Err(e) => {
             stats.status = format!("built (corrupt cache ignored: {e})");
             (Entries::new(), stats)
@@ -151,7 +154,8 @@ pub fn store(root: &Path, entries: &[FileEntry], limits: &Limits) -> Result<(), 
         entries: sorted,
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
-    serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &out).map_err(|e| fail(&e))?;
+    serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &out)
+        .map_err(|e| fail(&e))?;
     tmp.as_file_mut().flush().map_err(|e| fail(&e))?;
     tmp.persist(&target).map_err(|e| fail(&e.error))?;
     Ok(())

@@ -47,7 +47,8 @@ static FLAG_CALL: LazyLock<Regex> = LazyLock::new(|| {
         .expect("regex")
 });
 static DERIVE_LONG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"#\[(?:arg|clap|structopt)\(.*\blong\b(?:\s*=\s*"([A-Za-z0-9_-]+)")?"#).expect("regex")
+    Regex::new(r#"#\[(?:arg|clap|structopt)\(.*\blong\b(?:\s*=\s*"([A-Za-z0-9_-]+)")?"#)
+        .expect("regex")
 });
 static REQUIRE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"require\s*\(\s*['"`]([^'"`]+)['"`]"#).expect("regex"));
@@ -142,7 +143,15 @@ fn symbol_kind(kind: &str) -> Option<SymbolKind> {
 fn is_container(kind: &str) -> bool {
     matches!(
         kind,
-        "struct" | "enum" | "trait" | "interface" | "class" | "impl" | "module" | "function" | "method"
+        "struct"
+            | "enum"
+            | "trait"
+            | "interface"
+            | "class"
+            | "impl"
+            | "module"
+            | "function"
+            | "method"
     )
 }
 
@@ -165,7 +174,12 @@ fn assemble(
     limits: &Limits,
 ) -> FileEntry {
     let lines = Lines::new(text);
-    raw.sort_by(|a, b| a.range.start.cmp(&b.range.start).then(b.range.end.cmp(&a.range.end)));
+    raw.sort_by(|a, b| {
+        a.range
+            .start
+            .cmp(&b.range.start)
+            .then(b.range.end.cmp(&a.range.end))
+    });
     let sep = lang.scope_separator();
     let mut entry = FileEntry {
         path: path.to_string(),
@@ -187,14 +201,28 @@ fn assemble(
             stack.pop();
         }
         let scope = (!stack.is_empty()).then(|| {
-            stack.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(sep)
+            stack
+                .iter()
+                .map(|(_, n)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(sep)
         });
         if tag.definition {
             if tag.kind == "impl" {
-                add_ref(&mut entry, &mut refs, &tag.name, RefKind::Type, lines.line(tag.range.start), limits);
+                add_ref(
+                    &mut entry,
+                    &mut refs,
+                    &tag.name,
+                    RefKind::Type,
+                    lines.line(tag.range.start),
+                    limits,
+                );
             } else if let Some(kind) = symbol_kind(&tag.kind) {
                 let def = definition(lang, text, &lines, tag, kind, scope.clone(), limits);
-                if lang == Lang::Rust && kind == SymbolKind::Module && preceded_by_cfg_test(text, tag.range.start) {
+                if lang == Lang::Rust
+                    && kind == SymbolKind::Module
+                    && preceded_by_cfg_test(text, tag.range.start)
+                {
                     entry.test_modules.push(TestModule {
                         name: def.name.clone(),
                         line_start: def.line_start,
@@ -300,7 +328,9 @@ fn push_import(entry: &mut FileEntry, lang: Lang, text: &str) {
                 None => return,
             }
         }
-        _ => text.trim_matches(|c| c == '"' || c == '\'' || c == '`').to_string(),
+        _ => text
+            .trim_matches(|c| c == '"' || c == '\'' || c == '`')
+            .to_string(),
     };
     let cleaned: String = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
     if !cleaned.is_empty() && !entry.imports.contains(&cleaned) {
@@ -308,7 +338,13 @@ fn push_import(entry: &mut FileEntry, lang: Lang, text: &str) {
     }
 }
 
-fn literal_flags(entry: &mut FileEntry, tag: &RawTag, line: u32, scope: &Option<String>, limits: &Limits) {
+fn literal_flags(
+    entry: &mut FileEntry,
+    tag: &RawTag,
+    line: u32,
+    scope: &Option<String>,
+    limits: &Limits,
+) {
     if tag.name.len() > MAX_FLAG_LITERAL {
         return;
     }
@@ -370,19 +406,21 @@ fn derive_flag(
 fn attribute_lines(text: &str, start: usize) -> impl Iterator<Item = &str> {
     let before = &text[..start];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    text[..line_start]
-        .lines()
-        .rev()
-        .take(8)
-        .take_while(|l| {
-            let t = l.trim_start();
-            t.starts_with("#[") || t.starts_with("//") || t.starts_with("///") || t.ends_with(")]") || t.ends_with(',')
-        })
+    text[..line_start].lines().rev().take(8).take_while(|l| {
+        let t = l.trim_start();
+        t.starts_with("#[")
+            || t.starts_with("//")
+            || t.starts_with("///")
+            || t.ends_with(")]")
+            || t.ends_with(',')
+    })
 }
 
 fn preceded_by_cfg_test(text: &str, start: usize) -> bool {
     attribute_lines(text, start).any(|l| l.replace(' ', "").contains("#[cfg(test)]"))
-        || text[text[..start].rfind('\n').map_or(0, |i| i + 1)..start].replace(' ', "").contains("#[cfg(test)]")
+        || text[text[..start].rfind('\n').map_or(0, |i| i + 1)..start]
+            .replace(' ', "")
+            .contains("#[cfg(test)]")
 }
 
 fn head_is_cfg_test(lang: Lang, text: &str) -> bool {
@@ -413,7 +451,11 @@ fn refine_kinds(entry: &mut FileEntry, lang: Lang) {
                     let sig = d.signature.as_deref().unwrap_or("");
                     ["Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"]
                         .iter()
-                        .any(|b| sig.contains(&format!("({b}")) || sig.contains(&format!(".{b})")) || sig.contains(&format!(" {b})")))
+                        .any(|b| {
+                            sig.contains(&format!("({b}"))
+                                || sig.contains(&format!(".{b})"))
+                                || sig.contains(&format!(" {b})"))
+                        })
                 })
                 .map(|d| match &d.scope {
                     Some(s) => format!("{s}.{}", d.name),
@@ -421,7 +463,9 @@ fn refine_kinds(entry: &mut FileEntry, lang: Lang) {
                 })
                 .collect();
             for d in &mut entry.definitions {
-                if d.kind == SymbolKind::Field && d.scope.as_ref().is_some_and(|s| enums.contains(s)) {
+                if d.kind == SymbolKind::Field
+                    && d.scope.as_ref().is_some_and(|s| enums.contains(s))
+                {
                     d.kind = SymbolKind::EnumVariant;
                 }
             }

@@ -212,7 +212,10 @@ impl<'a> Ctx<'a> {
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, f) in files.iter().enumerate() {
             by_path.insert(f.path.as_str(), i);
-            by_name.entry(f.path.rsplit('/').next().unwrap_or(&f.path)).or_default().push(i);
+            by_name
+                .entry(f.path.rsplit('/').next().unwrap_or(&f.path))
+                .or_default()
+                .push(i);
             dirs.entry(dir_of(&f.path)).or_default().push(i);
             for d in &f.definitions {
                 if matches!(d.kind, SymbolKind::Flag | SymbolKind::Module) {
@@ -249,7 +252,9 @@ impl<'a> Ctx<'a> {
     }
 
     fn existing(&self, candidates: &[String]) -> Option<usize> {
-        candidates.iter().find_map(|c| self.by_path.get(c.as_str()).copied())
+        candidates
+            .iter()
+            .find_map(|c| self.by_path.get(c.as_str()).copied())
     }
 
     /// Files an import of file `fi` points at (empty for external imports).
@@ -278,7 +283,11 @@ impl<'a> Ctx<'a> {
             ),
             None => (import, Vec::new()),
         };
-        let segs: Vec<&str> = prefix.split("::").map(str::trim).filter(|s| !s.is_empty()).collect();
+        let segs: Vec<&str> = prefix
+            .split("::")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
         let Some(first) = segs.first() else {
             return Vec::new();
         };
@@ -310,8 +319,16 @@ impl<'a> Ctx<'a> {
     fn rust_module(&self, base: &str, segs: &[&str]) -> Option<usize> {
         for k in (1..=segs.len()).rev() {
             let rel = segs[..k].join("/");
-            let join = |s: &str| if base.is_empty() { s.to_string() } else { format!("{base}/{s}") };
-            if let Some(t) = self.existing(&[join(&format!("{rel}.rs")), join(&format!("{rel}/mod.rs"))]) {
+            let join = |s: &str| {
+                if base.is_empty() {
+                    s.to_string()
+                } else {
+                    format!("{base}/{s}")
+                }
+            };
+            if let Some(t) =
+                self.existing(&[join(&format!("{rel}.rs")), join(&format!("{rel}/mod.rs"))])
+            {
                 return Some(t);
             }
         }
@@ -326,7 +343,11 @@ impl<'a> Ctx<'a> {
             for _ in 1..dots {
                 dir = parent_dir(&dir);
             }
-            let base = if rest.is_empty() { dir.clone() } else { format!("{dir}/{}", rest.replace('.', "/")) };
+            let base = if rest.is_empty() {
+                dir.clone()
+            } else {
+                format!("{dir}/{}", rest.replace('.', "/"))
+            };
             let base = base.trim_start_matches('/').to_string();
             return self
                 .existing(&[format!("{base}.py"), format!("{base}/__init__.py")])
@@ -366,7 +387,11 @@ impl<'a> Ctx<'a> {
     fn go_import(&self, import: &str) -> Vec<usize> {
         let mut best: Option<&str> = None;
         for dir in self.dirs.keys() {
-            if dir.is_empty() || !self.dirs[dir].iter().any(|&i| self.files[i].lang == Lang::Go) {
+            if dir.is_empty()
+                || !self.dirs[dir]
+                    .iter()
+                    .any(|&i| self.files[i].lang == Lang::Go)
+            {
                 continue;
             }
             if (import == *dir || import.ends_with(&format!("/{dir}")))
@@ -458,7 +483,10 @@ fn crate_src(path: &str) -> String {
     if let Some(i) = parts.iter().rposition(|p| *p == "src") {
         return parts[..=i].join("/");
     }
-    if let Some(i) = parts.iter().rposition(|p| matches!(*p, "tests" | "benches" | "examples")) {
+    if let Some(i) = parts
+        .iter()
+        .rposition(|p| matches!(*p, "tests" | "benches" | "examples"))
+    {
         let mut v: Vec<&str> = parts[..i].to_vec();
         v.push("src");
         return v.join("/");
@@ -478,7 +506,12 @@ fn test_links(ctx: &Ctx<'_>, edges: &[FileEdge]) -> Vec<TestLink> {
             }
         }
     };
-    let mut tests: HashSet<usize> = files.iter().enumerate().filter(|(_, f)| f.is_test).map(|(i, _)| i).collect();
+    let mut tests: HashSet<usize> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.is_test)
+        .map(|(i, _)| i)
+        .collect();
     for f in files {
         for m in &f.test_modules {
             if !m.external {
@@ -492,7 +525,10 @@ fn test_links(ctx: &Ctx<'_>, edges: &[FileEdge]) -> Vec<TestLink> {
                 continue;
             }
             let dir = module_dir(&f.path);
-            let cands = [format!("{dir}/{}.rs", m.name), format!("{dir}/{}/mod.rs", m.name)];
+            let cands = [
+                format!("{dir}/{}.rs", m.name),
+                format!("{dir}/{}/mod.rs", m.name),
+            ];
             if let Some(t) = ctx.existing(&cands) {
                 tests.insert(t);
                 add(TestLink {
@@ -507,7 +543,10 @@ fn test_links(ctx: &Ctx<'_>, edges: &[FileEdge]) -> Vec<TestLink> {
     }
     let is_source = |i: usize| !tests.contains(&i);
     for e in edges {
-        let (Some(&from), Some(&to)) = (ctx.by_path.get(e.from.as_str()), ctx.by_path.get(e.to.as_str())) else {
+        let (Some(&from), Some(&to)) = (
+            ctx.by_path.get(e.from.as_str()),
+            ctx.by_path.get(e.to.as_str()),
+        ) else {
             continue;
         };
         if !tests.contains(&from) || !is_source(to) {
@@ -538,12 +577,22 @@ fn test_links(ctx: &Ctx<'_>, edges: &[FileEdge]) -> Vec<TestLink> {
         }
     }
     let mut v: Vec<TestLink> = links.into_values().collect();
-    v.sort_by(|a, b| (a.source.as_str(), a.how, a.test.as_str()).cmp(&(b.source.as_str(), b.how, b.test.as_str())));
+    v.sort_by(|a, b| {
+        (a.source.as_str(), a.how, a.test.as_str()).cmp(&(
+            b.source.as_str(),
+            b.how,
+            b.test.as_str(),
+        ))
+    });
     v
 }
 
 /// The source files a test file's name points at (see the module rules).
-fn layout_subjects(ctx: &Ctx<'_>, t: usize, is_source: &dyn Fn(usize) -> bool) -> Vec<(usize, String)> {
+fn layout_subjects(
+    ctx: &Ctx<'_>,
+    t: usize,
+    is_source: &dyn Fn(usize) -> bool,
+) -> Vec<(usize, String)> {
     let test = &ctx.files[t];
     let Some(subject) = layout::subject_stem(&test.path) else {
         return Vec::new();
@@ -552,7 +601,13 @@ fn layout_subjects(ctx: &Ctx<'_>, t: usize, is_source: &dyn Fn(usize) -> bool) -
     let same_lang = |i: usize| {
         let a = ctx.files[i].lang;
         a == test.lang
-            || matches!((a, test.lang), (Lang::JavaScript | Lang::TypeScript | Lang::Tsx, Lang::JavaScript | Lang::TypeScript | Lang::Tsx))
+            || matches!(
+                (a, test.lang),
+                (
+                    Lang::JavaScript | Lang::TypeScript | Lang::Tsx,
+                    Lang::JavaScript | Lang::TypeScript | Lang::Tsx
+                )
+            )
     };
     let matches: Vec<usize> = ctx
         .files
@@ -581,7 +636,12 @@ fn layout_subjects(ctx: &Ctx<'_>, t: usize, is_source: &dyn Fn(usize) -> bool) -
     };
     chosen
         .into_iter()
-        .map(|s| (s, format!("{label} layout: {} ↔ {}", test.path, ctx.files[s].path)))
+        .map(|s| {
+            (
+                s,
+                format!("{label} layout: {} ↔ {}", test.path, ctx.files[s].path),
+            )
+        })
         .collect()
 }
 
@@ -597,7 +657,10 @@ fn layouts(files: &[FileEntry]) -> Vec<(String, u32)> {
             }
         }
     }
-    let mut v: Vec<(String, u32)> = counts.into_iter().map(|(k, n)| (k.to_string(), n)).collect();
+    let mut v: Vec<(String, u32)> = counts
+        .into_iter()
+        .map(|(k, n)| (k.to_string(), n))
+        .collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     v
 }

@@ -253,12 +253,17 @@ impl CodeIndex {
 
     /// The entry of the indexed file at `path`.
     pub fn file(&self, path: &str) -> Option<&FileEntry> {
-        self.lookup.by_path.get(path).map(|&i| &self.files[i as usize])
+        self.lookup
+            .by_path
+            .get(path)
+            .map(|&i| &self.files[i as usize])
     }
 
     /// `true` when the walk saw a file at `path` (indexed or not).
     pub fn has_path(&self, path: &str) -> bool {
-        self.paths.binary_search_by(|p| p.as_str().cmp(path)).is_ok()
+        self.paths
+            .binary_search_by(|p| p.as_str().cmp(path))
+            .is_ok()
     }
 
     /// Definitions named exactly `name`, in path order.

@@ -136,7 +136,9 @@ pub fn extract_names(text: &str) -> Vec<Mention> {
 /// generic arguments.
 fn clean(token: &str) -> String {
     let lead: &[char] = &['(', '[', '{', '<', '"', '\'', '*', '“', '‘'];
-    let trail: &[char] = &[')', ']', '}', '>', '"', '\'', ',', ';', ':', '.', '!', '?', '*', '”', '’'];
+    let trail: &[char] = &[
+        ')', ']', '}', '>', '"', '\'', ',', ';', ':', '.', '!', '?', '*', '”', '’',
+    ];
     // A leading `_` is part of identifiers (`_parseOptionsEnv`), so it is kept.
     let t = token
         .trim_start_matches(|c| lead.contains(&c))
@@ -203,10 +205,11 @@ fn is_file_path(s: &str) -> bool {
         return false;
     }
     let name = s.trim_end_matches('/').rsplit('/').next().unwrap_or(s);
-    let has_ext = name
-        .rsplit_once('.')
-        .is_some_and(|(stem, ext)| !stem.is_empty() && FILE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()));
-    has_ext || s.contains('/') && s.split('/').filter(|p| !p.is_empty()).count() >= 2
+    let has_ext = name.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty() && FILE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+    });
+    has_ext
+        || s.contains('/') && s.split('/').filter(|p| !p.is_empty()).count() >= 2
         || s.ends_with('/') && s.len() > 1
 }
 
@@ -283,14 +286,19 @@ mod tests {
 
     #[test]
     fn plain_words_are_not_names() {
-        assert!(texts("Add rate limiting to the login endpoint, e.g. like JSON or API v1.2").is_empty());
+        assert!(
+            texts("Add rate limiting to the login endpoint, e.g. like JSON or API v1.2").is_empty()
+        );
         assert!(texts("see https://example.com/a/b for details").is_empty());
         assert!(texts("`two words` are not a name").is_empty());
     }
 
     #[test]
     fn deduplicated_in_order_and_bounded() {
-        assert_eq!(texts("`Foo` then FooBar then `Foo` again, fooBar"), ["Foo", "FooBar", "fooBar"]);
+        assert_eq!(
+            texts("`Foo` then FooBar then `Foo` again, fooBar"),
+            ["Foo", "FooBar", "fooBar"]
+        );
         let many: String = (0..200).map(|i| format!("name_{i} ")).collect();
         assert_eq!(extract_names(&many).len(), MAX_NAMES);
     }

@@ -44,7 +44,11 @@ impl Default for QueryLimits {
 pub enum QueryError {
     /// An input exceeds its bound.
     #[error("{what} is {len} bytes; at most {max} are accepted")]
-    TooLong { what: &'static str, len: usize, max: usize },
+    TooLong {
+        what: &'static str,
+        len: usize,
+        max: usize,
+    },
     /// An empty name or search.
     #[error("{0} is empty")]
     Empty(&'static str),
@@ -53,7 +57,12 @@ pub enum QueryError {
     Refused { path: String, reason: &'static str },
     /// A line range that is empty or starts past the end of the file.
     #[error("lines {start}-{end} of {path}: {reason}")]
-    BadRange { path: String, start: u32, end: u32, reason: &'static str },
+    BadRange {
+        path: String,
+        start: u32,
+        end: u32,
+        reason: &'static str,
+    },
     /// The file could not be read.
     #[error("cannot read {path}: {message}")]
     Io { path: String, message: String },
@@ -202,7 +211,6 @@ impl Query {
         }
         read_lines(&self.root, path, start, end, &self.limits)
     }
-
 }
 
 /// Refuses a path that is too long, empty, absolute, or has `.`/`..` components.
@@ -282,7 +290,11 @@ pub fn read_lines(
     let mut out = String::new();
     let mut line_end = start - 1;
     let mut cut = false;
-    for line in text.lines().skip(start as usize - 1).take((last - start + 1) as usize) {
+    for line in text
+        .lines()
+        .skip(start as usize - 1)
+        .take((last - start + 1) as usize)
+    {
         if out.len() + line.len() + 1 > limits.max_excerpt_bytes {
             if out.is_empty() {
                 // One line longer than the bound: its head, cut at a character boundary.
@@ -332,7 +344,11 @@ mod tests {
     fn query() -> (tempfile::TempDir, Query) {
         let dir = tempfile::tempdir().unwrap();
         polyglot(dir.path());
-        let q = Query::new(Arc::new(index_of(dir.path())), dir.path(), QueryLimits::default());
+        let q = Query::new(
+            Arc::new(index_of(dir.path())),
+            dir.path(),
+            QueryLimits::default(),
+        );
         (dir, q)
     }
 
@@ -340,7 +356,10 @@ mod tests {
     fn lookup_exact_then_fuzzy() {
         let (_d, q) = query();
         let hits = q.lookup("ErrorKind", 10).unwrap();
-        assert_eq!((hits[0].path.as_str(), hits[0].line_start), ("src/ast/mod.rs", 2));
+        assert_eq!(
+            (hits[0].path.as_str(), hits[0].line_start),
+            ("src/ast/mod.rs", 2)
+        );
         assert!(hits[0].reason.starts_with("exact"));
         let hits = q.lookup("shorthand_lookup", 10).unwrap();
         assert_eq!(hits[0].name, "ShorthandLookup");
@@ -372,30 +391,66 @@ mod tests {
                 max_excerpt_bytes: bytes,
                 ..QueryLimits::default()
             };
-            Query::new(q.index.clone(), &q.root, limits).excerpt("src/parse.rs", 1, 9).unwrap()
+            Query::new(q.index.clone(), &q.root, limits)
+                .excerpt("src/parse.rs", 1, 9)
+                .unwrap()
         };
         let e = bounded(2, 1000);
         assert_eq!((e.line_end, e.truncated), (2, true), "{e:?}");
         let e = bounded(50, 40);
         assert_eq!((e.line_end, e.text.len()), (2, 36), "{e:?}");
         let e = bounded(50, 10);
-        assert_eq!((e.line_end, e.text.as_str(), e.truncated), (1, "use crate\n", true));
+        assert_eq!(
+            (e.line_end, e.text.as_str(), e.truncated),
+            (1, "use crate\n", true)
+        );
     }
 
     #[test]
     fn hostile_inputs_are_refused() {
         let (dir, q) = query();
         touch(dir.path(), ".env", "TOKEN=secret");
-        for p in ["../etc/passwd", "/etc/passwd", "src/../.env", ".env", "README.md", "Cargo.toml", "src\\..\\x", "C:x", ""] {
-            assert!(matches!(q.excerpt(p, 1, 1), Err(QueryError::Refused { .. })), "{p}");
+        for p in [
+            "../etc/passwd",
+            "/etc/passwd",
+            "src/../.env",
+            ".env",
+            "README.md",
+            "Cargo.toml",
+            "src\\..\\x",
+            "C:x",
+            "",
+        ] {
+            assert!(
+                matches!(q.excerpt(p, 1, 1), Err(QueryError::Refused { .. })),
+                "{p}"
+            );
         }
-        assert!(matches!(q.excerpt("src/parse.rs", 0, 1), Err(QueryError::BadRange { .. })));
-        assert!(matches!(q.excerpt("src/parse.rs", 5, 1), Err(QueryError::BadRange { .. })));
-        assert!(matches!(q.excerpt("src/parse.rs", 900, 901), Err(QueryError::BadRange { .. })));
+        assert!(matches!(
+            q.excerpt("src/parse.rs", 0, 1),
+            Err(QueryError::BadRange { .. })
+        ));
+        assert!(matches!(
+            q.excerpt("src/parse.rs", 5, 1),
+            Err(QueryError::BadRange { .. })
+        ));
+        assert!(matches!(
+            q.excerpt("src/parse.rs", 900, 901),
+            Err(QueryError::BadRange { .. })
+        ));
         let long = "x".repeat(10_000);
-        assert!(matches!(q.lookup(&long, 1), Err(QueryError::TooLong { .. })));
-        assert!(matches!(q.search_files(&long, 1), Err(QueryError::TooLong { .. })));
-        assert!(matches!(q.excerpt(&long, 1, 1), Err(QueryError::Refused { .. })));
+        assert!(matches!(
+            q.lookup(&long, 1),
+            Err(QueryError::TooLong { .. })
+        ));
+        assert!(matches!(
+            q.search_files(&long, 1),
+            Err(QueryError::TooLong { .. })
+        ));
+        assert!(matches!(
+            q.excerpt(&long, 1, 1),
+            Err(QueryError::Refused { .. })
+        ));
         assert!(matches!(q.lookup("  ", 1), Err(QueryError::Empty(_))));
         assert!(q.search_symbols("error kind", usize::MAX).unwrap().len() <= 50);
     }
@@ -408,13 +463,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         polyglot(dir.path());
         let mut idx = index_of(dir.path());
-        std::os::unix::fs::symlink(outside.path().join("secret.rs"), dir.path().join("src/link.rs")).unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.rs"),
+            dir.path().join("src/link.rs"),
+        )
+        .unwrap();
         // As if the index held it (the walk does not follow symlinks, so it never does).
         let mut entry = idx.files[0].clone();
         entry.path = "src/link.rs".into();
         idx.files.push(entry);
         let idx = CodeIndex::new(idx.files, idx.paths, idx.report);
         let q = Query::new(Arc::new(idx), dir.path(), QueryLimits::default());
-        assert!(matches!(q.excerpt("src/link.rs", 1, 1), Err(QueryError::Refused { reason: "resolves outside the repository", .. })));
+        assert!(matches!(
+            q.excerpt("src/link.rs", 1, 1),
+            Err(QueryError::Refused {
+                reason: "resolves outside the repository",
+                ..
+            })
+        ));
     }
 }

@@ -23,7 +23,11 @@ struct Pretokenized;
 
 impl Tokenizer for Pretokenized {
     fn tokenize(&self, input_text: &str) -> Vec<String> {
-        input_text.split(' ').filter(|t| !t.is_empty()).map(str::to_string).collect()
+        input_text
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect()
     }
 }
 
@@ -155,7 +159,10 @@ mod tests {
         ]);
         let hits = idx.search(&doc("repetition error"));
         assert_eq!(hits[0].0, 0, "{hits:?}");
-        assert_eq!(idx.matched(0, &doc("repetition error")), [("error".to_string(), 1), ("repetition".to_string(), 1)]);
+        assert_eq!(
+            idx.matched(0, &doc("repetition error")),
+            [("error".to_string(), 1), ("repetition".to_string(), 1)]
+        );
         assert!(idx.search(&doc("nothing here")).is_empty());
         assert!(idx.search(&[]).is_empty());
     }

@@ -23,9 +23,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::names::{extract_names, Mention, NameForm};
 use super::rank::{self, Bm25};
 use super::{words, CodeIndex, DefRef};
-use crate::model::resolution::{
-    NamedRef, RankedFile, Resolution, SymbolRef, TestRef, Vocabulary,
-};
+use crate::model::resolution::{NamedRef, RankedFile, Resolution, SymbolRef, TestRef, Vocabulary};
 
 /// Boost for a file whose path the task names.
 pub const NAMED_FILE: f64 = 4.0;
@@ -137,7 +135,12 @@ fn lookup(index: &CodeIndex, m: &Mention, fs: &FileScores) -> NamedRef {
     }
     let segments = m.segments();
     let skip = ["self", "crate", "super", "this", "Self"];
-    let candidates: Vec<&str> = segments.iter().rev().copied().filter(|s| !skip.contains(s)).collect();
+    let candidates: Vec<&str> = segments
+        .iter()
+        .rev()
+        .copied()
+        .filter(|s| !skip.contains(s))
+        .collect();
     for (depth, seg) in candidates.iter().enumerate() {
         let mut defs = index.definitions(seg);
         let mut exact = !defs.is_empty();
@@ -153,7 +156,10 @@ fn lookup(index: &CodeIndex, m: &Mention, fs: &FileScores) -> NamedRef {
                 .iter()
                 .copied()
                 .filter(|d| {
-                    d.def.scope.as_deref().is_some_and(|s| words::fuzzy_key(s).contains(&pk))
+                    d.def
+                        .scope
+                        .as_deref()
+                        .is_some_and(|s| words::fuzzy_key(s).contains(&pk))
                         || words::fuzzy_key(&d.file.path).contains(&pk)
                 })
                 .collect();
@@ -170,7 +176,11 @@ fn lookup(index: &CodeIndex, m: &Mention, fs: &FileScores) -> NamedRef {
                 .then(a.def.line_start.cmp(&b.def.line_start))
         });
         defs.truncate(MAX_SYMBOLS_PER_NAME);
-        let how = if exact { "named in the task" } else { "matches a name in the task" };
+        let how = if exact {
+            "named in the task"
+        } else {
+            "matches a name in the task"
+        };
         named.exact = exact;
         named.symbols = defs
             .iter()
@@ -188,7 +198,9 @@ fn lookup(index: &CodeIndex, m: &Mention, fs: &FileScores) -> NamedRef {
     named.files = index
         .paths
         .iter()
-        .filter(|p| index.file(p).is_some() && words::fuzzy_key(&super::layout::source_stem(p)) == key)
+        .filter(|p| {
+            index.file(p).is_some() && words::fuzzy_key(&super::layout::source_stem(p)) == key
+        })
         .take(MAX_SYMBOLS_PER_NAME)
         .cloned()
         .collect();
@@ -211,12 +223,24 @@ fn lookup_path(index: &CodeIndex, text: &str) -> (bool, Vec<String>) {
         return (true, vec![p.to_string()]);
     }
     let dir = format!("{}/", p.trim_end_matches('/'));
-    let under: Vec<String> = index.paths.iter().filter(|x| x.starts_with(&dir)).take(MAX_SYMBOLS_PER_NAME).cloned().collect();
+    let under: Vec<String> = index
+        .paths
+        .iter()
+        .filter(|x| x.starts_with(&dir))
+        .take(MAX_SYMBOLS_PER_NAME)
+        .cloned()
+        .collect();
     if !under.is_empty() {
         return (true, under);
     }
     let suffix = format!("/{p}");
-    let ends: Vec<String> = index.paths.iter().filter(|x| x.ends_with(&suffix)).take(4).cloned().collect();
+    let ends: Vec<String> = index
+        .paths
+        .iter()
+        .filter(|x| x.ends_with(&suffix))
+        .take(4)
+        .cloned()
+        .collect();
     (false, ends)
 }
 
@@ -224,7 +248,10 @@ fn lookup_path(index: &CodeIndex, text: &str) -> (bool, Vec<String>) {
 fn creatable(text: &str) -> bool {
     let p = text.trim_start_matches("./");
     let name = p.rsplit('/').next().unwrap_or(p);
-    !p.starts_with('/') && !p.split('/').any(|s| s == "..") && name.contains('.') && !name.starts_with('.')
+    !p.starts_with('/')
+        && !p.split('/').any(|s| s == "..")
+        && name.contains('.')
+        && !name.starts_with('.')
 }
 
 struct FileScore {
@@ -232,7 +259,12 @@ struct FileScore {
     reasons: Vec<(f64, String)>,
 }
 
-fn rank_files(index: &CodeIndex, names: &[NamedRef], fs: &FileScores, query: &[String]) -> Vec<RankedFile> {
+fn rank_files(
+    index: &CodeIndex,
+    names: &[NamedRef],
+    fs: &FileScores,
+    query: &[String],
+) -> Vec<RankedFile> {
     let mut acc: BTreeMap<String, FileScore> = BTreeMap::new();
     let mut bump = |path: &str, points: f64, reason: String| {
         let e = acc.entry(path.to_string()).or_insert(FileScore {
@@ -249,24 +281,50 @@ fn rank_files(index: &CodeIndex, names: &[NamedRef], fs: &FileScores, query: &[S
         let words: Vec<String> = matched
             .iter()
             .take(5)
-            .map(|(t, n)| if *n > 1 { format!("{t} ×{n}") } else { t.clone() })
+            .map(|(t, n)| {
+                if *n > 1 {
+                    format!("{t} ×{n}")
+                } else {
+                    t.clone()
+                }
+            })
             .collect();
-        bump(&index.files[i].path, s, format!("matches {}", words.join(", ")));
+        bump(
+            &index.files[i].path,
+            s,
+            format!("matches {}", words.join(", ")),
+        );
     }
     for n in names {
         if n.symbols.is_empty() {
             for p in &n.files {
-                let points = if n.exact { NAMED_FILE } else { NAMED_FILE / 2.0 };
+                let points = if n.exact {
+                    NAMED_FILE
+                } else {
+                    NAMED_FILE / 2.0
+                };
                 bump(p, points, format!("is `{}` (named in the task)", n.text));
             }
             continue;
         }
-        let boost = if n.exact { DEFINES_EXACT } else { DEFINES_FUZZY };
+        let boost = if n.exact {
+            DEFINES_EXACT
+        } else {
+            DEFINES_FUZZY
+        };
         let mut defining = HashSet::new();
         for s in &n.symbols {
             if defining.insert(s.path.clone()) {
-                let how = if n.exact { "named in the task" } else { "close to a name in the task" };
-                let verb = if s.kind == super::SymbolKind::Flag { "declares" } else { "defines" };
+                let how = if n.exact {
+                    "named in the task"
+                } else {
+                    "close to a name in the task"
+                };
+                let verb = if s.kind == super::SymbolKind::Flag {
+                    "declares"
+                } else {
+                    "defines"
+                };
                 bump(&s.path, boost, format!("{verb} {} ({how})", s.name));
             }
         }
@@ -283,8 +341,14 @@ fn rank_files(index: &CodeIndex, names: &[NamedRef], fs: &FileScores, query: &[S
     let mut out: Vec<RankedFile> = acc
         .into_iter()
         .map(|(path, mut fscore)| {
-            let is_test = index.file(&path).map_or_else(|| super::layout::is_test_path(&path), |f| f.is_test);
-            let score = if is_test { fscore.score * TEST_FACTOR } else { fscore.score };
+            let is_test = index
+                .file(&path)
+                .map_or_else(|| super::layout::is_test_path(&path), |f| f.is_test);
+            let score = if is_test {
+                fscore.score * TEST_FACTOR
+            } else {
+                fscore.score
+            };
             fscore.reasons.sort_by(|a, b| b.0.total_cmp(&a.0));
             RankedFile {
                 path,
@@ -300,7 +364,12 @@ fn rank_files(index: &CodeIndex, names: &[NamedRef], fs: &FileScores, query: &[S
     out
 }
 
-fn rank_symbols(index: &CodeIndex, names: &[NamedRef], files: &[RankedFile], query: &[String]) -> Vec<SymbolRef> {
+fn rank_symbols(
+    index: &CodeIndex,
+    names: &[NamedRef],
+    files: &[RankedFile],
+    query: &[String],
+) -> Vec<SymbolRef> {
     let mut out: Vec<SymbolRef> = Vec::new();
     let key = |s: &SymbolRef| (s.path.clone(), s.line_start, s.name.clone());
     let mut seen = HashSet::new();
@@ -324,7 +393,19 @@ fn rank_symbols(index: &CodeIndex, names: &[NamedRef], files: &[RankedFile], que
     let mut scored: Vec<(f64, usize)> = bm
         .search(query)
         .into_iter()
-        .map(|(i, s)| (f64::from(s) * (0.5 + 0.5 * file_score.get(pool[i].file.path.as_str()).copied().unwrap_or(0.0) / top_file), i))
+        .map(|(i, s)| {
+            (
+                f64::from(s)
+                    * (0.5
+                        + 0.5
+                            * file_score
+                                .get(pool[i].file.path.as_str())
+                                .copied()
+                                .unwrap_or(0.0)
+                            / top_file),
+                i,
+            )
+        })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     for (_, i) in scored {
@@ -333,7 +414,10 @@ fn rank_symbols(index: &CodeIndex, names: &[NamedRef], files: &[RankedFile], que
         }
         let d = &pool[i];
         let words: Vec<String> = bm.matched(i, query).into_iter().map(|(t, _)| t).collect();
-        let s = symbol_ref(d, format!("matches {} in {}", words.join(", "), d.file.path));
+        let s = symbol_ref(
+            d,
+            format!("matches {} in {}", words.join(", "), d.file.path),
+        );
         if seen.insert(key(&s)) {
             out.push(s);
         }
@@ -357,7 +441,10 @@ fn find_tests(index: &CodeIndex, files: &[RankedFile], symbols: &[SymbolRef]) ->
     let mut out: Vec<TestRef> = Vec::new();
     for src in sources {
         for link in index.graph.tests_of(src) {
-            if let Some(t) = out.iter_mut().find(|t| t.path == link.test && t.module == link.module) {
+            if let Some(t) = out
+                .iter_mut()
+                .find(|t| t.path == link.test && t.module == link.module)
+            {
                 if !t.exercises.iter().any(|e| e == src) {
                     t.exercises.push(src.to_string());
                 }
@@ -379,7 +466,11 @@ fn find_tests(index: &CodeIndex, files: &[RankedFile], symbols: &[SymbolRef]) ->
 
 /// Every identifier the index saw, for checking the names a plan uses (Hephaestus).
 fn vocabulary(index: &CodeIndex) -> Vocabulary {
-    let mut defined: Vec<String> = index.defined_names().into_iter().map(str::to_string).collect();
+    let mut defined: Vec<String> = index
+        .defined_names()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     defined.truncate(MAX_VOCABULARY);
     let mut used: Vec<String> = Vec::new();
     let mut seen: HashSet<&str> = defined.iter().map(String::as_str).collect();

@@ -41,8 +41,16 @@ pub(crate) fn index_of(root: &Path) -> CodeIndex {
 /// A small polyglot repository: a Rust crate, a Go package, a Python app, a TypeScript module,
 /// a Java project, each with tests in its own layout.
 pub(crate) fn polyglot(root: &Path) {
-    touch(root, "Cargo.toml", "[package]\nname = \"rx\"\nversion = \"0.1.0\"\n");
-    touch(root, "src/lib.rs", "pub mod ast;\npub mod parse;\npub mod stages;\n");
+    touch(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"rx\"\nversion = \"0.1.0\"\n",
+    );
+    touch(
+        root,
+        "src/lib.rs",
+        "pub mod ast;\npub mod parse;\npub mod stages;\n",
+    );
     touch(
         root,
         "src/ast/mod.rs",
@@ -54,8 +62,16 @@ pub(crate) fn polyglot(root: &Path) {
         "src/parse.rs",
         "use crate::ast::{self, ErrorKind};\n\npub struct Parser;\n\nimpl Parser {\n    pub fn parse_counted_repetition(&self) -> Result<u32, ErrorKind> {\n        Err(ErrorKind::RepetitionCountUnclosed)\n    }\n}\n",
     );
-    touch(root, "src/stages/mod.rs", "pub fn run_stage() {}\n\n#[cfg(test)]\nmod tests;\n");
-    touch(root, "src/stages/tests.rs", "use super::*;\n#[test]\nfn runs() { run_stage(); }\n");
+    touch(
+        root,
+        "src/stages/mod.rs",
+        "pub fn run_stage() {}\n\n#[cfg(test)]\nmod tests;\n",
+    );
+    touch(
+        root,
+        "src/stages/tests.rs",
+        "use super::*;\n#[test]\nfn runs() { run_stage(); }\n",
+    );
     touch(
         root,
         "tests/parse.rs",
@@ -65,16 +81,38 @@ pub(crate) fn polyglot(root: &Path) {
     touch(root, "pflag/flag_test.go", "package pflag\n\nimport \"testing\"\n\nfunc TestShorthand(t *testing.T) { (&FlagSet{}).ShorthandLookup(\"x\") }\n");
     touch(root, "app/__init__.py", "");
     touch(root, "app/auth.py", "def login(user, password):\n    return check_password(user, password)\n\ndef check_password(u, p):\n    return True\n");
-    touch(root, "tests/test_auth.py", "from app.auth import login\n\ndef test_login():\n    assert login('a', 'b')\n");
-    touch(root, "web/src/parse.ts", "export function parseArgs(argv: string[]): string[] { return argv; }\n");
-    touch(root, "web/src/parse.test.ts", "import { parseArgs } from './parse';\n\ntest('parses', () => { parseArgs([]); });\n");
-    touch(root, "java/src/main/java/com/acme/Engine.java", "package com.acme;\n\npublic class Engine {\n    public void start() {}\n}\n");
-    touch(root, "java/src/test/java/com/acme/EngineTest.java", "package com.acme;\n\nclass EngineTest {\n    void starts() { new Engine().start(); }\n}\n");
+    touch(
+        root,
+        "tests/test_auth.py",
+        "from app.auth import login\n\ndef test_login():\n    assert login('a', 'b')\n",
+    );
+    touch(
+        root,
+        "web/src/parse.ts",
+        "export function parseArgs(argv: string[]): string[] { return argv; }\n",
+    );
+    touch(
+        root,
+        "web/src/parse.test.ts",
+        "import { parseArgs } from './parse';\n\ntest('parses', () => { parseArgs([]); });\n",
+    );
+    touch(
+        root,
+        "java/src/main/java/com/acme/Engine.java",
+        "package com.acme;\n\npublic class Engine {\n    public void start() {}\n}\n",
+    );
+    touch(
+        root,
+        "java/src/test/java/com/acme/EngineTest.java",
+        "package com.acme;\n\nclass EngineTest {\n    void starts() { new Engine().start(); }\n}\n",
+    );
     touch(root, "README.md", "# rx\n");
 }
 
 fn link<'a>(g: &'a Graph, test: &str, source: &str) -> Option<&'a TestLink> {
-    g.tests.iter().find(|t| t.test == test && t.source == source)
+    g.tests
+        .iter()
+        .find(|t| t.test == test && t.source == source)
 }
 
 #[test]
@@ -83,8 +121,21 @@ fn polyglot_index_summary() {
     polyglot(dir.path());
     let idx = index_of(dir.path());
     let r = &idx.report;
-    let langs: Vec<(&str, u32)> = r.files_per_language.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    assert_eq!(langs, [("Go", 2), ("Java", 2), ("Python", 3), ("Rust", 6), ("TypeScript", 2)]);
+    let langs: Vec<(&str, u32)> = r
+        .files_per_language
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(
+        langs,
+        [
+            ("Go", 2),
+            ("Java", 2),
+            ("Python", 3),
+            ("Rust", 6),
+            ("TypeScript", 2)
+        ]
+    );
     assert_eq!(r.files, 15);
     assert!(r.definitions >= 15, "{r:?}");
     assert!(r.references > 0 && r.edges > 0 && r.test_links > 0, "{r:?}");
@@ -99,7 +150,11 @@ fn imports_and_names_link_files() {
     let dir = tempfile::tempdir().unwrap();
     polyglot(dir.path());
     let g = &index_of(dir.path()).graph;
-    let e = g.edges.iter().find(|e| e.from == "src/parse.rs" && e.to == "src/ast/mod.rs").expect("parse → ast");
+    let e = g
+        .edges
+        .iter()
+        .find(|e| e.from == "src/parse.rs" && e.to == "src/ast/mod.rs")
+        .expect("parse → ast");
     assert!(e.imports, "{e:?}");
     assert!(e.names.contains(&"ErrorKind".to_string()), "{e:?}");
     assert_eq!(g.users_of("src/ast/mod.rs")[0].from, "src/parse.rs");
@@ -111,16 +166,56 @@ fn tests_follow_each_layout() {
     polyglot(dir.path());
     let g = &index_of(dir.path()).graph;
     let inline = link(g, "src/ast/mod.rs", "src/ast/mod.rs").expect("inline mod tests");
-    assert_eq!((inline.how, inline.module.as_deref()), (LinkHow::Inline, Some("tests")));
-    assert_eq!(link(g, "src/stages/tests.rs", "src/stages/mod.rs").expect("mod tests;").how, LinkHow::Inline);
-    assert_eq!(link(g, "tests/parse.rs", "src/parse.rs").expect("tests/").how, LinkHow::Import);
-    assert_eq!(link(g, "pflag/flag_test.go", "pflag/flag.go").expect("_test.go").how, LinkHow::Layout);
-    assert_eq!(link(g, "tests/test_auth.py", "app/auth.py").expect("test_*.py").how, LinkHow::Import);
-    assert_eq!(link(g, "web/src/parse.test.ts", "web/src/parse.ts").expect("*.test.ts").how, LinkHow::Import);
-    let java = link(g, "java/src/test/java/com/acme/EngineTest.java", "java/src/main/java/com/acme/Engine.java").expect("src/test/java");
+    assert_eq!(
+        (inline.how, inline.module.as_deref()),
+        (LinkHow::Inline, Some("tests"))
+    );
+    assert_eq!(
+        link(g, "src/stages/tests.rs", "src/stages/mod.rs")
+            .expect("mod tests;")
+            .how,
+        LinkHow::Inline
+    );
+    assert_eq!(
+        link(g, "tests/parse.rs", "src/parse.rs")
+            .expect("tests/")
+            .how,
+        LinkHow::Import
+    );
+    assert_eq!(
+        link(g, "pflag/flag_test.go", "pflag/flag.go")
+            .expect("_test.go")
+            .how,
+        LinkHow::Layout
+    );
+    assert_eq!(
+        link(g, "tests/test_auth.py", "app/auth.py")
+            .expect("test_*.py")
+            .how,
+        LinkHow::Import
+    );
+    assert_eq!(
+        link(g, "web/src/parse.test.ts", "web/src/parse.ts")
+            .expect("*.test.ts")
+            .how,
+        LinkHow::Import
+    );
+    let java = link(
+        g,
+        "java/src/test/java/com/acme/EngineTest.java",
+        "java/src/main/java/com/acme/Engine.java",
+    )
+    .expect("src/test/java");
     assert_eq!(java.how, LinkHow::Layout);
     let layouts: Vec<&str> = g.layouts.iter().map(|(l, _)| l.as_str()).collect();
-    for l in ["inline #[cfg(test)] mod", "tests/*.rs", "*_test.go", "test_*.py", "*.test.<js|ts>", "src/test/java/"] {
+    for l in [
+        "inline #[cfg(test)] mod",
+        "tests/*.rs",
+        "*_test.go",
+        "test_*.py",
+        "*.test.<js|ts>",
+        "src/test/java/",
+    ] {
         assert!(layouts.contains(&l), "{l}: {layouts:?}");
     }
 }
@@ -134,13 +229,23 @@ fn second_build_reuses_the_cache_and_a_change_reparses_one_file() {
     assert_eq!(first.report.cache.misses, 15);
     assert!(cache::path(dir.path()).is_file());
     let second = index_of(dir.path());
-    assert_eq!((second.report.cache.hits, second.report.cache.misses), (15, 0));
+    assert_eq!(
+        (second.report.cache.hits, second.report.cache.misses),
+        (15, 0)
+    );
     assert_eq!(second.report.cache.status, "reused");
     assert_eq!(second.files, first.files);
     assert_eq!(second.graph, first.graph);
-    touch(dir.path(), "app/auth.py", "def login(user):\n    return True\n\ndef logout(user):\n    pass\n");
+    touch(
+        dir.path(),
+        "app/auth.py",
+        "def login(user):\n    return True\n\ndef logout(user):\n    pass\n",
+    );
     let third = index_of(dir.path());
-    assert_eq!((third.report.cache.hits, third.report.cache.misses), (14, 1));
+    assert_eq!(
+        (third.report.cache.hits, third.report.cache.misses),
+        (14, 1)
+    );
     assert_eq!(third.report.cache.status, "partly reused");
     assert_eq!(third.definitions("logout").len(), 1);
 }
@@ -152,11 +257,23 @@ fn corrupt_or_foreign_cache_is_ignored_and_rebuilt() {
     index_of(dir.path());
     std::fs::write(cache::path(dir.path()), "{ not json").unwrap();
     let idx = index_of(dir.path());
-    assert!(idx.report.cache.status.contains("corrupt"), "{:?}", idx.report.cache);
+    assert!(
+        idx.report.cache.status.contains("corrupt"),
+        "{:?}",
+        idx.report.cache
+    );
     assert_eq!(idx.report.cache.misses, 15);
-    std::fs::write(cache::path(dir.path()), r#"{"format": 999, "limits": "", "entries": []}"#).unwrap();
+    std::fs::write(
+        cache::path(dir.path()),
+        r#"{"format": 999, "limits": "", "entries": []}"#,
+    )
+    .unwrap();
     let idx = index_of(dir.path());
-    assert!(idx.report.cache.status.contains("format 999"), "{:?}", idx.report.cache);
+    assert!(
+        idx.report.cache.status.contains("format 999"),
+        "{:?}",
+        idx.report.cache
+    );
     // Rewritten: the next build reuses it.
     assert_eq!(index_of(dir.path()).report.cache.status, "reused");
 }
@@ -186,7 +303,11 @@ fn bounds_are_honoured_and_skips_reported() {
     let dir = tempfile::tempdir().unwrap();
     polyglot(dir.path());
     touch(dir.path(), "gen/api.pb.go", "package api\nfunc X() {}\n");
-    touch(dir.path(), "gen/stringer.go", "// Code generated by stringer. DO NOT EDIT.\npackage gen\n");
+    touch(
+        dir.path(),
+        "gen/stringer.go",
+        "// Code generated by stringer. DO NOT EDIT.\npackage gen\n",
+    );
     touch(dir.path(), "big/huge.rs", &"fn f() {}\n".repeat(200));
     let limits = Limits {
         max_files: 10,
@@ -195,15 +316,42 @@ fn bounds_are_honoured_and_skips_reported() {
     };
     let idx = build(dir.path(), &files(dir.path()), &limits);
     let r = &idx.report;
-    assert_eq!(r.files as usize + r.skipped_by_reason.values().sum::<u32>() as usize, 18, "{r:?}");
+    assert_eq!(
+        r.files as usize + r.skipped_by_reason.values().sum::<u32>() as usize,
+        18,
+        "{r:?}"
+    );
     assert!(r.files <= 10);
-    let reason = |p: &str| r.skipped.iter().find(|s| s.path == p).map(|s| s.reason.clone());
-    assert_eq!(reason("big/huge.rs").as_deref(), Some("larger than max_file_bytes (1000)"));
-    assert!(r.skipped_by_reason.contains_key("over max_files (10)"), "{r:?}");
+    let reason = |p: &str| {
+        r.skipped
+            .iter()
+            .find(|s| s.path == p)
+            .map(|s| s.reason.clone())
+    };
+    assert_eq!(
+        reason("big/huge.rs").as_deref(),
+        Some("larger than max_file_bytes (1000)")
+    );
+    assert!(
+        r.skipped_by_reason.contains_key("over max_files (10)"),
+        "{r:?}"
+    );
     let all = build(dir.path(), &files(dir.path()), &Limits::default());
-    let reason = |p: &str| all.report.skipped.iter().find(|s| s.path == p).map(|s| s.reason.clone());
-    assert_eq!(reason("gen/api.pb.go").as_deref(), Some("generated (by name)"));
-    assert_eq!(reason("gen/stringer.go").as_deref(), Some("generated (marker in the header)"));
+    let reason = |p: &str| {
+        all.report
+            .skipped
+            .iter()
+            .find(|s| s.path == p)
+            .map(|s| s.reason.clone())
+    };
+    assert_eq!(
+        reason("gen/api.pb.go").as_deref(),
+        Some("generated (by name)")
+    );
+    assert_eq!(
+        reason("gen/stringer.go").as_deref(),
+        Some("generated (marker in the header)")
+    );
 
     let no_time = Limits {
         time_budget: Duration::ZERO,
@@ -212,7 +360,10 @@ fn bounds_are_honoured_and_skips_reported() {
     };
     let idx = build(dir.path(), &files(dir.path()), &no_time);
     assert_eq!(idx.report.files, 0);
-    assert_eq!(idx.report.skipped_by_reason.get("time budget (0 ms) spent"), Some(&18));
+    assert_eq!(
+        idx.report.skipped_by_reason.get("time budget (0 ms) spent"),
+        Some(&18)
+    );
 }
 
 #[test]
@@ -223,5 +374,14 @@ fn unwritable_cache_is_reported_not_fatal() {
     touch(dir.path(), ".anneal", "not a directory");
     let idx = index_of(dir.path());
     assert_eq!(idx.report.files, 15);
-    assert!(idx.report.cache.write_error.as_deref().unwrap_or("").contains("cannot write"), "{:?}", idx.report.cache);
+    assert!(
+        idx.report
+            .cache
+            .write_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("cannot write"),
+        "{:?}",
+        idx.report.cache
+    );
 }

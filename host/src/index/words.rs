@@ -10,23 +10,194 @@
 /// Words that are never evidence of where a change belongs: English function words, and the
 /// verbs and fillers of task phrasing. Lowercase, sorted (binary-searched).
 const STOP_WORDS: &[&str] = &[
-    "a", "about", "above", "across", "add", "added", "adding", "adds", "after", "again",
-    "against", "all", "allow", "allows", "also", "always", "am", "an", "and", "any", "are", "as",
-    "at", "be", "because", "been", "before", "being", "below", "better", "between", "both", "but",
-    "by", "can", "cannot", "change", "changes", "could", "did", "do", "does", "doing", "done",
-    "down", "during", "each", "either", "else", "ensure", "etc", "even", "ever", "every", "few",
-    "fix", "fixed", "fixes", "for", "from", "further", "get", "gets", "had", "has", "have",
-    "having", "he", "her", "here", "hers", "him", "his", "how", "however", "i", "if", "implement",
-    "improve", "in", "instead", "into", "is", "it", "its", "itself", "just", "like", "likes",
-    "make", "makes", "many", "may", "me", "might", "more", "most", "much", "must", "my", "need",
-    "needs", "new", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "onto",
-    "or", "other", "our", "ours", "out", "over", "own", "per", "please", "properly", "rather",
-    "return", "returned", "returning", "returns", "same", "she", "should", "so", "some", "such",
-    "support", "supports", "than", "that", "the", "their", "theirs", "them", "then", "there",
-    "these", "they", "this", "those", "through", "thus", "to", "too", "under", "until", "up",
-    "upon", "us", "use", "used", "uses", "using", "very", "via", "was", "way", "we", "well",
-    "were", "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why",
-    "will", "with", "within", "without", "would", "yet", "you", "your", "yours",
+    "a",
+    "about",
+    "above",
+    "across",
+    "add",
+    "added",
+    "adding",
+    "adds",
+    "after",
+    "again",
+    "against",
+    "all",
+    "allow",
+    "allows",
+    "also",
+    "always",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "better",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "cannot",
+    "change",
+    "changes",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "done",
+    "down",
+    "during",
+    "each",
+    "either",
+    "else",
+    "ensure",
+    "etc",
+    "even",
+    "ever",
+    "every",
+    "few",
+    "fix",
+    "fixed",
+    "fixes",
+    "for",
+    "from",
+    "further",
+    "get",
+    "gets",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "him",
+    "his",
+    "how",
+    "however",
+    "i",
+    "if",
+    "implement",
+    "improve",
+    "in",
+    "instead",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "like",
+    "likes",
+    "make",
+    "makes",
+    "many",
+    "may",
+    "me",
+    "might",
+    "more",
+    "most",
+    "much",
+    "must",
+    "my",
+    "need",
+    "needs",
+    "new",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "one",
+    "only",
+    "onto",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "out",
+    "over",
+    "own",
+    "per",
+    "please",
+    "properly",
+    "rather",
+    "return",
+    "returned",
+    "returning",
+    "returns",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "support",
+    "supports",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "thus",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "upon",
+    "us",
+    "use",
+    "used",
+    "uses",
+    "using",
+    "very",
+    "via",
+    "was",
+    "way",
+    "we",
+    "well",
+    "were",
+    "what",
+    "when",
+    "where",
+    "whether",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "whose",
+    "why",
+    "will",
+    "with",
+    "within",
+    "without",
+    "would",
+    "yet",
+    "you",
+    "your",
+    "yours",
 ];
 
 /// `true` for a stop word (compared lowercase).
@@ -88,7 +259,9 @@ pub fn split_identifier(text: &str) -> Vec<String> {
 pub fn terms(text: &str) -> Vec<String> {
     split_identifier(text)
         .into_iter()
-        .filter(|w| w.chars().count() >= 2 && !is_stop_word(w) && !w.chars().all(|c| c.is_ascii_digit()))
+        .filter(|w| {
+            w.chars().count() >= 2 && !is_stop_word(w) && !w.chars().all(|c| c.is_ascii_digit())
+        })
         .map(|w| stem(&w))
         .collect()
 }
@@ -108,7 +281,10 @@ mod tests {
 
     #[test]
     fn stop_words_are_sorted() {
-        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]), "sort STOP_WORDS");
+        assert!(
+            STOP_WORDS.windows(2).all(|w| w[0] < w[1]),
+            "sort STOP_WORDS"
+        );
         for w in ["like", "whose", "returning", "the", "Add"] {
             assert!(is_stop_word(w), "{w}");
         }
@@ -117,19 +293,33 @@ mod tests {
 
     #[test]
     fn identifiers_split_into_words() {
-        assert_eq!(split_identifier("parse_counted_repetition"), ["parse", "counted", "repetition"]);
+        assert_eq!(
+            split_identifier("parse_counted_repetition"),
+            ["parse", "counted", "repetition"]
+        );
         assert_eq!(split_identifier("ErrorKind"), ["error", "kind"]);
         assert_eq!(split_identifier("HTTPServer"), ["http", "server"]);
-        assert_eq!(split_identifier("_parseOptionsEnv"), ["parse", "options", "env"]);
-        assert_eq!(split_identifier("lib/parse-options.js"), ["lib", "parse", "options", "js"]);
-        assert_eq!(split_identifier("REPETITION_COUNT"), ["repetition", "count"]);
+        assert_eq!(
+            split_identifier("_parseOptionsEnv"),
+            ["parse", "options", "env"]
+        );
+        assert_eq!(
+            split_identifier("lib/parse-options.js"),
+            ["lib", "parse", "options", "js"]
+        );
+        assert_eq!(
+            split_identifier("REPETITION_COUNT"),
+            ["repetition", "count"]
+        );
         assert_eq!(split_identifier("utf8Decode"), ["utf8", "decode"]);
     }
 
     #[test]
     fn terms_drop_stop_words_and_stem() {
         assert_eq!(
-            terms("Return an error whose count is like the limit, returning RepetitionCountTooLarge"),
+            terms(
+                "Return an error whose count is like the limit, returning RepetitionCountTooLarge"
+            ),
             ["error", "count", "limit", "repetition", "count", "large"]
         );
         assert_eq!(stem("limiting"), "limit");

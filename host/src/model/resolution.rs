@@ -53,7 +53,9 @@ impl Vocabulary {
 
     /// `true` when `name` is defined in the repository.
     pub fn defines(&self, name: &str) -> bool {
-        self.defined.binary_search_by(|n| n.as_str().cmp(name)).is_ok()
+        self.defined
+            .binary_search_by(|n| n.as_str().cmp(name))
+            .is_ok()
     }
 
     /// `true` when `name` appears anywhere in the repository's code (defined or used).

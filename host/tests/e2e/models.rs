@@ -583,7 +583,11 @@ async fn prompts_carry_the_resolved_code_within_the_configured_budget() {
         let out = m.anneal(&["--strategy", "cast", task]).await;
         let planner = fake.seen_role("prometheus-cast");
         assert!(!planner.is_empty(), "{}", show(&out));
-        for s in planner.iter().chain(&fake.seen_role("momus")).chain(&fake.seen_role("redteam-security")) {
+        for s in planner
+            .iter()
+            .chain(&fake.seen_role("momus"))
+            .chain(&fake.seen_role("redteam-security"))
+        {
             if tokens == Some(0) {
                 assert!(!s.user.contains("<code>"), "{}: {}", s.role, s.user);
                 continue;
@@ -596,7 +600,12 @@ async fn prompts_carry_the_resolved_code_within_the_configured_budget() {
                 "Top of the repository: ",
                 "tests/test_auth.py",
             ] {
-                assert!(s.user.contains(want), "{} lacks {want:?}:\n{}", s.role, s.user);
+                assert!(
+                    s.user.contains(want),
+                    "{} lacks {want:?}:\n{}",
+                    s.role,
+                    s.user
+                );
             }
         }
     }

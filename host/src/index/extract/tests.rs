@@ -74,14 +74,29 @@ mod tests {
 fn rust_definitions_scopes_signatures() {
     let e = entry("src/ast/mod.rs", RUST);
     has(&e, "ErrorKind", SymbolKind::Enum, None);
-    has(&e, "RepetitionCountInvalid", SymbolKind::EnumVariant, Some("ErrorKind"));
-    has(&e, "RepetitionCountUnclosed", SymbolKind::EnumVariant, Some("ErrorKind"));
+    has(
+        &e,
+        "RepetitionCountInvalid",
+        SymbolKind::EnumVariant,
+        Some("ErrorKind"),
+    );
+    has(
+        &e,
+        "RepetitionCountUnclosed",
+        SymbolKind::EnumVariant,
+        Some("ErrorKind"),
+    );
     has(&e, "MAX_REPEAT", SymbolKind::Constant, None);
     has(&e, "Config", SymbolKind::Type, None);
     has(&e, "dry_run", SymbolKind::Field, Some("Config"));
     has(&e, "Visitor", SymbolKind::Trait, None);
     has(&e, "visit", SymbolKind::Method, Some("Visitor"));
-    has(&e, "parse_counted_repetition", SymbolKind::Method, Some("Config"));
+    has(
+        &e,
+        "parse_counted_repetition",
+        SymbolKind::Method,
+        Some("Config"),
+    );
     has(&e, "tests", SymbolKind::Module, None);
     has(&e, "parses", SymbolKind::Function, Some("tests"));
     let f = e
@@ -94,14 +109,22 @@ fn rust_definitions_scopes_signatures() {
         Some("pub fn parse_counted_repetition( &self, input: &str, ) -> Result<u32, ErrorKind>")
     );
     assert_eq!((f.line_start, f.line_end), (24, 31));
-    let en = e.definitions.iter().find(|d| d.name == "ErrorKind").unwrap();
+    let en = e
+        .definitions
+        .iter()
+        .find(|d| d.name == "ErrorKind")
+        .unwrap();
     assert_eq!(en.signature.as_deref(), Some("pub enum ErrorKind"));
     assert_eq!(e.test_modules.len(), 1);
     assert_eq!(e.test_modules[0].name, "tests");
     assert!(!e.test_modules[0].external);
     assert_eq!(
         e.imports,
-        ["crate::ast::{self, ErrorKind}", "super::parse::Parser", "super::*"]
+        [
+            "crate::ast::{self, ErrorKind}",
+            "super::parse::Parser",
+            "super::*"
+        ]
     );
     assert!(uses(&e, "run") && uses(&e, "Parser") && uses(&e, "RepetitionCountInvalid"));
     assert!(!e.is_test);
@@ -122,7 +145,10 @@ fn rust_flags_from_literals_builders_and_derive() {
 
 #[test]
 fn rust_external_test_module_and_cfg_test_file() {
-    let e = entry("src/stages/mod.rs", "pub fn f() {}\n#[cfg(test)]\nmod tests;\n");
+    let e = entry(
+        "src/stages/mod.rs",
+        "pub fn f() {}\n#[cfg(test)]\nmod tests;\n",
+    );
     assert_eq!(e.test_modules.len(), 1);
     assert!(e.test_modules[0].external);
     let t = entry("src/x.rs", "#![cfg(test)]\nfn t() {}\n");
@@ -166,7 +192,11 @@ def build_parser():
     has(&e, "remaining", SymbolKind::Method, Some("RateLimiter"));
     has(&e, "build_parser", SymbolKind::Function, None);
     has(&e, "--max-retries", SymbolKind::Flag, Some("build_parser"));
-    let r = e.definitions.iter().find(|d| d.name == "remaining").unwrap();
+    let r = e
+        .definitions
+        .iter()
+        .find(|d| d.name == "remaining")
+        .unwrap();
     assert_eq!(r.signature.as_deref(), Some("def remaining(self) -> int"));
     assert_eq!(e.imports, ["os", ".models", "app.auth"]);
     assert!(uses(&e, "check_quota") && uses(&e, "Base") && uses(&e, "User"));
@@ -271,7 +301,11 @@ func init() {
     has(&e, "ShorthandLookup", SymbolKind::Method, None);
     has(&e, "--dry-run", SymbolKind::Flag, Some("init"));
     has(&e, "--verbose", SymbolKind::Flag, Some("init"));
-    let m = e.definitions.iter().find(|d| d.name == "ShorthandLookup").unwrap();
+    let m = e
+        .definitions
+        .iter()
+        .find(|d| d.name == "ShorthandLookup")
+        .unwrap();
     assert_eq!(
         m.signature.as_deref(),
         Some("func (f *FlagSet) ShorthandLookup(name string) *Flag")
@@ -326,7 +360,16 @@ fn per_file_bounds_truncate_and_count() {
 #[test]
 fn cancelled_parse_is_a_time_budget_skip() {
     let flag = AtomicUsize::new(1);
-    let src: String = (0..2000).map(|i| format!("fn f{i}() {{ g{i}(); }}\n")).collect();
-    let r = extract("src/x.rs", Lang::Rust, &src, "h".into(), &Limits::default(), Some(&flag));
+    let src: String = (0..2000)
+        .map(|i| format!("fn f{i}() {{ g{i}(); }}\n"))
+        .collect();
+    let r = extract(
+        "src/x.rs",
+        Lang::Rust,
+        &src,
+        "h".into(),
+        &Limits::default(),
+        Some(&flag),
+    );
     assert_eq!(r.unwrap_err(), "time budget spent");
 }

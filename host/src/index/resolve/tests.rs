@@ -16,7 +16,11 @@ fn resolved(task: &str) -> Resolution {
         "lib/command.js",
         "class Command {\n  _parseOptionsEnv(env) { return env; }\n  parse(argv) { return this._parseOptionsEnv(argv); }\n}\nfunction cli() { return new Command().option('--json', 'as JSON'); }\nmodule.exports = { Command, cli };\n",
     );
-    touch(dir.path(), "src/like.py", "def whose_returning_like():\n    like = whose = returning = 1\n    return like\n");
+    touch(
+        dir.path(),
+        "src/like.py",
+        "def whose_returning_like():\n    like = whose = returning = 1\n    return like\n",
+    );
     resolve(&index_of(dir.path()), task)
 }
 
@@ -25,7 +29,10 @@ fn paths(r: &Resolution) -> Vec<&str> {
 }
 
 fn named<'a>(r: &'a Resolution, text: &str) -> &'a NamedRef {
-    r.names.iter().find(|n| n.text == text).unwrap_or_else(|| panic!("{text}: {:#?}", r.names))
+    r.names
+        .iter()
+        .find(|n| n.text == text)
+        .unwrap_or_else(|| panic!("{text}: {:#?}", r.names))
 }
 
 #[test]
@@ -40,18 +47,42 @@ fn add_x_to_y_ranks_the_file_defining_y_first() {
     let y = named(&r, "ast::ErrorKind");
     assert!(y.exact);
     assert_eq!(y.form, NameForm::Backticked);
-    assert_eq!((y.symbols[0].name.as_str(), y.symbols[0].kind), ("ErrorKind", SymbolKind::Enum));
+    assert_eq!(
+        (y.symbols[0].name.as_str(), y.symbols[0].kind),
+        ("ErrorKind", SymbolKind::Enum)
+    );
     let x = named(&r, "RepetitionCountTooLarge");
     assert!(!x.exact && x.symbols.is_empty(), "{x:?}");
     assert_eq!(r.symbols[0].name, "ErrorKind");
-    assert_eq!(r.symbols[0].signature.as_deref(), Some("pub enum ErrorKind"));
+    assert_eq!(
+        r.symbols[0].signature.as_deref(),
+        Some("pub enum ErrorKind")
+    );
     // The users of ErrorKind come next, and say so.
-    let parse = r.files.iter().find(|f| f.path == "src/parse.rs").expect("a user of ErrorKind");
-    assert!(parse.reasons.iter().any(|x| x == "uses ErrorKind (defined in src/ast/mod.rs)"), "{parse:?}");
+    let parse = r
+        .files
+        .iter()
+        .find(|f| f.path == "src/parse.rs")
+        .expect("a user of ErrorKind");
+    assert!(
+        parse
+            .reasons
+            .iter()
+            .any(|x| x == "uses ErrorKind (defined in src/ast/mod.rs)"),
+        "{parse:?}"
+    );
     // Its tests, in the project's own layout: the inline module of the defining file.
     let t = &r.tests[0];
-    assert_eq!((t.path.as_str(), t.module.as_deref()), ("src/ast/mod.rs", Some("tests")), "{:#?}", r.tests);
-    assert!(r.test_layouts.iter().any(|l| l == "inline #[cfg(test)] mod"));
+    assert_eq!(
+        (t.path.as_str(), t.module.as_deref()),
+        ("src/ast/mod.rs", Some("tests")),
+        "{:#?}",
+        r.tests
+    );
+    assert!(r
+        .test_layouts
+        .iter()
+        .any(|l| l == "inline #[cfg(test)] mod"));
     assert!(r.to_create.is_empty());
 }
 
@@ -60,7 +91,11 @@ fn a_named_path_that_does_not_exist_is_a_file_to_create() {
     let r = resolved("move `_parseOptionsEnv` into a new lib/parse-options.js");
     assert_eq!(r.to_create, ["lib/parse-options.js"]);
     assert_eq!(paths(&r)[0], "lib/command.js", "{:#?}", r.files);
-    assert!(r.files[0].reasons[0].contains("defines _parseOptionsEnv"), "{:?}", r.files[0]);
+    assert!(
+        r.files[0].reasons[0].contains("defines _parseOptionsEnv"),
+        "{:?}",
+        r.files[0]
+    );
     assert_eq!(named(&r, "lib/parse-options.js").form, NameForm::FilePath);
 }
 
@@ -68,13 +103,38 @@ fn a_named_path_that_does_not_exist_is_a_file_to_create() {
 fn each_name_form_in_each_language() {
     // (task, name, the file it must resolve to, exact)
     let cases = [
-        ("Use pflag.ShorthandLookup in the parser", "pflag.ShorthandLookup", "pflag/flag.go", true),
+        (
+            "Use pflag.ShorthandLookup in the parser",
+            "pflag.ShorthandLookup",
+            "pflag/flag.go",
+            true,
+        ),
         ("Rename FlagSet", "FlagSet", "pflag/flag.go", true),
-        ("Harden check_password", "check_password", "app/auth.py", true),
-        ("Harden checkPassword", "checkPassword", "app/auth.py", false),
-        ("Call Engine.start twice", "Engine.start", "java/src/main/java/com/acme/Engine.java", true),
+        (
+            "Harden check_password",
+            "check_password",
+            "app/auth.py",
+            true,
+        ),
+        (
+            "Harden checkPassword",
+            "checkPassword",
+            "app/auth.py",
+            false,
+        ),
+        (
+            "Call Engine.start twice",
+            "Engine.start",
+            "java/src/main/java/com/acme/Engine.java",
+            true,
+        ),
         ("Speed up parseArgs", "parseArgs", "web/src/parse.ts", true),
-        ("Make `Parser::parse_counted_repetition` strict", "Parser::parse_counted_repetition", "src/parse.rs", true),
+        (
+            "Make `Parser::parse_counted_repetition` strict",
+            "Parser::parse_counted_repetition",
+            "src/parse.rs",
+            true,
+        ),
         ("Document the --json flag", "--json", "lib/command.js", true),
         ("Split app/auth.py", "app/auth.py", "app/auth.py", true),
         ("Split auth.py", "auth.py", "app/auth.py", false),
@@ -82,9 +142,18 @@ fn each_name_form_in_each_language() {
     for (task, name, file, exact) in cases {
         let r = resolved(task);
         let n = named(&r, name);
-        assert_eq!(n.files.first().map(String::as_str), Some(file), "{task}: {n:#?}");
+        assert_eq!(
+            n.files.first().map(String::as_str),
+            Some(file),
+            "{task}: {n:#?}"
+        );
         assert_eq!(n.exact, exact, "{task}: {n:#?}");
-        assert_eq!(paths(&r).first().copied(), Some(file), "{task}: {:#?}", r.files);
+        assert_eq!(
+            paths(&r).first().copied(),
+            Some(file),
+            "{task}: {:#?}",
+            r.files
+        );
     }
 }
 
@@ -110,7 +179,13 @@ fn every_ranked_file_says_why_and_tests_rank_low() {
     assert_eq!(paths(&r)[0], "app/auth.py");
     let t = r.files.iter().find(|f| f.path == "tests/test_auth.py");
     assert!(t.is_none_or(|t| t.is_test && t.score < r.files[0].score));
-    assert!(r.tests.iter().any(|t| t.path == "tests/test_auth.py" && t.exercises == ["app/auth.py"]), "{:#?}", r.tests);
+    assert!(
+        r.tests
+            .iter()
+            .any(|t| t.path == "tests/test_auth.py" && t.exercises == ["app/auth.py"]),
+        "{:#?}",
+        r.tests
+    );
 }
 
 #[test]

@@ -23,8 +23,6 @@
 //! verified. `cd <dir>` moves where those files are looked for.
 mod symbols;
 
-pub(super) use symbols::symbol_checks;
-pub use symbols::{introduced_names, FILLERS, INTRODUCING, PROPER_NOUNS};
 use super::{phase_file, Item, Kind};
 use crate::model::{FileAction, Plan, ProbeReport, Severity};
 use regex::Regex;
@@ -32,6 +30,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
+pub(super) use symbols::symbol_checks;
+pub use symbols::{introduced_names, FILLERS, INTRODUCING, PROPER_NOUNS};
 
 /// Normalises a plan's repository-relative path: `/`-separated, `.` and empty components
 /// dropped. Refuses empty paths, NUL, absolute paths (`/x`, `\x`, `C:x`) and any `..`

@@ -72,7 +72,10 @@ impl Indexed {
                         "{}:{} ({}{})",
                         s.path,
                         s.line_start,
-                        serde_json::to_value(s.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                        serde_json::to_value(s.kind)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
                         if n.exact { "" } else { ", fuzzy" }
                     ),
                     (None, Some(f)) => f.clone(),
@@ -204,8 +207,20 @@ mod tests {
         assert_eq!(ci["files_per_language"]["Rust"], 6);
         assert!(ci["definitions"].as_u64().unwrap() > 10);
         assert!(ci["cache"]["status"].as_str().is_some());
-        let resolved: Vec<&str> = ci["resolved"].as_sequence().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
-        assert_eq!(resolved, ["Missing → unresolved", "ast::ErrorKind → src/ast/mod.rs:2 (enum)", "lib/new.rs → to create"]);
+        let resolved: Vec<&str> = ci["resolved"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            resolved,
+            [
+                "Missing → unresolved",
+                "ast::ErrorKind → src/ast/mod.rs:2 (enum)",
+                "lib/new.rs → to create"
+            ]
+        );
     }
 
     #[test]
@@ -217,12 +232,21 @@ mod tests {
         assert!(v.get("omitted").is_none());
         let lean = ix.code_index_json(full.len() - 1);
         let v: serde_json::Value = serde_json::from_slice(&lean).unwrap();
-        assert!(v["omitted"].as_str().unwrap().starts_with("per-file references"));
+        assert!(v["omitted"]
+            .as_str()
+            .unwrap()
+            .starts_with("per-file references"));
         assert!(lean.len() < full.len());
         let small = ix.code_index_json(full.len() / 3);
         assert!(small.len() <= full.len() / 3, "{}", small.len());
         let v: serde_json::Value = serde_json::from_slice(&small).unwrap();
-        assert!(v["omitted"].as_str().unwrap().contains("files after the first"), "{v}");
+        assert!(
+            v["omitted"]
+                .as_str()
+                .unwrap()
+                .contains("files after the first"),
+            "{v}"
+        );
         let tiny = ix.code_index_json(200);
         assert!(tiny.len() <= 200, "{}", tiny.len());
         let v: serde_json::Value = serde_json::from_slice(&tiny).unwrap();

@@ -32,7 +32,7 @@ use anyhow::Context as _;
 use crate::model::ProbeReport;
 use manifests::Kind;
 
-pub use indexed::{Indexed, IndexSummary};
+pub use indexed::{IndexSummary, Indexed};
 pub use relevant::{stem, Scorer};
 pub use skills::{find_skills, Skill, SkillScope};
 pub use walk::SKIPPED_DIRS;
@@ -109,9 +109,16 @@ pub fn probe(root: &Path, task: &str, opts: &ProbeOptions) -> anyhow::Result<Pro
 /// definitions, cache reused, 310 ms; task names resolved: 2 of 3`.
 pub fn index_line(indexed: &Indexed) -> String {
     let r = &indexed.index.report;
-    let langs: Vec<String> = r.files_per_language.iter().map(|(l, n)| format!("{l} {n}")).collect();
+    let langs: Vec<String> = r
+        .files_per_language
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect();
     let names = &indexed.resolution.names;
-    let resolved = names.iter().filter(|n| !n.symbols.is_empty() || !n.files.is_empty()).count();
+    let resolved = names
+        .iter()
+        .filter(|n| !n.symbols.is_empty() || !n.files.is_empty())
+        .count();
     let skipped: u32 = r.skipped_by_reason.values().sum();
     format!(
         "      code index: {} files ({}), {} definitions, {} skipped, cache {}, {} ms; task names resolved: {resolved} of {}",
@@ -144,7 +151,10 @@ fn sources(files: &[walk::ScannedFile]) -> Vec<crate::index::SourceFile> {
 ///
 /// # Errors
 /// `root` does not exist or is not a directory.
-pub fn index_repository(root: &Path, opts: &ProbeOptions) -> anyhow::Result<crate::index::CodeIndex> {
+pub fn index_repository(
+    root: &Path,
+    opts: &ProbeOptions,
+) -> anyhow::Result<crate::index::CodeIndex> {
     let root = root
         .canonicalize()
         .with_context(|| format!("cannot open repository {}", root.display()))?;

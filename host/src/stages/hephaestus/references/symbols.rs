@@ -31,43 +31,218 @@ use crate::model::resolution::Resolution;
 use crate::model::{FileAction, Plan, Severity};
 
 /// Verbs after which `to`, `as` or `into` introduces the new name (`rename a to b`).
-pub const RENAMING: &[&str] = &["rename", "renamed", "renames", "move", "moves", "extract", "extracts", "split"];
+pub const RENAMING: &[&str] = &[
+    "rename", "renamed", "renames", "move", "moves", "extract", "extracts", "split",
+];
 
 /// Verbs (and `new`) after which a name is introduced by the plan.
 pub const INTRODUCING: &[&str] = &[
-    "add", "adds", "adding", "create", "creates", "creating", "introduce", "introduces",
-    "introducing", "define", "defines", "defining", "implement", "implements", "implementing",
-    "declare", "declares", "write", "writes", "extract", "extracts", "generate", "generates",
-    "new", "expose", "exposes", "export", "exports", "register",
-    "registers", "split", "factor", "named", "called",
+    "add",
+    "adds",
+    "adding",
+    "create",
+    "creates",
+    "creating",
+    "introduce",
+    "introduces",
+    "introducing",
+    "define",
+    "defines",
+    "defining",
+    "implement",
+    "implements",
+    "implementing",
+    "declare",
+    "declares",
+    "write",
+    "writes",
+    "extract",
+    "extracts",
+    "generate",
+    "generates",
+    "new",
+    "expose",
+    "exposes",
+    "export",
+    "exports",
+    "register",
+    "registers",
+    "split",
+    "factor",
+    "named",
+    "called",
 ];
 
 /// Words allowed between an introducing verb and the name it introduces.
 pub const FILLERS: &[&str] = &[
-    "a", "an", "the", "new", "public", "private", "pub", "internal", "static", "async", "helper",
-    "small", "dedicated", "separate", "single", "function", "functions", "fn", "method",
-    "methods", "struct", "type", "types", "class", "classes", "enum", "variant", "variants",
-    "trait", "interface", "field", "fields", "constant", "const", "module", "test", "tests",
-    "unit", "integration", "regression", "case", "cases", "called", "named", "option", "flag",
-    "parameter", "argument", "error", "wrapper", "builder", "constructor", "alias", "and", "or",
-    "with", "out", "its", "their", "one", "two", "three", "more", "missing",
-    "corresponding", "matching", "dedicated", "explicit", "typed", "top-level", "free",
+    "a",
+    "an",
+    "the",
+    "new",
+    "public",
+    "private",
+    "pub",
+    "internal",
+    "static",
+    "async",
+    "helper",
+    "small",
+    "dedicated",
+    "separate",
+    "single",
+    "function",
+    "functions",
+    "fn",
+    "method",
+    "methods",
+    "struct",
+    "type",
+    "types",
+    "class",
+    "classes",
+    "enum",
+    "variant",
+    "variants",
+    "trait",
+    "interface",
+    "field",
+    "fields",
+    "constant",
+    "const",
+    "module",
+    "test",
+    "tests",
+    "unit",
+    "integration",
+    "regression",
+    "case",
+    "cases",
+    "called",
+    "named",
+    "option",
+    "flag",
+    "parameter",
+    "argument",
+    "error",
+    "wrapper",
+    "builder",
+    "constructor",
+    "alias",
+    "and",
+    "or",
+    "with",
+    "out",
+    "its",
+    "their",
+    "one",
+    "two",
+    "three",
+    "more",
+    "missing",
+    "corresponding",
+    "matching",
+    "dedicated",
+    "explicit",
+    "typed",
+    "top-level",
+    "free",
 ];
 
 /// Product and technology names written in CamelCase that are not code symbols.
 pub const PROPER_NOUNS: &[&str] = &[
-    "GitHub", "GitLab", "BitBucket", "JavaScript", "TypeScript", "CoffeeScript", "PostgreSQL",
-    "MySQL", "MariaDB", "MongoDB", "DynamoDB", "CouchDB", "RocksDB", "LevelDB", "ClickHouse",
-    "CockroachDB", "SQLite", "GraphQL", "OAuth", "OpenID", "WebSocket", "WebSockets",
-    "WebAssembly", "WebGPU", "WebRTC", "macOS", "iOS", "iPadOS", "tvOS", "watchOS", "PyPI",
-    "NumPy", "SciPy", "PyTorch", "TensorFlow", "FastAPI", "OpenAI", "OpenAPI", "DevOps", "GitOps",
-    "LinkedIn", "YouTube", "PowerShell", "VSCode", "IntelliJ", "JetBrains", "CloudFront",
-    "CloudWatch", "CloudFlare", "Cloudflare", "NodeJS", "NextJS", "ESLint", "TSLint", "PyTest",
-    "PostGIS", "RabbitMQ", "ZeroMQ", "OpenSSL", "LibreSSL", "BoringSSL", "OpenTelemetry",
-    "BigQuery", "HashiCorp", "DockerHub", "LaTeX", "ReadTheDocs", "SonarQube", "TeamCity",
-    "AppVeyor", "CircleCI", "TravisCI", "JUnit", "TestNG", "GoLand", "PyCharm", "WebStorm",
-    "RubyGems", "CocoaPods", "JSON5", "YAMLs", "MkDocs", "ReDoc", "OpenShift", "HTTPie", "JMeter",
-    "OpenMetrics", "OpenSearch", "ElasticSearch", "Elasticsearch", "WireMock", "NuGet", "DuckDB",
+    "GitHub",
+    "GitLab",
+    "BitBucket",
+    "JavaScript",
+    "TypeScript",
+    "CoffeeScript",
+    "PostgreSQL",
+    "MySQL",
+    "MariaDB",
+    "MongoDB",
+    "DynamoDB",
+    "CouchDB",
+    "RocksDB",
+    "LevelDB",
+    "ClickHouse",
+    "CockroachDB",
+    "SQLite",
+    "GraphQL",
+    "OAuth",
+    "OpenID",
+    "WebSocket",
+    "WebSockets",
+    "WebAssembly",
+    "WebGPU",
+    "WebRTC",
+    "macOS",
+    "iOS",
+    "iPadOS",
+    "tvOS",
+    "watchOS",
+    "PyPI",
+    "NumPy",
+    "SciPy",
+    "PyTorch",
+    "TensorFlow",
+    "FastAPI",
+    "OpenAI",
+    "OpenAPI",
+    "DevOps",
+    "GitOps",
+    "LinkedIn",
+    "YouTube",
+    "PowerShell",
+    "VSCode",
+    "IntelliJ",
+    "JetBrains",
+    "CloudFront",
+    "CloudWatch",
+    "CloudFlare",
+    "Cloudflare",
+    "NodeJS",
+    "NextJS",
+    "ESLint",
+    "TSLint",
+    "PyTest",
+    "PostGIS",
+    "RabbitMQ",
+    "ZeroMQ",
+    "OpenSSL",
+    "LibreSSL",
+    "BoringSSL",
+    "OpenTelemetry",
+    "BigQuery",
+    "HashiCorp",
+    "DockerHub",
+    "LaTeX",
+    "ReadTheDocs",
+    "SonarQube",
+    "TeamCity",
+    "AppVeyor",
+    "CircleCI",
+    "TravisCI",
+    "JUnit",
+    "TestNG",
+    "GoLand",
+    "PyCharm",
+    "WebStorm",
+    "RubyGems",
+    "CocoaPods",
+    "JSON5",
+    "YAMLs",
+    "MkDocs",
+    "ReDoc",
+    "OpenShift",
+    "HTTPie",
+    "JMeter",
+    "OpenMetrics",
+    "OpenSearch",
+    "ElasticSearch",
+    "Elasticsearch",
+    "WireMock",
+    "NuGet",
+    "DuckDB",
 ];
 
 /// Most names checked per plan (each distinct name is one check).
@@ -121,7 +296,10 @@ pub fn introduced_names(text: &str) -> Vec<String> {
         let mut cursor = 0;
         for m in extract_names(s) {
             let gap = s.get(cursor..m.offset).unwrap_or("");
-            for word in gap.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()) {
+            for word in gap
+                .split(|c: char| !c.is_alphanumeric() && c != '-')
+                .filter(|w| !w.is_empty())
+            {
                 let w = word.to_lowercase();
                 renaming |= RENAMING.contains(&w.as_str());
                 if INTRODUCING.contains(&w.as_str()) {
@@ -154,7 +332,11 @@ pub fn symbol_checks(plan: &Plan, resolution: &Resolution) -> Vec<Item> {
         .chain(vocab.used.iter())
         .map(|n| (fuzzy_key(n), n.as_str()))
         .collect();
-    let task_names: HashSet<String> = resolution.names.iter().map(|n| fuzzy_key(&n.text)).collect();
+    let task_names: HashSet<String> = resolution
+        .names
+        .iter()
+        .map(|n| fuzzy_key(&n.text))
+        .collect();
     // Fuzzy key → id of the phase that introduces it first.
     let mut introduced: HashMap<String, String> = HashMap::new();
     for phase in &plan.phases {
@@ -162,17 +344,30 @@ pub fn symbol_checks(plan: &Plan, resolution: &Resolution) -> Vec<Item> {
         texts.extend(phase.steps.iter().map(String::as_str));
         for t in texts {
             for n in introduced_names(t) {
-                introduced.entry(fuzzy_key(&n)).or_insert_with(|| phase.id.clone());
+                introduced
+                    .entry(fuzzy_key(&n))
+                    .or_insert_with(|| phase.id.clone());
             }
         }
-        for f in phase.files.iter().filter(|f| f.action == FileAction::Create) {
+        for f in phase
+            .files
+            .iter()
+            .filter(|f| f.action == FileAction::Create)
+        {
             let stem = crate::index::layout::source_stem(f.path.trim());
-            introduced.entry(fuzzy_key(&stem)).or_insert_with(|| phase.id.clone());
+            introduced
+                .entry(fuzzy_key(&stem))
+                .or_insert_with(|| phase.id.clone());
         }
     }
     let mut items = Vec::new();
     let mut seen = HashSet::new();
-    let order: HashMap<&str, usize> = plan.phases.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
+    let order: HashMap<&str, usize> = plan
+        .phases
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
     for (pi, phase) in plan.phases.iter().enumerate() {
         let mut texts = vec![phase.title.as_str(), phase.goal.as_str()];
         texts.extend(phase.steps.iter().map(String::as_str));
@@ -181,7 +376,11 @@ pub fn symbol_checks(plan: &Plan, resolution: &Resolution) -> Vec<Item> {
                 continue;
             }
             let name = format!("symbol: phase {} `{}`", phase.id, m.text);
-            let intro = |key: &str| introduced.get(key).map(|id| (id.clone(), order.get(id.as_str()).copied().unwrap_or(0)));
+            let intro = |key: &str| {
+                introduced
+                    .get(key)
+                    .map(|id| (id.clone(), order.get(id.as_str()).copied().unwrap_or(0)))
+            };
             let verdict = judge(&m, vocab, &fuzzy, &task_names, pi, &intro);
             items.push(match verdict {
                 Ok(detail) => Item::passed(Kind::Symbol, &name, detail),
@@ -223,14 +422,20 @@ fn judge(
     pi: usize,
     intro: &dyn Fn(&str) -> Option<(String, usize)>,
 ) -> Result<String, (String, String)> {
-    let segments: Vec<&str> = m.segments().into_iter().filter(|s| !SCOPE_WORDS.contains(s)).collect();
+    let segments: Vec<&str> = m
+        .segments()
+        .into_iter()
+        .filter(|s| !SCOPE_WORDS.contains(s))
+        .collect();
     let known = |n: &str| {
         if vocab.defines(n) {
             Some("defined in the repository".to_string())
         } else if vocab.knows(n) {
             Some("used by the repository's code".to_string())
         } else {
-            fuzzy.get(&fuzzy_key(n)).map(|f| format!("matches `{f}` of the repository (case and separators aside)"))
+            fuzzy
+                .get(&fuzzy_key(n))
+                .map(|f| format!("matches `{f}` of the repository (case and separators aside)"))
         }
     };
     if task_names.contains(&fuzzy_key(&m.text)) {
@@ -241,7 +446,9 @@ fn judge(
     if let [first, _, ..] = segments.as_slice() {
         let module_like = !first.chars().any(char::is_uppercase);
         if module_like && !vocab.defines(first) {
-            return Ok(format!("a member of `{first}`, which the repository does not define (external)"));
+            return Ok(format!(
+                "a member of `{first}`, which the repository does not define (external)"
+            ));
         }
     }
     let mut why = Vec::new();
@@ -268,7 +475,9 @@ fn judge(
             }
         }
     }
-    Ok(why.pop().unwrap_or_else(|| "names the current scope".into()))
+    Ok(why
+        .pop()
+        .unwrap_or_else(|| "names the current scope".into()))
 }
 
 /// The defined names closest to `name`, most similar first.
@@ -280,7 +489,11 @@ fn suggestions(name: &str, defined: &[String]) -> Vec<String> {
         .filter(|(s, _)| *s >= MIN_SIMILARITY)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-    scored.into_iter().take(SUGGESTIONS).map(|(_, d)| d.clone()).collect()
+    scored
+        .into_iter()
+        .take(SUGGESTIONS)
+        .map(|(_, d)| d.clone())
+        .collect()
 }
 
 #[cfg(test)]

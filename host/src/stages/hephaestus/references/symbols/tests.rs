@@ -71,13 +71,33 @@ fn a_plan_naming_real_symbols_passes() {
     let c = checks(&p, "Reject oversized repetition counts");
     assert!(failed(&c).is_empty(), "{c:#?}");
     let names: Vec<&str> = c.iter().map(|c| c.0.as_str()).collect();
-    assert!(names.contains(&"symbol: phase 01 `ast::ErrorKind`"), "{names:?}");
-    assert!(names.contains(&"symbol: phase 01 `check_password`"), "{names:?}");
-    assert!(!names.iter().any(|n| n.contains("GitHub") || n.contains("RUST_LOG") || n.contains("README")), "{names:?}");
-    let detail = |n: &str| c.iter().find(|c| c.0.ends_with(&format!("`{n}`"))).map(|c| c.2.clone()).unwrap();
+    assert!(
+        names.contains(&"symbol: phase 01 `ast::ErrorKind`"),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"symbol: phase 01 `check_password`"),
+        "{names:?}"
+    );
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("GitHub") || n.contains("RUST_LOG") || n.contains("README")),
+        "{names:?}"
+    );
+    let detail = |n: &str| {
+        c.iter()
+            .find(|c| c.0.ends_with(&format!("`{n}`")))
+            .map(|c| c.2.clone())
+            .unwrap()
+    };
     assert_eq!(detail("RepetitionCountTooLarge"), "introduced by phase 01");
     assert_eq!(detail("ast::ErrorKind"), "defined in the repository");
-    assert!(detail("u32::MAX").contains("external"), "{}", detail("u32::MAX"));
+    assert!(
+        detail("u32::MAX").contains("external"),
+        "{}",
+        detail("u32::MAX")
+    );
     assert!(detail("tokio::sync::Semaphore").contains("external"));
 }
 
@@ -92,52 +112,108 @@ fn a_plan_naming_a_missing_symbol_fails_with_suggestions() {
     let f = failed(&c);
     assert_eq!(f.len(), 2, "{c:#?}");
     assert_eq!(f[0].0, "symbol: phase 01 `Parser::parse_countd_repetition`");
-    assert!(f[0].2.starts_with("`parse_countd_repetition` is not defined or used anywhere in the repository"), "{}", f[0].2);
-    assert!(f[0].2.contains("(closest: `parse_counted_repetition`"), "{}", f[0].2);
+    assert!(
+        f[0].2.starts_with(
+            "`parse_countd_repetition` is not defined or used anywhere in the repository"
+        ),
+        "{}",
+        f[0].2
+    );
+    assert!(
+        f[0].2.contains("(closest: `parse_counted_repetition`"),
+        "{}",
+        f[0].2
+    );
     // The variant exists, the enum's name is misspelt: every segment counts.
-    assert_eq!(f[1].0, "symbol: phase 01 `ErrorKnd::RepetitionCountInvalid`");
+    assert_eq!(
+        f[1].0,
+        "symbol: phase 01 `ErrorKnd::RepetitionCountInvalid`"
+    );
     assert!(f[1].2.contains("(closest: `ErrorKind`"), "{}", f[1].2);
     let items = symbol_checks(&p, &resolution("x"));
-    let bad = items.iter().find(|i| i.check.status == CheckStatus::Failed).unwrap();
+    let bad = items
+        .iter()
+        .find(|i| i.check.status == CheckStatus::Failed)
+        .unwrap();
     assert_eq!(bad.location, "plan/phase-01-p01.md");
-    assert!(bad.demand.contains("parse_counted_repetition"), "{}", bad.demand);
+    assert!(
+        bad.demand.contains("parse_counted_repetition"),
+        "{}",
+        bad.demand
+    );
 }
 
 #[test]
 fn introduced_by_an_earlier_phase_or_a_created_file_but_not_a_later_one() {
     let p = plan(vec![
-        phase("01", &["Wire `RateLimiter` into `login` in app/auth.py."], &[]),
+        phase(
+            "01",
+            &["Wire `RateLimiter` into `login` in app/auth.py."],
+            &[],
+        ),
         phase(
             "02",
             &["Create a new `RateLimiter` class with `allow_request`."],
             &[("app/rate_limit.py", FileAction::Create)],
         ),
-        phase("03", &["Call `allow_request` and `rate_limit` from `login`."], &[]),
+        phase(
+            "03",
+            &["Call `allow_request` and `rate_limit` from `login`."],
+            &[],
+        ),
     ]);
     let c = checks(&p, "Add rate limiting to the login endpoint");
     let f = failed(&c);
     assert_eq!(f.len(), 1, "{c:#?}");
     assert_eq!(f[0].0, "symbol: phase 01 `RateLimiter`");
-    assert!(f[0].2.contains("introduced only later, by phase 02"), "{}", f[0].2);
-    let detail = |n: &str| c.iter().find(|c| c.0.ends_with(&format!("`{n}`"))).map(|c| c.2.clone()).unwrap();
+    assert!(
+        f[0].2.contains("introduced only later, by phase 02"),
+        "{}",
+        f[0].2
+    );
+    let detail = |n: &str| {
+        c.iter()
+            .find(|c| c.0.ends_with(&format!("`{n}`")))
+            .map(|c| c.2.clone())
+            .unwrap()
+    };
     assert_eq!(detail("allow_request"), "introduced by phase 02");
     assert_eq!(detail("rate_limit"), "introduced by phase 02");
 }
 
 #[test]
 fn names_of_the_task_pass() {
-    let p = plan(vec![phase("01", &["Handle `StreamBody` in the response path."], &[])]);
+    let p = plan(vec![phase(
+        "01",
+        &["Handle `StreamBody` in the response path."],
+        &[],
+    )]);
     let c = checks(&p, "Add `StreamBody`");
     assert!(failed(&c).is_empty(), "{c:#?}");
 }
 
 #[test]
 fn introducing_phrases() {
-    assert_eq!(introduced_names("Add `A`, `B` and `C` to `D`."), ["A", "B", "C"]);
-    assert_eq!(introduced_names("Add validation to `parse_thing`"), Vec::<String>::new());
-    assert_eq!(introduced_names("Rename `old_name` to `new_name`"), ["new_name"]);
-    assert_eq!(introduced_names("Move `_parseOptionsEnv` into `parseOptionsEnv` of lib/x.js"), ["parseOptionsEnv"]);
-    assert_eq!(introduced_names("a new helper function `do_it` in x. Then call `other`"), ["do_it"]);
+    assert_eq!(
+        introduced_names("Add `A`, `B` and `C` to `D`."),
+        ["A", "B", "C"]
+    );
+    assert_eq!(
+        introduced_names("Add validation to `parse_thing`"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        introduced_names("Rename `old_name` to `new_name`"),
+        ["new_name"]
+    );
+    assert_eq!(
+        introduced_names("Move `_parseOptionsEnv` into `parseOptionsEnv` of lib/x.js"),
+        ["parseOptionsEnv"]
+    );
+    assert_eq!(
+        introduced_names("a new helper function `do_it` in x. Then call `other`"),
+        ["do_it"]
+    );
 }
 
 #[test]
@@ -166,7 +242,12 @@ async fn validate_fails_reference_integrity_on_a_missing_symbol() {
     let p = plan(vec![phase("00", &["Call `parse_countd_repetition`."], &[])]);
     let r = crate::stages::hephaestus::validate(&ctx, &p, &run, &Default::default()).await;
     assert!(!r.passed);
-    let f = r.envelope.findings.iter().find(|f| f.concern.contains("parse_countd_repetition")).expect("a finding");
+    let f = r
+        .envelope
+        .findings
+        .iter()
+        .find(|f| f.concern.contains("parse_countd_repetition"))
+        .expect("a finding");
     assert!(f.concern.contains("parse_counted_repetition"), "{f:?}");
     let md = run.read_to_string("evidence/hephaestus.md").unwrap();
     assert!(md.contains("## Reference integrity: symbols"), "{md}");
