@@ -54,10 +54,20 @@ pub fn path(root: &Path) -> PathBuf {
     root.join(CACHE_DIR).join(CACHE_FILE)
 }
 
+/// What an entry depends on besides the file's content: the per-file limits and the tags
+/// queries (a changed query invalidates every entry; a changed extraction rule in code bumps
+/// [`FORMAT_VERSION`]).
 fn fingerprint(limits: &Limits) -> String {
+    static QUERIES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let all: String = super::Lang::ALL.iter().map(|l| l.tags_query()).collect();
+        super::build::content_hash(all.as_bytes())[..16].to_string()
+    });
     format!(
-        "defs={};refs={};sig={}",
-        limits.max_definitions_per_file, limits.max_references_per_file, limits.max_signature_chars
+        "defs={};refs={};sig={};queries={}",
+        limits.max_definitions_per_file,
+        limits.max_references_per_file,
+        limits.max_signature_chars,
+        *QUERIES
     )
 }
 
@@ -103,7 +113,7 @@ pub fn load(root: &Path, limits: &Limits) -> (Entries, CacheStats) {
     }
     match serde_json::from_slice::<CacheFile>(&bytes) {
         Ok(c) if c.limits != fingerprint(limits) => {
-            stats.status = "built (cache written with other per-file limits)".into();
+            stats.status = "built (cache written with other per-file limits or queries)".into();
             (Entries::new(), stats)
         }
         Ok(c) => (

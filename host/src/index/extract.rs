@@ -15,6 +15,8 @@
 //! - **Kinds refined from the text**: a Java field declared `static final` is a constant; an
 //!   assignment in the body of a Python class deriving from `Enum`/`IntEnum`/`StrEnum`/`Flag`
 //!   is an enum variant.
+//!   Flags inside a test file or a Rust `#[cfg(test)]` module are not declarations and are
+//!   not indexed.
 //! - **Rust test modules**: a `mod` preceded by `#[cfg(test)]` is a [`TestModule`]; a file whose
 //!   head holds `#![cfg(test)]` is a test file.
 use std::cell::RefCell;
@@ -181,12 +183,13 @@ fn assemble(
             .then(b.range.end.cmp(&a.range.end))
     });
     let sep = lang.scope_separator();
+    let entry_is_test = layout::is_test_path(path) || head_is_cfg_test(lang, text);
     let mut entry = FileEntry {
         path: path.to_string(),
         lang,
         hash,
         lines: lines.count(text),
-        is_test: layout::is_test_path(path) || head_is_cfg_test(lang, text),
+        is_test: entry_is_test,
         definitions: Vec::new(),
         references: Vec::new(),
         imports: Vec::new(),
@@ -194,6 +197,14 @@ fn assemble(
         truncated: 0,
     };
     let mut refs: HashMap<(String, RefKind), usize> = HashMap::new();
+    // Flags are declarations of the program, not of its tests: none in a test file or module.
+    let test_ranges: Vec<Range<usize>> = raw
+        .iter()
+        .filter(|t| lang == Lang::Rust && t.definition && t.kind == "module")
+        .filter(|t| preceded_by_cfg_test(text, t.range.start))
+        .map(|t| t.range.clone())
+        .collect();
+    let in_tests = |at: usize| entry_is_test || test_ranges.iter().any(|r| r.contains(&at));
     // Open containers: (end byte, name).
     let mut stack: Vec<(usize, String)> = Vec::new();
     for tag in &raw {
@@ -230,7 +241,7 @@ fn assemble(
                         external: text[tag.range.clone()].trim_end().ends_with(';'),
                     });
                 }
-                if lang == Lang::Rust && kind == SymbolKind::Field {
+                if lang == Lang::Rust && kind == SymbolKind::Field && !in_tests(tag.range.start) {
                     derive_flag(&mut entry, text, &lines, tag, &scope, limits);
                 }
                 push_def(&mut entry, def, limits);
@@ -243,6 +254,7 @@ fn assemble(
         let line = lines.line(tag.range.start);
         match tag.kind.as_str() {
             "import" => push_import(&mut entry, lang, &tag.name),
+            "flag" | "flag_call" if in_tests(tag.range.start) => {}
             "flag" => literal_flags(&mut entry, tag, line, &scope, limits),
             "flag_call" => {
                 if let Some(c) = FLAG_CALL.captures_iter(&tag.name).last() {

@@ -40,9 +40,10 @@ pub use lang::Lang;
 pub use names::{extract_names, Mention};
 pub use resolve::resolve;
 
-/// Version of the index format (the cache and `code-index.json`); a cache of another version
-/// is ignored and rebuilt.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the index format and of the extraction rules (the cache and `code-index.json`);
+/// a cache of another version is ignored and rebuilt. Bump it when an entry's shape or an
+/// extraction rule of [`extract`] changes (query changes are detected by the cache itself).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// One definition.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
