@@ -148,7 +148,11 @@ fn flags_in_tests_are_not_declarations() {
     let src = "pub fn cli() -> &'static str { \"--real\" }\n#[cfg(test)]\nmod tests {\n    fn t() { run(&[\"--json\"]); }\n}\n";
     let e = entry("src/cli.rs", src);
     has(&e, "--real", SymbolKind::Flag, Some("cli"));
-    assert!(!e.definitions.iter().any(|d| d.name == "--json"), "{:?}", defs(&e));
+    assert!(
+        !e.definitions.iter().any(|d| d.name == "--json"),
+        "{:?}",
+        defs(&e)
+    );
     let t = entry("tests/cli.rs", "fn t() { run(&[\"--json\"]); }\n");
     assert!(!t.definitions.iter().any(|d| d.kind == SymbolKind::Flag));
 }
