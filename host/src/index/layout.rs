@@ -58,7 +58,8 @@ fn name_of(rel: &str) -> &str {
 }
 
 /// True for test files: under a `test`, `tests`, `spec`, `__tests__` or `testing` directory, or
-/// named like `test_x.py`, `x_test.go`, `x.test.ts`, `x.spec.js`, `x_spec.rb`, `XTest.java`.
+/// named like `test_x.py`, `x_test.go`, `x.test.ts`, `x.spec.js`, `x_spec.rb`, `XTest.java`, or
+/// `tests.rs`/`tests.py`/`conftest.py` (a Rust `mod tests;` body, a Django app's tests).
 pub fn is_test_path(rel: &str) -> bool {
     let mut parts = rel.rsplit('/');
     let name = parts.next().unwrap_or(rel);
@@ -66,7 +67,8 @@ pub fn is_test_path(rel: &str) -> bool {
         return true;
     }
     let stem = name.split('.').next().unwrap_or(name);
-    stem.starts_with("test_")
+    matches!(stem, "tests" | "conftest")
+        || stem.starts_with("test_")
         || stem.ends_with("_test")
         || stem.ends_with("_spec")
         || stem.ends_with("Test")
@@ -191,6 +193,8 @@ mod tests {
         assert!(is_test_path("src/test/java/AppTest.java"));
         assert!(!is_test_path("app/auth.py"));
         assert!(!is_test_path("src/contest.rs"));
+        assert!(is_test_path("src/stages/hephaestus/tests.rs"));
+        assert!(is_test_path("app/conftest.py"));
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub use resolve::resolve;
 /// Version of the index format and of the extraction rules (the cache and `code-index.json`);
 /// a cache of another version is ignored and rebuilt. Bump it when an entry's shape or an
 /// extraction rule of [`extract`] changes (query changes are detected by the cache itself).
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// One definition.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -214,6 +214,18 @@ impl CodeIndex {
         paths.sort();
         paths.dedup();
         let graph = Graph::derive(&files);
+        // A file that is the body of a `#[cfg(test)] mod x;` is a test file: it declares no flag.
+        for link in graph
+            .tests
+            .iter()
+            .filter(|t| t.how == graph::LinkHow::Inline && t.module.is_none())
+        {
+            if let Ok(i) = files.binary_search_by(|f| f.path.as_str().cmp(&link.test)) {
+                let f = &mut files[i];
+                f.is_test = true;
+                f.definitions.retain(|d| d.kind != SymbolKind::Flag);
+            }
+        }
         let mut index = CodeIndex {
             version: FORMAT_VERSION,
             files,

@@ -385,3 +385,23 @@ fn unwritable_cache_is_reported_not_fatal() {
         idx.report.cache
     );
 }
+
+#[test]
+fn the_body_of_a_cfg_test_module_is_a_test_file_without_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    touch(
+        dir.path(),
+        "src/lib.rs",
+        "pub fn cli() -> &'static str { \"--real\" }\n#[cfg(test)]\nmod sweep;\n",
+    );
+    touch(
+        dir.path(),
+        "src/sweep.rs",
+        "#[test]\nfn t() { super::run(&[\"--json\"]); }\n",
+    );
+    let idx = index_of(dir.path());
+    let sweep = idx.file("src/sweep.rs").unwrap();
+    assert!(sweep.is_test);
+    assert!(idx.definitions("--json").is_empty());
+    assert_eq!(idx.definitions("--real").len(), 1);
+}
