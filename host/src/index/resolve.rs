@@ -6,7 +6,8 @@
 //!    `dotted.path` resolves its last segment, narrowed to definitions whose scope or file
 //!    names the segment before it; when the last segment is unknown (a member to add), the
 //!    segment before it is resolved instead. A file path resolves to that file, or to the
-//!    files whose path ends with it; an unknown path with an extension is a file to create.
+//!    files whose path ends with it; an unknown path with an extension is a file to create. A
+//!    `--flag` resolves to flag declarations only, and no other name resolves to a flag.
 //! 2. **Files** are ranked by BM25 over identifier words ([`super::rank`]), normalised to
 //!    [0, 1], plus boosts: [`NAMED_FILE`] for a path the task names, [`DEFINES_EXACT`] /
 //!    [`DEFINES_FUZZY`] for defining a name the task mentions, [`USES_NAMED`] (times the edge's
@@ -141,11 +142,22 @@ fn lookup(index: &CodeIndex, m: &Mention, fs: &FileScores) -> NamedRef {
         .copied()
         .filter(|s| !skip.contains(s))
         .collect();
+    // A `--flag` resolves to flags only, and other names never to a flag.
+    let is_flag = m.shape == NameForm::Flag;
+    let kind_fits = |d: &DefRef<'_>| (d.def.kind == super::SymbolKind::Flag) == is_flag;
     for (depth, seg) in candidates.iter().enumerate() {
-        let mut defs = index.definitions(seg);
+        let mut defs: Vec<DefRef<'_>> = index
+            .definitions(seg)
+            .into_iter()
+            .filter(kind_fits)
+            .collect();
         let mut exact = !defs.is_empty();
         if defs.is_empty() {
-            defs = index.fuzzy_definitions(seg);
+            defs = index
+                .fuzzy_definitions(seg)
+                .into_iter()
+                .filter(kind_fits)
+                .collect();
         }
         if defs.is_empty() {
             continue;

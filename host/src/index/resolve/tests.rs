@@ -158,6 +158,20 @@ fn each_name_form_in_each_language() {
 }
 
 #[test]
+fn a_flag_resolves_to_flags_only() {
+    // `json` is defined nowhere as a flag but `--json` is declared in lib/command.js;
+    // `--max-retries` is declared nowhere: it must not fall back to a function or module.
+    let r = resolved("Rename --max-retries like --json");
+    assert!(named(&r, "--max-retries").symbols.is_empty());
+    assert_eq!(named(&r, "--json").symbols[0].path, "lib/command.js");
+    let r = resolved("Use `json` output");
+    assert!(named(&r, "json")
+        .symbols
+        .iter()
+        .all(|s| s.kind != SymbolKind::Flag));
+}
+
+#[test]
 fn a_member_to_add_resolves_its_type() {
     let r = resolved("Add `Parser::parse_bounded` next to the counted one");
     let n = named(&r, "Parser::parse_bounded");
