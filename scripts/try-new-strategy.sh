@@ -23,7 +23,7 @@ cd "$work"
 
 "$anneal" strategy inspect ./my-first/my-first.wasm > inspect.out \
   || { cat inspect.out >&2; fail "inspect failed"; }
-for want in "my-first" "anneal:strategy@0.1.0" "sha256"; do
+for want in "my-first" "anneal:strategy@0.2.0" "sha256" "re-entry     stage 3, enrich"; do
   grep -q "$want" inspect.out || { cat inspect.out >&2; fail "inspect does not show $want"; }
 done
 if grep -q "wasi:" inspect.out; then cat inspect.out >&2; fail "the generated strategy imports WASI"; fi

@@ -31,6 +31,7 @@ fn config(repo: &Path, runs: &Path, jobs: usize, latency: u64) -> Config {
         simulated_latency: Duration::from_millis(latency),
         budget: Default::default(),
         engine: Default::default(),
+        plan_only: false,
     }
 }
 

@@ -60,11 +60,7 @@ pub fn parse_scores(text: &str) -> Result<Vec<f64>, String> {
 pub fn decision_json(d: &Decision) -> String {
     serde_json::json!({
         "converged": d.converged,
-        "reason": d.reason.map(|r| match r {
-            ConvergenceReason::Variance => "variance",
-            ConvergenceReason::Delta => "delta",
-            ConvergenceReason::Cap => "cap",
-        }),
+        "reason": d.reason.map(ConvergenceReason::as_str),
         "next_depth": d.next_depth,
     })
     .to_string()
@@ -97,7 +93,7 @@ pub async fn check(
 ) -> Result<Decision, CheckError> {
     let runtime = Runtime::new()
         .map_err(|e| CheckError::Runtime(format!("cannot start the WebAssembly engine: {e:#}")))?;
-    let loaded = crate::pipeline::load_component(
+    let loaded = crate::runtime::loader::load_component(
         &runtime,
         checker.unwrap_or("convergence"),
         &["convergence"],

@@ -1,61 +1,94 @@
-//! Budget before you commit: the agent spawns a run is expected to
-//! make, per strategy and options, best case and worst case (every stage-4 re-loop taken, every
-//! full re-loop up to the cap).
+//! Budget before you commit (`--dry-run`, `strategy inspect`): the agent spawns a run is
+//! expected to make — best case, one full iteration, worst case over the re-loop cap — from
+//! what the strategy declares and the host's own stages. The host knows no strategy by name:
+//! stage 4's figures are the strategy's `estimate` (WIT 0.2.0, docs/design.md §11), and where a
+//! full re-loop re-enters is its `info().reentry`.
 //!
-//! Counted as the rollup counts them: intent gate, probe, Metis, planners, Momus, the three
-//! red-team reviewers, Oracle, Hephaestus and Atlas are one spawn each per call.
+//! Counted as the rollup counts them (`accounting.agent_spawns`): the probe and Atlas once per
+//! run; the intent gate once, and again on each re-loop that re-enters there; Metis once per
+//! iteration (not on a re-loop that re-enters at stage 4); stage 5's red team (four: three
+//! reviewers and Oracle) and Momus unless the strategy's last such call was on its final plan
+//! (the host reuses its own record then); Hephaestus once per iteration.
+use crate::model::{Reentry, SpawnEstimate};
+
+/// The probe and Atlas: once per run.
+const ONCE_PER_RUN: u32 = 2;
+/// Three red-team reviewers and Oracle: what one `red-team` call spawns.
+pub const RED_TEAM: u32 = 4;
 
 /// Expected spawns of one run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Estimate {
-    /// One iteration, no stage-4 re-loop, earliest convergence.
+    /// One iteration, the strategy's earliest exit.
     pub best: u32,
-    /// One iteration with every stage-4 re-loop / the full depth.
-    pub typical_worst: u32,
-    /// `typical_worst` times the full-iteration cap (None = `--loop`, unbounded).
+    /// One iteration with every re-plan and loop of the strategy's own.
+    pub one_iteration: u32,
+    /// Every full re-loop up to the cap taken, each at `one_iteration`'s stage 4 (`None` =
+    /// `--loop`: unbounded).
     pub worst: Option<u32>,
-    /// How the figures were derived.
+    /// How the figures were derived, one line.
     pub basis: String,
 }
 
-/// Stages outside stage 4 in one iteration: intent gate, probe, Metis, red team ×3, Oracle,
-/// Hephaestus, Atlas.
-const COMMON: u32 = 9;
-
-/// Estimates spawns for `strategy` with its resolved `options`; `guest_calls` bounds a
-/// third-party strategy's share (`--max-guest-calls`); `iterations` is the full re-loop cap.
+/// Estimates a run's spawns.
+///
+/// Input: `declared`, the strategy's own estimate for the run's options (`None` for a 0.1.0
+/// component, which declares none); `reentry`, where its full re-loops re-enter;
+/// `guest_calls`, the guest's agent-call limit (`--max-guest-calls`), which bounds any
+/// strategy; `iterations`, the full-iteration cap (`None` = `--loop`). A declaration that
+/// contradicts itself (best over worst) is set aside for the bound the call limit gives, and
+/// the basis says so; a worst case over what the call limit allows is cut to it.
 pub fn estimate(
-    strategy: &str,
-    options: &[(String, String)],
+    declared: Option<&SpawnEstimate>,
+    reentry: Reentry,
     guest_calls: u32,
     iterations: Option<u32>,
 ) -> Estimate {
-    let opt = |k: &str, d: u32| {
-        options
-            .iter()
-            .find(|(n, _)| n == k)
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(d)
-    };
-    let (best, one, basis) = match strategy {
-        "cast" => (COMMON + 2, COMMON + 4, "cast: 1 planner + Momus; one re-plan on Momus BLOCK adds 2".to_string()),
-        "alloy" => {
-            let n = opt("versions", 5);
-            (COMMON + n + 1, COMMON + 3 * (n + 1), format!("alloy: {n} planners + Momus per tournament; up to 2 stage-4 re-loops"))
+    let limit = guest_calls.saturating_mul(RED_TEAM);
+    let bound = format!(
+        "its agent calls are bounded by --max-guest-calls ({guest_calls}), a red-team call spawning {RED_TEAM} agents"
+    );
+    let (best, worst, stage5, basis) = match declared {
+        Some(d) if d.best <= d.worst => {
+            let stage5 =
+                if d.red_teams_final_plan { 0 } else { RED_TEAM } + u32::from(!d.audits_final_plan);
+            let mut basis = crate::runtime::host_impl::sanitize(&d.basis, 300);
+            if d.worst > limit {
+                basis.push_str(&format!(" (worst case cut to {limit}: {bound})"));
+            }
+            (d.best, d.worst.min(limit), stage5, basis)
         }
-        "temper" => {
-            let d = opt("depth", 3);
-            // Per depth: planner, red team ×3, Oracle, Momus; stage 5 reuses the last depth's red team.
-            let per_depth = 6;
-            let outside = COMMON - 4;
-            (outside + 2 * per_depth, outside + (d + 1) * per_depth, format!("temper: 6 per depth (planner, red team ×3, Oracle, Momus), depths 0..={d}; earliest exit at depth 1"))
-        }
-        other => (COMMON, COMMON + guest_calls, format!("{other}: unknown shape; its agent calls are bounded by --max-guest-calls ({guest_calls})")),
+        Some(d) => (
+            0,
+            limit,
+            RED_TEAM + 1,
+            format!(
+                "the strategy's estimate is invalid (best {} over worst {}); {bound}",
+                d.best, d.worst
+            ),
+        ),
+        None => (
+            0,
+            limit,
+            RED_TEAM + 1,
+            format!("the strategy declares no estimate (anneal:strategy@0.1.0); {bound}"),
+        ),
     };
+    // Stages 1 and 3, then 5 and 6, of the first iteration and of a re-loop.
+    let first = 1 + 1 + stage5 + 1;
+    let again = match reentry {
+        Reentry::IntentGate => 2,
+        Reentry::Enrich => 1,
+        Reentry::Plan => 0,
+    } + stage5
+        + 1;
+    let one_iteration = ONCE_PER_RUN + first + worst;
     Estimate {
-        best,
-        typical_worst: one,
-        worst: iterations.map(|i| one * i),
+        best: ONCE_PER_RUN + first + best,
+        one_iteration,
+        worst: iterations.map(|n| {
+            one_iteration.saturating_add(n.saturating_sub(1).saturating_mul(again + worst))
+        }),
         basis,
     }
 }
@@ -64,15 +97,100 @@ pub fn estimate(
 mod tests {
     use super::*;
 
+    fn declared(best: u32, worst: u32, audits: bool, red_teams: bool) -> SpawnEstimate {
+        SpawnEstimate {
+            best,
+            worst,
+            audits_final_plan: audits,
+            red_teams_final_plan: red_teams,
+            basis: "basis".into(),
+        }
+    }
+
     #[test]
-    fn figures_follow_the_strategy_shapes() {
-        assert_eq!(estimate("cast", &[], 200, Some(3)).best, 11);
-        let a = estimate("alloy", &[("versions".into(), "5".into())], 200, Some(3));
-        assert_eq!((a.best, a.typical_worst, a.worst), (15, 27, Some(81)));
-        let a7 = estimate("alloy", &[("versions".into(), "7".into())], 200, Some(3));
-        assert!(a7.best > a.best);
-        let t = estimate("temper", &[("depth".into(), "3".into())], 200, None);
-        assert_eq!((t.best, t.typical_worst, t.worst), (17, 29, None));
-        assert_eq!(estimate("foundry", &[], 50, Some(1)).typical_worst, 59);
+    fn figures_follow_the_declaration() {
+        // Cast's declaration: planner + Momus, one re-plan adds 2; stage 5 reuses Momus.
+        let cast = estimate(
+            Some(&declared(2, 4, true, false)),
+            Reentry::Enrich,
+            200,
+            Some(3),
+        );
+        // 2 once + intent + metis + planner + momus + red team 4 + hephaestus.
+        assert_eq!((cast.best, cast.one_iteration), (11, 13));
+        // Two re-loops at stage 3: metis + 4 + red team 4 + hephaestus each.
+        assert_eq!(cast.worst, Some(13 + 2 * 10));
+        // Alloy at 7 versions re-enters at the Intent Gate.
+        let alloy = estimate(
+            Some(&declared(8, 24, true, false)),
+            Reentry::IntentGate,
+            200,
+            Some(3),
+        );
+        assert_eq!((alloy.best, alloy.one_iteration), (17, 33));
+        assert_eq!(alloy.worst, Some(33 + 2 * 31));
+        // Temper's depths red-team and audit the final plan themselves: stage 5 adds nothing.
+        let temper = estimate(
+            Some(&declared(12, 24, true, true)),
+            Reentry::Enrich,
+            200,
+            None,
+        );
+        assert_eq!(
+            (temper.best, temper.one_iteration, temper.worst),
+            (17, 29, None)
+        );
+        // Re-entering at stage 4 skips Metis too.
+        let plan = estimate(
+            Some(&declared(1, 1, false, false)),
+            Reentry::Plan,
+            200,
+            Some(2),
+        );
+        assert_eq!(plan.worst, Some(plan.one_iteration + 1 + 5 + 1));
+    }
+
+    #[test]
+    fn without_a_declaration_the_call_limit_bounds_the_worst_case() {
+        let e = estimate(None, Reentry::Enrich, 50, Some(1));
+        // Nothing of stage 4 in the best case; 50 calls of 4 agents each in the worst.
+        assert_eq!(e.best, 2 + 1 + 1 + 5 + 1);
+        assert_eq!(e.one_iteration, e.best + 200);
+        assert_eq!(e.worst, Some(e.one_iteration));
+        assert!(e.basis.contains("declares no estimate"), "{}", e.basis);
+        assert!(e.basis.contains("--max-guest-calls (50)"), "{}", e.basis);
+    }
+
+    #[test]
+    fn a_declaration_that_contradicts_itself_or_the_limit_is_not_believed() {
+        let e = estimate(
+            Some(&declared(9, 3, true, false)),
+            Reentry::Enrich,
+            10,
+            Some(1),
+        );
+        assert_eq!(e.one_iteration, e.best + 40);
+        assert!(
+            e.basis.contains("invalid (best 9 over worst 3)"),
+            "{}",
+            e.basis
+        );
+        let e = estimate(
+            Some(&declared(1, 1_000_000, true, false)),
+            Reentry::Enrich,
+            10,
+            Some(1),
+        );
+        assert_eq!(e.one_iteration - e.best, 40 - 1);
+        assert!(e.basis.contains("cut to 40"), "{}", e.basis);
+        // Control characters of a guest's basis never reach the terminal.
+        let mut d = declared(1, 2, true, false);
+        d.basis = "a\u{1b}[31mred\nline".into();
+        let e = estimate(Some(&d), Reentry::Enrich, 10, Some(1));
+        assert!(
+            !e.basis.contains('\u{1b}') && !e.basis.contains('\n'),
+            "{:?}",
+            e.basis
+        );
     }
 }

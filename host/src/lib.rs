@@ -6,6 +6,7 @@ pub mod cli;
 pub mod convergence;
 pub mod engine;
 pub mod estimate;
+pub mod eval;
 pub mod events;
 pub mod index;
 pub mod model;
@@ -19,3 +20,6 @@ pub mod runtime;
 pub mod scaffold;
 pub mod stages;
 pub mod text;
+
+#[cfg(test)]
+mod layering;

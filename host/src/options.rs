@@ -3,27 +3,33 @@
 //! checking and the same `--help`-style listing.
 use crate::model::{OptionKind, OptionSpec, StrategyInfo};
 
-/// Parses `key=value`.
+/// One `--opt` as given: `key=value`, or `key` alone — a `flag` option switched on
+/// (`--enforce` on the command line becomes `--opt enforce`).
+pub type Given = (String, Option<String>);
+
+/// Parses `key=value` or a bare `key`.
 ///
 /// # Errors
-/// A message when there is no `=` or the key is empty.
-pub fn parse_kv(s: &str) -> Result<(String, String), String> {
+/// A message when the key is empty.
+pub fn parse_kv(s: &str) -> Result<Given, String> {
     match s.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        Some((k, v)) if !k.trim().is_empty() => {
+            Ok((k.trim().to_string(), Some(v.trim().to_string())))
+        }
+        None if !s.trim().is_empty() => Ok((s.trim().to_string(), None)),
         _ => Err(format!("expected key=value, got {s:?}")),
     }
 }
 
 /// Checks `given` against `info.options` and returns every declared option with its value
-/// (the given one, else the default), in declaration order.
+/// (the given one, else the default), in declaration order. A bare option (no value) is a
+/// `flag` switched on: `true`.
 ///
 /// # Errors
 /// A usage message naming the option: unknown (listing the accepted ones), given twice, not an
-/// integer, outside `[min, max]`, or a flag that is not `true`/`false`.
-pub fn resolve(
-    info: &StrategyInfo,
-    given: &[(String, String)],
-) -> Result<Vec<(String, String)>, String> {
+/// integer, outside `[min, max]`, a flag that is not `true`/`false`, or an option that takes a
+/// value given without one.
+pub fn resolve(info: &StrategyInfo, given: &[Given]) -> Result<Vec<(String, String)>, String> {
     for (i, (k, _)) in given.iter().enumerate() {
         if !info.options.iter().any(|o| &o.name == k) {
             let accepted = if info.options.is_empty() {
@@ -49,11 +55,17 @@ pub fn resolve(
     }
     let mut out = Vec::new();
     for spec in &info.options {
-        let value = given
-            .iter()
-            .find(|(k, _)| k == &spec.name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| spec.default_value.clone());
+        let value = match given.iter().find(|(k, _)| k == &spec.name) {
+            Some((_, Some(v))) => v.clone(),
+            Some((_, None)) if spec.kind == OptionKind::Flag => "true".to_string(),
+            Some((k, None)) => {
+                return Err(format!(
+                    "option {k} of strategy {} takes a value: --opt {k}=VALUE (or --{k} VALUE before the task)",
+                    info.name
+                ))
+            }
+            None => spec.default_value.clone(),
+        };
         check(spec, &value, &info.name)?;
         out.push((spec.name.clone(), value));
     }
@@ -149,6 +161,7 @@ mod tests {
                 below_min: Some("use Cast for single-planner work".into()),
                 above_max: None,
             }],
+            reentry: crate::model::Reentry::IntentGate,
         }
     }
 
@@ -159,20 +172,44 @@ mod tests {
             vec![("versions".to_string(), "5".to_string())]
         );
         assert_eq!(
-            resolve(&info(), &[("versions".into(), "7".into())]).unwrap()[0].1,
+            resolve(&info(), &[("versions".into(), Some("7".into()))]).unwrap()[0].1,
             "7"
         );
-        assert!(resolve(&info(), &[("versions".into(), "8".into())])
+        assert!(resolve(&info(), &[("versions".into(), Some("8".into()))])
             .unwrap_err()
             .contains("2..=7"));
-        assert!(resolve(&info(), &[("versions".into(), "1".into())])
+        assert!(resolve(&info(), &[("versions".into(), Some("1".into()))])
             .unwrap_err()
             .contains("use Cast for single-planner work"));
-        assert!(resolve(&info(), &[("versions".into(), "x".into())]).is_err());
-        assert!(resolve(&info(), &[("depth".into(), "3".into())])
+        assert!(resolve(&info(), &[("versions".into(), Some("x".into()))]).is_err());
+        assert!(resolve(&info(), &[("depth".into(), Some("3".into()))])
             .unwrap_err()
             .contains("accepts: versions"));
-        assert!(parse_kv("a").is_err());
-        assert_eq!(parse_kv(" a = b ").unwrap(), ("a".into(), "b".into()));
+        assert!(parse_kv("").is_err() && parse_kv("=b").is_err());
+        assert_eq!(parse_kv(" a = b ").unwrap(), ("a".into(), Some("b".into())));
+        assert_eq!(parse_kv("enforce").unwrap(), ("enforce".into(), None));
+    }
+
+    #[test]
+    fn a_bare_option_switches_a_flag_on_and_nothing_else() {
+        let mut i = info();
+        i.options.push(OptionSpec {
+            name: "enforce".into(),
+            description: "d".into(),
+            kind: OptionKind::Flag,
+            default_value: "false".into(),
+            min: None,
+            max: None,
+            below_min: None,
+            above_max: None,
+        });
+        let got = resolve(&i, &[("enforce".into(), None)]).unwrap();
+        assert_eq!(got[1], ("enforce".to_string(), "true".to_string()));
+        assert_eq!(resolve(&i, &[]).unwrap()[1].1, "false");
+        let e = resolve(&i, &[("versions".into(), None)]).unwrap_err();
+        assert!(
+            e.contains("option versions of strategy alloy takes a value"),
+            "{e}"
+        );
     }
 }

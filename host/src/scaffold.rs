@@ -2,12 +2,12 @@
 //! strategy component (issue 5, authoring kit; docs/writing-a-strategy.md).
 //!
 //! The templates are data files under `_shared/templates/strategy/`, embedded at compile time;
-//! the WIT package the host serves (`wit/since_v0.1.0`) is copied in under `wit/` so the
+//! the WIT package the host serves (`wit/since_v0.2.0`) is copied in under `wit/` so the
 //! project depends on nothing but `wit-bindgen`.
 use std::path::{Path, PathBuf};
 
 /// The WIT version the generated project is built against (the one the host serves).
-pub const WIT_VERSION: &str = "0.1.0";
+pub const WIT_VERSION: &str = "0.2.0";
 
 /// `(relative path, template text, executable)` of every generated file.
 const FILES: &[(&str, &str, bool)] = &[
@@ -38,17 +38,17 @@ const FILES: &[(&str, &str, bool)] = &[
     ),
     (
         "wit/host.wit",
-        include_str!("../../wit/since_v0.1.0/host.wit"),
+        include_str!("../../wit/since_v0.2.0/host.wit"),
         false,
     ),
     (
         "wit/types.wit",
-        include_str!("../../wit/since_v0.1.0/types.wit"),
+        include_str!("../../wit/since_v0.2.0/types.wit"),
         false,
     ),
     (
         "wit/worlds.wit",
-        include_str!("../../wit/since_v0.1.0/worlds.wit"),
+        include_str!("../../wit/since_v0.2.0/worlds.wit"),
         false,
     ),
 ];
@@ -178,7 +178,7 @@ mod tests {
         }
         // The WIT is the host's own, byte for byte.
         let worlds = std::fs::read_to_string(dir.join("wit/worlds.wit")).unwrap();
-        assert_eq!(worlds, include_str!("../../wit/since_v0.1.0/worlds.wit"));
+        assert_eq!(worlds, include_str!("../../wit/since_v0.2.0/worlds.wit"));
         assert!(worlds.contains(&format!("anneal:strategy@{WIT_VERSION}")));
     }
 

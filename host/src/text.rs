@@ -295,6 +295,24 @@ pub fn strategy_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// `s` with its first character upper-cased ("the code index" → "The code index").
+pub fn cap_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// "a", "a and b", "a, b and c"; `fallback` when empty.
+pub fn prose_list(items: &[String], fallback: &str) -> String {
+    match items.len() {
+        0 => fallback.to_string(),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

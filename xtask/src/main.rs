@@ -16,8 +16,9 @@ use std::process::Command;
 
 /// Guests shipped inside the host binary.
 const BUNDLED: &[&str] = &["cast", "alloy", "temper", "convergence"];
-/// Guests built only for the tests (hostile behaviours and the like).
-const TEST_ONLY: &[&str] = &["hostile"];
+/// Guests built only for the tests: hostile behaviours, and a strategy and a convergence
+/// checker built against the 0.1.0 WIT (the host serves every version it published).
+const TEST_ONLY: &[&str] = &["hostile", "legacy", "legacy-checker"];
 /// Standalone example strategies under `examples/` (each its own workspace, sharing only the
 /// WIT with the bundled guests), built for the tests into `target/test-guests/`; never bundled.
 const EXAMPLES: &[&str] = &["foundry"];
@@ -148,7 +149,8 @@ fn build_guests() -> Result<()> {
     std::fs::create_dir_all(&test_dir)?;
     for (names, dir) in [(BUNDLED, &bundled_dir), (TEST_ONLY, &test_dir)] {
         for name in names {
-            let core_path = built.join(format!("{name}.wasm"));
+            // Cargo names a library's file after the crate with `_` for `-`.
+            let core_path = built.join(format!("{}.wasm", name.replace('-', "_")));
             let core = std::fs::read(&core_path)
                 .with_context(|| format!("reading {}", core_path.display()))?;
             let component =

@@ -5,7 +5,8 @@
 pub mod synth;
 
 use anneal_guest::types::{
-    AgentRequest, OptionKind, OptionSpec, RunInput, StageOutput, StrategyInfo,
+    AgentRequest, OptionKind, OptionSpec, Reentry, RunInput, SpawnEstimate, StageOutput,
+    StrategyInfo,
 };
 
 /// The bias lenses in docs/design.md §2 order; a run takes the first N.
@@ -69,6 +70,27 @@ pub fn strategy_info() -> StrategyInfo {
         version: env!("CARGO_PKG_VERSION").into(),
         description: "Tournament consensus: N biased planners in parallel, a synthesizer blends the strongest phases with provenance, Momus audits the blend.".into(),
         options: vec![versions_option()],
+        // docs/design.md §3 invariant 5: Alloy's full re-loop goes back through the Intent Gate.
+        reentry: Reentry::IntentGate,
+    }
+}
+
+/// N planners and Momus per tournament; up to [`MAX_STAGE_LOOPS`] re-runs on Momus BLOCK. The
+/// last Momus audit is on the returned blend.
+pub fn estimate(options: &[(String, String)]) -> SpawnEstimate {
+    let n = anneal_guest::options::lookup(options, "versions")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(VERSIONS_DEFAULT)
+        .clamp(VERSIONS_MIN, VERSIONS_MAX) as u32;
+    let tournament = n + 1;
+    SpawnEstimate {
+        best: tournament,
+        worst: (MAX_STAGE_LOOPS + 1) * tournament,
+        audits_final_plan: true,
+        red_teams_final_plan: false,
+        basis: format!(
+            "alloy: {n} planners + Momus per tournament; up to {MAX_STAGE_LOOPS} re-runs on Momus BLOCK"
+        ),
     }
 }
 
@@ -82,15 +104,6 @@ mod guest {
 
     struct Alloy;
 
-    fn verdict_name(v: Verdict) -> &'static str {
-        match v {
-            Verdict::Safe => "SAFE",
-            Verdict::Caution => "CAUTION",
-            Verdict::Risky => "RISKY",
-            Verdict::Block => "BLOCK",
-        }
-    }
-
     fn write(path: &str, contents: &str) -> Result<(), String> {
         host::write_artifact(path, contents).map_err(|e| format!("writing {path} failed: {e:?}"))
     }
@@ -98,6 +111,10 @@ mod guest {
     impl Guest for Alloy {
         fn info() -> StrategyInfo {
             strategy_info()
+        }
+
+        fn estimate(options: Vec<(String, String)>) -> SpawnEstimate {
+            super::estimate(&options)
         }
 
         fn run(input: RunInput) -> Result<StageOutput, String> {
@@ -158,7 +175,7 @@ mod guest {
                     variants.len(),
                     s.plan.phases.len(),
                     s.contradictions.len(),
-                    verdict_name(momus.verdict),
+                    anneal_guest::names::verdict(momus.verdict),
                     momus.score.map_or("none".to_string(), |x| x.to_string())
                 ));
                 if momus.verdict != Verdict::Block || stage_loops >= MAX_STAGE_LOOPS {

@@ -3,7 +3,9 @@
 //! blocks, the host escalates to a full re-loop.
 use anneal_guest::host::{self, LogLevel};
 use anneal_guest::strategy::Guest;
-use anneal_guest::types::{AgentRequest, Plan, RunInput, StageOutput, StrategyInfo, Verdict};
+use anneal_guest::types::{
+    AgentRequest, Plan, Reentry, RunInput, SpawnEstimate, StageOutput, StrategyInfo, Verdict,
+};
 
 struct Cast;
 
@@ -31,6 +33,20 @@ impl Guest for Cast {
             version: env!("CARGO_PKG_VERSION").into(),
             description: "Linear single planner: one Prometheus call, Momus audits the plan, one re-plan on BLOCK.".into(),
             options: Vec::new(),
+            // docs/design.md §3 invariant 5: a full re-loop re-enters at stage 3.
+            reentry: Reentry::Enrich,
+        }
+    }
+
+    /// One planner and Momus; a Momus BLOCK re-plans once (planner and Momus again). The last
+    /// Momus audit is on the returned plan.
+    fn estimate(_options: Vec<(String, String)>) -> SpawnEstimate {
+        SpawnEstimate {
+            best: 2,
+            worst: 4,
+            audits_final_plan: true,
+            red_teams_final_plan: false,
+            basis: "cast: 1 planner + Momus; one re-plan on Momus BLOCK adds 2".into(),
         }
     }
 
@@ -49,7 +65,11 @@ impl Guest for Cast {
                 .collect();
             host::log(
                 LogLevel::Info,
-                &format!("cast: momus blocked (score {:?}); re-planning once with {} folded findings", momus.score, folded.len()),
+                &format!(
+                    "cast: momus blocked (score {}); re-planning once with {} folded findings",
+                    momus.score.map_or("none".to_string(), |s| s.to_string()),
+                    folded.len()
+                ),
             );
             host::progress("cast: re-planning with Momus findings folded in");
             plan = plan_once(folded)?;
@@ -57,10 +77,10 @@ impl Guest for Cast {
             stage_loops = 1;
         }
         let notes = vec![format!(
-            "cast: iteration {} planned {} phases; momus {:?}",
+            "cast: iteration {} planned {} phases; momus {}",
             input.iteration,
             plan.phases.len(),
-            momus.verdict
+            anneal_guest::names::verdict(momus.verdict)
         )];
         Ok(StageOutput {
             plan,

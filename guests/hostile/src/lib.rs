@@ -13,9 +13,13 @@
 //! - `huge-artifact`: writes a 16 MiB artifact.
 //! - `many-artifacts`: writes 5 000 small artifacts.
 //! - `many-calls`: calls the planner until the host refuses.
+//! - `bad-estimate`: `estimate` says best 9 over worst 3, with terminal escapes in its basis.
+//! - `estimate-loop`: `estimate` spins forever.
 use anneal_guest::host::{self, LogLevel};
 use anneal_guest::strategy::Guest;
-use anneal_guest::types::{AgentRequest, OptionKind, OptionSpec, RunInput, StageOutput, StrategyInfo};
+use anneal_guest::types::{
+    AgentRequest, OptionKind, OptionSpec, Reentry, RunInput, SpawnEstimate, StageOutput, StrategyInfo,
+};
 
 struct Hostile;
 
@@ -79,6 +83,30 @@ impl Guest for Hostile {
                 below_min: None,
                 above_max: None,
             }],
+            // Stage 4: the tests see a declared re-entry honoured (no new Metis call).
+            reentry: Reentry::Plan,
+        }
+    }
+
+    fn estimate(options: Vec<(String, String)>) -> SpawnEstimate {
+        match anneal_guest::options::lookup(&options, "mode").unwrap_or("ok") {
+            "bad-estimate" => SpawnEstimate {
+                best: 9,
+                worst: 3,
+                audits_final_plan: true,
+                red_teams_final_plan: false,
+                basis: "\u{1b}[31mlies\u{1b}[0m\nsecond line".into(),
+            },
+            "estimate-loop" => loop {
+                std::hint::black_box(0u64);
+            },
+            _ => SpawnEstimate {
+                best: 2,
+                worst: 2,
+                audits_final_plan: true,
+                red_teams_final_plan: false,
+                basis: "hostile: one planner and Momus".into(),
+            },
         }
     }
 

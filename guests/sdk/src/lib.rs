@@ -1,13 +1,15 @@
 //! Guest SDK for anneal strategies.
 //!
-//! Generates the bindings of the `anneal:strategy@0.1.0` WIT package once, so a strategy crate
-//! only implements [`strategy::Guest`] and calls `anneal_guest::strategy::export_strategy!(MyStrategy);`.
-//! Also holds small helpers every strategy needs (option lookup, Markdown rendering of a plan).
+//! Generates the bindings of the `anneal:strategy@0.2.0` WIT package (`wit/since_v0.2.0`, the
+//! newest version the host serves) once, so a strategy crate only implements
+//! [`strategy::Guest`] and calls `anneal_guest::strategy::export_strategy!(MyStrategy);`.
+//! Also holds small helpers every strategy needs (option lookup, the wire spellings of the
+//! enums, Markdown rendering of a plan).
 
 /// Bindings of the `strategy` world.
 pub mod strategy {
     wit_bindgen::generate!({
-        path: "../../wit/since_v0.1.0",
+        path: "../../wit/since_v0.2.0",
         world: "strategy",
         pub_export_macro: true,
         export_macro_name: "export_strategy",
@@ -19,7 +21,7 @@ pub mod strategy {
 /// Bindings of the `convergence` world.
 pub mod convergence {
     wit_bindgen::generate!({
-        path: "../../wit/since_v0.1.0",
+        path: "../../wit/since_v0.2.0",
         world: "convergence",
         pub_export_macro: true,
         export_macro_name: "export_convergence",
@@ -32,4 +34,8 @@ pub use strategy::anneal::strategy::host;
 pub use strategy::anneal::strategy::types;
 
 pub mod markdown;
+pub mod names;
 pub mod options;
+
+/// Agent spawns of one `host::red-team` call (three reviewers, then Oracle), for `estimate`.
+pub const RED_TEAM_SPAWNS: u32 = 4;

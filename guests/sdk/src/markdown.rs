@@ -1,5 +1,5 @@
 //! Markdown rendering of a plan, for strategy artifacts (variants, per-depth plans).
-use crate::types::{FileAction, Plan};
+use crate::types::Plan;
 use std::fmt::Write;
 
 /// Renders `plan` as one Markdown document: thesis, dependencies, every phase in full,
@@ -26,14 +26,7 @@ pub fn plan(plan: &Plan) -> String {
         let files: Vec<String> = p
             .files
             .iter()
-            .map(|f| {
-                let a = match f.action {
-                    FileAction::Create => "create",
-                    FileAction::Modify => "modify",
-                    FileAction::Delete => "delete",
-                };
-                format!("`{}` ({a})", f.path)
-            })
+            .map(|f| format!("`{}` ({})", f.path, crate::names::file_action(f.action)))
             .collect();
         section(&mut s, "Files", &files);
         section(&mut s, "Success criteria", &p.success_criteria);

@@ -5,8 +5,12 @@ use crate::types::RunInput;
 
 /// The value of option `name`, if present.
 pub fn get<'a>(input: &'a RunInput, name: &str) -> Option<&'a str> {
-    input
-        .options
+    lookup(&input.options, name)
+}
+
+/// The value of option `name` in `options` (as `run` and `estimate` receive them), if present.
+pub fn lookup<'a>(options: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    options
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())

@@ -4,9 +4,8 @@
 //! Also the JSON form of the WIT records Temper records (plans, envelopes, decisions), with the
 //! spellings written to disk elsewhere (docs/design.md §4): snake_case keys, verdicts upper-case
 //! (`SAFE`), severities and actions lower-case, reasons lower-case (`variance`).
-use anneal_guest::types::{
-    ConvergenceReason, Decision, Envelope, FileAction, Phase, Plan, Severity, Verdict,
-};
+use anneal_guest::names;
+use anneal_guest::types::{Decision, Envelope, Phase, Plan};
 use std::fmt::Write;
 
 /// A JSON value. Objects keep insertion order (the order the writer chose).
@@ -115,41 +114,13 @@ fn opt<T>(v: &Option<T>, f: impl FnOnce(&T) -> Json) -> Json {
     v.as_ref().map(f).unwrap_or(Json::Null)
 }
 
-/// docs/design.md §4 spelling of a verdict.
-pub fn verdict(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Safe => "SAFE",
-        Verdict::Caution => "CAUTION",
-        Verdict::Risky => "RISKY",
-        Verdict::Block => "BLOCK",
-    }
-}
-
-fn severity(v: Severity) -> &'static str {
-    match v {
-        Severity::Critical => "critical",
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-    }
-}
-
-/// docs/design.md §2 name of a convergence reason.
-pub fn reason(r: ConvergenceReason) -> &'static str {
-    match r {
-        ConvergenceReason::Variance => "variance",
-        ConvergenceReason::Delta => "delta",
-        ConvergenceReason::Cap => "cap",
-    }
-}
-
 /// An envelope with the field names and spellings of docs/design.md §4.
 pub fn envelope(e: &Envelope) -> Json {
     obj([
         ("agent", s(&e.agent)),
         ("run_id", s(&e.run_id)),
         ("depth", opt(&e.depth, |d| Json::Int(i64::from(*d)))),
-        ("verdict", s(verdict(e.verdict))),
+        ("verdict", s(names::verdict(e.verdict))),
         ("score", opt(&e.score, |v| Json::Int(i64::from(*v)))),
         ("summary", s(&e.summary)),
         (
@@ -160,7 +131,7 @@ pub fn envelope(e: &Envelope) -> Json {
                     .map(|f| {
                         obj([
                             ("location", s(&f.location)),
-                            ("severity", s(severity(f.severity))),
+                            ("severity", s(names::severity(f.severity))),
                             ("concern", s(&f.concern)),
                             ("demand", s(&f.demand)),
                         ])
@@ -193,14 +164,7 @@ fn phase(p: &Phase) -> Json {
             Json::Arr(
                 p.files
                     .iter()
-                    .map(|f| {
-                        let action = match f.action {
-                            FileAction::Create => "create",
-                            FileAction::Modify => "modify",
-                            FileAction::Delete => "delete",
-                        };
-                        obj([("path", s(&f.path)), ("action", s(action))])
-                    })
+                    .map(|f| obj([("path", s(&f.path)), ("action", s(names::file_action(f.action)))]))
                     .collect(),
             ),
         ),
@@ -246,7 +210,7 @@ pub fn plan(p: &Plan) -> Json {
 pub fn decision(d: &Decision) -> Json {
     obj([
         ("converged", Json::Bool(d.converged)),
-        ("reason", opt(&d.reason, |r| s(reason(*r)))),
+        ("reason", opt(&d.reason, |r| s(names::convergence_reason(*r)))),
         ("next_depth", opt(&d.next_depth, |n| Json::Int(i64::from(*n)))),
     ])
 }

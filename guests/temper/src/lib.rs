@@ -21,7 +21,7 @@ use anneal_guest::host::{self, LogLevel};
 use anneal_guest::strategy::Guest;
 use anneal_guest::types::{
     AgentRequest, ConvergenceReason, Decision, Envelope, OptionKind, OptionSpec, Plan,
-    RedTeamReport, RunInput, StageOutput, StrategyInfo,
+    RedTeamReport, Reentry, RunInput, SpawnEstimate, StageOutput, StrategyInfo,
 };
 use json::{obj, s, Json};
 
@@ -130,7 +130,7 @@ fn history(input: &RunInput, cap: u32, records: &[DepthRecord], exit: Option<&De
         ),
         (
             "convergence_reason",
-            exit.and_then(|r| r.decision.reason).map(|x| s(json::reason(x))).unwrap_or(Json::Null),
+            exit.and_then(|r| r.decision.reason).map(|x| s(anneal_guest::names::convergence_reason(x))).unwrap_or(Json::Null),
         ),
         ("depths", Json::Arr(depths)),
     ])
@@ -157,6 +157,28 @@ impl Guest for Temper {
                 below_min: Some("Temper needs a depth of at least 1 (use Cast for a single pass)".into()),
                 above_max: Some("the depth cap is at most 5".into()),
             }],
+            // docs/design.md §3 invariant 5: Temper resets to depth 0 and re-enters at stage 3.
+            reentry: Reentry::Enrich,
+        }
+    }
+
+    /// Per depth: the planner, the red team (four agents) and Momus. The earliest exit is at
+    /// depth 1 (the delta rule needs two scores); the latest at the cap. The last depth's red
+    /// team and Momus are on the returned plan, so stage 5 reuses both.
+    fn estimate(options: Vec<(String, String)>) -> SpawnEstimate {
+        let cap = anneal_guest::options::lookup(&options, "depth")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(DEFAULT_CAP)
+            .clamp(MIN_CAP, MAX_CAP) as u32;
+        let per_depth = 1 + anneal_guest::RED_TEAM_SPAWNS + 1;
+        SpawnEstimate {
+            best: 2 * per_depth,
+            worst: (cap + 1) * per_depth,
+            audits_final_plan: true,
+            red_teams_final_plan: true,
+            basis: format!(
+                "temper: {per_depth} per depth (planner, red team 4, Momus), depths 0..={cap}; earliest exit at depth 1"
+            ),
         }
     }
 
@@ -193,7 +215,7 @@ impl Guest for Temper {
             let decision = host::check_convergence(depth, &scores, cap)
                 .map_err(|e| format!("convergence check failed at depth {depth}: {e:?}"))?;
             let line = match (decision.converged, decision.reason) {
-                (true, Some(r)) => format!("temper: depth {depth} score {score} → converged ({})", json::reason(r)),
+                (true, Some(r)) => format!("temper: depth {depth} score {score} → converged ({})", anneal_guest::names::convergence_reason(r)),
                 (true, None) => format!("temper: depth {depth} score {score} → converged"),
                 (false, _) => format!("temper: depth {depth} score {score} → continue"),
             };

@@ -15,11 +15,11 @@
 //! reviewer may BLOCK a plan that cannot be implemented).
 use crate::model::rules::{band, verdict_from_findings};
 use crate::model::validate::{parse_reviewer_answer, validate_plan};
+use crate::model::Intent;
 use crate::model::{
     Dependencies, Envelope, EnvelopeMetadata, FileChange, Finding, Phase, Plan, Provenance,
     Severity, TaskKind, Verdict,
 };
-use crate::offline::intent::Intent;
 use regex::Regex;
 use serde_json::Value;
 use std::sync::LazyLock;

@@ -14,7 +14,6 @@
 //! as `<\/plan>`, so data cannot pose as structure.
 use super::prompts::{AgentPrompt, OutputKind};
 use crate::model::{Envelope, Plan, ProbeReport, TaskKind};
-use crate::offline::intent::kind_name;
 use std::fmt::Write as _;
 
 /// Most characters of the task shown.
@@ -206,7 +205,7 @@ pub fn user_message(prompt: &AgentPrompt, input: &AgentInput<'_>) -> String {
         &truncate(&escape(input.task.trim()), MAX_TASK_CHARS),
     );
     if let Some(k) = input.task_kind {
-        section(&mut out, "task_kind", kind_name(k));
+        section(&mut out, "task_kind", k.as_str());
     }
     if !input.intent_questions.is_empty() {
         section(&mut out, "intent_questions", &list(input.intent_questions));

@@ -359,15 +359,7 @@ mod tests {
         ("redteam-assumptions", Category::Deep, OutputKind::Envelope),
         ("oracle", Category::Ultrabrain, OutputKind::Envelope),
     ];
-    const LENSES: &[&str] = &[
-        "correctness",
-        "minimalist",
-        "defensive",
-        "performance",
-        "ux",
-        "verification",
-        "migration",
-    ];
+    use crate::model::LENSES;
 
     #[test]
     fn every_shipped_prompt_parses_with_its_role_category_and_output() {

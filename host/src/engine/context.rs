@@ -1,7 +1,8 @@
 //! What every agent of one iteration sees.
-use super::Engine;
-use crate::model::{ProbeReport, TaskKind};
-use crate::offline::Context;
+use super::{skills, Engine};
+use crate::agents::context::InjectedSkill;
+use crate::model::Context;
+use crate::model::{ProbeReport, Skill, TaskKind};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -17,6 +18,8 @@ pub struct RunContext {
     /// The task resolved against the probe's code index (empty when none was built).
     pub resolution: Arc<crate::model::resolution::Resolution>,
     pub iteration: u32,
+    /// The skills the probe found (once per run); each agent gets those matching its role.
+    pub skills: Arc<[Skill]>,
     /// Who answers the agent roles.
     pub engine: Arc<Engine>,
 }
@@ -33,5 +36,18 @@ impl RunContext {
             repo_root: &self.repo_root,
             resolution: &self.resolution,
         }
+    }
+
+    /// The run's skills whose names match `role` (docs/design.md §3 invariant 4), read and
+    /// bounded ([`skills::for_role`]).
+    pub fn skills_for(&self, role: &str) -> Vec<InjectedSkill> {
+        skills::for_role(&self.skills, role)
+            .into_iter()
+            .map(|s| InjectedSkill {
+                name: s.name,
+                description: s.description,
+                body: s.body,
+            })
+            .collect()
     }
 }

@@ -8,8 +8,8 @@
 //! the operator allowed.
 use crate::agents::adapters;
 use crate::agents::context::AgentInput;
+use crate::model::Intent;
 use crate::model::{AgentRequest, Category, Envelope, HostError, Plan, RedTeamReport};
-use crate::offline::intent::Intent;
 use model::ModelEngine;
 use std::sync::Arc;
 
@@ -154,7 +154,7 @@ impl Engine {
                     .await
             }
             Engine::Model(m) => {
-                let skills = m.skills_for("metis");
+                let skills = rc.skills_for("metis");
                 let code = m.code_context(&rc);
                 let input = AgentInput {
                     intent_questions: &intent.questions,
@@ -198,7 +198,7 @@ impl Engine {
                     .map_err(|e| AgentError::Invalid(e.to_string()))?
             }
             Engine::Model(m) => {
-                let skills = m.skills_for(&role);
+                let skills = rc.skills_for(&role);
                 let code = m.code_context(&rc);
                 let lens = req.lens.as_deref().and_then(|l| m.lens(l));
                 let input = AgentInput {
@@ -254,7 +254,7 @@ impl Engine {
                     .await
             }
             Engine::Model(m) => {
-                let skills = m.skills_for("momus");
+                let skills = rc.skills_for("momus");
                 let code = m.code_context(&rc);
                 let reviews: Vec<Envelope> = red
                     .as_ref()
@@ -303,7 +303,7 @@ impl Engine {
                     .await
             }
             Engine::Model(m) => {
-                let skills = m.skills_for(who.role());
+                let skills = rc.skills_for(who.role());
                 let code = m.code_context(&rc);
                 let input = AgentInput {
                     skills: &skills,
@@ -338,7 +338,7 @@ impl Engine {
                     .await
             }
             Engine::Model(m) => {
-                let skills = m.skills_for("oracle");
+                let skills = rc.skills_for("oracle");
                 let code = m.code_context(&rc);
                 let input = AgentInput {
                     skills: &skills,
@@ -356,9 +356,9 @@ impl Engine {
 }
 
 /// The engine a run uses, from the resolved model configuration (docs/design.md §7): the offline engine
-/// when no provider is configured, else a model engine over the configured providers, the
-/// prompts (shipped, or the project's `.anneal/agents/` overrides) and the skills found for
-/// `repo_root` (`home` `None` = `$HOME`).
+/// when no provider is configured, else a model engine over the configured providers and the
+/// prompts (shipped, or the project's `.anneal/agents/` overrides of `repo_root`). The skills
+/// the agents see are the run's own, found once by the probe ([`RunContext::skills`]).
 ///
 /// # Errors
 /// A message saying what to fix: a provider whose key variable is unset, a malformed prompt
@@ -366,19 +366,16 @@ impl Engine {
 pub fn from_config(
     config: &crate::providers::config::ModelConfig,
     repo_root: &std::path::Path,
-    home: Option<&std::path::Path>,
 ) -> Result<Engine, String> {
     if config.is_empty() {
         return Ok(Engine::Offline);
     }
     let providers = crate::providers::Providers::from_config(config).map_err(|e| e.to_string())?;
     let prompts = crate::agents::prompts::Prompts::load(repo_root).map_err(|e| e.to_string())?;
-    let skills = crate::stages::probe::find_skills(repo_root, home);
     Ok(Engine::Model(Arc::new(ModelEngine::new(
         config.clone(),
         providers,
         prompts,
-        skills,
     ))))
 }
 
@@ -445,7 +442,7 @@ pub fn apply_caps(mut momus: Envelope, red: &RedTeamReport) -> Envelope {
         if capped < score {
             momus.score = Some(capped);
             momus.verdict = momus.verdict.max(crate::model::rules::band(capped));
-            momus.summary = crate::offline::truncate_summary(format!(
+            momus.summary = crate::model::envelope::truncate_summary(format!(
                 "{} [red-team cap: score {score} → {capped}]",
                 momus.summary
             ));

@@ -9,15 +9,13 @@
 //! request quoting the errors; still invalid → the caller decides (reviewers: an invalid
 //! envelope, never a pass, docs/design.md §4; planners and the intent gate: [`AgentError::Invalid`]).
 //! Every call is admitted by the run's budget first; the tokens it spent are added after.
-use super::skills;
 use super::{AgentError, Tally};
 use crate::agents::adapters;
-use crate::agents::context::{user_message, AgentInput, InjectedSkill};
+use crate::agents::context::{user_message, AgentInput};
 use crate::agents::prompts::{AgentPrompt, Prompts};
 use crate::model::Category;
-use crate::providers::config::{category_name, ModelConfig};
+use crate::providers::config::ModelConfig;
 use crate::providers::{ChatMessage, ChatRequest, ChatRole, Providers};
-use crate::stages::probe::Skill;
 use serde_json::Value;
 
 /// A parsed answer: the value, the tokens the call spent (answer + repair) and the label of
@@ -28,27 +26,20 @@ pub struct Answer<T> {
     pub model: String,
 }
 
-/// Providers, prompts, routes and the skills found, for one run.
+/// Providers, prompts and routes, for one run.
 pub struct ModelEngine {
     config: ModelConfig,
     providers: Providers,
     prompts: Prompts,
-    skills: Vec<Skill>,
 }
 
 impl ModelEngine {
-    /// An engine over `config` (non-empty), its `providers`, the prompts and the skills found.
-    pub fn new(
-        config: ModelConfig,
-        providers: Providers,
-        prompts: Prompts,
-        skills: Vec<Skill>,
-    ) -> Self {
+    /// An engine over `config` (non-empty), its `providers` and the prompts.
+    pub fn new(config: ModelConfig, providers: Providers, prompts: Prompts) -> Self {
         ModelEngine {
             config,
             providers,
             prompts,
-            skills,
         }
     }
 
@@ -91,18 +82,6 @@ impl ModelEngine {
         self.prompts.lens(name)
     }
 
-    /// Skills whose names match `role` (docs/design.md §3 invariant 4), read and bounded.
-    pub fn skills_for(&self, role: &str) -> Vec<InjectedSkill> {
-        skills::for_role(&self.skills, role)
-            .into_iter()
-            .map(|s| InjectedSkill {
-                name: s.name,
-                description: s.description,
-                body: s.body,
-            })
-            .collect()
-    }
-
     /// Asks `role` (category `category`, else its prompt's) with `input`, parses the answer
     /// with `parse` (given the JSON value, the tokens spent and the model label), and on an
     /// invalid answer sends one repair request quoting the errors.
@@ -126,8 +105,8 @@ impl ModelEngine {
         let route = self.config.route(role, category).ok_or_else(|| {
             AgentError::UnknownRole(format!(
                 "no model is routed for role {role} (category {}): add categories.{} to the configuration",
-                category_name(category),
-                category_name(category)
+                category.as_str(),
+                category.as_str()
             ))
         })?;
         let provider = self.providers.get(&route.provider).ok_or_else(|| {

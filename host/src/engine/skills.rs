@@ -7,7 +7,7 @@
 //! same work commonly carry. Probe and Hephaestus are host stages, not model agents: their
 //! skills are listed in the probe report and the XML prompt (where the executing agent uses
 //! them), but there is no prompt to inject them into.
-use crate::stages::probe::Skill;
+use crate::model::Skill;
 
 /// Most bytes of one skill's `SKILL.md` injected into a prompt; longer files are cut with a marker.
 pub const MAX_SKILL_BYTES: usize = 16 * 1024;
@@ -110,7 +110,7 @@ fn bounded(mut text: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stages::probe::SkillScope;
+    use crate::model::SkillScope;
 
     #[test]
     fn spec_examples_match() {

@@ -15,12 +15,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
-use super::cache::{self, CacheMode};
+use super::cache::{self, content_hash};
+use super::limits::{CacheMode, Limits};
 use super::{layout, BuildReport, CacheStats, CodeIndex, FileEntry, Lang, Skipped};
 
 /// One file of the walk.
@@ -32,45 +32,6 @@ pub struct SourceFile {
     pub abs: PathBuf,
     /// Size in bytes (from the walk's metadata; 0 when unknown).
     pub size: u64,
-}
-
-/// Bounds of one build; every one is reported when it leaves a file out.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Most source files indexed (walk order; default 20 000).
-    pub max_files: usize,
-    /// Largest source file indexed, in bytes (default 1 MiB).
-    pub max_file_bytes: u64,
-    /// Most bytes of source read in one build (default 128 MiB): bounds memory.
-    pub max_total_bytes: u64,
-    /// Wall-clock budget of one build (default 8 s).
-    pub time_budget: Duration,
-    /// Most definitions kept per file (default 4 000).
-    pub max_definitions_per_file: usize,
-    /// Most distinct (name, kind) references kept per file (default 8 000).
-    pub max_references_per_file: usize,
-    /// Longest signature kept, in characters (default 160).
-    pub max_signature_chars: usize,
-    /// Most skipped files listed by path in the report (default 50; all are counted).
-    pub max_skipped_listed: usize,
-    /// How the cache under `.anneal/cache/` is used.
-    pub cache: CacheMode,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_files: 20_000,
-            max_file_bytes: 1024 * 1024,
-            max_total_bytes: 128 * 1024 * 1024,
-            time_budget: Duration::from_secs(8),
-            max_definitions_per_file: 4_000,
-            max_references_per_file: 8_000,
-            max_signature_chars: 160,
-            max_skipped_listed: 50,
-            cache: CacheMode::ReadWrite,
-        }
-    }
 }
 
 /// What happened to one file.
@@ -177,16 +138,6 @@ fn admit<'a>(
         }
     }
     (todo, skipped)
-}
-
-/// Hex SHA-256 of `bytes`.
-pub fn content_hash(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
 }
 
 fn index_one(

@@ -13,8 +13,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use super::build::Limits;
+use super::limits::Limits;
 use super::{CacheStats, FileEntry, FORMAT_VERSION};
 
 /// Directory of the cache, relative to the repository root.
@@ -22,16 +23,7 @@ pub const CACHE_DIR: &str = ".anneal/cache";
 /// File name of the cache.
 pub const CACHE_FILE: &str = "code-index.json";
 
-/// How a build uses the cache.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CacheMode {
-    /// Reuse entries, then write the cache (the default).
-    ReadWrite,
-    /// Ignore any cache, parse every file, then write the cache (a cold build).
-    Rebuild,
-    /// Neither read nor write.
-    Off,
-}
+pub use super::limits::CacheMode;
 
 /// Cached entries by content hash.
 pub type Entries = HashMap<String, FileEntry>;
@@ -60,7 +52,7 @@ pub fn path(root: &Path) -> PathBuf {
 fn fingerprint(limits: &Limits) -> String {
     static QUERIES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         let all: String = super::Lang::ALL.iter().map(|l| l.tags_query()).collect();
-        super::build::content_hash(all.as_bytes())[..16].to_string()
+        content_hash(all.as_bytes())[..16].to_string()
     });
     format!(
         "defs={};refs={};sig={};queries={}",
@@ -169,4 +161,14 @@ pub fn store(root: &Path, entries: &[FileEntry], limits: &Limits) -> Result<(), 
     tmp.as_file_mut().flush().map_err(|e| fail(&e))?;
     tmp.persist(&target).map_err(|e| fail(&e.error))?;
     Ok(())
+}
+
+/// Hex SHA-256 of `bytes`.
+pub fn content_hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
 }

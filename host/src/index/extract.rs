@@ -28,9 +28,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 use tree_sitter_tags::TagsContext;
 
-use super::build::Limits;
 use super::lang::{self, Lang};
 use super::layout;
+use super::limits::Limits;
 use super::{Definition, FileEntry, RefKind, Reference, SymbolKind, TestModule};
 
 /// Longest string literal searched for `--flags`, in bytes (longer ones are prose).

@@ -23,6 +23,7 @@ pub mod extract;
 pub mod graph;
 pub mod lang;
 pub mod layout;
+pub mod limits;
 pub mod names;
 pub mod query;
 pub mod rank;
@@ -34,9 +35,10 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 pub use crate::model::resolution::SymbolKind;
-pub use build::{build, Limits, SourceFile};
+pub use build::{build, SourceFile};
 pub use graph::{FileEdge, Graph, TestLink};
 pub use lang::Lang;
+pub use limits::{CacheMode, Limits};
 pub use names::{extract_names, Mention};
 pub use resolve::resolve;
 

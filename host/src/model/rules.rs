@@ -24,31 +24,6 @@ impl Verdict {
     pub fn passes(self) -> bool {
         matches!(self, Verdict::Safe | Verdict::Caution)
     }
-
-    /// The spelling of docs/design.md §4: `"SAFE"`, `"CAUTION"`, `"RISKY"`, `"BLOCK"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Safe => "SAFE",
-            Verdict::Caution => "CAUTION",
-            Verdict::Risky => "RISKY",
-            Verdict::Block => "BLOCK",
-        }
-    }
-
-    /// Parses the spelling of [`Verdict::as_str`], ignoring ASCII case and surrounding
-    /// whitespace; `None` for anything else.
-    pub fn parse(s: &str) -> Option<Verdict> {
-        let s = s.trim();
-        Verdict::ALL
-            .into_iter()
-            .find(|v| v.as_str().eq_ignore_ascii_case(s))
-    }
-}
-
-impl std::fmt::Display for Verdict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 impl Severity {
@@ -61,22 +36,6 @@ impl Severity {
             Severity::High => 2,
             Severity::Critical => 3,
         }
-    }
-
-    /// The spelling of docs/design.md §4: `"critical"`, `"high"`, `"medium"`, `"low"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-        }
-    }
-}
-
-impl std::fmt::Display for Severity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -528,7 +528,7 @@ mod tests {
     #[test]
     fn offline_envelope_constructor_output_is_valid() {
         let probe = crate::model::ProbeReport::default();
-        let ctx = crate::offline::Context {
+        let ctx = crate::model::Context {
             run_id: "anneal-20261121-143000-x",
             task: "t",
             task_kind: crate::model::TaskKind::Feature,
@@ -537,7 +537,7 @@ mod tests {
             repo_root: std::path::Path::new("."),
             resolution: crate::model::resolution::Resolution::empty(),
         };
-        let e = crate::offline::envelope("oracle", &ctx, None, Verdict::Safe, "x".repeat(500));
+        let e = crate::model::envelope::new("oracle", &ctx, None, Verdict::Safe, "x".repeat(500));
         assert_eq!(validate_envelope(&e), Ok(()));
     }
 

@@ -1,5 +1,6 @@
-//! The records of the WIT `types` interface (`wit/since_v0.1.0/types.wit`), as the host's
-//! plan model.
+//! The records of the newest WIT `types` interface (`wit/since_v0.2.0/types.wit`), as the
+//! host's plan model (docs/design.md §11: the newest version is the host's model; each older
+//! version has an adapter in `runtime/bindings/` that maps its records onto these).
 //!
 //! The WIT is the source of truth. These Rust types are what `bindgen!` uses for that interface
 //! (its `with` option), so wasmtime type-checks them against the WIT every time a component is
@@ -335,6 +336,23 @@ pub struct OptionSpec {
     pub above_max: Option<String>,
 }
 
+/// Where a full re-loop re-enters the pipeline (docs/design.md §3 invariant 5).
+#[derive(ComponentType, Lift, Lower, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[component(enum)]
+#[repr(u8)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reentry {
+    /// Stage 1: the task is classified again, then Metis.
+    #[component(name = "intent-gate")]
+    IntentGate,
+    /// Stage 3: Metis writes the directives again with the failures folded in.
+    #[component(name = "enrich")]
+    Enrich,
+    /// Stage 4: the strategy plans again with the last directives plus the folded failures.
+    #[component(name = "plan")]
+    Plan,
+}
+
 /// What a strategy says about itself.
 #[derive(ComponentType, Lift, Lower, Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[component(record)]
@@ -343,6 +361,27 @@ pub struct StrategyInfo {
     pub version: String,
     pub description: String,
     pub options: Vec<OptionSpec>,
+    /// Where a full re-loop re-enters (a 0.1.0 strategy declares nothing: the host's rule,
+    /// [`Reentry::Enrich`]).
+    pub reentry: Reentry,
+}
+
+/// The agent spawns one stage-4 run of a strategy makes with given options (`estimate`).
+#[derive(ComponentType, Lift, Lower, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[component(record)]
+pub struct SpawnEstimate {
+    /// Earliest exit.
+    pub best: u32,
+    /// Every re-plan and loop of the strategy's own taken.
+    pub worst: u32,
+    /// The last `momus` call is on the returned plan (stage 5 reuses it).
+    #[component(name = "audits-final-plan")]
+    pub audits_final_plan: bool,
+    /// The last `red-team` call is on the returned plan (stage 5 reuses it).
+    #[component(name = "red-teams-final-plan")]
+    pub red_teams_final_plan: bool,
+    /// How the figures follow from the options.
+    pub basis: String,
 }
 
 /// Stage-4 input.
@@ -476,7 +515,7 @@ impl<T: ?Sized + Send> Host for T {}
 pub trait HostWithStore<T>: wasmtime::component::HasData + Send {}
 impl<H: ?Sized, T> HostWithStore<T> for H where H: wasmtime::component::HasData + Send {}
 
-/// Defines the function-less `anneal:strategy/types@0.1.0` instance in `linker`.
+/// Defines the function-less `anneal:strategy/types@0.2.0` instance in `linker`.
 ///
 /// # Errors
 /// Only if the linker already holds a conflicting definition of that name.
@@ -488,6 +527,6 @@ where
     D: HostWithStore<T>,
     T: 'static + Send,
 {
-    linker.instance("anneal:strategy/types@0.1.0")?;
+    linker.instance("anneal:strategy/types@0.2.0")?;
     Ok(())
 }

@@ -18,29 +18,13 @@
 //! [`with_resolution`] reads it again once the probe has resolved it against the code index
 //! (Metis does).
 use crate::model::resolution::Resolution;
-use crate::model::TaskKind;
+use crate::model::{Intent, TaskKind};
 use crate::offline::clarity::{self, Evidence};
 use crate::text;
 use regex::Regex;
 use std::sync::LazyLock;
 
 pub use crate::offline::clarity::MAX_TASK_CHARS;
-
-/// The Intent Gate's reading of a task (docs/design.md §2 stage 1).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Intent {
-    /// The task kind the cues point to (feature when none matched).
-    pub kind: TaskKind,
-    /// False when the task is too vague to plan; Metis then BLOCKs with `questions`.
-    pub clear: bool,
-    /// Why: the cues that decided the kind (`"bugfix: 'crash' +3"`), then, for a vague task,
-    /// each reason it is vague.
-    pub reasons: Vec<String>,
-    /// Two to four clarifying questions when `clear` is false; empty otherwise.
-    pub questions: Vec<String>,
-    /// Meaningful terms of the task ([`text::terms`]), in order.
-    pub terms: Vec<String>,
-}
 
 /// One classification cue: a regex on the lowercased task, the kind it votes for, its weight.
 struct Cue {
@@ -238,21 +222,6 @@ static COMPILED: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The lowercase name docs/design.md §2 uses for `kind` (`"bugfix"`, `"migration"`, …).
-pub fn kind_name(kind: TaskKind) -> &'static str {
-    match kind {
-        TaskKind::Greenfield => "greenfield",
-        TaskKind::Feature => "feature",
-        TaskKind::Bugfix => "bugfix",
-        TaskKind::Refactor => "refactor",
-        TaskKind::Migration => "migration",
-        TaskKind::Replacement => "replacement",
-        TaskKind::Performance => "performance",
-        TaskKind::Security => "security",
-        TaskKind::Research => "research",
-    }
-}
-
 /// Classifies `task` and checks its clarity (docs/design.md §2 stage 1).
 ///
 /// Input: the user's task, any length. Output: an [`Intent`]; never fails. Deterministic: the
@@ -351,7 +320,7 @@ fn score_kind(lower: &str) -> (TaskKind, Vec<String>) {
     let mut reasons: Vec<String> = hits
         .iter()
         .filter(|(k, _, _)| *k == best)
-        .map(|(k, word, w)| format!("{}: '{}' +{}", kind_name(*k), word, w))
+        .map(|(k, word, w)| format!("{}: '{}' +{}", k.as_str(), word, w))
         .collect();
     let runner_up = PRECEDENCE
         .iter()
@@ -366,9 +335,9 @@ fn score_kind(lower: &str) -> (TaskKind, Vec<String>) {
         let tie = totals[index(r)] == totals[index(best)];
         reasons.push(format!(
             "{} {} over {} {}{}",
-            kind_name(best),
+            best.as_str(),
             totals[index(best)],
-            kind_name(r),
+            r.as_str(),
             totals[index(r)],
             if tie {
                 " (tie broken by precedence)"

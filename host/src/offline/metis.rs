@@ -16,11 +16,13 @@
 //! 8. a security phase when the task or its files are security-sensitive;
 //! 9. CI kept green; untouched services left alone;
 //! 10. the `folded` failure directives of earlier iterations, verbatim.
+use crate::model::Intent;
+use crate::model::{envelope, Context};
 use crate::model::{Envelope, Finding, Severity, TaskKind, Verdict};
-use crate::offline::intent::{self, kind_name, Intent};
-use crate::offline::planner::ground::{prose_list, Grounding};
+use crate::offline::intent;
+use crate::offline::planner::ground::Grounding;
 use crate::offline::planner::kinds::is_data_migration;
-use crate::offline::{envelope, Context};
+use crate::text::prose_list;
 
 /// The agent name of the Metis envelope.
 pub const AGENT: &str = "metis";
@@ -49,7 +51,7 @@ pub fn enrich(ctx: &Context<'_>, intent: &Intent, folded: &[String]) -> Envelope
             .iter()
             .filter(|r| !r.contains(": '") && !r.contains(" over ") && !r.contains("default"))
             .collect();
-        let mut env = envelope(
+        let mut env = envelope::new(
             AGENT,
             ctx,
             None,
@@ -111,7 +113,7 @@ pub fn enrich(ctx: &Context<'_>, intent: &Intent, folded: &[String]) -> Envelope
     };
     let summary = format!(
         "{} task on {} ({lang}); {} directive(s); {gate}{svc}{}.",
-        kind_name(intent.kind),
+        intent.kind.as_str(),
         if g.repository.is_empty() {
             "the repository"
         } else {
@@ -124,7 +126,7 @@ pub fn enrich(ctx: &Context<'_>, intent: &Intent, folded: &[String]) -> Envelope
             ""
         }
     );
-    let mut env = envelope(AGENT, ctx, None, verdict, summary);
+    let mut env = envelope::new(AGENT, ctx, None, verdict, summary);
     env.directives = directives;
     env.findings = findings;
     env

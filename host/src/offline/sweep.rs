@@ -4,10 +4,11 @@
 //! CAUTION; a Temper rewrite of it (prior plan + those envelopes) never lowers the score; and
 //! the planner and the red team agree on the security gate (`offline::surface`).
 use crate::model::validate::validate_plan;
+use crate::model::Context;
 use crate::model::{AgentRequest, Envelope, Plan, ProbeReport, RedTeamReport, Verdict};
 use crate::offline::intent::classify;
 use crate::offline::planner::{write_plan, Lens};
-use crate::offline::{metis, momus, redteam, surface, Context};
+use crate::offline::{metis, momus, redteam, surface};
 use crate::stages::probe::{probe, ProbeOptions};
 use std::path::{Path, PathBuf};
 

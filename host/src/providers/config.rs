@@ -335,8 +335,8 @@ impl ModelConfig {
     pub fn route(&self, role: &str, category: Category) -> Option<Route> {
         match self.roles.get(role) {
             Some(RoleRoute::Direct(r)) => Some(r.clone()),
-            Some(RoleRoute::Category(c)) => self.categories.get(category_name(*c)).cloned(),
-            None => self.categories.get(category_name(category)).cloned(),
+            Some(RoleRoute::Category(c)) => self.categories.get(c.as_str()).cloned(),
+            None => self.categories.get(category.as_str()).cloned(),
         }
     }
 
@@ -356,24 +356,6 @@ impl ModelConfig {
     /// True when no provider is configured: the offline engine runs every role (docs/design.md §7).
     pub fn is_empty(&self) -> bool {
         self.providers.is_empty()
-    }
-}
-
-/// `ultrabrain` | `deep` | `quick`.
-pub fn category_name(c: Category) -> &'static str {
-    match c {
-        Category::Ultrabrain => "ultrabrain",
-        Category::Deep => "deep",
-        Category::Quick => "quick",
-    }
-}
-
-fn parse_category(s: &str) -> Option<Category> {
-    match s {
-        "ultrabrain" => Some(Category::Ultrabrain),
-        "deep" => Some(Category::Deep),
-        "quick" => Some(Category::Quick),
-        _ => None,
     }
 }
 
@@ -517,7 +499,7 @@ impl Resolved {
                 let _ = writeln!(out, "roles:");
                 for (name, r) in &self.config.roles {
                     let body = match r {
-                        RoleRoute::Category(c) => format!("{{ category: {} }}", category_name(*c)),
+                        RoleRoute::Category(c) => format!("{{ category: {} }}", c.as_str()),
                         RoleRoute::Direct(r) => {
                             format!("{{ provider: {}, model: {} }}", r.provider, r.model)
                         }
@@ -778,7 +760,7 @@ fn merge(r: &mut Resolved, file: FileConfig, path: &Path) -> Result<(), ConfigEr
         r.config.providers.insert(name, p);
     }
     for (name, route) in file.categories {
-        if parse_category(&name).is_none() {
+        if Category::parse(&name).is_none() {
             return Err(ConfigError::Invalid {
                 at: format!("{}: categories.{name}", path.display()),
                 message: "unknown category; use ultrabrain, deep or quick".into(),
@@ -791,7 +773,7 @@ fn merge(r: &mut Resolved, file: FileConfig, path: &Path) -> Result<(), ConfigEr
         let at = || format!("{}: roles.{name}", path.display());
         let route = match (role.category, role.provider, role.model) {
             (Some(c), None, None) => {
-                RoleRoute::Category(parse_category(&c).ok_or_else(|| ConfigError::Invalid {
+                RoleRoute::Category(Category::parse(&c).ok_or_else(|| ConfigError::Invalid {
                     at: at(),
                     message: format!("unknown category `{c}`; use ultrabrain, deep or quick"),
                 })?)

@@ -9,7 +9,7 @@
 //! table cell, `[`/`]` in a link text, a trailing `#` in a heading); commands go in code spans
 //! whose fences are longer than any backtick run they hold. Nothing else is escaped, so the
 //! plan's own inline Markdown (`code`, *emphasis*) still renders.
-use crate::model::{FileAction, Plan, TaskKind, Verdict};
+use crate::model::{Plan, TaskKind, Verdict};
 
 /// The run facts printed at the top of `plan/plan.md`.
 #[derive(Clone, Copy, Debug)]
@@ -97,40 +97,6 @@ pub fn phase_file_names(plan: &Plan) -> Vec<String> {
     names
 }
 
-/// `SAFE`, `CAUTION`, `RISKY` or `BLOCK` (the docs/design.md §4 spelling).
-pub fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Safe => "SAFE",
-        Verdict::Caution => "CAUTION",
-        Verdict::Risky => "RISKY",
-        Verdict::Block => "BLOCK",
-    }
-}
-
-/// The docs/design.md §2 stage-1 spelling of a task kind (`feature`, `bugfix`, …).
-pub fn task_kind_name(k: TaskKind) -> &'static str {
-    match k {
-        TaskKind::Greenfield => "greenfield",
-        TaskKind::Feature => "feature",
-        TaskKind::Bugfix => "bugfix",
-        TaskKind::Refactor => "refactor",
-        TaskKind::Migration => "migration",
-        TaskKind::Replacement => "replacement",
-        TaskKind::Performance => "performance",
-        TaskKind::Security => "security",
-        TaskKind::Research => "research",
-    }
-}
-
-/// `create`, `modify` or `delete`.
-pub fn action_name(a: FileAction) -> &'static str {
-    match a {
-        FileAction::Create => "create",
-        FileAction::Modify => "modify",
-        FileAction::Delete => "delete",
-    }
-}
-
 /// A gate entry, classified by the convention of HELPER_CONTEXT: `check: <what>` is a manual
 /// check, anything else a shell command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,14 +138,14 @@ fn overview(plan: &Plan, h: &Header<'_>, names: &[String]) -> String {
     lines.push(format!(
         "- **Status:** {} — verdict **{}**, Momus {momus}, Hephaestus {}",
         inline(h.status),
-        verdict_name(h.overall_verdict),
+        h.overall_verdict.as_str(),
         inline(h.hephaestus)
     ));
     lines.push(format!(
         "- **Run:** {} — strategy {}, task kind `{}`",
         code_span(h.run_id),
         code_span(&fold(h.strategy)),
-        task_kind_name(h.task_kind)
+        h.task_kind.as_str()
     ));
     lines.push(format!(
         "- **Effort:** {}",
@@ -469,7 +435,7 @@ fn phase_file(plan: &Plan, h: &Header<'_>, names: &[String], i: usize) -> String
     for f in &p.files {
         l.push(format!(
             "- **{}** {}",
-            action_name(f.action),
+            f.action.as_str(),
             code_span(&fold(&f.path))
         ));
     }

@@ -44,7 +44,7 @@ pub fn emission(
 }
 
 /// `gate_status` (docs/design.md §4).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GateStatus {
     pub metis: Verdict,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,6 +57,19 @@ pub struct GateStatus {
     /// `PASS` or `FAIL`; absent when the run stopped before stage 6.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hephaestus: Option<String>,
+}
+
+impl GateStatus {
+    /// Only Metis's verdict: the run stopped before stages 4–6 gave theirs.
+    pub fn metis_only(metis: Verdict) -> GateStatus {
+        GateStatus {
+            metis,
+            momus: None,
+            red_team_trinity: None,
+            oracle: None,
+            hephaestus: None,
+        }
+    }
 }
 
 /// The strategy that ran stage 4.

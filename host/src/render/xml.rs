@@ -14,10 +14,8 @@ use quick_xml::escape::partial_escape;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
-use crate::model::{Envelope, Plan, ProbeReport, Severity, TaskKind, Verdict};
-use crate::render::plan_md::{
-    action_name, gate_entry, phase_file_names, task_kind_name, verdict_name, GateEntry,
-};
+use crate::model::{Envelope, Plan, ProbeReport, TaskKind, Verdict};
+use crate::render::plan_md::{gate_entry, phase_file_names, GateEntry};
 
 /// Version of the prompt's element structure (the root's `version` attribute). Bump it when an
 /// element or attribute changes meaning or disappears; additions keep it.
@@ -64,6 +62,58 @@ pub fn render(input: &XmlInput<'_>) -> String {
     String::from_utf8(bytes).expect("quick-xml writes the UTF-8 it was given")
 }
 
+/// What the XML prompt says when a run ends without a plan.
+#[derive(Clone, Copy, Debug)]
+pub struct NoPlan<'a> {
+    pub run_id: &'a str,
+    pub strategy: &'a str,
+    /// The emission decision: `ABORT` or `RE_LOOP`.
+    pub status: &'a str,
+    pub task: &'a str,
+    /// Metis's clarifying questions, when it blocked the task.
+    pub questions: &'a [String],
+    /// The error that ended the run, if one did.
+    pub error: Option<&'a str>,
+}
+
+/// The XML prompt of a run without a plan: the task, the status, the questions and the error,
+/// and an instruction not to start work — so the second output of docs/design.md §3
+/// invariant 3 exists and says why there is nothing to execute. Written and sanitized like
+/// [`render`]; never fails, always well-formed.
+pub fn render_no_plan(n: &NoPlan<'_>) -> String {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    write_no_plan(&mut w, n).expect("writing XML into a Vec<u8> cannot fail");
+    let mut bytes = w.into_inner();
+    bytes.push(b'\n');
+    String::from_utf8(bytes).expect("quick-xml writes the UTF-8 it was given")
+}
+
+fn write_no_plan(w: &mut W, n: &NoPlan<'_>) -> io::Result<()> {
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    open(
+        w,
+        "anneal_prompt",
+        &[
+            ("version", SCHEMA_VERSION),
+            ("run_id", n.run_id),
+            ("strategy", n.strategy),
+            ("status", n.status),
+        ],
+    )?;
+    leaf(w, "objective", &[], n.task)?;
+    leaf(
+        w,
+        "instruction",
+        &[],
+        "There is no plan to execute: do not start work. Resolve what is below and run anneal again.",
+    )?;
+    list(w, "clarifying_questions", "question", n.questions, false)?;
+    if let Some(e) = n.error {
+        leaf(w, "error", &[], e)?;
+    }
+    close(w, "anneal_prompt")
+}
+
 /// Removes what XML 1.0 forbids in character data (C0 controls except `\t`, `\n`, `\r`;
 /// U+FFFE; U+FFFF) and turns `\r\n` and lone `\r` into `\n` (what a parser would do anyway).
 pub fn xml_text(s: &str) -> String {
@@ -81,15 +131,6 @@ pub fn xml_attr(s: &str) -> String {
 /// surrogates).
 fn xml_char_allowed(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "critical",
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-    }
 }
 
 type W = Writer<Vec<u8>>;
@@ -171,7 +212,7 @@ fn write_document(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
             ("strategy", input.strategy),
             ("strategy_version", input.strategy_version),
             ("emission", input.emission),
-            ("overall_verdict", verdict_name(input.overall_verdict)),
+            ("overall_verdict", input.overall_verdict.as_str()),
         ],
     )?;
     leaf(w, "role", &[], ROLE)?;
@@ -189,7 +230,7 @@ fn write_document(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
 }
 
 fn write_objective(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
-    open(w, "objective", &[("kind", task_kind_name(input.task_kind))])?;
+    open(w, "objective", &[("kind", input.task_kind.as_str())])?;
     leaf(w, "task", &[], input.task)?;
     leaf(w, "plan_title", &[], &input.plan.title)?;
     leaf(
@@ -320,7 +361,7 @@ fn write_plan(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
         })?;
         group(w, "files", &[], phase.files.is_empty(), |w| {
             for f in &phase.files {
-                let attrs = [("action", action_name(f.action)), ("path", &f.path)];
+                let attrs = [("action", f.action.as_str()), ("path", &f.path)];
                 leaf(w, "file", &attrs, "")?;
             }
             Ok(())
@@ -384,7 +425,7 @@ fn write_gate(w: &mut W, probe: &ProbeReport, gate: &[String]) -> io::Result<()>
 }
 
 fn write_review(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
-    let attrs = [("overall_verdict", verdict_name(input.overall_verdict))];
+    let attrs = [("overall_verdict", input.overall_verdict.as_str())];
     group(w, "review", &attrs, input.reviews.is_empty(), |w| {
         write_envelopes(w, input.reviews)
     })
@@ -394,10 +435,8 @@ fn write_envelopes(w: &mut W, reviews: &[&Envelope]) -> io::Result<()> {
     for env in reviews {
         let depth = env.depth.map(|d| d.to_string());
         let score = env.score.map(|s| s.to_string());
-        let mut attrs: Vec<(&str, &str)> = vec![
-            ("agent", &env.agent),
-            ("verdict", verdict_name(env.verdict)),
-        ];
+        let mut attrs: Vec<(&str, &str)> =
+            vec![("agent", &env.agent), ("verdict", env.verdict.as_str())];
         if let Some(s) = &score {
             attrs.push(("score", s));
         }
@@ -411,10 +450,7 @@ fn write_envelopes(w: &mut W, reviews: &[&Envelope]) -> io::Result<()> {
             open(
                 w,
                 "finding",
-                &[
-                    ("severity", severity_name(f.severity)),
-                    ("location", &f.location),
-                ],
+                &[("severity", f.severity.as_str()), ("location", &f.location)],
             )?;
             leaf(w, "concern", &[], &f.concern)?;
             leaf(w, "demand", &[], &f.demand)?;
@@ -439,7 +475,7 @@ fn write_protocol(w: &mut W, input: &XmlInput<'_>) -> io::Result<()> {
                 "This plan was NOT accepted for emission (decision {}, overall verdict {}). \
                  Do not execute it unless the user explicitly tells you to after reading the review.",
                 xml_attr(input.emission),
-                verdict_name(input.overall_verdict)
+                input.overall_verdict.as_str()
             ),
         )?;
     }
@@ -501,7 +537,7 @@ mod tests {
     use super::*;
     use crate::model::{
         DetectedCommand, DetectedService, EnvelopeMetadata, Finding, LanguageStat, Provenance,
-        RelevantFile,
+        RelevantFile, Severity,
     };
     use crate::render::plan_md::fixtures::{plan, provenance};
     use quick_xml::escape::resolve_predefined_entity;
@@ -1191,5 +1227,43 @@ mod tests {
             check.text,
             "REDIS_URL points at a reachable Redis & the ping succeeds"
         );
+    }
+
+    #[test]
+    fn a_run_without_a_plan_still_gets_a_well_formed_prompt() {
+        let questions = vec![
+            "Which \u{FFFE}endpoint?".to_string(),
+            "Why\u{1b}[31m?".to_string(),
+        ];
+        let xml = render_no_plan(&NoPlan {
+            run_id: "anneal-1",
+            strategy: "cast",
+            status: "ABORT",
+            task: "Make it \u{FFFF}better <now> & \u{0}faster",
+            questions: &questions,
+            error: Some("boom \u{FFFE}"),
+        });
+        assert!(!xml.contains('\u{FFFE}') && !xml.contains('\u{FFFF}') && !xml.contains('\u{0}'));
+        assert!(!xml.contains('\u{1b}'), "{xml}");
+        let mut r = Reader::from_str(&xml);
+        let mut texts = Vec::new();
+        loop {
+            match r.read_event().expect("well-formed") {
+                Ev::Eof => break,
+                Ev::Text(t) => texts.push(t.decode().unwrap().into_owned()),
+                _ => {}
+            }
+        }
+        assert!(xml.contains("status=\"ABORT\""), "{xml}");
+        assert!(
+            xml.contains("Make it better &lt;now&gt; &amp; faster"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<question>Which endpoint?</question>"),
+            "{xml}"
+        );
+        assert!(xml.contains("do not start work"), "{xml}");
+        assert!(xml.contains("<error>boom</error>"), "{xml}");
     }
 }

@@ -1,11 +1,11 @@
-//! The host side of `anneal:strategy/host`: what a strategy guest can ask for.
+//! The host side of `anneal:strategy/host`: what a strategy guest can ask for, in the host's
+//! model types. Each WIT version's `Host` trait (`runtime/bindings/since_v*.rs`) calls these.
 //!
 //! The guest never touches the filesystem, network, clock or environment: it gets exactly these
 //! calls. Planning, reviewing and convergence checks go through [`Services`], which the pipeline
 //! provides (so the runtime does not depend on the stages); artifact writes go through the
 //! cap-std run directory; every payload is size-checked; every call counts against the guest's
 //! share of the budget; time spent in host calls is not charged to the guest's CPU limit.
-use super::bindings::since_v0_1_0::anneal::strategy::host::Host;
 use super::limits::GuestLimits;
 use crate::model::{AgentRequest, Decision, Envelope, HostError, LogLevel, Plan, RedTeamReport};
 use crate::rundir::RunDir;
@@ -312,26 +312,22 @@ pub fn is_reserved(path: &str) -> bool {
     RESERVED.contains(&first) || (!path.contains('/') && path.ends_with(".xml"))
 }
 
-impl Host for HostState {
-    async fn invoke_agent(
-        &mut self,
-        request: AgentRequest,
-    ) -> wasmtime::Result<Result<Plan, HostError>> {
-        let r = async {
-            self.check_size("the agent request", &request)?;
-            self.charge(1)?;
-            let s = self.services()?;
-            let plan = self.timed(s.invoke_agent(request)).await?;
-            Ok(plan)
-        }
-        .await;
-        Ok(r)
+/// The calls of the `host` interface (the same in every WIT version so far). None fails the
+/// host: every refusal is a [`HostError`] the guest sees.
+impl HostState {
+    /// `invoke-agent`: one planner agent (one agent call of the guest's limit).
+    pub async fn invoke_agent(&mut self, request: AgentRequest) -> Result<Plan, HostError> {
+        self.check_size("the agent request", &request)?;
+        self.charge(1)?;
+        let s = self.services()?;
+        self.timed(s.invoke_agent(request)).await
     }
 
-    async fn invoke_batch(
+    /// `invoke-batch`: several planner agents concurrently; results in request order.
+    pub async fn invoke_batch(
         &mut self,
         requests: Vec<AgentRequest>,
-    ) -> wasmtime::Result<Vec<Result<Plan, HostError>>> {
+    ) -> Vec<Result<Plan, HostError>> {
         let pre = async {
             if requests.len() > self.limits.batch_size {
                 return Err(HostError::LimitExceeded(format!(
@@ -347,69 +343,53 @@ impl Host for HostState {
         .await;
         let s = match pre {
             Ok(s) => s,
-            Err(e) => return Ok(requests.iter().map(|_| Err(e.clone())).collect()),
+            Err(e) => return requests.iter().map(|_| Err(e.clone())).collect(),
         };
         let futs: Vec<_> = requests.into_iter().map(|r| s.invoke_agent(r)).collect();
-        Ok(self.timed(futures::future::join_all(futs)).await)
+        self.timed(futures::future::join_all(futs)).await
     }
 
-    async fn red_team(
+    /// `red-team`: the three reviewers concurrently, then Oracle, on `plan`.
+    pub async fn red_team(
         &mut self,
         plan: Plan,
         depth: Option<u32>,
-    ) -> wasmtime::Result<Result<RedTeamReport, HostError>> {
-        let r = async {
-            self.check_plan(&plan)?;
-            self.charge(1)?;
-            let s = self.services()?;
-            self.timed(s.red_team(plan, depth)).await
-        }
-        .await;
-        Ok(r)
+    ) -> Result<RedTeamReport, HostError> {
+        self.check_plan(&plan)?;
+        self.charge(1)?;
+        let s = self.services()?;
+        self.timed(s.red_team(plan, depth)).await
     }
 
-    async fn momus(
-        &mut self,
-        plan: Plan,
-        depth: Option<u32>,
-    ) -> wasmtime::Result<Result<Envelope, HostError>> {
-        let r = async {
-            self.check_plan(&plan)?;
-            self.charge(1)?;
-            let s = self.services()?;
-            self.timed(s.momus(plan, depth)).await
-        }
-        .await;
-        Ok(r)
+    /// `momus`: the rubric audit of `plan`.
+    pub async fn momus(&mut self, plan: Plan, depth: Option<u32>) -> Result<Envelope, HostError> {
+        self.check_plan(&plan)?;
+        self.charge(1)?;
+        let s = self.services()?;
+        self.timed(s.momus(plan, depth)).await
     }
 
-    async fn check_convergence(
+    /// `check-convergence`: the run's convergence checker.
+    pub async fn check_convergence(
         &mut self,
         depth: u32,
         scores: Vec<f64>,
         cap: u32,
-    ) -> wasmtime::Result<Result<Decision, HostError>> {
-        let r = async {
-            if scores.len() > 64 {
-                return Err(HostError::InvalidRequest(format!(
-                    "{} scores is more than any depth cap allows",
-                    scores.len()
-                )));
-            }
-            self.charge(1)?;
-            let s = self.services()?;
-            self.timed(s.check_convergence(depth, scores, cap)).await
+    ) -> Result<Decision, HostError> {
+        if scores.len() > 64 {
+            return Err(HostError::InvalidRequest(format!(
+                "{} scores is more than any depth cap allows",
+                scores.len()
+            )));
         }
-        .await;
-        Ok(r)
+        self.charge(1)?;
+        let s = self.services()?;
+        self.timed(s.check_convergence(depth, scores, cap)).await
     }
 
-    async fn write_artifact(
-        &mut self,
-        path: String,
-        contents: String,
-    ) -> wasmtime::Result<Result<(), HostError>> {
-        let r = (|| {
+    /// `write-artifact`: a file of the strategy's own under the run directory.
+    pub fn write_artifact(&mut self, path: String, contents: String) -> Result<(), HostError> {
+        (|| {
             let run = self.run.clone().ok_or_else(|| {
                 HostError::InvalidRequest(
                     "artifacts cannot be written here (info() must not call the host)".into(),
@@ -449,11 +429,11 @@ impl Host for HostState {
                 self.artifacts_written.push(path.clone());
             }
             Ok(())
-        })();
-        Ok(r)
+        })()
     }
 
-    async fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
+    /// `log`: one line of the run log.
+    pub fn log(&mut self, level: LogLevel, message: String) {
         let level = match level {
             LogLevel::Debug => "debug",
             LogLevel::Info => "info",
@@ -461,14 +441,13 @@ impl Host for HostState {
             LogLevel::Error => "error",
         };
         self.log_line(level, &message);
-        Ok(())
     }
 
-    async fn progress(&mut self, message: String) -> wasmtime::Result<()> {
+    /// `progress`: one line on stderr while the run goes, also in the run log.
+    pub fn progress(&mut self, message: String) {
         let line = sanitize(&message, self.limits.log_message_bytes.min(200));
         (self.progress)(&line);
         self.log_line("progress", &message);
-        Ok(())
     }
 }
 

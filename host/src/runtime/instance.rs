@@ -1,16 +1,15 @@
 //! Instantiating and calling components: one fresh store per call, with the limits applied,
 //! WASI only for strategies that import it and then with nothing granted (see `runtime::wasi`),
 //! and errors that name the strategy and the limit it hit.
-use super::bindings::since_v0_1_0::{convergence::Convergence, Strategy, StrategyPre};
+use super::bindings::{ConvergencePre, StrategyPre};
 use super::engine::Runtime;
 use super::host_impl::{GuestClock, HostState};
 use super::limits::{GuestLimiter, GuestLimits, LimitHit};
 use super::loader::Loaded;
 use super::wasi::GuestWasi;
-use crate::model::{Decision, RunInput, StageOutput, StrategyInfo, Thresholds};
+use crate::model::{Decision, RunInput, SpawnEstimate, StageOutput, StrategyInfo, Thresholds};
 use std::future::Future;
 use std::time::Duration;
-use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 /// Store data of a strategy instance.
@@ -210,22 +209,19 @@ fn recursion(frames: &[String]) -> Option<String> {
 }
 
 fn strategy_pre(runtime: &Runtime, loaded: &Loaded) -> Result<StrategyPre<StoreState>, GuestError> {
-    let mut linker: Linker<StoreState> = Linker::new(runtime.engine());
-    let link_err = |e: wasmtime::Error| GuestError::Link {
+    StrategyPre::link(
+        runtime.engine(),
+        &loaded.component,
+        &loaded.api_version,
+        loaded.wasi,
+        |s: &mut StoreState| &mut s.host,
+    )
+    .map_err(|e| GuestError::Link {
         origin: loaded.source.to_string(),
         version: loaded.api_version.clone(),
         world: "strategy",
         reason: format!("{e:#}"),
-    };
-    Strategy::add_to_linker::<StoreState, HasSelf<HostState>>(&mut linker, |s| &mut s.host)
-        .map_err(link_err)?;
-    if loaded.wasi {
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(link_err)?;
-    }
-    let pre = linker
-        .instantiate_pre(&loaded.component)
-        .map_err(link_err)?;
-    StrategyPre::new(pre).map_err(link_err)
+    })
 }
 
 /// How far past the CPU limit the watchdog lets a guest get before it cancels the call: the
@@ -280,10 +276,29 @@ pub async fn strategy_info(
     let pre = strategy_pre(runtime, loaded)?;
     let mut store = store(runtime, HostState::detached(&name, limits.clone()), limits);
     let clock = store.data().host.clock.clone();
-    let call = async {
-        let inst = pre.instantiate_async(&mut store).await?;
-        inst.call_info(&mut store).await
+    let call = pre.info(&mut store);
+    let Some(result) = watched(&clock, limits.cpu_time, call).await else {
+        return Err(cpu_limit(&name, limits));
     };
+    result.map_err(|e| classify(e, &store, &name, limits))
+}
+
+/// Calls `estimate(options)` on a strategy with every host call refused, like
+/// [`strategy_info`]; `None` for a component whose version declares no estimate (0.1.0).
+///
+/// # Errors
+/// [`GuestError`] when the component does not link or the guest traps or exceeds a limit.
+pub async fn strategy_estimate(
+    runtime: &Runtime,
+    loaded: &Loaded,
+    limits: &GuestLimits,
+    options: &[(String, String)],
+) -> Result<Option<SpawnEstimate>, GuestError> {
+    let name = loaded.source.to_string();
+    let pre = strategy_pre(runtime, loaded)?;
+    let mut store = store(runtime, HostState::detached(&name, limits.clone()), limits);
+    let clock = store.data().host.clock.clone();
+    let call = pre.estimate(&mut store, options);
     let Some(result) = watched(&clock, limits.cpu_time, call).await else {
         return Err(cpu_limit(&name, limits));
     };
@@ -309,10 +324,7 @@ pub async fn run_strategy(
     };
     let mut store = store(runtime, host, limits);
     let clock = store.data().host.clock.clone();
-    let call = async {
-        let inst = pre.instantiate_async(&mut store).await?;
-        inst.call_run(&mut store, input).await
-    };
+    let call = pre.run(&mut store, input);
     let Some(result) = watched(&clock, limits.cpu_time, call).await else {
         return Err((cpu_limit(&name, limits), store.into_data().finish()));
     };
@@ -343,7 +355,7 @@ pub fn checker_limits() -> GuestLimits {
 
 /// A loaded convergence checker, called in a fresh store each time.
 pub struct Checker {
-    pre: super::bindings::since_v0_1_0::convergence::ConvergencePre<StoreState>,
+    pre: ConvergencePre<StoreState>,
     name: String,
     limits: GuestLimits,
 }
@@ -354,23 +366,18 @@ impl Checker {
     /// # Errors
     /// [`GuestError::Link`] when it does not match the convergence world.
     pub fn new(runtime: &Runtime, loaded: &Loaded) -> Result<Checker, GuestError> {
-        let linker: Linker<StoreState> = Linker::new(runtime.engine());
-        let mut linker = linker;
-        let link_err = |e: wasmtime::Error| GuestError::Link {
+        let pre = ConvergencePre::link(
+            runtime.engine(),
+            &loaded.component,
+            &loaded.api_version,
+            |s: &mut StoreState| &mut s.host,
+        )
+        .map_err(|e| GuestError::Link {
             origin: loaded.source.to_string(),
             version: loaded.api_version.clone(),
             world: "convergence",
             reason: format!("{e:#}"),
-        };
-        crate::model::wire::add_to_linker::<StoreState, HasSelf<HostState>>(&mut linker, |s| {
-            &mut s.host
-        })
-        .map_err(link_err)?;
-        let pre = linker
-            .instantiate_pre(&loaded.component)
-            .map_err(link_err)?;
-        let pre = super::bindings::since_v0_1_0::convergence::ConvergencePre::new(pre)
-            .map_err(link_err)?;
+        })?;
         Ok(Checker {
             pre,
             name: loaded.source.to_string(),
@@ -396,12 +403,10 @@ impl Checker {
             HostState::detached(&self.name, self.limits.clone()),
             &self.limits,
         );
-        let result = async {
-            let inst: Convergence = self.pre.instantiate_async(&mut store).await?;
-            inst.call_check(&mut store, depth, scores, cap, thresholds)
-                .await
-        }
-        .await;
+        let result = self
+            .pre
+            .check(&mut store, depth, scores, cap, thresholds)
+            .await;
         result.map_err(|e| classify(e, &store, &self.name, &self.limits))
     }
 }

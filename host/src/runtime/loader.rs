@@ -4,9 +4,10 @@
 //! component runs, the loader checks in this order, each failure with its own message: the
 //! bytes are WebAssembly at all; they are not a precompiled artifact (never accepted from a
 //! user); they are a component, not a core module; the component's imports are only the
-//! interfaces of a WIT version this host serves (plus, for a strategy, the WASI 0.2 interfaces of
-//! [`super::wasi::PROVIDED`], served with nothing granted); it exports what its world requires. The full
-//! type check against the WIT happens when it is linked (see `runtime::instance`).
+//! interfaces of one WIT version this host serves (plus, for a strategy, the WASI 0.2 interfaces of
+//! [`super::wasi::PROVIDED`], served with nothing granted); it exports what its world requires in
+//! that version. The full type check against the WIT happens when it is linked (see
+//! `runtime::bindings`, one adapter per version).
 use super::engine::{Compiled, Runtime};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -14,8 +15,9 @@ use wasmtime::component::types::ComponentItem;
 use wasmtime::component::Component;
 use wasmtime::Engine;
 
-/// WIT package versions of `anneal:strategy` this host serves, newest first.
-pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0"];
+/// WIT package versions of `anneal:strategy` this host serves, newest first (docs/design.md
+/// §11: a version once published is served for good).
+pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.2.0", "0.1.0"];
 
 /// Bundled components, shipped inside the binary (built from `guests/` by `xtask guests`).
 pub const BUNDLED: &[(&str, &[u8])] = &[
@@ -47,10 +49,12 @@ impl World {
             World::Convergence => "convergence",
         }
     }
-    fn required_exports(self) -> &'static [&'static str] {
-        match self {
-            World::Strategy => &["info", "run"],
-            World::Convergence => &["check"],
+    /// The exports the world has in `version` (`estimate` is new in 0.2.0).
+    fn required_exports(self, version: &str) -> &'static [&'static str] {
+        match (self, version) {
+            (World::Strategy, "0.1.0") => &["info", "run"],
+            (World::Strategy, _) => &["info", "estimate", "run"],
+            (World::Convergence, _) => &["check"],
         }
     }
 }
@@ -107,6 +111,12 @@ pub enum LoadError {
         found: String,
         supported: String,
     },
+    #[error("{origin} imports interfaces of two versions of anneal:strategy ({first} and {second}); build it against one version")]
+    MixedVersions {
+        origin: String,
+        first: String,
+        second: String,
+    },
     #[error("{origin} imports {import:?}, which the host does not provide ({allowed}); remove that dependency from the guest")]
     ForbiddenImport {
         origin: String,
@@ -114,9 +124,10 @@ pub enum LoadError {
         /// What a component of this world may import, for the message.
         allowed: &'static str,
     },
-    #[error("{origin} does not implement the anneal:strategy {world} world: it lacks the export(s) {missing}{hint}")]
+    #[error("{origin} does not implement the anneal:strategy@{version} {world} world: it lacks the export(s) {missing}{hint}")]
     WrongWorld {
         origin: String,
+        version: String,
         world: &'static str,
         missing: String,
         hint: String,
@@ -258,6 +269,27 @@ pub fn load(
     })
 }
 
+/// Resolves, reads and loads a component from a `--strategy`/`--convergence` argument
+/// ([`resolve`], [`read`], [`load`]); installed strategies are looked up for [`World::Strategy`]
+/// only.
+///
+/// # Errors
+/// [`LoadError`] with a message saying what to do.
+pub fn load_component(
+    runtime: &Runtime,
+    arg: &str,
+    bundled: &[&'static str],
+    world: World,
+) -> Result<Loaded, LoadError> {
+    let installed = match world {
+        World::Strategy => super::installed::dir(),
+        World::Convergence => None,
+    };
+    let source = resolve(arg, bundled, installed.as_deref())?;
+    let bytes = read(&source)?;
+    load(runtime, &bytes, source, world)
+}
+
 /// Lowercase hex sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -266,9 +298,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Checks imports (only `anneal:strategy/*@<supported>`, and for a strategy the provided WASI
-/// 0.2 interfaces) and exports (those of `world`). Returns the API version found in the imports
-/// (the newest supported one when the component imports none) and whether it imports WASI.
+/// Checks imports (only `anneal:strategy/*@<one supported version>`, and for a strategy the
+/// provided WASI 0.2 interfaces) and exports (those of `world` in that version). Returns the API
+/// version found in the imports and whether it imports WASI. A component that imports no
+/// versioned interface is taken for the newest version whose exports it has all of.
 fn check_world(
     engine: &Engine,
     component: &Component,
@@ -313,15 +346,37 @@ fn check_world(
                 allowed,
             });
         }
-        version = Some(ver.to_string());
+        match &version {
+            Some(v) if v != ver => {
+                return Err(LoadError::MixedVersions {
+                    origin: origin.into(),
+                    first: v.clone(),
+                    second: ver.to_string(),
+                })
+            }
+            _ => version = Some(ver.to_string()),
+        }
     }
     let exports: Vec<String> = ty
         .exports(engine)
         .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentFunc(_)))
         .map(|(n, _)| n.to_string())
         .collect();
+    let has_all = |v: &str| {
+        world
+            .required_exports(v)
+            .iter()
+            .all(|e| exports.iter().any(|x| x == e))
+    };
+    let version = version.unwrap_or_else(|| {
+        SUPPORTED_API_VERSIONS
+            .iter()
+            .find(|v| has_all(v))
+            .unwrap_or(&SUPPORTED_API_VERSIONS[0])
+            .to_string()
+    });
     let missing: Vec<&str> = world
-        .required_exports()
+        .required_exports(&version)
         .iter()
         .copied()
         .filter(|e| !exports.iter().any(|x| x == e))
@@ -337,19 +392,20 @@ fn check_world(
                     .to_string()
             }
             _ if exports.is_empty() => "; it exports no functions".to_string(),
+            World::Strategy if missing == ["estimate"] => {
+                "; since 0.2.0 a strategy also exports `estimate`, the agent spawns it makes (docs/writing-a-strategy.md)".to_string()
+            }
             _ => format!("; it exports: {}", exports.join(", ")),
         };
         return Err(LoadError::WrongWorld {
             origin: origin.into(),
+            version,
             world: world.name(),
             missing: missing.join(", "),
             hint,
         });
     }
-    Ok((
-        version.unwrap_or_else(|| SUPPORTED_API_VERSIONS[0].to_string()),
-        wasi,
-    ))
+    Ok((version, wasi))
 }
 
 /// Display name of a path source's file stem (`./x/foo.wasm` → `foo`), for run files.

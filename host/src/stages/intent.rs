@@ -1,7 +1,7 @@
 //! Stage 1, Intent Gate (docs/design.md §2): classifies the task and checks it is clear enough to plan.
 use super::Tally;
 use crate::engine::{AgentError, Engine};
-use crate::offline::intent::Intent;
+use crate::model::Intent;
 
 /// Runs the intent-gate agent on `task` (one spawn).
 ///

@@ -3,7 +3,7 @@
 use super::{RunContext, Tally};
 use crate::engine::AgentError;
 use crate::model::Envelope;
-use crate::offline::intent::Intent;
+use crate::model::Intent;
 use std::sync::Arc;
 
 /// Runs Metis (one spawn). `folded` are failure directives carried from earlier iterations.

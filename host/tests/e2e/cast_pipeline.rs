@@ -90,6 +90,12 @@ fn cast_on_fixture_service_emits_a_complete_run_directory() {
     let momus = envelope(&run, "reviews/momus.yaml");
     assert_eq!(r["gate_status"]["momus"], momus.verdict.as_str());
     assert!(momus.verdict <= Verdict::Caution);
+    // The strategy's notes spell the verdict as every file does (SAFE), not Rust's `Verdict::Safe`.
+    let notes = r["guest"]["notes"][0].as_str().unwrap();
+    assert!(
+        notes.ends_with(&format!("momus {}", momus.verdict.as_str())),
+        "{notes}"
+    );
     let oracle = envelope(&run, "reviews/oracle.yaml");
     assert_eq!(r["gate_status"]["oracle"], oracle.verdict.as_str());
     let heph = envelope(&run, "reviews/hephaestus.yaml");

@@ -15,3 +15,4 @@ mod models;
 mod python_strategy;
 mod sandbox;
 mod temper;
+mod versions;

@@ -160,7 +160,120 @@ fn a_component_importing_provided_wasi_passes_the_import_check() {
     // `wasi:cli/environment` is served (empty): the loader goes on to the exports, which this
     // component lacks.
     let p = importing(&s, "wasi.wasm", "wasi:cli/environment@0.2.0");
-    refused(&s, &p, "lacks the export(s) info, run");
+    refused(&s, &p, "lacks the export(s) info, estimate, run");
+}
+
+/// A component importing the given (empty) instances.
+fn importing_all(s: &Scratch, file: &str, imports: &[&str]) -> String {
+    let p = s.dir.path().join(file);
+    let body: String = imports
+        .iter()
+        .map(|i| format!("(import \"{i}\" (instance))\n"))
+        .collect();
+    std::fs::write(&p, wat::parse_str(format!("(component {body})")).unwrap()).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn versions_are_checked_before_anything_runs() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    // A version nobody serves is named, with the ones that are.
+    let future = importing_all(&s, "future.wasm", &["anneal:strategy/host@0.3.0"]);
+    refused(
+        &s,
+        &future,
+        "built against anneal:strategy@0.3.0, which this host does not serve; supported versions: 0.2.0, 0.1.0",
+    );
+    // One component, one version.
+    let mixed = importing_all(
+        &s,
+        "mixed.wasm",
+        &["anneal:strategy/types@0.1.0", "anneal:strategy/host@0.2.0"],
+    );
+    refused(
+        &s,
+        &mixed,
+        "imports interfaces of two versions of anneal:strategy (0.1.0 and 0.2.0)",
+    );
+    // A 0.2.0 strategy exports `estimate` besides `info` and `run`.
+    let v2 = importing_all(&s, "v2.wasm", &["anneal:strategy/host@0.2.0"]);
+    refused(
+        &s,
+        &v2,
+        "does not implement the anneal:strategy@0.2.0 strategy world: it lacks the export(s) info, estimate, run",
+    );
+}
+
+#[test]
+fn a_guest_estimate_is_bounded_and_never_believed_blindly() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    let guest = test_guest("hostile");
+    let g = guest.to_str().unwrap();
+    // Best over worst, with terminal escapes: set aside for the call limit, escapes removed.
+    let out = s.anneal(&[
+        "--strategy",
+        g,
+        "--opt",
+        "mode=bad-estimate",
+        "--dry-run",
+        TASK,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let so = stdout(&out);
+    assert!(
+        so.contains("estimate is invalid (best 9 over worst 3)"),
+        "{so}"
+    );
+    assert!(!so.contains('\u{1b}'), "{so:?}");
+    // An estimate that never returns is stopped by the CPU limit.
+    let out = s.anneal(&[
+        "--strategy",
+        g,
+        "--opt",
+        "mode=estimate-loop",
+        "--max-guest-cpu",
+        "1",
+        "--dry-run",
+        TASK,
+    ]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(stderr(&out).contains("CPU time limit"), "{}", stderr(&out));
+    assert_eq!(s.run_dirs(), 0);
+}
+
+#[test]
+fn inspect_takes_the_limits_its_errors_name() {
+    if common::nested() {
+        return;
+    }
+    let guest = test_guest("hostile");
+    let inspect = |extra: &[&str]| {
+        let mut args: Vec<String> = vec!["strategy".into(), "inspect".into()];
+        args.push(guest.display().to_string());
+        args.extend(extra.iter().map(|s| s.to_string()));
+        anneal(&args, &[])
+    };
+    // A limit too small for info(): the error names the flag, and the flag is accepted.
+    let out = inspect(&["--max-guest-memory", "1"]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("(--max-guest-memory)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = inspect(&["--max-guest-memory", "64", "--max-guest-cpu", "5"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("name         hostile"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -374,5 +487,5 @@ fn a_well_behaved_third_party_strategy_gets_its_options() {
     let r = rollup(&s.run_dir());
     assert_eq!(r["architecture"], "hostile");
     assert_eq!(r["strategy"]["options"]["mode"], "ok");
-    assert_eq!(r["strategy"]["wit"], "anneal:strategy@0.1.0");
+    assert_eq!(r["strategy"]["wit"], "anneal:strategy@0.2.0");
 }

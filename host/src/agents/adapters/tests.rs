@@ -1,9 +1,9 @@
 use super::*;
 use crate::model::validate::validate_envelope;
 use crate::model::AgentRequest;
+use crate::model::Context;
 use crate::offline::intent::classify;
 use crate::offline::planner::write_plan;
-use crate::offline::Context;
 use crate::stages::probe::{probe, ProbeOptions};
 use serde_json::json;
 use std::path::Path;

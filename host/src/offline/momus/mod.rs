@@ -14,10 +14,10 @@ pub(crate) mod testkit;
 
 use crate::model::rules::{band, cap_score, enforce_critical};
 use crate::model::validate::validate_plan;
+use crate::model::Context;
 use crate::model::{
     Envelope, FileAction, Finding, Phase, Plan, RedTeamReport, Severity, TaskKind, Verdict,
 };
-use crate::offline::Context;
 // A text that says nothing ("n/a", "none", "TBD", …): shared with the planner and Alloy.
 use plan_rules::is_placeholder;
 use regex::Regex;
@@ -228,7 +228,7 @@ pub fn audit(
             weak.name()
         )
     };
-    let mut env = crate::offline::envelope("momus", ctx, depth, verdict, summary);
+    let mut env = crate::model::envelope::new("momus", ctx, depth, verdict, summary);
     env.score = Some(score);
     env.findings = findings;
     env

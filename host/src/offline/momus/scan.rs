@@ -5,8 +5,8 @@
 //!
 //! Everything is deterministic and works on any plan, valid or not (no panics on odd input).
 use crate::model::validate::{is_valid_slug, path_problem};
+use crate::model::Context;
 use crate::model::{FileAction, Finding, Phase, Plan, Severity};
-use crate::offline::Context;
 use regex::Regex;
 use std::path::Path;
 use std::sync::LazyLock;

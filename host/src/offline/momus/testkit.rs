@@ -1,10 +1,10 @@
 //! Test fixtures for the offline reviewers: a small Rust repository in a tempdir, its probe
 //! report, and hand-built plans following the HELPER_CONTEXT conventions.
+use crate::model::Context;
 use crate::model::{
     DetectedCommand, DetectedService, FileAction, FileChange, Phase, Plan, ProbeReport,
     RelevantFile, TaskKind,
 };
-use crate::offline::Context;
 
 /// Owns everything a [`Context`] borrows.
 pub struct Fixture {

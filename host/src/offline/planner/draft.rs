@@ -3,8 +3,9 @@
 //! phases `00`, `01`, …, turns keys into ids, keeps only backward dependencies, makes slugs
 //! unique kebab-case and fills in what docs/design.md §5 requires of every phase (a gate, a measurable
 //! success criterion, an explicit rollback).
-use super::ground::{prose_list, Grounding};
+use super::ground::Grounding;
 use crate::model::{Dependencies, FileAction, FileChange, Phase, Plan};
+use crate::text::prose_list;
 
 /// What a phase is for; lenses and rewrites use it to find phases.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,8 +205,8 @@ impl Draft {
             p.role == Role::Core
                 && p.phase.files.iter().any(|f| {
                     action.map(|a| a == f.action).unwrap_or(true)
-                        && super::ground::is_code_path(&f.path)
-                        && !super::ground::is_test_path(&f.path)
+                        && super::paths::is_code_path(&f.path)
+                        && !super::paths::is_test_path(&f.path)
                 })
         };
         self.phases

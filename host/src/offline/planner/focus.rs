@@ -17,10 +17,11 @@
 //!
 //! Without a resolution the probe's ranked files are kept (as before the index), the task's
 //! named paths that do not exist are files to create, and tests come from the probe.
-use super::ground::{cap_first as cap, is_test_path, prose_list};
+use super::paths::is_test_path;
 use super::testsite::{self, TestSite};
 use crate::model::resolution::{NameForm, NamedRef, Resolution, SymbolKind, SymbolRef};
 use crate::offline::clarity::leading_verb;
+use crate::text::{cap_first as cap, prose_list};
 use std::path::Path;
 
 /// Most files a plan modifies from the index.
@@ -359,9 +360,9 @@ impl Focus {
 /// Whether a name the task writes is a file path: a safe relative path whose extension is a
 /// source or configuration file's (`lib/parse-options.js`, `utils.py`; not `os.path`).
 fn names_a_file(n: &str) -> bool {
-    let ext = super::ground::ext_of(n).unwrap_or("");
+    let ext = super::paths::ext_of(n).unwrap_or("");
     crate::model::validate::path_problem(n).is_none()
-        && (super::ground::is_code_path(n)
+        && (super::paths::is_code_path(n)
             || matches!(ext, "toml" | "json" | "yml" | "yaml" | "md" | "cfg" | "ini"))
 }
 

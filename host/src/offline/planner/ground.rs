@@ -4,112 +4,16 @@
 //! security-sensitive aspects, the matching topics and the repository's file conventions.
 //! Shared by Metis (directives) and the planner (plans) so both say the same thing.
 use super::focus::Focus;
+use super::paths::{ext_of, is_code_path, is_test_path, parent_of, Lang};
 use super::testsite::is_bench_path;
 use super::topics::{self, Topic};
 use crate::model::resolution::Resolution;
+use crate::model::Context;
 use crate::model::{DetectedCommand, DetectedService, ProbeReport, TaskKind};
-use crate::offline::{surface, Context};
+use crate::offline::surface;
 use crate::text;
+use crate::text::prose_list;
 use std::path::{Path, PathBuf};
-
-/// Language of the code the plan touches; decides file names of new tests and modules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    Rust,
-    Python,
-    Go,
-    TypeScript,
-    JavaScript,
-    Java,
-    Kotlin,
-    Ruby,
-    CSharp,
-    Php,
-    Other,
-}
-
-impl Lang {
-    /// Language of a file extension (without the dot).
-    pub fn from_ext(ext: &str) -> Option<Lang> {
-        Some(match ext {
-            "rs" => Lang::Rust,
-            "py" => Lang::Python,
-            "go" => Lang::Go,
-            "ts" | "tsx" => Lang::TypeScript,
-            "js" | "jsx" | "mjs" | "cjs" => Lang::JavaScript,
-            "java" => Lang::Java,
-            "kt" => Lang::Kotlin,
-            "rb" => Lang::Ruby,
-            "cs" => Lang::CSharp,
-            "php" => Lang::Php,
-            _ => return None,
-        })
-    }
-
-    /// Language of a name as the probe or a task writes it (`"Rust"`, `"typescript"`, `"golang"`).
-    pub fn from_name(name: &str) -> Option<Lang> {
-        Some(match name.to_lowercase().as_str() {
-            "rust" => Lang::Rust,
-            "python" => Lang::Python,
-            "go" | "golang" => Lang::Go,
-            "typescript" | "ts" => Lang::TypeScript,
-            "javascript" | "js" | "node" | "nodejs" | "node.js" => Lang::JavaScript,
-            "java" => Lang::Java,
-            "kotlin" => Lang::Kotlin,
-            "ruby" => Lang::Ruby,
-            "c#" | "csharp" => Lang::CSharp,
-            "php" => Lang::Php,
-            _ => return None,
-        })
-    }
-
-    /// Display name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Lang::Rust => "Rust",
-            Lang::Python => "Python",
-            Lang::Go => "Go",
-            Lang::TypeScript => "TypeScript",
-            Lang::JavaScript => "JavaScript",
-            Lang::Java => "Java",
-            Lang::Kotlin => "Kotlin",
-            Lang::Ruby => "Ruby",
-            Lang::CSharp => "C#",
-            Lang::Php => "PHP",
-            Lang::Other => "the project's language",
-        }
-    }
-
-    /// How a test is marked expected-to-fail so the suite stays green until the fix lands.
-    pub fn pending_marker(self) -> &'static str {
-        match self {
-            Lang::Rust => "`#[ignore]`",
-            Lang::Python => "`@pytest.mark.xfail(strict=True)`",
-            Lang::Go => "`t.Skip`",
-            Lang::TypeScript | Lang::JavaScript => "`test.failing` (or `it.skip`)",
-            Lang::Java | Lang::Kotlin => "`@Disabled`",
-            Lang::Ruby => "`pending`",
-            Lang::CSharp => "`[Fact(Skip = …)]`",
-            Lang::Php => "`markTestIncomplete`",
-            Lang::Other => "the framework's expected-failure marker",
-        }
-    }
-
-    /// A profiler suited to the language.
-    pub fn profiler(self) -> &'static str {
-        match self {
-            Lang::Rust => "`perf` with `cargo flamegraph`",
-            Lang::Python => "`py-spy record` or `cProfile`",
-            Lang::Go => "`go test -cpuprofile` and `go tool pprof`",
-            Lang::TypeScript | Lang::JavaScript => "`node --cpu-prof` (or clinic.js flame)",
-            Lang::Java | Lang::Kotlin => "async-profiler or JFR",
-            Lang::Ruby => "`stackprof`",
-            Lang::CSharp => "`dotnet-trace`",
-            Lang::Php => "Xdebug profiling or Blackfire",
-            Lang::Other => "a sampling profiler",
-        }
-    }
-}
 
 /// A service of the probe report the task touches, with the relevant files that touch it and
 /// the environment variables that configure it.
@@ -568,35 +472,7 @@ impl Grounding {
                 .find(|c| c.purpose == purpose)
                 .cloned()
         };
-        let mut ranked: Vec<&crate::model::RelevantFile> = probe.relevant_files.iter().collect();
-        ranked.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.path.cmp(&b.path)));
-        let mut sources = Vec::new();
-        let mut tests = Vec::new();
-        let mut others = Vec::new();
-        let mut reasons = Vec::new();
-        // Source files must score at least half of the best source's score: weak matches are
-        // context, not modify targets.
-        let top_source = ranked
-            .iter()
-            .filter(|f| !is_test_path(&f.path) && is_code_path(&f.path))
-            .map(|f| f.score)
-            .max()
-            .unwrap_or(0);
-        for f in &ranked {
-            let p = f.path.replace('\\', "/");
-            reasons.push((p.clone(), f.reason.clone()));
-            if is_test_path(&p) {
-                if tests.len() < 3 && !is_bench_path(&p) {
-                    tests.push(p);
-                }
-            } else if is_code_path(&p) {
-                if sources.len() < 5 && f.score * 2 >= top_source {
-                    sources.push(p);
-                }
-            } else if others.len() < 3 {
-                others.push(p);
-            }
-        }
+        let (sources, tests, others, reasons) = rank_files(probe);
         let lang = sources
             .iter()
             .chain(tests.iter())
@@ -624,173 +500,13 @@ impl Grounding {
             .collect();
         let topics = topics::matching(task);
 
-        // Services the task touches.
-        let mut services: Vec<ServiceUse> = Vec::new();
-        let mut untouched = Vec::new();
-        for s in &probe.services {
-            let name = s.name.to_lowercase();
-            let known = known_for(&name);
-            let aliases: Vec<&str> = known.map(|k| k.aliases.to_vec()).unwrap_or_default();
-            let named = terms
-                .iter()
-                .any(|t| *t == name || aliases.contains(&t.as_str()));
-            let kind_hit = kind_task_words(&s.kind)
-                .iter()
-                .find(|w| terms.iter().any(|t| t == *w));
-            let files: Vec<String> = sources
-                .iter()
-                .chain(others.iter())
-                .filter(|p| {
-                    let segs = path_words(p);
-                    segs.iter().any(|w| {
-                        kind_path_words(&s.kind).contains(&w.as_str())
-                            || *w == name
-                            || aliases.contains(&w.as_str())
-                    })
-                })
-                .cloned()
-                .collect();
-            let topic_hit = topics
-                .iter()
-                .find(|t| t.store_kind == Some(s.kind.as_str()));
-            let why = if named {
-                format!("the task names {}", s.name)
-            } else if let Some(w) = kind_hit {
-                format!("the task mentions '{w}' ({} work)", s.kind)
-            } else if !files.is_empty() {
-                format!("{} is relevant and talks to the {}", files[0], s.kind)
-            } else if let Some(t) = topic_hit {
-                format!(
-                    "{} state belongs in the project's {}",
-                    t.name.replace('_', " "),
-                    s.kind
-                )
-            } else {
-                untouched.push(s.clone());
-                continue;
-            };
-            let env = probe
-                .env_vars
-                .iter()
-                .filter(|v| {
-                    let ws = env_words(v);
-                    ws.iter().any(|w| {
-                        *w == name
-                            || aliases.contains(&w.as_str())
-                            || kind_env_words(&s.kind).contains(&w.as_str())
-                    })
-                })
-                .cloned()
-                .collect();
-            services.push(ServiceUse {
-                name: s.name.clone(),
-                kind: s.kind.clone(),
-                source: s.source.clone(),
-                files,
-                env,
-                why,
-            });
-        }
+        let (services, untouched) = touched_services(probe, &terms, &topics, &sources, &others);
 
-        // Services the task names that the probe did not find. A service named as the source
-        // of a move ("from MySQL", "replace Memcached", "instead of Kafka") already exists
-        // somewhere even if the probe missed it: it is never provisioned as new.
-        let source_re = regex::Regex::new(r"\b(?:from|replac\w*|instead of|swap(?: out)?|rip(?:ping)? out)\s+(?:the\s+|our\s+)?([a-z0-9]+)").expect("valid source regex");
-        let sources_named: Vec<String> = source_re
-            .captures_iter(&lower)
-            .map(|c| c[1].to_string())
-            .collect();
-        let mut new_services: Vec<NewService> = Vec::new();
-        let mut source_services: Vec<NewService> = Vec::new();
-        for k in KNOWN {
-            let named = terms
-                .iter()
-                .any(|t| k.aliases.contains(&t.as_str()) && !sources_named.contains(t));
-            let found = probe.services.iter().any(|s| {
-                let n = s.name.to_lowercase();
-                k.aliases.iter().any(|a| n.contains(a)) || n == k.name
-            });
-            let named_as_source = terms
-                .iter()
-                .any(|t| k.aliases.contains(&t.as_str()) && sources_named.contains(t));
-            if named_as_source
-                && !found
-                && !source_services
-                    .iter()
-                    .any(|n: &NewService| n.name == k.name)
-            {
-                source_services.push(NewService {
-                    name: k.name,
-                    kind: k.kind,
-                    env: k.env,
-                });
-            }
-            if named && !found && !new_services.iter().any(|n| n.name == k.name) {
-                new_services.push(NewService {
-                    name: k.name,
-                    kind: k.kind,
-                    env: k.env,
-                });
-            }
-        }
+        let (new_services, source_services) = named_services(probe, &terms, &lower);
 
-        // Security-sensitive aspects.
-        // One definition with the red team (`offline::surface`): the task and the relevant
-        // file paths, as redteam-security reads the task and the plan's file paths.
-        let mut found = surface::terms_in(task);
-        for p in sources.iter().chain(others.iter()) {
-            surface::push_terms(&surface::path_text(p), &mut found);
-        }
-        let mut sensitive: Vec<&'static str> = surface::aspects_of(&found);
-        for t in &topics {
-            if t.sensitive {
-                let aspect = match t.name {
-                    "rate_limit" => "brute-force abuse",
-                    "upload" => "file uploads",
-                    "webhooks" => "untrusted input",
-                    "permissions" => "authorization",
-                    "session" => "sessions",
-                    _ => "authentication",
-                };
-                if !sensitive.contains(&aspect) {
-                    sensitive.push(aspect);
-                }
-            }
-        }
-        if kind == TaskKind::Security && sensitive.is_empty() {
-            sensitive.push(surface::DEFAULT_ASPECT);
-        }
+        let sensitive = sensitive_aspects(task, kind, &topics, &sources, &others);
 
-        // Relevant env vars: linked to a touched service, or sharing a term with the task, or
-        // security-relevant when the task is.
-        let mut env_vars: Vec<String> = Vec::new();
-        for v in &probe.env_vars {
-            let ws = env_words(v);
-            let by_service = services.iter().any(|s| s.env.contains(v));
-            let generic = [
-                "url", "host", "port", "name", "path", "dir", "env", "mode", "level", "uri",
-                "user", "app",
-            ];
-            let by_term = ws.iter().any(|w| {
-                !generic.contains(&w.as_str())
-                    && w.len() >= 3
-                    && terms.iter().any(|t| t == w || t.trim_end_matches('s') == w)
-            });
-            // A secret of a service the task does not touch (`POSTGRES_PASSWORD` when only
-            // the cache is touched) configures that service, not the task's code.
-            let of_untouched = untouched.iter().any(|u| {
-                let name = u.name.to_lowercase();
-                ws.iter().any(|w| {
-                    *w == name || known_for(&name).is_some_and(|k| k.aliases.contains(&w.as_str()))
-                })
-            });
-            let by_secret = !sensitive.is_empty()
-                && !of_untouched
-                && ws.iter().any(|w| SECRET_ENV_WORDS.contains(&w.as_str()));
-            if (by_service || by_term || by_secret) && !env_vars.contains(v) {
-                env_vars.push(v.clone());
-            }
-        }
+        let env_vars = relevant_env_vars(probe, &terms, &services, &untouched, &sensitive);
 
         let subject = subject_of(task);
         let stem = topics
@@ -1243,73 +959,6 @@ impl Grounding {
     }
 }
 
-/// Whether a path looks like a test file.
-pub fn is_test_path(p: &str) -> bool {
-    let lower = p.to_lowercase();
-    let file = lower.rsplit('/').next().unwrap_or(&lower);
-    lower.split('/').any(|s| {
-        matches!(
-            s,
-            "tests"
-                | "test"
-                | "spec"
-                | "specs"
-                | "__tests__"
-                | "testing"
-                | "benches"
-                | "benchmarks"
-                | "bench"
-        )
-    }) || file.starts_with("test_")
-        || file.contains("_test.")
-        || file.contains(".test.")
-        || file.contains(".spec.")
-        || file.contains("_spec.")
-        || file.starts_with("bench_")
-        || file.contains("_bench")
-        || file.contains(".bench.")
-        || (file.ends_with("test.java") || file.ends_with("tests.cs") || file.ends_with("test.kt"))
-}
-
-/// Whether a path is source code (by extension).
-pub fn is_code_path(p: &str) -> bool {
-    ext_of(p)
-        .map(|e| {
-            Lang::from_ext(e).is_some()
-                || matches!(
-                    e,
-                    "c" | "h"
-                        | "cc"
-                        | "cpp"
-                        | "hpp"
-                        | "swift"
-                        | "scala"
-                        | "ex"
-                        | "exs"
-                        | "erl"
-                        | "clj"
-                        | "lua"
-                        | "dart"
-                        | "vue"
-                        | "svelte"
-                        | "sql"
-                        | "sh"
-                )
-        })
-        .unwrap_or(false)
-}
-
-/// Extension of a path, without the dot.
-pub fn ext_of(p: &str) -> Option<&str> {
-    let file = p.rsplit('/').next().unwrap_or(p);
-    file.rfind('.').filter(|i| *i > 0).map(|i| &file[i + 1..])
-}
-
-/// Parent directory of a `/`-separated path ("" at the root).
-pub fn parent_of(p: &str) -> String {
-    p.rfind('/').map(|i| p[..i].to_string()).unwrap_or_default()
-}
-
 fn with_slash(dir: &str) -> String {
     if dir.is_empty() {
         String::new()
@@ -1355,15 +1004,6 @@ pub fn known_service(word: &str) -> Option<(&'static str, &'static str, &'static
         .iter()
         .find(|k| k.aliases.contains(&w.as_str()) || k.name == w)
         .map(|k| (k.name, k.kind, k.env))
-}
-
-/// "a", "a and b", "a, b and c"; `fallback` when empty.
-pub fn prose_list(items: &[String], fallback: &str) -> String {
-    match items.len() {
-        0 => fallback.to_string(),
-        1 => items[0].clone(),
-        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
-    }
 }
 
 /// The task without its leading verb and trailing punctuation, at most 10 words.
@@ -1489,15 +1129,6 @@ pub fn snake(s: &str) -> String {
     }
 }
 
-/// `s` with its first character upper-cased ("the code index" → "The code index").
-pub fn cap_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
-}
-
 /// kebab-case of arbitrary text.
 pub fn kebab(s: &str) -> String {
     snake(s).replace('_', "-")
@@ -1515,6 +1146,248 @@ pub fn pascal(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Sources, tests, other files, and every file's `(path, reason)`.
+type RankedFiles = (Vec<String>, Vec<String>, Vec<String>, Vec<(String, String)>);
+
+/// The probe's relevant files by score: at most five sources (each scoring at least half of
+/// the best source: weak matches are context, not modify targets), three tests (no benches)
+/// and three other files, with every file's reason.
+fn rank_files(probe: &ProbeReport) -> RankedFiles {
+    let mut ranked: Vec<&crate::model::RelevantFile> = probe.relevant_files.iter().collect();
+    ranked.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.path.cmp(&b.path)));
+    let mut sources = Vec::new();
+    let mut tests = Vec::new();
+    let mut others = Vec::new();
+    let mut reasons = Vec::new();
+    // Source files must score at least half of the best source's score: weak matches are
+    // context, not modify targets.
+    let top_source = ranked
+        .iter()
+        .filter(|f| !is_test_path(&f.path) && is_code_path(&f.path))
+        .map(|f| f.score)
+        .max()
+        .unwrap_or(0);
+    for f in &ranked {
+        let p = f.path.replace('\\', "/");
+        reasons.push((p.clone(), f.reason.clone()));
+        if is_test_path(&p) {
+            if tests.len() < 3 && !is_bench_path(&p) {
+                tests.push(p);
+            }
+        } else if is_code_path(&p) {
+            if sources.len() < 5 && f.score * 2 >= top_source {
+                sources.push(p);
+            }
+        } else if others.len() < 3 {
+            others.push(p);
+        }
+    }
+    (sources, tests, others, reasons)
+}
+
+/// The probe's services the task touches (named, its kind's words, a relevant file that talks
+/// to it, or a topic whose state belongs there), with why; and those it does not touch.
+fn touched_services(
+    probe: &ProbeReport,
+    terms: &[String],
+    topics: &[&'static Topic],
+    sources: &[String],
+    others: &[String],
+) -> (Vec<ServiceUse>, Vec<DetectedService>) {
+    let mut services: Vec<ServiceUse> = Vec::new();
+    let mut untouched = Vec::new();
+    for s in &probe.services {
+        let name = s.name.to_lowercase();
+        let known = known_for(&name);
+        let aliases: Vec<&str> = known.map(|k| k.aliases.to_vec()).unwrap_or_default();
+        let named = terms
+            .iter()
+            .any(|t| *t == name || aliases.contains(&t.as_str()));
+        let kind_hit = kind_task_words(&s.kind)
+            .iter()
+            .find(|w| terms.iter().any(|t| t == *w));
+        let files: Vec<String> = sources
+            .iter()
+            .chain(others.iter())
+            .filter(|p| {
+                let segs = path_words(p);
+                segs.iter().any(|w| {
+                    kind_path_words(&s.kind).contains(&w.as_str())
+                        || *w == name
+                        || aliases.contains(&w.as_str())
+                })
+            })
+            .cloned()
+            .collect();
+        let topic_hit = topics
+            .iter()
+            .find(|t| t.store_kind == Some(s.kind.as_str()));
+        let why = if named {
+            format!("the task names {}", s.name)
+        } else if let Some(w) = kind_hit {
+            format!("the task mentions '{w}' ({} work)", s.kind)
+        } else if !files.is_empty() {
+            format!("{} is relevant and talks to the {}", files[0], s.kind)
+        } else if let Some(t) = topic_hit {
+            format!(
+                "{} state belongs in the project's {}",
+                t.name.replace('_', " "),
+                s.kind
+            )
+        } else {
+            untouched.push(s.clone());
+            continue;
+        };
+        let env = probe
+            .env_vars
+            .iter()
+            .filter(|v| {
+                let ws = env_words(v);
+                ws.iter().any(|w| {
+                    *w == name
+                        || aliases.contains(&w.as_str())
+                        || kind_env_words(&s.kind).contains(&w.as_str())
+                })
+            })
+            .cloned()
+            .collect();
+        services.push(ServiceUse {
+            name: s.name.clone(),
+            kind: s.kind.clone(),
+            source: s.source.clone(),
+            files,
+            env,
+            why,
+        });
+    }
+    (services, untouched)
+}
+
+/// Services the task names that the probe did not find: new ones to provision, and those named
+/// as the source of a move ("from MySQL", "replace Memcached", "instead of Kafka"), which already
+/// exist somewhere even if the probe missed them and are never provisioned as new.
+fn named_services(
+    probe: &ProbeReport,
+    terms: &[String],
+    lower: &str,
+) -> (Vec<NewService>, Vec<NewService>) {
+    let source_re = regex::Regex::new(r"\b(?:from|replac\w*|instead of|swap(?: out)?|rip(?:ping)? out)\s+(?:the\s+|our\s+)?([a-z0-9]+)").expect("valid source regex");
+    let sources_named: Vec<String> = source_re
+        .captures_iter(lower)
+        .map(|c| c[1].to_string())
+        .collect();
+    let mut new_services: Vec<NewService> = Vec::new();
+    let mut source_services: Vec<NewService> = Vec::new();
+    for k in KNOWN {
+        let named = terms
+            .iter()
+            .any(|t| k.aliases.contains(&t.as_str()) && !sources_named.contains(t));
+        let found = probe.services.iter().any(|s| {
+            let n = s.name.to_lowercase();
+            k.aliases.iter().any(|a| n.contains(a)) || n == k.name
+        });
+        let named_as_source = terms
+            .iter()
+            .any(|t| k.aliases.contains(&t.as_str()) && sources_named.contains(t));
+        if named_as_source
+            && !found
+            && !source_services
+                .iter()
+                .any(|n: &NewService| n.name == k.name)
+        {
+            source_services.push(NewService {
+                name: k.name,
+                kind: k.kind,
+                env: k.env,
+            });
+        }
+        if named && !found && !new_services.iter().any(|n| n.name == k.name) {
+            new_services.push(NewService {
+                name: k.name,
+                kind: k.kind,
+                env: k.env,
+            });
+        }
+    }
+    (new_services, source_services)
+}
+
+/// Security-sensitive aspects of the task: one definition with the red team
+/// (`offline::surface`) over the task and the relevant file paths, plus the sensitive topics;
+/// a security task has at least the default aspect.
+fn sensitive_aspects(
+    task: &str,
+    kind: TaskKind,
+    topics: &[&'static Topic],
+    sources: &[String],
+    others: &[String],
+) -> Vec<&'static str> {
+    let mut found = surface::terms_in(task);
+    for p in sources.iter().chain(others.iter()) {
+        surface::push_terms(&surface::path_text(p), &mut found);
+    }
+    let mut sensitive: Vec<&'static str> = surface::aspects_of(&found);
+    for t in topics {
+        if t.sensitive {
+            let aspect = match t.name {
+                "rate_limit" => "brute-force abuse",
+                "upload" => "file uploads",
+                "webhooks" => "untrusted input",
+                "permissions" => "authorization",
+                "session" => "sessions",
+                _ => "authentication",
+            };
+            if !sensitive.contains(&aspect) {
+                sensitive.push(aspect);
+            }
+        }
+    }
+    if kind == TaskKind::Security && sensitive.is_empty() {
+        sensitive.push(surface::DEFAULT_ASPECT);
+    }
+    sensitive
+}
+
+/// Relevant env vars: linked to a touched service, sharing a term with the task, or a secret
+/// when the task is security-sensitive (unless it configures a service the task does not touch).
+fn relevant_env_vars(
+    probe: &ProbeReport,
+    terms: &[String],
+    services: &[ServiceUse],
+    untouched: &[DetectedService],
+    sensitive: &[&'static str],
+) -> Vec<String> {
+    let mut env_vars: Vec<String> = Vec::new();
+    for v in &probe.env_vars {
+        let ws = env_words(v);
+        let by_service = services.iter().any(|s| s.env.contains(v));
+        let generic = [
+            "url", "host", "port", "name", "path", "dir", "env", "mode", "level", "uri", "user",
+            "app",
+        ];
+        let by_term = ws.iter().any(|w| {
+            !generic.contains(&w.as_str())
+                && w.len() >= 3
+                && terms.iter().any(|t| t == w || t.trim_end_matches('s') == w)
+        });
+        // A secret of a service the task does not touch (`POSTGRES_PASSWORD` when only
+        // the cache is touched) configures that service, not the task's code.
+        let of_untouched = untouched.iter().any(|u| {
+            let name = u.name.to_lowercase();
+            ws.iter().any(|w| {
+                *w == name || known_for(&name).is_some_and(|k| k.aliases.contains(&w.as_str()))
+            })
+        });
+        let by_secret = !sensitive.is_empty()
+            && !of_untouched
+            && ws.iter().any(|w| SECRET_ENV_WORDS.contains(&w.as_str()));
+        if (by_service || by_term || by_secret) && !env_vars.contains(v) {
+            env_vars.push(v.clone());
+        }
+    }
+    env_vars
 }
 
 #[cfg(test)]

@@ -12,8 +12,9 @@
 //!
 //! Every lens is idempotent: applying it twice gives the same draft.
 use super::draft::{default_rollback, is_measurable, DPhase, Draft, Role};
-use super::ground::{kebab, prose_list, snake, Grounding};
+use super::ground::{kebab, snake, Grounding};
 use crate::model::{FileAction, TaskKind};
+use crate::text::prose_list;
 
 /// An Alloy bias lens, in docs/design.md §2 bias order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,17 +46,10 @@ impl Lens {
         Lens::ALL.iter().copied().find(|l| l.name() == s)
     }
 
-    /// The lowercase name used in `variant-{i}-{bias}` and `author`.
+    /// The lowercase name used in `variant-{i}-{bias}` and `author`: its entry of
+    /// [`crate::model::LENSES`] (the variants are declared in that order).
     pub fn name(self) -> &'static str {
-        match self {
-            Lens::Correctness => "correctness",
-            Lens::Minimalist => "minimalist",
-            Lens::Defensive => "defensive",
-            Lens::Performance => "performance",
-            Lens::Ux => "ux",
-            Lens::Verification => "verification",
-            Lens::Migration => "migration",
-        }
+        crate::model::LENSES[self as usize]
     }
 }
 
@@ -307,8 +301,8 @@ fn minimalist(d: &mut Draft, g: &Grounding) {
     let mut removed: Vec<String> = Vec::new();
     for p in d.phases.iter_mut() {
         p.phase.files.retain(|f| {
-            let code = super::ground::is_code_path(&f.path);
-            let test = super::ground::is_test_path(&f.path);
+            let code = super::paths::is_code_path(&f.path);
+            let test = super::paths::is_test_path(&f.path);
             let keep = match f.action {
                 FileAction::Create if test => match &kept_test {
                     Some(t) => *t == f.path,
@@ -677,5 +671,6 @@ mod tests {
         }
         assert_eq!(Lens::parse(" Defensive "), Some(Lens::Defensive));
         assert_eq!(Lens::parse("speed"), None);
+        assert_eq!(Lens::ALL.map(Lens::name), crate::model::LENSES);
     }
 }

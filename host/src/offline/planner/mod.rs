@@ -24,6 +24,7 @@ pub mod focus;
 pub mod ground;
 pub mod kinds;
 pub mod lens;
+pub mod paths;
 pub mod rewrite;
 pub mod testsite;
 pub mod topics;
@@ -31,8 +32,9 @@ pub mod topics;
 pub use act::{Action, Outcome};
 pub use lens::Lens;
 
+use crate::model::Context;
 use crate::model::{AgentRequest, Plan};
-use crate::offline::{surface, Context};
+use crate::offline::surface;
 use draft::{DPhase, Draft, Role};
 use ground::Grounding;
 
@@ -50,8 +52,8 @@ pub enum PlanError {
     /// `req.role` is not one of [`ROLES`].
     #[error("unknown planner role '{0}' (expected prometheus-cast, prometheus-alloy or prometheus-temper)")]
     UnknownRole(String),
-    /// `req.lens` is not one of the seven docs/design.md §2 lenses.
-    #[error("unknown lens '{0}' (expected correctness, minimalist, defensive, performance, ux, verification or migration)")]
+    /// `req.lens` is not one of the lenses of [`crate::model::LENSES`].
+    #[error("unknown lens '{0}' (expected one of {all})", all = crate::model::LENSES.join(", "))]
     UnknownLens(String),
 }
 

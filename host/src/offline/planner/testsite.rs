@@ -14,7 +14,7 @@
 //! 4. otherwise none: the plan then says "the project's existing tests for `file`".
 //!
 //! Benchmarks (`benches/`, `*_bench.*`) are never a test site.
-use super::ground::{ext_of, is_test_path, parent_of};
+use super::paths::{ext_of, is_test_path, parent_of};
 use crate::model::resolution::Resolution;
 use crate::model::FileAction;
 use std::path::Path;

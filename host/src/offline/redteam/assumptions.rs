@@ -3,12 +3,12 @@
 //! repository itself.
 use super::reviewer_envelope;
 use crate::model::validate::path_problem;
+use crate::model::Context;
 use crate::model::{Envelope, FileAction, Finding, Plan, Severity};
 use crate::offline::momus::scan::{
     clip, contains_word, declares_env, env_vars_in, exists_in_repo, finding, is_check, is_detected,
     phase_location, probe_services, services_in, work_texts, PLAN_LOCATION,
 };
-use crate::offline::Context;
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;

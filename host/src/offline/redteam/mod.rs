@@ -16,9 +16,9 @@ pub use scope::{scope, scope_findings, MAX_BUGFIX_PHASES};
 pub use security::{has_security_gate, security, security_findings, sensitive_surface};
 
 use crate::model::rules::{verdict_from_findings, worst_severity};
+use crate::model::Context;
 use crate::model::{Envelope, Finding};
 use crate::offline::momus::worst_first;
-use crate::offline::Context;
 
 /// Agent names of the three red-team reviewers, in the order the Oracle takes them.
 pub const AGENTS: [&str; 3] = ["redteam-security", "redteam-scope", "redteam-assumptions"];
@@ -42,7 +42,7 @@ fn reviewer_envelope(
         ),
     };
     let mut env =
-        crate::offline::envelope(agent, ctx, depth, verdict, format!("{headline}; {tail}."));
+        crate::model::envelope::new(agent, ctx, depth, verdict, format!("{headline}; {tail}."));
     env.findings = worst_first(findings);
     env
 }

@@ -2,10 +2,10 @@
 use super::AGENTS;
 use crate::model::rules::enforce_critical;
 use crate::model::validate::validate_envelope;
+use crate::model::Context;
 use crate::model::{Envelope, Finding, Plan, Severity, Verdict};
 use crate::offline::momus::scan::{finding, phase_location, PLAN_LOCATION};
 use crate::offline::momus::worst_first;
-use crate::offline::Context;
 
 /// Whether the reviewers disagree strongly: one says the plan cannot go on (BLOCK) while
 /// another lets it pass (SAFE or CAUTION). RISKY from one reviewer and SAFE from the others is
@@ -144,7 +144,7 @@ pub fn oracle(
         "{passing}/3 PASS: {list}; verdict {verdict}; {n} finding{}.",
         crate::offline::momus::plural(n)
     );
-    let mut env = crate::offline::envelope("oracle", ctx, depth, verdict, summary);
+    let mut env = crate::model::envelope::new("oracle", ctx, depth, verdict, summary);
     env.findings = worst_first(findings);
     env
 }

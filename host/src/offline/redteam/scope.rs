@@ -1,11 +1,11 @@
 //! redteam-scope: phases unrelated to the task, creep, a missing out-of-scope section, plans
 //! too large for a bugfix.
 use super::reviewer_envelope;
+use crate::model::Context;
 use crate::model::{Envelope, Finding, Plan, Severity, TaskKind};
 use crate::offline::momus::scan::{
     clip, creep_phrase, finding, phase_location, task_related, work_texts, PLAN_LOCATION,
 };
-use crate::offline::Context;
 
 /// Most phases a bugfix plan has before scope review calls it oversized (phase 00 included).
 pub const MAX_BUGFIX_PHASES: usize = 9;

@@ -1,12 +1,12 @@
 //! redteam-security: sensitive surface without a security gate, secrets in the plan, steps
 //! that switch protections off, secret-bearing environment variables left undeclared.
 use super::reviewer_envelope;
+use crate::model::Context;
 use crate::model::{Envelope, Finding, Plan, Severity, TaskKind};
 use crate::offline::momus::scan::{
     declares_env, env_vars_in, finding, is_secret_env, touched_contents, work_texts, PLAN_LOCATION,
 };
 pub use crate::offline::surface::{has_security_gate, sensitive_surface};
-use crate::offline::Context;
 use regex::Regex;
 use std::sync::LazyLock;
 

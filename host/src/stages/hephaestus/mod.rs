@@ -26,8 +26,8 @@ pub mod references;
 pub mod runner;
 pub mod scratch;
 
+use crate::model::Context;
 use crate::model::{Envelope, Finding, Phase, Plan, ProbeReport, Severity, Verdict};
-use crate::offline::Context;
 use crate::rundir::RunDir;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -477,7 +477,7 @@ fn build_envelope(ctx: &Context<'_>, items: &[Item], passed: bool, ran_ok: usize
         Verdict::Block
     };
     let mut env =
-        crate::offline::envelope(AGENT, ctx, None, verdict, summary(items, passed, ran_ok));
+        crate::model::envelope::new(AGENT, ctx, None, verdict, summary(items, passed, ran_ok));
     env.findings = items
         .iter()
         .filter(|i| i.check.status == CheckStatus::Failed)

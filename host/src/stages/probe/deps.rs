@@ -254,18 +254,44 @@ fn go_mod(text: &str) -> Vec<String> {
     REQ.captures_iter(text).map(|c| c[1].to_string()).collect()
 }
 
+/// The `artifactId` of every `<dependency>` (wherever it is declared: dependencies,
+/// dependency management, profiles, plugins) and of the project's `<parent>`, lowercased, in
+/// document order. Read with an XML parser, so commented-out dependencies and the `artifactId`
+/// of an `<exclusion>` are not dependencies; a malformed file gives what was read before the
+/// error.
 fn maven(text: &str) -> Vec<String> {
-    static DEP: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?s)<dependency>.*?<artifactId>\s*([^<\s]+)\s*</artifactId>.*?</dependency>")
-            .unwrap()
-    });
-    static PARENT: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?s)<parent>.*?<artifactId>\s*([^<\s]+)\s*</artifactId>.*?</parent>").unwrap()
-    });
-    DEP.captures_iter(text)
-        .chain(PARENT.captures_iter(text))
-        .map(|c| c[1].to_ascii_lowercase())
-        .collect()
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut path: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                path.push(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
+            }
+            Ok(Event::End(_)) => {
+                path.pop();
+            }
+            Ok(Event::Text(t)) => {
+                let n = path.len();
+                let declares = n >= 2
+                    && path[n - 1] == "artifactId"
+                    && (path[n - 2] == "dependency"
+                        || (path[n - 2] == "parent" && n == 3 && path[0] == "project"));
+                if declares {
+                    if let Ok(t) = t.decode() {
+                        let t = t.trim();
+                        if !t.is_empty() {
+                            out.push(t.to_ascii_lowercase());
+                        }
+                    }
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    out
 }
 
 fn gradle(text: &str) -> Vec<String> {
@@ -395,6 +421,38 @@ mod tests {
                 "<project><dependencies><dependency><groupId>org.postgresql</groupId><artifactId>postgresql</artifactId></dependency></dependencies></project>"
             ),
             ["postgresql"]
+        );
+        // A real pom: namespaces, the parent, an exclusion and a commented-out dependency.
+        let pom = r#"<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <parent>
+    <groupId>org.springframework.boot</groupId>
+    <artifactId>spring-boot-starter-parent</artifactId>
+  </parent>
+  <dependencies>
+    <dependency>
+      <groupId>org.springframework.boot</groupId>
+      <artifactId>spring-boot-starter-web</artifactId>
+      <exclusions>
+        <exclusion><artifactId>spring-boot-starter-tomcat</artifactId></exclusion>
+      </exclusions>
+    </dependency>
+    <!-- <dependency><artifactId>jedis</artifactId></dependency> -->
+    <dependency><artifactId>Kafka-Clients</artifactId></dependency>
+  </dependencies>
+</project>"#;
+        assert_eq!(
+            deps(Kind::Maven, pom),
+            [
+                "spring-boot-starter-parent",
+                "spring-boot-starter-web",
+                "kafka-clients"
+            ]
+        );
+        // A truncated file keeps what was read.
+        assert_eq!(
+            deps(Kind::Maven, "<project><dependencies><dependency><artifactId>redis</artifactId></dependency><dependency><artifact"),
+            ["redis"]
         );
         assert_eq!(
             deps(

@@ -34,7 +34,7 @@ use manifests::Kind;
 
 pub use indexed::{IndexSummary, Indexed};
 pub use relevant::{stem, Scorer};
-pub use skills::{find_skills, Skill, SkillScope};
+pub use skills::find_skills;
 pub use walk::SKIPPED_DIRS;
 
 /// Directory names whose content is someone else's code or test data, not the project's own
@@ -102,7 +102,8 @@ impl Default for ProbeOptions {
 /// # Errors
 /// As [`probe_indexed`].
 pub fn probe(root: &Path, task: &str, opts: &ProbeOptions) -> anyhow::Result<ProbeReport> {
-    Ok(probe_indexed(root, task, opts)?.0)
+    let skills = find_skills(root, opts.home.as_deref());
+    Ok(probe_indexed(root, task, opts, &skills)?.0)
 }
 
 /// One progress line about the index: `code index: 412 files (Rust 398, Python 14), 9120
@@ -169,13 +170,15 @@ pub fn index_repository(
 /// sorted or ordered as each submodule documents, paths repository-relative with `/`, and
 /// `files_scanned` the number of files walked (≤ `opts.max_files`); `relevant_files` are the
 /// resolution's ranked files with their reasons ([`relevant::merge`]). And the [`Indexed`]
-/// index and resolution.
+/// index and resolution. `skills` are the skills found once for the run ([`find_skills`]);
+/// the report lists their names.
 ///
 /// Errors: `root` does not exist or is not a directory.
 pub fn probe_indexed(
     root: &Path,
     task: &str,
     opts: &ProbeOptions,
+    skills: &[crate::model::Skill],
 ) -> anyhow::Result<(ProbeReport, Indexed)> {
     let root = root
         .canonicalize()
@@ -253,10 +256,7 @@ pub fn probe_indexed(
             index.file(p).is_some()
         }),
         env_vars: env.names(),
-        skills: find_skills(&root, opts.home.as_deref())
-            .into_iter()
-            .map(|s| s.name)
-            .collect(),
+        skills: skills.iter().map(|s| s.name.clone()).collect(),
         files_scanned: u32::try_from(files.len()).unwrap_or(u32::MAX),
     };
     Ok((

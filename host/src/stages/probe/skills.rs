@@ -6,28 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// Where a skill was found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SkillScope {
-    /// `~/.claude/skills/`.
-    User,
-    /// `<repo>/.claude/skills/`.
-    Project,
-}
-
-/// One skill.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Skill {
-    /// `name:` of the front matter, or the skill's directory name when the front matter has
-    /// none (or no parseable front matter).
-    pub name: String,
-    /// `description:` of the front matter (empty when absent).
-    pub description: String,
-    /// Path of the `SKILL.md` file.
-    pub path: PathBuf,
-    /// User or project skill.
-    pub scope: SkillScope,
-}
+use crate::model::{Skill, SkillScope};
 
 #[derive(Deserialize, Default)]
 struct FrontMatter {

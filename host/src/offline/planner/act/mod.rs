@@ -15,6 +15,7 @@
 //! rule whose cue matches and turns what they did into an [`Outcome`].
 mod edit;
 mod needs;
+mod read;
 mod rules;
 mod text;
 
@@ -143,8 +144,8 @@ pub fn resolve(d: &Draft, origin: &str, text: &str, location: Option<&str>) -> D
 /// Applies one resolved demand to the draft and says what was done: every rule of
 /// [`rules::RULES`] whose cue matches acts, in table order.
 pub fn apply(d: &mut Draft, g: &Grounding, dm: &Demand) -> Action {
-    let read = rules::Read::new(d, dm);
-    let mut log = rules::Log::default();
+    let read = read::Read::new(d, dm);
+    let mut log = read::Log::default();
     for rule in rules::RULES {
         if rule.cue.matches(&read, &log) {
             log.matched |= (rule.act)(d, g, &read, &mut log);
@@ -158,8 +159,8 @@ pub fn apply(d: &mut Draft, g: &Grounding, dm: &Demand) -> Action {
 }
 
 /// What the rules did, as an outcome; deferred parts become a `Deferred: … — because …` rule.
-fn outcome(d: &mut Draft, dm: &Demand, log: rules::Log) -> Outcome {
-    let rules::Log {
+fn outcome(d: &mut Draft, dm: &Demand, log: read::Log) -> Outcome {
+    let read::Log {
         mut done,
         satisfied,
         deferred,

@@ -1,14 +1,16 @@
 //! The rules of [`super::rules::RULES`] about what a plan needs from outside its phases: the
 //! commands it gates on, the environment variables, services and permissions it depends on,
 //! and the files it names.
-use super::rules::{named_commands, Log, Read};
+use super::read::{Log, Read};
 use super::text::{
-    env_vars_in, is_detected, paths_in, permission_phrase, sentence, services_in, touched_path,
-    ENV_VAR,
+    env_vars_in, is_detected, named_commands, paths_in, permission_phrase, sentence, services_in,
+    touched_path, ENV_VAR,
 };
 use crate::model::FileAction;
 use crate::offline::planner::draft::{Draft, Role};
-use crate::offline::planner::ground::{self, prose_list, Grounding};
+use crate::offline::planner::ground::Grounding;
+use crate::offline::planner::paths;
+use crate::text::prose_list;
 
 const DEPENDENCY_CUES: &[&str] = &[
     "declar",
@@ -136,7 +138,7 @@ fn gate_keys(d: &Draft, r: &Read) -> Vec<String> {
             .filter(|p| {
                 p.role != Role::Preflight
                     && p.role != Role::Closing
-                    && p.phase.files.iter().any(|f| ground::is_code_path(&f.path))
+                    && p.phase.files.iter().any(|f| paths::is_code_path(&f.path))
             })
             .map(|p| p.key.clone())
             .collect()

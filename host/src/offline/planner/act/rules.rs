@@ -3,111 +3,20 @@
 //! returns whether the demand matched it (so the fallbacks at the end of the table know
 //! whether anything did); what it changed, found already done or refused goes to the [`Log`].
 use super::edit::{
-    best_phase, covering, ensure_security_phase, explicit_rollback, live_targets, metric_criterion,
+    best_phase, covering, ensure_security_phase, explicit_rollback, metric_criterion,
     new_phase_request, pick, split, weak_rollback,
 };
 use super::needs;
-use super::text::{
-    cap_title, clip, looks_like_command, lower_first, mentioned_commands, quoted, scope_item,
-    sentence, BACKTICK, ENV_VAR,
-};
-use super::Demand;
+use super::read::{Log, Read};
+use super::text::{cap_title, clip, lower_first, mentioned_commands, quoted, scope_item, sentence};
 use crate::model::FileAction;
 use crate::offline::planner::draft::{self, is_measurable, DPhase, Draft, Role};
-use crate::offline::planner::ground::{self, prose_list, Grounding};
+use crate::offline::planner::ground::Grounding;
 use crate::offline::planner::lens::{flag_name, metric_prefix};
+use crate::offline::planner::paths;
+use crate::text::prose_list;
 use regex::Regex;
 use std::sync::LazyLock;
-
-/// A demand as the rules read it.
-pub(super) struct Read<'a> {
-    pub dm: &'a Demand,
-    /// The text lowercased, without backticked spans and env-var names, so a command such as
-    /// `pytest` or a variable such as SECRET_KEY does not read as "test" or "secret".
-    pub l: String,
-    /// The phases it names that still exist in the draft.
-    pub targets: Vec<String>,
-    /// It forbids something ("never …", "do not …", "only …").
-    pub prohibition: bool,
-    /// A phase that already does what it asks (e.g. "threat model" → the threat-model phase);
-    /// only for the run's own directives: review demands are specific and always change the
-    /// plan.
-    pub covered: Option<String>,
-}
-
-impl<'a> Read<'a> {
-    pub(super) fn new(d: &Draft, dm: &'a Demand) -> Read<'a> {
-        let scrubbed = ENV_VAR
-            .replace_all(&BACKTICK.replace_all(&dm.text, " "), " ")
-            .to_string();
-        let l = scrubbed.to_lowercase();
-        let covered = if dm.origin == "directive" {
-            covering(d, &l)
-        } else {
-            None
-        };
-        let mut r = Read {
-            dm,
-            l,
-            targets: live_targets(d, dm),
-            prohibition: false,
-            covered,
-        };
-        r.prohibition = r.starts(PROHIBITION_CUES);
-        r
-    }
-
-    /// The text contains one of `words`.
-    pub(super) fn has(&self, words: &[&str]) -> bool {
-        words.iter().any(|w| self.l.contains(w))
-    }
-
-    /// The text starts with one of `words`.
-    pub(super) fn starts(&self, words: &[&str]) -> bool {
-        words.iter().any(|x| self.l.trim_start().starts_with(x))
-    }
-
-    /// It asks to remove or merge a phase.
-    fn removal(&self) -> bool {
-        self.has(REMOVAL_CUES)
-            || (self.has(&["remove", "drop", "cut"])
-                && self.has(&["phase"])
-                && self.has(&[
-                    "scope",
-                    "speculative",
-                    "unnecessary",
-                    "not needed",
-                    "optional",
-                ]))
-    }
-
-    /// The targets, else the implementation phase.
-    fn targets_or_impl(&self, d: &Draft) -> Vec<String> {
-        if self.targets.is_empty() {
-            d.impl_key().into_iter().collect()
-        } else {
-            self.targets.clone()
-        }
-    }
-
-    /// The first target, else the implementation phase.
-    pub(super) fn first_target_or_impl(&self, d: &Draft) -> Option<String> {
-        self.targets.first().cloned().or_else(|| d.impl_key())
-    }
-}
-
-/// What the rules did with one demand.
-#[derive(Default)]
-pub(super) struct Log {
-    /// How the plan was changed.
-    pub done: Vec<String>,
-    /// Where the plan already answers it.
-    pub satisfied: Vec<String>,
-    /// Why a part was not done.
-    pub deferred: Vec<String>,
-    /// Some rule matched the demand.
-    pub matched: bool,
-}
 
 /// When a rule acts.
 pub(super) enum Cue {
@@ -184,15 +93,6 @@ pub(super) const RULES: &[Rule] = &[
     rule(Cue::When(|_, log| !log.matched), step_and_check),
 ];
 
-const PROHIBITION_CUES: &[&str] = &[
-    "never ",
-    "do not ",
-    "don't ",
-    "avoid ",
-    "must not ",
-    "no ",
-    "only ",
-];
 const FAILURE_CUES: &[&str] = &["failed", "fails", "failure", "exit code", "exited"];
 const ROLLBACK_CUES: &[&str] = &[
     "rollback",
@@ -235,15 +135,6 @@ const FLAG_CUES: &[&str] = &[
     "toggle",
     "behind a flag",
     "flag it",
-];
-const REMOVAL_CUES: &[&str] = &[
-    "remove phase",
-    "drop phase",
-    "delete phase",
-    "cut phase",
-    "remove the phase",
-    "drop the phase",
-    "merge phase",
 ];
 const ORDER_CUES: &[&str] = &[
     "forward ref",
@@ -457,7 +348,7 @@ fn test(d: &mut Draft, g: &Grounding, r: &Read, log: &mut Log) -> bool {
     }
     for k in r.targets_or_impl(d) {
         let Some(p) = d.get_mut(&k) else { continue };
-        let has_test_file = p.phase.files.iter().any(|f| ground::is_test_path(&f.path));
+        let has_test_file = p.phase.files.iter().any(|f| paths::is_test_path(&f.path));
         if !has_test_file && p.role != Role::Preflight {
             // The project's own test for the code the plan changes, never a new file named
             // after the phase.
@@ -495,7 +386,7 @@ fn feature_flag(d: &mut Draft, g: &Grounding, r: &Read, log: &mut Log) -> bool {
             && p.phase
                 .files
                 .iter()
-                .any(|f| ground::is_code_path(&f.path) && !ground::is_test_path(&f.path))
+                .any(|f| paths::is_code_path(&f.path) && !paths::is_test_path(&f.path))
     });
     let keys = if keys.is_empty() {
         d.impl_key().into_iter().collect()
@@ -859,13 +750,4 @@ fn step_and_check(d: &mut Draft, _: &Grounding, r: &Read, log: &mut Log) -> bool
         }
     }
     false
-}
-
-/// Whether a backticked span of a demand names a command (for the gate rule).
-pub(super) fn named_commands(text: &str) -> Vec<String> {
-    BACKTICK
-        .captures_iter(text)
-        .map(|c| c[1].to_string())
-        .filter(|c| looks_like_command(c))
-        .collect()
 }

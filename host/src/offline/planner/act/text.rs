@@ -1,6 +1,6 @@
 //! Reading a demand's text: the commands, environment variables, services and paths it
 //! names, and the small text helpers the rules write steps with.
-use crate::offline::planner::ground::{self, known_service, Grounding};
+use crate::offline::planner::ground::{known_service, Grounding};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -128,7 +128,7 @@ pub(super) fn paths_in(text: &str) -> Vec<String> {
             && !p.contains(' ')
             && !p.starts_with("plan/")
             && !out.contains(&p)
-            && ground::ext_of(&p).is_some()
+            && crate::offline::planner::paths::ext_of(&p).is_some()
         {
             out.push(p);
         }
@@ -202,4 +202,13 @@ pub(super) fn cap_title(s: &str) -> String {
     let t = sentence(s);
     let t = t.trim_end_matches('.');
     clip(t, 80)
+}
+
+/// Whether a backticked span of a demand names a command (for the gate rule).
+pub(super) fn named_commands(text: &str) -> Vec<String> {
+    BACKTICK
+        .captures_iter(text)
+        .map(|c| c[1].to_string())
+        .filter(|c| looks_like_command(c))
+        .collect()
 }

@@ -4,10 +4,10 @@
 //! a TypeScript package with `*.test.ts` beside the sources.
 use super::*;
 use crate::model::resolution::{RankedFile, TestRef};
+use crate::model::Context;
 use crate::model::{AgentRequest, DetectedCommand, FileAction, LanguageStat, Plan, ProbeReport};
 use crate::offline::intent::classify;
 use crate::offline::planner::plan_with_actions;
-use crate::offline::Context;
 
 fn sym(name: &str, kind: SymbolKind, path: &str, lines: (u32, u32)) -> SymbolRef {
     SymbolRef {

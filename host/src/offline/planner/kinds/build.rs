@@ -123,7 +123,7 @@ pub(super) fn implement_phase(g: &Grounding, key: &str) -> DPhase {
         .focus
         .create
         .iter()
-        .any(|p| super::super::ground::is_code_path(p));
+        .any(|p| super::super::paths::is_code_path(p));
     if named_module
         || (module_topic.is_some() && !g.minimal && !g.focus.indexed)
         || src_list.is_empty()

@@ -294,8 +294,8 @@ pub fn security_phase(g: &Grounding, d: &Draft) -> DPhase {
         for p in &d.phases {
             for f in &p.phase.files {
                 if f.action == action
-                    && crate::offline::planner::ground::is_code_path(&f.path)
-                    && !crate::offline::planner::ground::is_test_path(&f.path)
+                    && crate::offline::planner::paths::is_code_path(&f.path)
+                    && !crate::offline::planner::paths::is_test_path(&f.path)
                     && !src_list.contains(&f.path)
                     && src_list.len() < 3
                 {

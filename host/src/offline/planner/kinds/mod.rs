@@ -27,8 +27,10 @@
 //! where they are used, and matching [`super::topics`] contribute design decisions, edge
 //! cases, measurable criteria and out-of-scope items.
 use super::draft::{DPhase, Draft, Role};
-use super::ground::{cap_first, kebab, prose_list, snake, Grounding, Lang};
+use super::ground::{kebab, snake, Grounding};
+use super::paths::Lang;
 use crate::model::{FileAction, TaskKind};
+use crate::text::{cap_first, prose_list};
 use regex::Regex;
 
 mod build;

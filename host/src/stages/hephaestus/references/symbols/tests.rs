@@ -230,7 +230,7 @@ async fn validate_fails_reference_integrity_on_a_missing_symbol() {
     let runs = tempfile::tempdir().unwrap();
     let run = crate::rundir::RunDir::create(runs.path(), "anneal-20260101-000000-symbols").unwrap();
     let probe = crate::model::ProbeReport::default();
-    let ctx = crate::offline::Context {
+    let ctx = crate::model::Context {
         run_id: "anneal-20260101-000000-symbols",
         task: "Reject oversized repetition counts",
         task_kind: crate::model::TaskKind::Feature,

@@ -1,6 +1,11 @@
 //! Stage 7, Emit (docs/design.md §2, §4, §8): Atlas writes the two outputs (the `plan/` directory and the
 //! XML prompt — both always, docs/design.md §3 invariant 3), the run log, the event log, and
-//! `rollup.yaml` last, so a rollup on disk means every other output is there.
+//! `rollup.yaml` last, so a rollup on disk means every other output is there. What Atlas
+//! decides (gate arithmetic, emission, the overall verdict) is [`decision`], pure functions.
+pub mod decision;
+
+pub use decision::{decide, fold, settle, trinity, Decision, Gates, Reviewed, Settled};
+
 use super::hephaestus::Report;
 use super::Tally;
 use crate::events::Events;
@@ -122,7 +127,14 @@ pub fn emit(input: EmitInput<'_>) -> Result<(), RunDirError> {
             reviews: &reviews,
             skills,
         }),
-        None => no_plan_xml(rollup),
+        None => crate::render::xml::render_no_plan(&crate::render::xml::NoPlan {
+            run_id: &rollup.run_id,
+            strategy: &rollup.architecture,
+            status: rollup.emission_decision.as_str(),
+            task: &rollup.task,
+            questions: &rollup.clarifying_questions,
+            error: rollup.error.as_deref(),
+        }),
     };
     keep(run.write(xml_name, xml.as_bytes()));
 
@@ -213,42 +225,4 @@ fn no_plan_md(r: &Rollup) -> String {
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
-}
-
-/// The XML prompt when there is no plan: it carries the task, the status and the questions, so
-/// the second output exists and says why there is nothing to execute.
-fn no_plan_xml(r: &Rollup) -> String {
-    use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-    let mut w = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
-    let clean = |s: &str| {
-        s.chars()
-            .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-            .collect::<String>()
-    };
-    let _ = w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-    let mut root = BytesStart::new("anneal_prompt");
-    root.push_attribute(("version", "1"));
-    root.push_attribute(("run_id", r.run_id.as_str()));
-    root.push_attribute(("strategy", r.architecture.as_str()));
-    root.push_attribute(("status", r.emission_decision.as_str()));
-    let _ = w.write_event(Event::Start(root));
-    let elem = |w: &mut quick_xml::Writer<Vec<u8>>, name: &str, text: &str| {
-        let _ = w.write_event(Event::Start(BytesStart::new(name)));
-        let _ = w.write_event(Event::Text(BytesText::new(&clean(text))));
-        let _ = w.write_event(Event::End(BytesEnd::new(name)));
-    };
-    elem(&mut w, "objective", &r.task);
-    elem(&mut w, "instruction", "There is no plan to execute: do not start work. Resolve what is below and run anneal again.");
-    if !r.clarifying_questions.is_empty() {
-        let _ = w.write_event(Event::Start(BytesStart::new("clarifying_questions")));
-        for q in &r.clarifying_questions {
-            elem(&mut w, "question", q);
-        }
-        let _ = w.write_event(Event::End(BytesEnd::new("clarifying_questions")));
-    }
-    if let Some(e) = &r.error {
-        elem(&mut w, "error", e);
-    }
-    let _ = w.write_event(Event::End(BytesEnd::new("anneal_prompt")));
-    String::from_utf8(w.into_inner()).expect("xml is utf-8") + "\n"
 }

@@ -1,0 +1,281 @@
+//! A run (`anneal "task"`) and `--dry-run`: the configuration from the flags, the progress on
+//! stderr, the summary on stdout.
+use super::args::Cli;
+use super::Ending;
+use crate::pipeline::{self, Config, Outcome, StartError};
+use crate::render::rollup::Emission;
+use crate::stages::{hephaestus, probe};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a run (or a dry run) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// No task on the command line (usage).
+    #[error("no task given. Usage: anneal [OPTIONS] \"<task>\" (see anneal --help)")]
+    NoTask,
+    /// A malformed `--opt` (usage).
+    #[error("--opt: {0}")]
+    Opt(String),
+    /// The model configuration is invalid or a provider cannot be set up (usage).
+    #[error("{0}")]
+    Models(String),
+    /// The run could not start; nothing was written (usage or runtime, see [`StartError`]).
+    #[error(transparent)]
+    Start(#[from] StartError),
+    /// The run failed after its run directory was created (runtime); the summary is printed.
+    #[error(
+        "error: {error}\nanneal: the run directory {dir} records what was done before the error"
+    )]
+    Failed { error: String, dir: String },
+}
+
+/// `anneal [OPTIONS] "task"`: a run, or with `--dry-run` the spawn estimate.
+///
+/// # Errors
+/// [`RunError`]: a usage error, a run that could not start, or one that failed.
+pub async fn run(cli: &Cli) -> Result<Ending, RunError> {
+    let cfg = config(cli)?;
+    if cli.dry_run {
+        dry_run(&cfg).await?;
+        return Ok(Ending::Success);
+    }
+    let progress = progress_sink(cli.quiet);
+    let outcome = pipeline::run(cfg, progress.clone()).await?;
+    progress("done");
+    summary(&outcome)
+}
+
+/// The run's configuration from the flags, the model configuration and the environment.
+fn config(cli: &Cli) -> Result<Config, RunError> {
+    let task = cli.task.clone().ok_or(RunError::NoTask)?;
+    let options = cli
+        .opts
+        .iter()
+        .map(|kv| crate::options::parse_kv(kv))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(RunError::Opt)?;
+    let refused: Vec<String> = [
+        (cli.no_red_team, "--no-red-team"),
+        (cli.no_validate, "--no-validate"),
+        (cli.sequential_red_team, "--sequential-red-team"),
+        (cli.no_momus, "--no-momus"),
+        (cli.no_evidence, "--no-evidence"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, f)| f.to_string())
+    .collect();
+    for f in &refused {
+        eprintln!("anneal: refusing {f}: it would break one of anneal's invariants (recorded in the rollup, ignored)");
+    }
+    let runs_root = cli
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("./.anneal/runs"));
+    let cargo_target = std::env::var_os("ANNEAL_CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            runs_root
+                .parent()
+                .map(|p| p.join("cache/cargo-target"))
+                .unwrap_or_else(|| PathBuf::from(".anneal/cache/cargo-target"))
+        });
+    let cargo_target = std::path::absolute(&cargo_target).unwrap_or(cargo_target);
+    let models = resolve_models(&cli.config, &cli.repo, &cli.provider, &cli.model)
+        .map_err(RunError::Models)?;
+    let engine = crate::engine::from_config(&models.config, &cli.repo).map_err(RunError::Models)?;
+    Ok(Config {
+        task,
+        repo: cli.repo.clone(),
+        runs_root,
+        strategy: cli.strategy.clone(),
+        strategy_sha256: cli.strategy_sha256.clone(),
+        convergence: cli.convergence.clone(),
+        convergence_preset: cli.convergence_preset,
+        jobs: cli.jobs as usize,
+        max_iterations: if cli.unbounded { None } else { Some(3) },
+        planner_category: cli.category.into(),
+        accept_risk: cli.accept_risk,
+        refused_flags: refused,
+        options,
+        limits: cli.limits.limits(),
+        hephaestus: hephaestus::Options {
+            timeout: Duration::from_secs(cli.gate_timeout),
+            allowed_commands: cli.allow_commands.clone(),
+            cargo_target_dir: Some(cargo_target),
+            ..hephaestus::Options::default()
+        },
+        probe: probe::ProbeOptions::default(),
+        simulated_latency: Duration::from_millis(cli.simulate_latency_ms),
+        // Flags override the configuration's budget.
+        budget: crate::engine::Budget {
+            max_spawns: cli.max_spawns.or(models.config.budget.max_spawns),
+            max_tokens: cli.max_tokens.or(models.config.budget.max_tokens),
+        },
+        engine: Arc::new(engine),
+        plan_only: false,
+    })
+}
+
+/// The model configuration for a run or `anneal config` (docs/design.md §7): `--config`, the
+/// repository's `.anneal/config.yaml`, the user's XDG config, `--provider`/`--model`, the
+/// environment.
+///
+/// # Errors
+/// The configuration error's message.
+pub(super) fn resolve_models(
+    config: &Option<PathBuf>,
+    repo: &std::path::Path,
+    provider: &Option<String>,
+    model: &Option<String>,
+) -> Result<crate::providers::config::Resolved, String> {
+    crate::providers::config::resolve(&crate::providers::config::ResolveInputs {
+        config_path: config.clone(),
+        repo_root: Some(repo.to_path_buf()),
+        xdg_config_dir: None,
+        provider: provider.clone(),
+        model: model.clone(),
+        env: crate::providers::config::EnvSource::Process,
+    })
+    .map_err(|e| e.to_string())
+}
+
+fn progress_sink(quiet: bool) -> pipeline::Progress {
+    if quiet {
+        return Arc::new(|_| {});
+    }
+    if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Arc::new(move |m: &str| {
+            if m == "done" {
+                bar.finish_and_clear();
+            } else if m.starts_with('[') || m.starts_with("run ") || m.starts_with("refused") {
+                bar.println(format!("anneal: {m}"));
+                bar.set_message(m.to_string());
+            } else {
+                bar.println(format!("anneal: {m}"));
+            }
+        })
+    } else {
+        Arc::new(|m: &str| {
+            if m != "done" {
+                eprintln!("anneal: {m}");
+            }
+        })
+    }
+}
+
+/// `--dry-run`: loads and checks the strategy and its options, asks it for its spawn
+/// estimate and prints the run's (nothing runs, nothing is written).
+///
+/// # Errors
+/// [`StartError`] as a run would give it: the strategy refused (runtime), its pin does not
+/// match (runtime), an option it does not accept (usage).
+async fn dry_run(cfg: &Config) -> Result<(), StartError> {
+    let (runtime, loaded, info) =
+        super::strategy::load_strategy(&cfg.strategy, &cfg.limits).await?;
+    pipeline::check_pin(cfg.strategy_sha256.as_deref(), &loaded).map_err(StartError::Pin)?;
+    let options = crate::options::resolve(&info, &cfg.options).map_err(StartError::Usage)?;
+    let declared =
+        crate::runtime::instance::strategy_estimate(&runtime, &loaded, &cfg.limits, &options)
+            .await?;
+    let e = crate::estimate::estimate(
+        declared.as_ref(),
+        info.reentry,
+        cfg.limits.agent_calls,
+        cfg.max_iterations,
+    );
+    let opts: Vec<String> = options.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    println!(
+        "anneal: dry run — {} {}{}",
+        info.name,
+        info.version,
+        if opts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", opts.join(", "))
+        }
+    );
+    println!("  agent spawns, best case            {}", e.best);
+    println!("  agent spawns, one full iteration   {}", e.one_iteration);
+    match e.worst {
+        Some(w) => println!(
+            "  agent spawns, worst case           {w} ({} iterations)",
+            cfg.max_iterations.unwrap_or(1)
+        ),
+        None => println!("  agent spawns, worst case           unbounded (--loop)"),
+    }
+    println!(
+        "  re-loops re-enter at               {}",
+        super::strategy::reentry_text(&info, &loaded)
+    );
+    println!("  basis: {}", e.basis);
+    Ok(())
+}
+
+/// Prints the end-of-run summary on stdout and says how the run ended.
+///
+/// # Errors
+/// [`RunError::Failed`] when the run ended on a runtime error.
+fn summary(o: &Outcome) -> Result<Ending, RunError> {
+    let r = &o.rollup;
+    let g = &r.gate_status;
+    let dir = o.run_dir.display();
+    let decision = if o.error.is_some() {
+        "ERROR"
+    } else if r.emission_decision == Emission::ReLoop {
+        "NOT EMITTED"
+    } else {
+        r.emission_decision.as_str()
+    };
+    println!(
+        "anneal: {decision} — {} on task \"{}\"",
+        r.architecture, r.task
+    );
+    println!("  run          {}", r.run_id);
+    println!("  agents       {}", r.agents);
+    println!(
+        "  verdict      {} (metis {}, momus {}{}, red team {}, oracle {}, hephaestus {})",
+        r.overall_verdict.as_str(),
+        g.metis.as_str(),
+        g.momus.map(|v| v.as_str()).unwrap_or("-"),
+        r.momus_score.map(|s| format!(" {s}")).unwrap_or_default(),
+        g.red_team_trinity.as_deref().unwrap_or("-"),
+        g.oracle.map(|v| v.as_str()).unwrap_or("-"),
+        g.hephaestus.as_deref().unwrap_or("-"),
+    );
+    println!(
+        "  iterations   {} · agent spawns {} · tokens {} · wall-clock {:.1} s",
+        r.iteration_count,
+        r.accounting.agent_spawns,
+        r.accounting.tokens,
+        r.accounting.wall_clock_ms as f64 / 1000.0
+    );
+    println!("  plan         {dir}/plan/plan.md");
+    println!("  prompt       {dir}/{}", o.xml);
+    println!("  rollup       {dir}/rollup.yaml");
+    if !r.clarifying_questions.is_empty() {
+        println!("\nThe task needs clarification. Answer these and run again:");
+        for q in &r.clarifying_questions {
+            println!("  - {q}");
+        }
+    }
+    if let Some(reason) = &r.stop_reason {
+        println!("\n{reason}. The last iteration's findings are in {dir}/reviews/.");
+    }
+    if let Some(e) = &o.error {
+        return Err(RunError::Failed {
+            error: e.clone(),
+            dir: dir.to_string(),
+        });
+    }
+    Ok(match r.emission_decision {
+        Emission::Emit => Ending::Success,
+        Emission::Abort => Ending::Aborted,
+        Emission::ReLoop => Ending::NotEmitted,
+    })
+}
