@@ -13,7 +13,8 @@
 //! - `dotted.path` (`pflag.ShorthandLookup`, `os.path.join`; not `e.g.`, not versions);
 //! - `snake_case` (at least one inner `_`; also `SCREAMING_SNAKE`, `__init__`);
 //! - `CamelCase` (an inner capital: `ErrorKind`, `parseOptions`, `HTTPServer`; not `API`,
-//!   not a capitalised word at the start of a sentence).
+//!   not a capitalised word at the start of a sentence, not a product name such as `GitHub`
+//!   or `JavaScript` unless backticked).
 //!
 //! Plain words (`login`, `Add`) are not names; retrieval ([`super::resolve`]) weighs them.
 //! Output is deduplicated by text (first occurrence kept) and bounded by [`MAX_NAMES`].
@@ -34,6 +35,33 @@ const FILE_EXTENSIONS: &[&str] = &[
     "js", "json", "jsx", "kt", "lock", "md", "mjs", "mod", "php", "proto", "py", "pyi", "rb", "rs",
     "rst", "scala", "scss", "sh", "sql", "svelte", "swift", "toml", "ts", "tsx", "txt", "vue",
     "wit", "xml", "yaml", "yml",
+];
+
+/// Product names written in CamelCase (compared lowercased): prose, not code names, unless
+/// backticked.
+const PRODUCTS: &[&str] = &[
+    "devops",
+    "github",
+    "gitlab",
+    "graphql",
+    "ios",
+    "ipad",
+    "iphone",
+    "javascript",
+    "linkedin",
+    "macos",
+    "mongodb",
+    "mysql",
+    "nodejs",
+    "npm",
+    "oauth",
+    "openapi",
+    "openssl",
+    "postgresql",
+    "pypi",
+    "typescript",
+    "webassembly",
+    "youtube",
 ];
 
 /// One name found in a text.
@@ -117,6 +145,11 @@ pub fn extract_names(text: &str) -> Vec<Mention> {
             continue;
         }
         if let Some(shape) = shape_of(&cleaned) {
+            if shape == NameForm::CamelCase
+                && PRODUCTS.contains(&cleaned.to_ascii_lowercase().as_str())
+            {
+                continue;
+            }
             found.push(Mention {
                 text: cleaned,
                 form: shape,
@@ -282,6 +315,15 @@ mod tests {
         assert_eq!(names("Add `StreamBody`")[0].2, CamelCase);
         assert_eq!(names("rename `verbose`")[0].2, SnakeCase);
         assert_eq!(names("bump MAX_RETRIES")[0].2, SnakeCase);
+        assert_eq!(
+            names("Use strings.EqualFold in header_match, e.g. for --ignore-case; call getUser"),
+            [
+                ("strings.EqualFold".into(), DottedPath, DottedPath),
+                ("header_match".into(), SnakeCase, SnakeCase),
+                ("--ignore-case".into(), Flag, Flag),
+                ("getUser".into(), CamelCase, CamelCase),
+            ]
+        );
     }
 
     #[test]
@@ -291,6 +333,9 @@ mod tests {
         );
         assert!(texts("see https://example.com/a/b for details").is_empty());
         assert!(texts("`two words` are not a name").is_empty());
+        assert!(texts("Add GitHub login to the JavaScript client, i.e. OAuth").is_empty());
+        assert!(texts("Fix the crash in the export job. Then ship 3.12").is_empty());
+        assert_eq!(texts("Support `GitHub` enterprise"), ["GitHub"]);
     }
 
     #[test]
