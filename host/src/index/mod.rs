@@ -209,6 +209,22 @@ pub struct DefRef<'a> {
     pub def: &'a Definition,
 }
 
+impl DefRef<'_> {
+    /// The definition as the model carries it, with `reason` saying why it is named.
+    pub fn to_symbol(&self, reason: String) -> crate::model::resolution::SymbolRef {
+        crate::model::resolution::SymbolRef {
+            name: self.def.name.clone(),
+            kind: self.def.kind,
+            path: self.file.path.clone(),
+            line_start: self.def.line_start,
+            line_end: self.def.line_end,
+            scope: self.def.scope.clone(),
+            signature: self.def.signature.clone(),
+            reason,
+        }
+    }
+}
+
 impl CodeIndex {
     /// An index over `files` (sorted here) and `paths`, with its graph derived and lookups built.
     pub fn new(mut files: Vec<FileEntry>, mut paths: Vec<String>, report: BuildReport) -> Self {

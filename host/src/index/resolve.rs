@@ -106,19 +106,6 @@ impl FileScores {
     }
 }
 
-fn symbol_ref(d: &DefRef<'_>, reason: String) -> SymbolRef {
-    SymbolRef {
-        name: d.def.name.clone(),
-        kind: d.def.kind,
-        path: d.file.path.clone(),
-        line_start: d.def.line_start,
-        line_end: d.def.line_end,
-        scope: d.def.scope.clone(),
-        signature: d.def.signature.clone(),
-        reason,
-    }
-}
-
 /// Looks one mention up (module step 1).
 fn lookup(index: &CodeIndex, m: &Mention, fs: &FileScores) -> NamedRef {
     let mut named = NamedRef {
@@ -196,7 +183,7 @@ fn lookup(index: &CodeIndex, m: &Mention, fs: &FileScores) -> NamedRef {
         named.exact = exact;
         named.symbols = defs
             .iter()
-            .map(|d| symbol_ref(d, format!("{} `{}` ({how})", verb(d), m.text)))
+            .map(|d| d.to_symbol(format!("{} `{}` ({how})", verb(d), m.text)))
             .collect();
         for d in &defs {
             if !named.files.contains(&d.file.path) {
@@ -426,10 +413,7 @@ fn rank_symbols(
         }
         let d = &pool[i];
         let words: Vec<String> = bm.matched(i, query).into_iter().map(|(t, _)| t).collect();
-        let s = symbol_ref(
-            d,
-            format!("matches {} in {}", words.join(", "), d.file.path),
-        );
+        let s = d.to_symbol(format!("matches {} in {}", words.join(", "), d.file.path));
         if seen.insert(key(&s)) {
             out.push(s);
         }

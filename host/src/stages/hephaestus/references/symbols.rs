@@ -71,6 +71,11 @@ pub const INTRODUCING: &[&str] = &[
     "factor",
     "named",
     "called",
+    // A preflight decides the name a later phase adds ("Decide the feature flag `x`").
+    "decide",
+    "decides",
+    "choose",
+    "chooses",
 ];
 
 /// Words allowed between an introducing verb and the name it introduces.
@@ -121,6 +126,7 @@ pub const FILLERS: &[&str] = &[
     "named",
     "option",
     "flag",
+    "feature",
     "parameter",
     "argument",
     "error",

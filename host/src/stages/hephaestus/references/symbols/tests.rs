@@ -1,6 +1,7 @@
 use super::*;
 use crate::index::tests::{index_of, polyglot};
 use crate::model::{FileChange, Phase};
+use crate::stages::hephaestus::tests::plan;
 use crate::stages::hephaestus::CheckStatus;
 
 fn phase(id: &str, steps: &[&str], files: &[(&str, FileAction)]) -> Phase {
@@ -22,19 +23,6 @@ fn phase(id: &str, steps: &[&str], files: &[(&str, FileAction)]) -> Phase {
         rollback: String::new(),
         depends_on: vec![],
         provenance: None,
-    }
-}
-
-fn plan(phases: Vec<Phase>) -> Plan {
-    Plan {
-        title: "t".into(),
-        thesis: "t".into(),
-        effort: "small".into(),
-        phases,
-        dependencies: Default::default(),
-        out_of_scope: vec![],
-        iron_rules: vec![],
-        author: "test".into(),
     }
 }
 
@@ -251,4 +239,22 @@ async fn validate_fails_reference_integrity_on_a_missing_symbol() {
     assert!(f.concern.contains("parse_counted_repetition"), "{f:?}");
     let md = run.read_to_string("evidence/hephaestus.md").unwrap();
     assert!(md.contains("## Reference integrity: symbols"), "{md}");
+}
+
+#[test]
+fn a_preflight_that_decides_a_name_introduces_it() {
+    let p = plan(vec![
+        phase(
+            "00",
+            &["Decide the feature flag `rate_limit_enabled` and its fail-safe default (off)."],
+            &[],
+        ),
+        phase(
+            "01",
+            &["Add the `rate_limit_enabled` feature flag, off by default."],
+            &[],
+        ),
+    ]);
+    let c = checks(&p, "Add rate limiting to the login endpoint");
+    assert!(failed(&c).is_empty(), "{c:#?}");
 }
