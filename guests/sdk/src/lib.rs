@@ -4,7 +4,7 @@
 //! newest version the host serves) once, so a strategy crate only implements
 //! [`strategy::Guest`] and calls `anneal_guest::strategy::export_strategy!(MyStrategy);`.
 //! Also holds small helpers every strategy needs (option lookup, the wire spellings of the
-//! enums, Markdown rendering of a plan).
+//! enums, Markdown rendering of a plan, the code index's queries in [`code`]).
 
 /// Bindings of the `strategy` world.
 pub mod strategy {
@@ -33,6 +33,7 @@ pub mod convergence {
 pub use strategy::anneal::strategy::host;
 pub use strategy::anneal::strategy::types;
 
+pub mod code;
 pub mod markdown;
 pub mod names;
 pub mod options;

@@ -137,7 +137,7 @@ impl Query {
         Ok(defs
             .iter()
             .take(self.cap(limit))
-            .map(|d| symbol(d, format!("{how} match for `{name}`")))
+            .map(|d| d.to_symbol(format!("{how} match for `{name}`")))
             .collect())
     }
 
@@ -159,7 +159,7 @@ impl Query {
             .take(self.cap(limit))
             .map(|(i, _)| {
                 let m: Vec<String> = bm.matched(i, &terms).into_iter().map(|(t, _)| t).collect();
-                symbol(&defs[i], format!("matches {}", m.join(", ")))
+                defs[i].to_symbol(format!("matches {}", m.join(", ")))
             })
             .collect())
     }
@@ -199,6 +199,7 @@ impl Query {
     /// [`QueryLimits::max_excerpt_lines`] lines and [`QueryLimits::max_excerpt_bytes`] bytes.
     ///
     /// # Errors
+    /// [`QueryError::TooLong`] for a path over [`QueryLimits::max_path_bytes`];
     /// [`QueryError::Refused`] for a path that is not an indexed file inside the root;
     /// [`QueryError::BadRange`] for `start` 0, `end < start` or `start` past the end;
     /// [`QueryError::Io`] when the file cannot be read.
@@ -213,14 +214,19 @@ impl Query {
     }
 }
 
-/// Refuses a path that is too long, empty, absolute, or has `.`/`..` components.
+/// Refuses a path that is too long ([`QueryError::TooLong`]), empty, absolute, or has
+/// `.`/`..` components ([`QueryError::Refused`]).
 fn check_path(path: &str, limits: &QueryLimits) -> Result<(), QueryError> {
     let refuse = |reason| QueryError::Refused {
         path: path.chars().take(200).collect(),
         reason,
     };
     if path.len() > limits.max_path_bytes {
-        return Err(refuse("longer than the path bound"));
+        return Err(QueryError::TooLong {
+            what: "path",
+            len: path.len(),
+            max: limits.max_path_bytes,
+        });
     }
     if path.is_empty()
         || path.starts_with('/')
@@ -321,19 +327,6 @@ pub fn read_lines(
         truncated: cut || line_end < end,
         text: out,
     })
-}
-
-fn symbol(d: &DefRef<'_>, reason: String) -> SymbolRef {
-    SymbolRef {
-        name: d.def.name.clone(),
-        kind: d.def.kind,
-        path: d.file.path.clone(),
-        line_start: d.def.line_start,
-        line_end: d.def.line_end,
-        scope: d.def.scope.clone(),
-        signature: d.def.signature.clone(),
-        reason,
-    }
 }
 
 #[cfg(test)]
@@ -449,7 +442,7 @@ mod tests {
         ));
         assert!(matches!(
             q.excerpt(&long, 1, 1),
-            Err(QueryError::Refused { .. })
+            Err(QueryError::TooLong { what: "path", .. })
         ));
         assert!(matches!(q.lookup("  ", 1), Err(QueryError::Empty(_))));
         assert!(q.search_symbols("error kind", usize::MAX).unwrap().len() <= 50);

@@ -202,6 +202,7 @@ impl RunRecord {
     pub fn guest(&mut self, host: &HostState, out: Option<&StageOutput>) {
         let guest = &mut self.guest;
         guest.agent_calls += host.agent_calls;
+        guest.code_queries += host.code_queries;
         guest.cpu_ms += host.guest_time().as_millis() as u64;
         for a in &host.artifacts_written {
             if !guest.artifacts.contains(a) {

@@ -14,6 +14,7 @@ use super::record::{Facts, Outputs, RunRecord, Stop};
 use super::start::{self, Strategy};
 use super::{Config, Outcome, Progress, StartError};
 use crate::events::Events;
+use crate::index::query::Query;
 use crate::model::Intent;
 use crate::model::{
     Envelope, Plan, ProbeReport, RedTeamReport, Reentry, RunInput, StageOutput, Verdict,
@@ -396,7 +397,12 @@ impl Run {
             self.log.clone(),
             Arc::new(move |m: &str| progress(&format!("      {m}"))),
             self.cfg.limits.clone(),
-        );
+        )
+        .with_code_index(Arc::new(Query::new(
+            self.record.indexed.index.clone(),
+            &self.repo,
+            self.cfg.limits.code_query.clone(),
+        )));
         let input = RunInput {
             run_id: self.id.clone(),
             task: self.task.clone(),

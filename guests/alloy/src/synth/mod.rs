@@ -15,7 +15,7 @@ pub mod report;
 pub mod resolve;
 
 use align::{explicit_rollback, is_measurable, role_of, score, Role, Row};
-use anneal_guest::types::{Dependencies, Phase, Plan, ProbeReport, Provenance};
+use anneal_guest::types::{Dependencies, FileAction, Phase, Plan, ProbeReport, Provenance};
 use resolve::{service_key, Contradiction, Resolution};
 
 /// One variant plan of the tournament.
@@ -135,6 +135,24 @@ pub fn unique_slug(slug: &str, used: &[String]) -> String {
 /// Blends `variants` (at least one, in bias order) into one plan (docs/design.md §2 Alloy synthesis).
 /// `directives` are the Metis directives (plus folded constraints); `probe` the probe report.
 /// Deterministic: the same input gives the same plan and report.
+/// A file is created once: phases picked from different variants may each create the same new
+/// file (the acceptance tests, say); in the blend, every later phase modifies what an earlier
+/// one created (Hephaestus refuses a second `create`, docs/design.md §6a).
+fn created_once(phases: &mut [Phase]) {
+    let mut created: Vec<String> = Vec::new();
+    for p in phases {
+        for f in &mut p.files {
+            if f.action == FileAction::Create {
+                if created.contains(&f.path) {
+                    f.action = FileAction::Modify;
+                } else {
+                    created.push(f.path.clone());
+                }
+            }
+        }
+    }
+}
+
 pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeReport) -> Synthesis {
     let rows = align::matrix(variants);
     let phase = |c: align::Cell| -> &Phase { &variants[c.variant].plan.phases[c.phase] };
@@ -496,6 +514,7 @@ pub fn synthesize(variants: &[Variant], directives: &[String], probe: &ProbeRepo
         used.push(p.slug.clone());
         r.slug = p.slug.clone();
     }
+    created_once(&mut phases);
 
     // Plan-level sections.
     let lead = counts
