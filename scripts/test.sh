@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 # (twice: the self-run below has a target directory of its own). Override to keep them.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 bash scripts/install-guest-toolchain.sh
+bash scripts/install-test-tools.sh
 cargo run --quiet --locked -p xtask -- guests
 bash scripts/build-python-strategy.sh
 # A new author's path through docs/writing-a-strategy.md: new → build.sh → inspect → run.

@@ -120,16 +120,21 @@ fn check(spec: &OptionSpec, value: &str, strategy: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `integer`, `text` or `flag`.
+pub fn kind_name(kind: OptionKind) -> &'static str {
+    match kind {
+        OptionKind::Integer => "integer",
+        OptionKind::Text => "text",
+        OptionKind::Flag => "flag",
+    }
+}
+
 /// One line per option, for `--help`-style listings: `name (kind, default D, min..=max): description`.
 pub fn describe(info: &StrategyInfo) -> Vec<String> {
     info.options
         .iter()
         .map(|o| {
-            let kind = match o.kind {
-                OptionKind::Integer => "integer",
-                OptionKind::Text => "text",
-                OptionKind::Flag => "flag",
-            };
+            let kind = kind_name(o.kind);
             let range = match (o.min, o.max) {
                 (Some(a), Some(b)) => format!(", {a}..={b}"),
                 _ => String::new(),

@@ -1,5 +1,6 @@
 //! The command line's arguments (clap), and the rewriting of a strategy's own options
 //! (`--versions 7`) into `--opt key=value` before clap sees them.
+use super::output::{Format, FormatArg};
 use crate::model::Category;
 use crate::runtime::limits::GuestLimits;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -79,6 +80,8 @@ pub struct Cli {
     pub allow_commands: Vec<String>,
     #[command(flatten)]
     pub limits: GuestLimitArgs,
+    #[command(flatten)]
+    pub output: FormatArg,
     /// Model configuration file (YAML); also read: <repo>/.anneal/config.yaml and
     /// $XDG_CONFIG_HOME/anneal/config.yaml (see `anneal config`). None → the offline engine.
     #[arg(long, value_name = "PATH")]
@@ -116,6 +119,37 @@ pub struct Cli {
     pub no_momus: bool,
     #[arg(long, hide = true)]
     pub no_evidence: bool,
+}
+
+impl Cli {
+    /// The output format the command asked for (`--format`), for its result and its error.
+    pub fn format(&self) -> Format {
+        let f = match &self.command {
+            None => self.output,
+            Some(Command::Strategy {
+                action: StrategyAction::List { output, .. } | StrategyAction::Inspect { output, .. },
+            })
+            | Some(Command::Config { output, .. })
+            | Some(Command::Stats { output, .. })
+            | Some(Command::Report { output, .. }) => *output,
+            Some(Command::Runs { action, output, .. }) => match action {
+                Some(
+                    RunsAction::Show { output: o, .. } | RunsAction::Compare { output: o, .. },
+                ) if o.format == Format::Json => *o,
+                _ => *output,
+            },
+            Some(Command::Cache { action, output }) => match action {
+                Some(CacheAction::Show { output: o } | CacheAction::Clear { output: o })
+                    if o.format == Format::Json =>
+                {
+                    *o
+                }
+                _ => *output,
+            },
+            _ => FormatArg::default(),
+        };
+        f.format
+    }
 }
 
 /// The sandbox limits of a strategy guest (docs/security.md), for a run and for every command
@@ -184,6 +218,8 @@ pub enum Command {
         /// As for a run.
         #[arg(long, value_name = "NAME")]
         model: Option<String>,
+        #[command(flatten)]
+        output: FormatArg,
     },
     /// Create a project: `anneal new strategy NAME` writes a standalone strategy guest (Cargo
     /// project, WIT files, build.sh) to build into NAME.wasm; see docs/writing-a-strategy.md.
@@ -195,6 +231,63 @@ pub enum Command {
     Cache {
         #[command(subcommand)]
         action: Option<CacheAction>,
+        #[command(flatten)]
+        output: FormatArg,
+    },
+    /// Run history under the runs root: list the runs (filtered), show one, compare two.
+    Runs {
+        #[command(subcommand)]
+        action: Option<RunsAction>,
+        #[command(flatten)]
+        root: RunsRootArg,
+        #[command(flatten)]
+        filter: RunsFilterArgs,
+        #[command(flatten)]
+        output: FormatArg,
+    },
+    /// Strategy effectiveness over the runs root: per strategy and option set the EMIT rate,
+    /// Momus's scores (mean ± spread), re-loops, spawns, tokens and wall-clock; the same task
+    /// across strategies.
+    Stats {
+        #[command(flatten)]
+        root: RunsRootArg,
+        #[command(flatten)]
+        filter: RunsFilterArgs,
+        #[command(flatten)]
+        output: FormatArg,
+    },
+    /// Write report.html into a run directory: the stage timeline, Temper's scores per depth,
+    /// Alloy's provenance, every verdict and finding, the gates and their evidence, spawns and
+    /// tokens against the budget. One self-contained file: no script, nothing from the network.
+    Report {
+        /// A run directory, or a run id (or its unique start) under the runs root.
+        run: String,
+        #[command(flatten)]
+        root: RunsRootArg,
+        #[command(flatten)]
+        output: FormatArg,
+    },
+    /// Serve the Model Context Protocol over stdio for coding agents: tools plan, strategies,
+    /// runs. Example for Claude Code: `claude mcp add anneal -- anneal mcp --root .`
+    Mcp {
+        /// A directory the client may plan repositories in (repeatable; default the current
+        /// directory). Repositories elsewhere are refused before anything is read.
+        #[arg(long = "root", value_name = "DIR")]
+        roots: Vec<PathBuf>,
+        #[command(flatten)]
+        runs: RunsRootArg,
+        /// Model configuration file (YAML), as for a run.
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+        /// As for a run.
+        #[arg(long, value_name = "NAME")]
+        provider: Option<String>,
+        /// As for a run.
+        #[arg(long, value_name = "NAME")]
+        model: Option<String>,
+        /// As for a run: make every offline agent call take this long.
+        #[arg(long, default_value_t = 0, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=60_000))]
+        simulate_latency_ms: u64,
     },
     /// Temper's convergence checker: ask it for a decision (variance, delta and cap rules).
     Convergence {
@@ -203,12 +296,62 @@ pub enum Command {
     },
 }
 
+/// The runs root of the history commands.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct RunsRootArg {
+    /// Where the run directories are (as a run's --out).
+    #[arg(long, env = "ANNEAL_RUNS_ROOT", value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Which runs the history commands read.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct RunsFilterArgs {
+    /// Only runs of this strategy (its name).
+    #[arg(long, value_name = "NAME")]
+    pub strategy: Option<String>,
+    /// Only runs whose task contains this text (case-insensitive).
+    #[arg(long, value_name = "TEXT")]
+    pub task: Option<String>,
+    /// Only runs that ended this way.
+    #[arg(long, value_enum, value_name = "OUTCOME")]
+    pub outcome: Option<crate::history::Outcome>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RunsAction {
+    /// One run as its rollup records it: ID is a run id (or its unique start) or a run directory.
+    Show {
+        id: String,
+        #[command(flatten)]
+        root: RunsRootArg,
+        #[command(flatten)]
+        output: FormatArg,
+    },
+    /// Two runs side by side (verdicts, scores, phases, spawns, tokens, wall-clock) and the
+    /// diff of their plans.
+    Compare {
+        a: String,
+        b: String,
+        #[command(flatten)]
+        root: RunsRootArg,
+        #[command(flatten)]
+        output: FormatArg,
+    },
+}
+
 #[derive(Subcommand, Debug)]
 pub enum CacheAction {
     /// Where the cache is, whether it is used, and its size (the default).
-    Show,
+    Show {
+        #[command(flatten)]
+        output: FormatArg,
+    },
     /// Delete every entry; the next run of each component compiles it again.
-    Clear,
+    Clear {
+        #[command(flatten)]
+        output: FormatArg,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -253,6 +396,8 @@ pub enum StrategyAction {
     List {
         #[command(flatten)]
         limits: GuestLimitArgs,
+        #[command(flatten)]
+        output: FormatArg,
     },
     /// Describe a strategy: name, version, options, WIT version, imports, size, sha256, where
     /// its re-loops re-enter and the agent spawns it declares for its default options.
@@ -261,6 +406,8 @@ pub enum StrategyAction {
         strategy: String,
         #[command(flatten)]
         limits: GuestLimitArgs,
+        #[command(flatten)]
+        output: FormatArg,
     },
     /// Check a strategy component and copy it into the strategy directory under the name its
     /// info() gives, so `anneal --strategy NAME` runs it.

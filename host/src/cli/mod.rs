@@ -2,20 +2,26 @@
 //! command family with its error type, and the exit code of every way a command can end
 //! decided in one place ([`exit_code`]). Errors are printed once, by [`main`].
 mod args;
+pub mod mcp;
+pub mod output;
 mod run;
+mod runs;
 mod strategy;
 mod tools;
 
 pub use args::{
     parse_sha256, strategy_flags_as_opts, CacheAction, CategoryArg, Cli, Command,
-    ConvergenceAction, GuestLimitArgs, NewAction, StrategyAction,
+    ConvergenceAction, GuestLimitArgs, NewAction, RunsAction, RunsFilterArgs, RunsRootArg,
+    StrategyAction,
 };
 pub use run::RunError;
 pub use strategy::StrategyError;
 pub use tools::{CacheError, ConfigError, ConvergenceError};
 
 use crate::convergence::CheckError;
+use crate::history::HistoryError;
 use crate::pipeline::StartError;
+use crate::report::ReportError;
 use crate::runtime::installed::InstallError;
 use crate::scaffold::ScaffoldError;
 use clap::Parser;
@@ -68,6 +74,15 @@ pub enum Error {
     /// `anneal convergence check`.
     #[error(transparent)]
     Convergence(#[from] ConvergenceError),
+    /// `anneal runs`, `anneal stats`.
+    #[error(transparent)]
+    History(#[from] HistoryError),
+    /// `anneal report`.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// `anneal mcp`.
+    #[error(transparent)]
+    Mcp(#[from] mcp::McpServeError),
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     AsyncRuntime(std::io::Error),
@@ -97,6 +112,11 @@ pub fn exit_code(ended: &Result<Ending, Error>) -> i32 {
             ))
             | Error::New(ScaffoldError::BadName(_) | ScaffoldError::NotEmpty(_))
             | Error::Config(_)
+            | Error::Mcp(mcp::McpServeError::Root(..))
+            | Error::History(HistoryError::NoSuchRun { .. } | HistoryError::Ambiguous { .. })
+            | Error::Report(ReportError::Run(
+                HistoryError::NoSuchRun { .. } | HistoryError::Ambiguous { .. },
+            ))
             | Error::Convergence(
                 ConvergenceError::Scores(_) | ConvergenceError::Check(CheckError::Invalid(_)),
             ),
@@ -119,6 +139,7 @@ pub fn main() -> i32 {
             };
         }
     };
+    let format = cli.format();
     let ended = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -126,10 +147,16 @@ pub fn main() -> i32 {
         Ok(rt) => rt.block_on(dispatch(cli)),
         Err(e) => Err(Error::AsyncRuntime(e)),
     };
+    let code = exit_code(&ended);
     if let Err(e) = &ended {
         eprintln!("anneal: {e}");
+        // A failed run already printed its document (with its error); any other failure
+        // prints the error document, so stdout always holds exactly one.
+        if format == output::Format::Json && !matches!(e, Error::Run(RunError::Failed { .. })) {
+            println!("{}", output::error_document(&e.to_string(), code));
+        }
     }
-    exit_code(&ended)
+    code
 }
 
 /// Runs the command `cli` names.
@@ -140,9 +167,54 @@ pub async fn dispatch(cli: Cli) -> Result<Ending, Error> {
     match &cli.command {
         None => run::run(&cli).await.map_err(Error::from),
         Some(Command::Strategy { action }) => Ok(strategy::command(action).await?),
+        Some(Command::Runs {
+            action,
+            root,
+            filter,
+            ..
+        }) => {
+            let (out, ending) = runs::runs(action, &root.out, filter)?;
+            out.print(cli.format());
+            Ok(ending)
+        }
+        Some(Command::Stats {
+            root,
+            filter,
+            output,
+        }) => {
+            runs::stats(&root.out, filter)?.print(output.format);
+            Ok(Ending::Success)
+        }
+        Some(Command::Report { run, root, output }) => {
+            runs::report(&root.out, run)?.print(output.format);
+            Ok(Ending::Success)
+        }
+        Some(Command::Mcp {
+            roots,
+            runs,
+            config,
+            provider,
+            model,
+            simulate_latency_ms,
+        }) => {
+            mcp::serve(mcp::Settings {
+                roots: roots.clone(),
+                runs_root: runs::root(&runs.out),
+                config: config.clone(),
+                provider: provider.clone(),
+                model: model.clone(),
+                simulate_latency_ms: *simulate_latency_ms,
+            })
+            .await?;
+            Ok(Ending::Success)
+        }
         Some(Command::Convergence { action }) => Ok(tools::convergence(action).await?),
-        Some(Command::Cache { action }) => {
-            Ok(tools::cache(action.as_ref().unwrap_or(&CacheAction::Show))?)
+        Some(Command::Cache { action, .. }) => {
+            let show = CacheAction::Show {
+                output: Default::default(),
+            };
+            tools::cache(action.as_ref().unwrap_or(&show))?.print(cli.format());
+            Ok(Ending::Success)
         }
         Some(Command::New {
             what: NewAction::Strategy { name, dir },
@@ -152,7 +224,11 @@ pub async fn dispatch(cli: Cli) -> Result<Ending, Error> {
             repo,
             provider,
             model,
-        }) => Ok(tools::config(config, repo, provider, model)?),
+            output,
+        }) => {
+            tools::config(config, repo, provider, model)?.print(output.format);
+            Ok(Ending::Success)
+        }
     }
 }
 

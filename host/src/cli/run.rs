@@ -1,10 +1,14 @@
 //! A run (`anneal "task"`) and `--dry-run`: the configuration from the flags, the progress on
-//! stderr, the summary on stdout.
+//! stderr, the summary on stdout (with `--format json`, the JSON document on stdout and the
+//! summary on stderr).
 use super::args::Cli;
+use super::output::Output;
 use super::Ending;
 use crate::pipeline::{self, Config, Outcome, StartError};
 use crate::render::rollup::Emission;
 use crate::stages::{hephaestus, probe};
+use serde_json::json;
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -38,18 +42,20 @@ pub enum RunError {
 /// [`RunError`]: a usage error, a run that could not start, or one that failed.
 pub async fn run(cli: &Cli) -> Result<Ending, RunError> {
     let cfg = config(cli)?;
+    let format = cli.output.format;
     if cli.dry_run {
-        dry_run(&cfg).await?;
+        dry_run(&cfg).await?.print(format);
         return Ok(Ending::Success);
     }
     let progress = progress_sink(cli.quiet);
     let outcome = pipeline::run(cfg, progress.clone()).await?;
     progress("done");
-    summary(&outcome)
+    summary(&outcome).print(format);
+    ending(&outcome)
 }
 
 /// The run's configuration from the flags, the model configuration and the environment.
-fn config(cli: &Cli) -> Result<Config, RunError> {
+pub(super) fn config(cli: &Cli) -> Result<Config, RunError> {
     let task = cli.task.clone().ok_or(RunError::NoTask)?;
     let options = cli
         .opts
@@ -170,12 +176,12 @@ fn progress_sink(quiet: bool) -> pipeline::Progress {
 }
 
 /// `--dry-run`: loads and checks the strategy and its options, asks it for its spawn
-/// estimate and prints the run's (nothing runs, nothing is written).
+/// estimate and returns the run's (nothing runs, nothing is written).
 ///
 /// # Errors
 /// [`StartError`] as a run would give it: the strategy refused (runtime), its pin does not
 /// match (runtime), an option it does not accept (usage).
-async fn dry_run(cfg: &Config) -> Result<(), StartError> {
+async fn dry_run(cfg: &Config) -> Result<Output, StartError> {
     let (runtime, loaded, info) =
         super::strategy::load_strategy(&cfg.strategy, &cfg.limits).await?;
     pipeline::check_pin(cfg.strategy_sha256.as_deref(), &loaded).map_err(StartError::Pin)?;
@@ -189,8 +195,11 @@ async fn dry_run(cfg: &Config) -> Result<(), StartError> {
         cfg.limits.agent_calls,
         cfg.max_iterations,
     );
+    let reentry = super::strategy::reentry_text(&info, &loaded);
     let opts: Vec<String> = options.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    println!(
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
         "anneal: dry run — {} {}{}",
         info.name,
         info.version,
@@ -200,45 +209,59 @@ async fn dry_run(cfg: &Config) -> Result<(), StartError> {
             format!(" ({})", opts.join(", "))
         }
     );
-    println!("  agent spawns, best case            {}", e.best);
-    println!("  agent spawns, one full iteration   {}", e.one_iteration);
-    match e.worst {
-        Some(w) => println!(
+    let _ = writeln!(t, "  agent spawns, best case            {}", e.best);
+    let _ = writeln!(
+        t,
+        "  agent spawns, one full iteration   {}",
+        e.one_iteration
+    );
+    let _ = match e.worst {
+        Some(w) => writeln!(
+            t,
             "  agent spawns, worst case           {w} ({} iterations)",
             cfg.max_iterations.unwrap_or(1)
         ),
-        None => println!("  agent spawns, worst case           unbounded (--loop)"),
-    }
-    println!(
-        "  re-loops re-enter at               {}",
-        super::strategy::reentry_text(&info, &loaded)
-    );
-    println!("  basis: {}", e.basis);
-    Ok(())
+        None => writeln!(t, "  agent spawns, worst case           unbounded (--loop)"),
+    };
+    let _ = writeln!(t, "  re-loops re-enter at               {reentry}");
+    let _ = writeln!(t, "  basis: {}", e.basis);
+    let options: serde_json::Map<String, serde_json::Value> =
+        options.into_iter().map(|(k, v)| (k, v.into())).collect();
+    Ok(Output {
+        kind: "dry-run",
+        text: t,
+        data: json!({
+            "strategy": info.name,
+            "version": info.version,
+            "options": options,
+            "spawns": {
+                "best": e.best,
+                "one_iteration": e.one_iteration,
+                "worst": e.worst,
+                "max_iterations": cfg.max_iterations,
+            },
+            "reentry": reentry,
+            "basis": e.basis,
+        }),
+    })
 }
 
-/// Prints the end-of-run summary on stdout and says how the run ended.
-///
-/// # Errors
-/// [`RunError::Failed`] when the run ended on a runtime error.
-fn summary(o: &Outcome) -> Result<Ending, RunError> {
+/// The end-of-run summary: the text for people and the `run` document's result.
+pub(super) fn summary(o: &Outcome) -> Output {
     let r = &o.rollup;
     let g = &r.gate_status;
     let dir = o.run_dir.display();
-    let decision = if o.error.is_some() {
-        "ERROR"
-    } else if r.emission_decision == Emission::ReLoop {
-        "NOT EMITTED"
-    } else {
-        r.emission_decision.as_str()
-    };
-    println!(
+    let decision = decision(o);
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
         "anneal: {decision} — {} on task \"{}\"",
         r.architecture, r.task
     );
-    println!("  run          {}", r.run_id);
-    println!("  agents       {}", r.agents);
-    println!(
+    let _ = writeln!(t, "  run          {}", r.run_id);
+    let _ = writeln!(t, "  agents       {}", r.agents);
+    let _ = writeln!(
+        t,
         "  verdict      {} (metis {}, momus {}{}, red team {}, oracle {}, hephaestus {})",
         r.overall_verdict.as_str(),
         g.metis.as_str(),
@@ -248,32 +271,83 @@ fn summary(o: &Outcome) -> Result<Ending, RunError> {
         g.oracle.map(|v| v.as_str()).unwrap_or("-"),
         g.hephaestus.as_deref().unwrap_or("-"),
     );
-    println!(
+    let _ = writeln!(
+        t,
         "  iterations   {} · agent spawns {} · tokens {} · wall-clock {:.1} s",
         r.iteration_count,
         r.accounting.agent_spawns,
         r.accounting.tokens,
         r.accounting.wall_clock_ms as f64 / 1000.0
     );
-    println!("  plan         {dir}/plan/plan.md");
-    println!("  prompt       {dir}/{}", o.xml);
-    println!("  rollup       {dir}/rollup.yaml");
+    let _ = writeln!(t, "  plan         {dir}/plan/plan.md");
+    let _ = writeln!(t, "  prompt       {dir}/{}", o.xml);
+    let _ = writeln!(t, "  rollup       {dir}/rollup.yaml");
     if !r.clarifying_questions.is_empty() {
-        println!("\nThe task needs clarification. Answer these and run again:");
+        let _ = writeln!(
+            t,
+            "\nThe task needs clarification. Answer these and run again:"
+        );
         for q in &r.clarifying_questions {
-            println!("  - {q}");
+            let _ = writeln!(t, "  - {q}");
         }
     }
     if let Some(reason) = &r.stop_reason {
-        println!("\n{reason}. The last iteration's findings are in {dir}/reviews/.");
+        let _ = writeln!(
+            t,
+            "\n{reason}. The last iteration's findings are in {dir}/reviews/."
+        );
     }
+    Output {
+        kind: "run",
+        text: t,
+        data: json!({
+            "run_id": r.run_id,
+            "run_dir": dir.to_string(),
+            "decision": decision,
+            "emission_decision": r.emission_decision.as_str(),
+            "strategy": r.architecture,
+            "task": r.task,
+            "agents": r.agents,
+            "overall_verdict": r.overall_verdict.as_str(),
+            "gate_status": g,
+            "momus_score": r.momus_score,
+            "iterations": r.iteration_count,
+            "agent_spawns": r.accounting.agent_spawns,
+            "tokens": r.accounting.tokens,
+            "wall_clock_ms": r.accounting.wall_clock_ms,
+            "plan": format!("{dir}/plan/plan.md"),
+            "prompt": format!("{dir}/{}", o.xml),
+            "rollup": format!("{dir}/rollup.yaml"),
+            "clarifying_questions": r.clarifying_questions,
+            "stop_reason": r.stop_reason,
+            "error": o.error,
+        }),
+    }
+}
+
+/// `EMIT`, `ABORT`, `NOT EMITTED` or `ERROR`: how the run ended, as the summary says it.
+fn decision(o: &Outcome) -> &'static str {
+    if o.error.is_some() {
+        "ERROR"
+    } else if o.rollup.emission_decision == Emission::ReLoop {
+        "NOT EMITTED"
+    } else {
+        o.rollup.emission_decision.as_str()
+    }
+}
+
+/// How the run ended.
+///
+/// # Errors
+/// [`RunError::Failed`] when the run ended on a runtime error.
+fn ending(o: &Outcome) -> Result<Ending, RunError> {
     if let Some(e) = &o.error {
         return Err(RunError::Failed {
             error: e.clone(),
-            dir: dir.to_string(),
+            dir: o.run_dir.display().to_string(),
         });
     }
-    Ok(match r.emission_decision {
+    Ok(match o.rollup.emission_decision {
         Emission::Emit => Ending::Success,
         Emission::Abort => Ending::Aborted,
         Emission::ReLoop => Ending::NotEmitted,

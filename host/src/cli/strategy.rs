@@ -1,5 +1,6 @@
 //! `anneal strategy list | inspect | install | remove`.
 use super::args::{GuestLimitArgs, StrategyAction};
+use super::output::Output;
 use super::Ending;
 use crate::model::{Reentry, StrategyInfo};
 use crate::pipeline::{self, StartError};
@@ -7,6 +8,8 @@ use crate::runtime::engine::Runtime;
 use crate::runtime::installed::{self, InstallError};
 use crate::runtime::limits::GuestLimits;
 use crate::runtime::loader::{self, Loaded, World};
+use serde_json::json;
+use std::fmt::Write as _;
 use std::path::Path;
 
 /// Why a strategy command failed.
@@ -29,8 +32,14 @@ pub enum StrategyError {
 /// [`StrategyError`].
 pub async fn command(action: &StrategyAction) -> Result<Ending, StrategyError> {
     match action {
-        StrategyAction::List { limits } => list(&limits.limits()).await?,
-        StrategyAction::Inspect { strategy, limits } => inspect(strategy, limits).await?,
+        StrategyAction::List { limits, output } => {
+            list(&limits.limits()).await.print(output.format)
+        }
+        StrategyAction::Inspect {
+            strategy,
+            limits,
+            output,
+        } => inspect(strategy, limits).await?.print(output.format),
         StrategyAction::Install {
             path,
             force,
@@ -79,86 +88,172 @@ pub(super) fn reentry_text(info: &StrategyInfo, loaded: &Loaded) -> String {
 
 /// `strategy list`: the bundled strategies, then the installed ones; a broken one is listed
 /// as broken, not an error.
-async fn list(limits: &GuestLimits) -> Result<(), StrategyError> {
+pub(super) async fn list(limits: &GuestLimits) -> Output {
+    let mut t = String::new();
+    let mut rows = Vec::new();
     for name in loader::BUNDLED_STRATEGIES {
         match load_strategy(name, limits).await {
-            Ok((_, _, info)) => println!(
-                "{:<12} {:<8} bundled    {}",
-                info.name, info.version, info.description
-            ),
-            Err(e) => println!("{name:<12} (broken: {e})"),
+            Ok((_, loaded, info)) => {
+                let _ = writeln!(
+                    t,
+                    "{:<12} {:<8} bundled    {}",
+                    info.name, info.version, info.description
+                );
+                rows.push(listed(&info.name, "bundled", Ok((&loaded, &info))));
+            }
+            Err(e) => {
+                let _ = writeln!(t, "{name:<12} (broken: {e})");
+                rows.push(listed(name, "bundled", Err(&e)));
+            }
         }
     }
-    let Some(dir) = installed::dir() else {
-        return Ok(());
-    };
-    for (name, path) in installed::list(&dir) {
-        match load_strategy(&path.display().to_string(), limits).await {
-            Ok((_, loaded, info)) => println!(
-                "{name:<12} {:<8} installed  {} [sha256 {}…]",
-                info.version,
-                info.description,
-                &loaded.sha256[..12]
-            ),
-            Err(e) => println!("{name:<12} (installed, broken: {e})"),
+    let dir = installed::dir();
+    if let Some(dir) = &dir {
+        for (name, path) in installed::list(dir) {
+            match load_strategy(&path.display().to_string(), limits).await {
+                Ok((_, loaded, info)) => {
+                    let _ = writeln!(
+                        t,
+                        "{name:<12} {:<8} installed  {} [sha256 {}…]",
+                        info.version,
+                        info.description,
+                        &loaded.sha256[..12]
+                    );
+                    rows.push(listed(&name, "installed", Ok((&loaded, &info))));
+                }
+                Err(e) => {
+                    let _ = writeln!(t, "{name:<12} (installed, broken: {e})");
+                    rows.push(listed(&name, "installed", Err(&e)));
+                }
+            }
         }
+        let _ = writeln!(t, "\ninstalled strategies: {}", dir.display());
     }
-    println!("\ninstalled strategies: {}", dir.display());
-    Ok(())
+    Output {
+        kind: "strategy-list",
+        text: t,
+        data: json!({
+            "strategies": rows,
+            "installed_dir": dir.map(|d| d.display().to_string()),
+        }),
+    }
+}
+
+/// One row of `strategy list --format json`.
+fn listed(
+    name: &str,
+    kind: &str,
+    got: Result<(&Loaded, &StrategyInfo), &StartError>,
+) -> serde_json::Value {
+    match got {
+        Ok((loaded, info)) => json!({
+            "name": name,
+            "kind": kind,
+            "version": info.version,
+            "description": info.description,
+            "sha256": loaded.sha256,
+            "wit": format!("anneal:strategy@{}", loaded.api_version),
+        }),
+        Err(e) => json!({ "name": name, "kind": kind, "broken": e.to_string() }),
+    }
 }
 
 /// `strategy inspect`: what the component is, what it declares, and the agent spawns a run
 /// with its default options is expected to make.
-async fn inspect(strategy: &str, limits: &GuestLimitArgs) -> Result<(), StartError> {
+pub(super) async fn inspect(strategy: &str, limits: &GuestLimitArgs) -> Result<Output, StartError> {
     let limits = limits.limits();
     let (runtime, loaded, info) = load_strategy(strategy, &limits).await?;
-    println!("name         {}", info.name);
-    println!("version      {}", info.version);
-    println!("description  {}", info.description);
-    println!("wit          anneal:strategy@{}", loaded.api_version);
-    println!("source       {}", loaded.source);
-    println!("size         {} bytes", loaded.size);
-    println!("sha256       {}", loaded.sha256);
-    println!(
-        "machine code {} in {} ms",
-        loaded.compiled, loaded.compile_ms
-    );
     let imports: Vec<String> = loaded
         .component
         .component_type()
         .imports(runtime.engine())
         .map(|(n, _)| n.to_string())
         .collect();
-    println!("imports      {}", imports.join(", "));
-    println!("re-entry     {}", reentry_text(&info, &loaded));
-    match crate::options::resolve(&info, &[]) {
+    let reentry = reentry_text(&info, &loaded);
+    let spawns = match crate::options::resolve(&info, &[]) {
         Ok(defaults) => {
             let declared =
                 crate::runtime::instance::strategy_estimate(&runtime, &loaded, &limits, &defaults)
                     .await?;
-            let e = crate::estimate::estimate(
+            Ok(crate::estimate::estimate(
                 declared.as_ref(),
                 info.reentry,
                 limits.agent_calls,
                 Some(3),
-            );
-            println!(
-                "spawns       {} best, {} per iteration with the default options ({})",
-                e.best, e.one_iteration, e.basis
-            );
+            ))
         }
-        Err(why) => println!("spawns       unknown: its default options are invalid ({why})"),
-    }
+        Err(why) => Err(why),
+    };
     let opts = crate::options::describe(&info);
+    let mut t = String::new();
+    let _ = writeln!(t, "name         {}", info.name);
+    let _ = writeln!(t, "version      {}", info.version);
+    let _ = writeln!(t, "description  {}", info.description);
+    let _ = writeln!(t, "wit          anneal:strategy@{}", loaded.api_version);
+    let _ = writeln!(t, "source       {}", loaded.source);
+    let _ = writeln!(t, "size         {} bytes", loaded.size);
+    let _ = writeln!(t, "sha256       {}", loaded.sha256);
+    let _ = writeln!(
+        t,
+        "machine code {} in {} ms",
+        loaded.compiled, loaded.compile_ms
+    );
+    let _ = writeln!(t, "imports      {}", imports.join(", "));
+    let _ = writeln!(t, "re-entry     {reentry}");
+    let _ = match &spawns {
+        Ok(e) => writeln!(
+            t,
+            "spawns       {} best, {} per iteration with the default options ({})",
+            e.best, e.one_iteration, e.basis
+        ),
+        Err(why) => writeln!(
+            t,
+            "spawns       unknown: its default options are invalid ({why})"
+        ),
+    };
     if opts.is_empty() {
-        println!("options      (none)");
+        let _ = writeln!(t, "options      (none)");
     } else {
-        println!("options");
-        for o in opts {
-            println!("  --opt {o}");
+        let _ = writeln!(t, "options");
+        for o in &opts {
+            let _ = writeln!(t, "  --opt {o}");
         }
     }
-    Ok(())
+    let options: Vec<serde_json::Value> = info
+        .options
+        .iter()
+        .map(|o| {
+            json!({
+                "name": o.name,
+                "kind": crate::options::kind_name(o.kind),
+                "default": o.default_value,
+                "min": o.min,
+                "max": o.max,
+                "description": o.description,
+            })
+        })
+        .collect();
+    Ok(Output {
+        kind: "strategy-inspect",
+        text: t,
+        data: json!({
+            "name": info.name,
+            "version": info.version,
+            "description": info.description,
+            "wit": format!("anneal:strategy@{}", loaded.api_version),
+            "source": loaded.source.to_string(),
+            "size": loaded.size,
+            "sha256": loaded.sha256,
+            "machine_code": { "compiled": loaded.compiled.to_string(), "compile_ms": loaded.compile_ms },
+            "imports": imports,
+            "reentry": reentry,
+            "spawns": match &spawns {
+                Ok(e) => json!({ "best": e.best, "one_iteration": e.one_iteration, "basis": e.basis }),
+                Err(why) => json!({ "unknown": why }),
+            },
+            "options": options,
+        }),
+    })
 }
 
 /// `anneal strategy install PATH [--force] [--sha256 HEX]`: loads the component as a run would

@@ -1,9 +1,12 @@
 //! The smaller commands: `anneal cache`, `anneal new strategy`, `anneal config` and
 //! `anneal convergence check`.
 use super::args::{CacheAction, ConvergenceAction};
+use super::output::Output;
 use super::Ending;
 use crate::convergence::CheckError;
 use crate::scaffold::ScaffoldError;
+use serde_json::json;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Why `anneal cache` failed (runtime).
@@ -37,43 +40,65 @@ pub enum ConvergenceError {
 ///
 /// # Errors
 /// [`CacheError`] when the directory cannot be read or cleared.
-pub fn cache(action: &CacheAction) -> Result<Ending, CacheError> {
+pub fn cache(action: &CacheAction) -> Result<Output, CacheError> {
     use crate::runtime::cache::{self, Setting};
+    let mut t = String::new();
     let dir = match cache::from_env() {
         Setting::Off => {
-            println!(
+            let _ = writeln!(
+                t,
                 "compile cache  off ({}=off): every run compiles",
                 cache::ENV
             );
-            return Ok(Ending::Success);
+            return Ok(Output {
+                kind: "cache",
+                text: t,
+                data: json!({ "dir": null, "status": "off" }),
+            });
         }
         Setting::Dir(d) => d,
     };
     let mib = |b: u64| b as f64 / (1 << 20) as f64;
-    match action {
-        CacheAction::Show => {
-            println!("compile cache  {}", dir.display());
-            match cache::open(&Setting::Dir(dir.clone())) {
-                Ok(_) => println!("status         in use"),
-                Err(why) => println!("status         not used: {why}"),
-            }
+    let shown = dir.display().to_string();
+    let data = match action {
+        CacheAction::Show { .. } => {
+            let _ = writeln!(t, "compile cache  {shown}");
+            let (status, why) = match cache::open(&Setting::Dir(dir.clone())) {
+                Ok(_) => ("in-use", None),
+                Err(why) => ("not-used", Some(why.to_string())),
+            };
+            let _ = match &why {
+                None => writeln!(t, "status         in use"),
+                Some(why) => writeln!(t, "status         not used: {why}"),
+            };
             let u = cache::usage(&dir).map_err(|source| CacheError::Read {
-                dir: dir.display().to_string(),
+                dir: shown.clone(),
                 source,
             })?;
-            println!("holds          {} files, {:.1} MiB", u.files, mib(u.bytes));
-        }
-        CacheAction::Clear => {
-            let u = cache::clear(&dir).map_err(CacheError::Clear)?;
-            println!(
-                "anneal: cleared {} ({} files, {:.1} MiB)",
-                dir.display(),
+            let _ = writeln!(
+                t,
+                "holds          {} files, {:.1} MiB",
                 u.files,
                 mib(u.bytes)
             );
+            json!({ "dir": shown, "status": status, "reason": why, "files": u.files, "bytes": u.bytes })
         }
-    }
-    Ok(Ending::Success)
+        CacheAction::Clear { .. } => {
+            let u = cache::clear(&dir).map_err(CacheError::Clear)?;
+            let _ = writeln!(
+                t,
+                "anneal: cleared {shown} ({} files, {:.1} MiB)",
+                u.files,
+                mib(u.bytes)
+            );
+            json!({ "dir": shown, "status": "cleared", "files": u.files, "bytes": u.bytes })
+        }
+    };
+    Ok(Output {
+        kind: "cache",
+        text: t,
+        data,
+    })
 }
 
 /// `anneal new strategy NAME [--dir DIR]`: the files written and the next steps.
@@ -109,10 +134,13 @@ pub fn config(
     repo: &Path,
     provider: &Option<String>,
     model: &Option<String>,
-) -> Result<Ending, ConfigError> {
+) -> Result<Output, ConfigError> {
     let r = super::run::resolve_models(config, repo, provider, model).map_err(ConfigError)?;
-    print!("{}", r.render());
-    Ok(Ending::Success)
+    Ok(Output {
+        kind: "config",
+        text: r.render(),
+        data: r.to_json(),
+    })
 }
 
 /// `anneal convergence check`: the checker's decision as one line of JSON.

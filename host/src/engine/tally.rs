@@ -24,6 +24,10 @@ pub struct Tally {
     /// The first budget refusal, kept so the pipeline can tell a budget stop from a failure
     /// even when a guest turned the refusal into its own error.
     exhausted: Mutex<Option<String>>,
+    /// Set when the run is cancelled (an MCP client's `notifications/cancelled`): every
+    /// further spawn is refused like a spent budget, so the run stops cleanly and writes its
+    /// rollup.
+    cancelled: Arc<std::sync::atomic::AtomicBool>,
     /// Simulated model latency added to every offline agent call (`--simulate-latency-ms`):
     /// makes the offline engine behave like a provider that takes a fixed time per call, so
     /// the parallelism of fan-outs can be observed and measured.
@@ -43,11 +47,23 @@ impl Tally {
             tokens: Mutex::new(BTreeMap::new()),
             budget,
             exhausted: Mutex::new(None),
+            cancelled: Arc::default(),
             latency,
         }
     }
 
-    /// Admits one spawn of `agent`: counts it, or refuses when the budget is spent.
+    /// The run's budget (`None` fields: no limit).
+    pub fn budget(&self) -> Budget {
+        self.budget
+    }
+
+    /// The run's cancellation flag: once set, [`Tally::admit`] refuses every spawn.
+    pub fn cancel_flag(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        self.cancelled.clone()
+    }
+
+    /// Admits one spawn of `agent`: counts it, or refuses when the budget is spent or the run
+    /// was cancelled.
     ///
     /// # Errors
     /// [`AgentError::Budget`] naming the limit that was reached, the role refused and the flag
@@ -56,7 +72,11 @@ impl Tally {
         let mut spawns = self.spawns.lock().expect("tally lock");
         let used: u32 = spawns.values().sum();
         let tokens: u64 = self.tokens.lock().expect("tally lock").values().sum();
+        let cancelled = self.cancelled.load(std::sync::atomic::Ordering::SeqCst);
         let refusal = match (self.budget.max_spawns, self.budget.max_tokens) {
+            _ if cancelled => Some(format!(
+                "the run was cancelled by its client ({agent} was refused); the outputs so far are kept"
+            )),
             (Some(max), _) if used >= max => Some(format!(
                 "the run's budget of {max} agent spawns is spent ({agent} was refused); raise --max-spawns or budget.max_spawns in the configuration"
             )),

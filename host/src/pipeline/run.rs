@@ -159,6 +159,12 @@ impl Run {
     }
 
     /// One progress line, also appended to `run.log`.
+    /// Setting this flag cancels the run: every further agent spawn is refused and the run
+    /// stops as on a spent budget (outputs and `rollup.yaml` written, `stop_reason` saying so).
+    pub fn cancel_flag(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        self.tally.cancel_flag()
+    }
+
     fn say(&self, msg: &str) {
         self.log.push(format!("[host] {msg}"));
         (self.progress)(msg);

@@ -550,6 +550,65 @@ impl Resolved {
         out
     }
 
+    /// The effective configuration as JSON (the `result` of `anneal config --format json`):
+    /// `files`, `providers` (each with its settings as written, `source`, and for a key
+    /// variable whether it is set — never its value), `categories`, `roles`, `budget`, `notes`.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let providers: serde_json::Map<String, serde_json::Value> = self
+            .config
+            .providers
+            .iter()
+            .map(|(name, p)| {
+                let key = p.api_key_env();
+                let set = key
+                    .as_ref()
+                    .map(|v| self.key_status.get(v).copied().unwrap_or(false));
+                let mut v = serde_json::to_value(p).unwrap_or_default();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("api_key_env".into(), json!(key));
+                    o.insert("api_key_set".into(), json!(set));
+                    o.insert(
+                        "source".into(),
+                        json!(self.source(&format!("providers.{name}"))),
+                    );
+                }
+                (name.clone(), v)
+            })
+            .collect();
+        let route = |r: &Route, key: String| json!({ "provider": r.provider, "model": r.model, "source": self.source(&key) });
+        let categories: serde_json::Map<String, serde_json::Value> = self
+            .config
+            .categories
+            .iter()
+            .map(|(n, r)| (n.clone(), route(r, format!("categories.{n}"))))
+            .collect();
+        let roles: serde_json::Map<String, serde_json::Value> = self
+            .config
+            .roles
+            .iter()
+            .map(|(n, r)| {
+                let v = match r {
+                    RoleRoute::Category(c) => json!({
+                        "category": c.as_str(),
+                        "source": self.source(&format!("roles.{n}")),
+                    }),
+                    RoleRoute::Direct(r) => route(r, format!("roles.{n}")),
+                };
+                (n.clone(), v)
+            })
+            .collect();
+        json!({
+            "files": self.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+            "offline": self.config.is_empty(),
+            "providers": providers,
+            "categories": categories,
+            "roles": roles,
+            "budget": self.config.budget,
+            "notes": self.notes,
+        })
+    }
+
     fn render_provider(&self, out: &mut String, name: &str, p: &ProviderConfig) {
         let _ = writeln!(
             out,

@@ -122,6 +122,11 @@ pub struct Accounting {
     pub wall_clock_ms: u64,
     /// Wall-clock per stage, summed over iterations.
     pub stage_wall_clock_ms: BTreeMap<String, u64>,
+    /// The run's budget (`--max-spawns`, `--max-tokens` or the configuration's); absent: no limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_spawns: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u64>,
 }
 
 /// The `rollup:` document.

@@ -158,6 +158,8 @@ pub fn emit(input: EmitInput<'_>) -> Result<(), RunDirError> {
     // Every agent's tokens, planners included (the envelopes carry the reviewers' own).
     rollup.accounting.tokens = tally.tokens();
     rollup.accounting.stage_wall_clock_ms = timer_ms;
+    rollup.accounting.max_spawns = tally.budget().max_spawns;
+    rollup.accounting.max_tokens = tally.budget().max_tokens;
     rollup.accounting.wall_clock_ms = started.elapsed().as_millis() as u64;
     let mut outputs: BTreeMap<String, Vec<String>> = BTreeMap::new();
     outputs.insert("plan".into(), plan_files);
