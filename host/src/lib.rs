@@ -8,6 +8,7 @@ pub mod engine;
 pub mod estimate;
 pub mod eval;
 pub mod events;
+pub mod index;
 pub mod history;
 pub mod model;
 pub mod offline;

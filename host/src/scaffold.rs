@@ -47,6 +47,11 @@ const FILES: &[(&str, &str, bool)] = &[
         false,
     ),
     (
+        "wit/code-index.wit",
+        include_str!("../../wit/since_v0.2.0/code-index.wit"),
+        false,
+    ),
+    (
         "wit/types.wit",
         include_str!("../../wit/since_v0.2.0/types.wit"),
         false,

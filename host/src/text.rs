@@ -1,9 +1,7 @@
 //! Small text utilities shared by the probe, the offline engine and the runtime: task terms,
-//! the code names a task mentions, slugs, strategy names, and [`sanitize`] — the one function
-//! every piece of guest text goes through before a terminal, a log or a file shows it.
-use crate::model::resolution::NameForm;
-use regex::Regex;
-use std::sync::LazyLock;
+//! slugs, strategy names, and [`sanitize`] — the one function every piece of guest text goes
+//! through before a terminal, a log or a file shows it. The code names a text mentions are the
+//! code index's ([`crate::index::extract_names`]).
 
 /// Words that carry no meaning for matching a task against a repository.
 const STOPWORDS: &[&str] = &[
@@ -137,87 +135,6 @@ pub fn terms(text: &str) -> Vec<String> {
         }
         if !out.contains(&w) {
             out.push(w);
-        }
-    }
-    out
-}
-
-/// The forms of a code name, in the order they are tried at each position (the first that
-/// matches wins): a backticked span, a `--flag`, `Type::member`, a file path, a
-/// `dotted.path` (segments of two characters or more, so "e.g." is not one), `snake_case`
-/// (also `SCREAMING_SNAKE`), `CamelCase` (a lowercase letter or digit followed by a capital).
-static NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"`(?P<tick>[^`\n]+)`",
-        r"|(?P<flag>\B--[A-Za-z][\w-]*)",
-        r"|(?P<member>\b[A-Za-z_]\w*(?:::[A-Za-z_]\w*)+)",
-        r"|(?P<path>\b(?:[\w.-]+/)+[\w.-]*\w|\b[\w-]+\.(?:rs|py|pyi|go|ts|tsx|js|jsx|mjs|cjs|java|kt|rb|cs|php|c|h|cc|cpp|hpp|swift|scala|toml|ya?ml|json|md|sql|cfg|ini|sh)\b)",
-        r"|(?P<dotted>\b[A-Za-z_]\w+(?:\.[A-Za-z_]\w+)+)",
-        r"|(?P<snake>\b[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+\b)",
-        r"|(?P<camel>\b[A-Za-z]*[a-z0-9][A-Z]\w*)",
-    ))
-    .expect("valid name regex")
-});
-
-/// The code names `text` mentions, in order of appearance, each once: backticked spans,
-/// `--flags`, `Type::member`, file paths (`src/lib.rs`, `lib/parse-options.js`, `utils.py`),
-/// `dotted.paths`, `snake_case` and `CamelCase` identifiers, each with its [`NameForm`]
-/// (backticks stripped; a `snake_case` name must hold a letter). Product names written in
-/// CamelCase (`GitHub`, `JavaScript`, `PostgreSQL`, …) are not code names.
-///
-/// `"Move `_parseOptionsEnv` into a new lib/parse-options.js"` →
-/// `[("_parseOptionsEnv", Backticked), ("lib/parse-options.js", FilePath)]`.
-pub fn code_names(text: &str) -> Vec<(String, NameForm)> {
-    const PRODUCTS: &[&str] = &[
-        "github",
-        "gitlab",
-        "javascript",
-        "typescript",
-        "postgresql",
-        "mysql",
-        "mongodb",
-        "oauth",
-        "ios",
-        "macos",
-        "iphone",
-        "ipad",
-        "youtube",
-        "linkedin",
-        "graphql",
-        "webassembly",
-        "openssl",
-        "pypi",
-        "npm",
-        "nodejs",
-        "devops",
-        "openapi",
-    ];
-    let mut out: Vec<(String, NameForm)> = Vec::new();
-    for c in NAME.captures_iter(text) {
-        let (name, form) = if let Some(m) = c.name("tick") {
-            (m.as_str().trim(), NameForm::Backticked)
-        } else if let Some(m) = c.name("flag") {
-            (m.as_str(), NameForm::Flag)
-        } else if let Some(m) = c.name("member") {
-            (m.as_str(), NameForm::PathMember)
-        } else if let Some(m) = c.name("path") {
-            (m.as_str(), NameForm::FilePath)
-        } else if let Some(m) = c.name("dotted") {
-            (m.as_str(), NameForm::DottedPath)
-        } else if let Some(m) = c.name("snake") {
-            (m.as_str(), NameForm::SnakeCase)
-        } else if let Some(m) = c.name("camel") {
-            (m.as_str(), NameForm::CamelCase)
-        } else {
-            continue;
-        };
-        let keep = match form {
-            NameForm::SnakeCase => name.chars().any(|c| c.is_ascii_alphabetic()),
-            NameForm::CamelCase => !PRODUCTS.contains(&name.to_lowercase().as_str()),
-            _ => !name.is_empty(),
-        };
-        if keep && !out.iter().any(|(n, _)| n == name) {
-            out.push((name.to_string(), form));
         }
     }
     out
@@ -385,44 +302,6 @@ mod tests {
             vec!["rewrite", "auth", "middleware", "unify", "oidc", "jwt"]
         );
         assert!(terms("a to of").is_empty());
-    }
-
-    #[test]
-    fn code_names_of_every_form() {
-        use NameForm::*;
-        let names = |t: &str| code_names(t);
-        assert_eq!(
-            names("Move `_parseOptionsEnv` into a new lib/parse-options.js"),
-            vec![
-                ("_parseOptionsEnv".to_string(), Backticked),
-                ("lib/parse-options.js".to_string(), FilePath)
-            ]
-        );
-        assert_eq!(
-            names("Add RepetitionCountTooLarge to ast::ErrorKind"),
-            vec![
-                ("RepetitionCountTooLarge".to_string(), CamelCase),
-                ("ast::ErrorKind".to_string(), PathMember)
-            ]
-        );
-        assert_eq!(
-            names("Use strings.EqualFold in header_match, e.g. for --ignore-case"),
-            vec![
-                ("strings.EqualFold".to_string(), DottedPath),
-                ("header_match".to_string(), SnakeCase),
-                ("--ignore-case".to_string(), Flag)
-            ]
-        );
-        assert_eq!(
-            names("Split utils.py; read MAX_RETRIES; call getUser"),
-            vec![
-                ("utils.py".to_string(), FilePath),
-                ("MAX_RETRIES".to_string(), SnakeCase),
-                ("getUser".to_string(), CamelCase)
-            ]
-        );
-        assert!(names("Add GitHub login to the JavaScript client, i.e. OAuth").is_empty());
-        assert!(names("Fix the crash in the export job. Then ship 3.12").is_empty());
     }
 
     #[test]

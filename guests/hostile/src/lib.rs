@@ -25,6 +25,14 @@
 //! - `many-calls`: calls the planner until the host refuses.
 //! - `bad-estimate`: `estimate` says best 9 over worst 3, with terminal escapes in its basis.
 //! - `estimate-loop`: `estimate` spins forever.
+//! - `code-index`: asks the code index for more than its bounds (every result, a whole file),
+//!   then for what it must refuse (a 10 KiB name, paths out of the repository, a file that is
+//!   not indexed), then looks a name up until the host refuses; fails with what it saw (or
+//!   with "ESCAPED" if a bound did not hold).
+//! - `code-bytes`: reads the largest excerpts of `app/bulk.py` (a big file the test adds) and
+//!   searches with every result until the host refuses for the per-run answer bytes.
+mod code;
+
 use anneal_guest::host::{self, LogLevel};
 use anneal_guest::strategy::Guest;
 use anneal_guest::types::{
@@ -267,6 +275,8 @@ impl Guest for Hostile {
                 }
                 Err("ESCAPED: 100000 agent calls were accepted".into())
             }
+            "code-index" => code::queries(),
+            "code-bytes" => code::bytes(),
             other => Err(format!("unknown mode {other:?}")),
         }
     }

@@ -6,7 +6,7 @@
 //! Also holds what every strategy needs around them: [`AgentRequest::new`](types::AgentRequest::new)
 //! and its `with_*` builders ([`request`]), a [`HostError`] whose `Display` is written for a user
 //! ([`error`]), option lookup ([`options`]), the wire spellings of the enums ([`names`]) and
-//! Markdown rendering of a plan ([`markdown`]).
+//! Markdown rendering of a plan ([`markdown`]) and the code index's queries ([`code`]).
 //!
 //! `anneal new strategy` copies this crate into the new project (`sdk/`, beside the WIT in
 //! `wit/`), so a strategy builds without an anneal checkout.
@@ -43,6 +43,7 @@ pub use strategy::anneal::strategy::types;
 pub use error::HostError;
 
 pub mod error;
+pub mod code;
 pub mod markdown;
 pub mod names;
 pub mod options;

@@ -3,7 +3,8 @@
 //!
 //! The message is a sequence of XML-ish sections, each present only when it has content, in a
 //! fixed order: `<run>`, `<task>`, `<task_kind>`, `<intent_questions>`, `<depth>`,
-//! `<directives>`, `<extra_directives>`, `<lens>`, `<probe_report>` (YAML), `<skills>`,
+//! `<directives>`, `<extra_directives>`, `<lens>`, `<probe_report>` (YAML), `<code>` (the task
+//! resolved against the code index, [`super::code`]), `<skills>`,
 //! `<plan>` (JSON), `<prechecks>`, `<variants>`, `<prior_plan>`, `<feedback>`, `<reviews>`, `<scores>`, and
 //! last `<answer_format>`: the exact JSON shape the answer must have for the prompt's
 //! [`OutputKind`]. Rendering is deterministic (no clock, no randomness; envelopes are shown
@@ -62,6 +63,9 @@ pub struct AgentInput<'a> {
     pub extra_directives: &'a [String],
     /// The probe report (docs/design.md §2 stage 2), rendered as YAML.
     pub probe: Option<&'a ProbeReport>,
+    /// The `<code>` section, already rendered and bounded ([`super::code::code_context`]);
+    /// empty leaves it out.
+    pub code: &'a str,
     /// Skills matched to this role.
     pub skills: &'a [InjectedSkill],
     /// The plan under review (Momus, red team, Oracle).
@@ -107,6 +111,7 @@ const TAGS: &[&str] = &[
     "directives",
     "lens",
     "probe_report",
+    "code",
     "skills",
     "skill",
     "prior_plan",
@@ -246,6 +251,9 @@ pub fn user_message(prompt: &AgentPrompt, input: &AgentInput<'_>) -> String {
             "probe_report",
             &truncate(&escape(&yaml), MAX_PROBE_CHARS),
         );
+    }
+    if !input.code.trim().is_empty() {
+        section(&mut out, "code", &escape(input.code));
     }
     if !input.skills.is_empty() {
         let mut text = String::new();

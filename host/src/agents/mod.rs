@@ -6,6 +6,7 @@
 //! parses into are model types), so the model-served agents do not depend on the offline engine.
 //! Nothing here talks to a provider; `crate::providers` does, and the engine joins the two.
 pub mod adapters;
+pub mod code;
 pub mod context;
 pub mod prompts;
 

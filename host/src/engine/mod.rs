@@ -155,11 +155,12 @@ impl Engine {
             }
             Engine::Model(m) => {
                 let skills = rc.skills_for("metis");
+                let code = m.code_context(&rc);
                 let input = AgentInput {
                     intent_questions: &intent.questions,
                     directives: &folded,
                     skills: &skills,
-                    ..base_input(&rc)
+                    ..base_input(&rc, &code)
                 };
                 review(m, tally, &rc, "metis", None, &input).await
             }
@@ -198,6 +199,7 @@ impl Engine {
             }
             Engine::Model(m) => {
                 let skills = rc.skills_for(&role);
+                let code = m.code_context(&rc);
                 let lens = req.lens.as_deref().and_then(|l| m.lens(l));
                 let input = AgentInput {
                     skills: &skills,
@@ -207,7 +209,7 @@ impl Engine {
                     scores: &req.scores,
                     lens,
                     depth: req.depth,
-                    ..base_input(&rc)
+                    ..base_input(&rc, &code)
                 };
                 let author = match &req.lens {
                     Some(l) => format!("{role}/{l}"),
@@ -253,6 +255,7 @@ impl Engine {
             }
             Engine::Model(m) => {
                 let skills = rc.skills_for("momus");
+                let code = m.code_context(&rc);
                 let reviews: Vec<Envelope> = red
                     .as_ref()
                     .map(|r| vec![r.security.clone(), r.scope.clone(), r.assumptions.clone()])
@@ -265,7 +268,7 @@ impl Engine {
                     prechecks: &prechecks,
                     reviews: &reviews,
                     depth,
-                    ..base_input(&rc)
+                    ..base_input(&rc, &code)
                 };
                 let env = review(m, tally, &rc, "momus", depth, &input).await?;
                 // docs/design.md §5: the rubric's critical cap holds whoever scored the plan.
@@ -309,12 +312,13 @@ impl Engine {
                 let prechecks = crate::offline::checks::precheck_findings(
                     &crate::offline::checks::run(&rc.ctx(), &plan),
                 );
+                let code = m.code_context(&rc);
                 let input = AgentInput {
                     skills: &skills,
                     plan: Some(&plan),
                     prechecks: &prechecks,
                     depth,
-                    ..base_input(&rc)
+                    ..base_input(&rc, &code)
                 };
                 review(m, tally, &rc, who.role(), depth, &input).await
             }
@@ -347,13 +351,14 @@ impl Engine {
                 let prechecks = crate::offline::checks::precheck_findings(
                     &crate::offline::checks::run(&rc.ctx(), &plan),
                 );
+                let code = m.code_context(&rc);
                 let input = AgentInput {
                     skills: &skills,
                     plan: Some(&plan),
                     prechecks: &prechecks,
                     reviews: &reviews,
                     depth,
-                    ..base_input(&rc)
+                    ..base_input(&rc, &code)
                 };
                 // The three reviewers stay gates of their own (docs/design.md §4), so a lenient Oracle
                 // cannot pass what one of them failed.
@@ -387,14 +392,16 @@ pub fn from_config(
     ))))
 }
 
-/// What every model agent of an iteration sees: run id, task, task kind, directives, probe report.
-fn base_input(rc: &RunContext) -> AgentInput<'_> {
+/// What every model agent of an iteration sees: run id, task, task kind, directives, probe
+/// report, and the code context (`code`, from [`ModelEngine::code_context`]).
+fn base_input<'a>(rc: &'a RunContext, code: &'a str) -> AgentInput<'a> {
     AgentInput {
         run_id: &rc.run_id,
         task: &rc.task,
         task_kind: Some(rc.task_kind),
         directives: &rc.directives,
         probe: Some(&rc.probe),
+        code,
         ..Default::default()
     }
 }

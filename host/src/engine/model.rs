@@ -67,6 +67,16 @@ impl ModelEngine {
         })
     }
 
+    /// The `<code>` section for the agents of `rc`: its resolution within the configured
+    /// `context.code_tokens` ([`crate::agents::code::code_context`]).
+    pub fn code_context(&self, rc: &super::RunContext) -> String {
+        crate::agents::code::code_context(
+            &rc.resolution,
+            &rc.repo_root,
+            self.config.context.code_tokens(),
+        )
+    }
+
     /// The lens fragment `lens-<name>.md`, if any.
     pub fn lens(&self, name: &str) -> Option<&AgentPrompt> {
         self.prompts.lens(name)

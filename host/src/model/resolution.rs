@@ -29,6 +29,39 @@ pub struct Resolution {
     /// The test layouts the project uses, e.g. `inline #[cfg(test)] mod`, `tests/`,
     /// `*_test.go`, `test_*.py`, `*.test.ts`; empty when none was seen.
     pub test_layouts: Vec<String>,
+    /// Every identifier the index saw, for checking the names a plan uses (Hephaestus's symbol
+    /// integrity, docs/design.md §6a). In memory only: never serialized.
+    #[serde(skip)]
+    pub vocabulary: Vocabulary,
+}
+
+/// The identifiers of the repository, sorted and deduplicated (each list bounded by the index).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Vocabulary {
+    /// Every defined name (functions, types, variants, constants, fields, flags…).
+    pub defined: Vec<String>,
+    /// Every other identifier seen: names used (calls, types, paths, imported names), import
+    /// path segments (external crates and packages the code uses) and file stems.
+    pub used: Vec<String>,
+}
+
+impl Vocabulary {
+    /// `true` when no index was built.
+    pub fn is_empty(&self) -> bool {
+        self.defined.is_empty() && self.used.is_empty()
+    }
+
+    /// `true` when `name` is defined in the repository.
+    pub fn defines(&self, name: &str) -> bool {
+        self.defined
+            .binary_search_by(|n| n.as_str().cmp(name))
+            .is_ok()
+    }
+
+    /// `true` when `name` appears anywhere in the repository's code (defined or used).
+    pub fn knows(&self, name: &str) -> bool {
+        self.defines(name) || self.used.binary_search_by(|n| n.as_str().cmp(name)).is_ok()
+    }
 }
 
 /// The form in which a name appears in the task.
@@ -139,6 +172,10 @@ static EMPTY: Resolution = Resolution {
     to_create: Vec::new(),
     tests: Vec::new(),
     test_layouts: Vec::new(),
+    vocabulary: Vocabulary {
+        defined: Vec::new(),
+        used: Vec::new(),
+    },
 };
 
 impl Resolution {

@@ -3,7 +3,7 @@
 //!
 //! A task is clear when it names an **object** — something in the code to change — and hides
 //! nothing behind filler words. The object is, in order:
-//! 1. a code name the task writes ([`crate::text::code_names`]: a backticked span, a `--flag`,
+//! 1. a code name the task writes ([`crate::index::extract_names`]: a backticked span, a `--flag`,
 //!    `Type::member`, a file path, a `dotted.path`, `snake_case`, `CamelCase`): "deprecate
 //!    BaseCommand", "Add `StreamBody`";
 //! 2. a name the code index resolved (only once the probe has run: [`Evidence::known`]);
@@ -315,8 +315,8 @@ pub fn clarity(
 
 /// What the task names as its object, if anything (see the module docs), e.g. `"BaseCommand"`.
 pub fn object_of(task: &str, terms: &[String], evidence: &Evidence) -> Option<String> {
-    if let Some((name, _)) = text::code_names(task).into_iter().next() {
-        return Some(name);
+    if let Some(m) = crate::index::extract_names(task).into_iter().next() {
+        return Some(m.text);
     }
     if let Some(k) = evidence.known.first() {
         return Some(k.clone());

@@ -104,6 +104,8 @@ pub struct RunRecord {
     pub intent: Option<Intent>,
     /// Stage 2's report (once per run: the repository does not change between iterations).
     pub probe: Option<Arc<ProbeReport>>,
+    /// The code index stage 2 built and the task resolved against it (once per run).
+    pub indexed: crate::stages::probe::Indexed,
     /// The skills stage 2 found (once per run), for the agents and the XML prompt.
     pub skills: Arc<[Skill]>,
     /// The outputs of the iteration in progress, as far as it got.
@@ -213,6 +215,7 @@ impl RunRecord {
     pub fn guest(&mut self, host: &HostState, out: Option<&StageOutput>) {
         let guest = &mut self.guest;
         guest.agent_calls += host.agent_calls;
+        guest.code_queries += host.code_queries;
         guest.cpu_ms += host.guest_time().as_millis() as u64;
         for a in &host.artifacts_written {
             if !guest.artifacts.contains(a) {

@@ -14,6 +14,7 @@ use super::record::{Facts, Outputs, RunRecord, Stop};
 use super::start::{self, Strategy};
 use super::{Config, Outcome, Progress, StartError};
 use crate::events::Events;
+use crate::index::query::Query;
 use crate::model::Intent;
 use crate::model::{
     Envelope, Plan, ProbeReport, RedTeamReport, Reentry, RunInput, StageOutput, Verdict,
@@ -269,8 +270,9 @@ impl Run {
         Ok(i)
     }
 
-    /// Stage 2, the Probe: finds the skills and scans the repository, once per run (it does
-    /// not change between iterations), and writes `probe-report.yaml`.
+    /// Stage 2, the Probe: finds the skills, scans the repository and builds its code index,
+    /// once per run (it does not change between iterations); writes `probe-report.yaml` and
+    /// `code-index.json`, and keeps the task's resolution for every agent.
     ///
     /// # Errors
     /// [`Stop::Error`] when the repository cannot be scanned.
@@ -285,7 +287,7 @@ impl Run {
         self.events.record("start", "probe", iteration, None, "");
         let (p, skills) = tokio::task::spawn_blocking(move || {
             let skills = stages::probe::find_skills(&repo, opts.home.as_deref());
-            let p = stages::probe::probe_with_skills(&repo, &task, &opts, &skills);
+            let p = stages::probe::probe_indexed(&repo, &task, &opts, &skills);
             (p, skills)
         })
         .await
@@ -293,7 +295,7 @@ impl Run {
         self.record.skills = skills.into();
         self.events.record("finish", "probe", iteration, None, "");
         self.record.time(1, t);
-        let p = p.map_err(|e| {
+        let (p, indexed) = p.map_err(|e| {
             Stop::Error(format!(
                 "the probe could not scan {}: {e:#}",
                 self.repo.display()
@@ -312,7 +314,10 @@ impl Run {
             p.services.len(),
             p.relevant_files.len()
         ));
-        write_yaml(&self.dir, "probe-report.yaml", &p);
+        self.say(&stages::probe::index_line(&indexed));
+        write_yaml(&self.dir, "probe-report.yaml", &indexed.document(&p));
+        indexed.write_code_index(&self.dir);
+        self.record.indexed = indexed;
         let p = Arc::new(p);
         self.record.probe = Some(p.clone());
         Ok(p)
@@ -327,7 +332,7 @@ impl Run {
             directives: Vec::new(),
             probe: probe.clone(),
             repo_root: self.repo.clone(),
-            resolution: Default::default(),
+            resolution: self.record.indexed.resolution.clone(),
             baseline: None,
             iteration: self.record.iteration,
             skills: self.record.skills.clone(),
@@ -428,7 +433,12 @@ impl Run {
             self.log.clone(),
             Arc::new(move |m: &str| progress(&format!("      {m}"))),
             self.cfg.limits.clone(),
-        );
+        )
+        .with_code_index(Arc::new(Query::new(
+            self.record.indexed.index.clone(),
+            &self.repo,
+            self.cfg.limits.code_query.clone(),
+        )));
         let input = RunInput {
             run_id: self.id.clone(),
             task: self.task.clone(),

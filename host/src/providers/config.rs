@@ -17,6 +17,7 @@
 //!   momus: { category: ultrabrain }
 //!   redteam-security: { provider: openai, model: gpt-4.1 }
 //! budget: { max_spawns: 200, max_tokens: 2000000, deadline_secs: 1800 }
+//! context: { code_tokens: 6000 }   # code shown to planners and reviewers (0: none)
 //! ```
 //!
 //! Provider settings and their defaults: `base_url` (anthropic: `https://api.anthropic.com`,
@@ -297,6 +298,29 @@ pub struct Budget {
     pub deadline_secs: Option<u64>,
 }
 
+/// What model agents are shown beside the probe report (docs/design.md §10, "grounding").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextConfig {
+    /// Token budget of the `<code>` section (resolved definitions with their signatures and
+    /// excerpts, the files that exist) in planner and reviewer prompts; `None` →
+    /// [`DEFAULT_CODE_TOKENS`]; 0 leaves the section out. At most [`MAX_CODE_TOKENS`].
+    #[serde(default)]
+    pub code_tokens: Option<u32>,
+}
+
+/// Default token budget of the code context.
+pub const DEFAULT_CODE_TOKENS: u32 = 6_000;
+/// Largest accepted `context.code_tokens`.
+pub const MAX_CODE_TOKENS: u32 = 200_000;
+
+impl ContextConfig {
+    /// The effective budget, in tokens.
+    pub fn code_tokens(&self) -> u32 {
+        self.code_tokens.unwrap_or(DEFAULT_CODE_TOKENS)
+    }
+}
+
 /// The merged, validated model configuration.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ModelConfig {
@@ -309,6 +333,8 @@ pub struct ModelConfig {
     pub roles: BTreeMap<String, RoleRoute>,
     /// Run budget.
     pub budget: Budget,
+    /// What agents are shown (`context:`).
+    pub context: ContextConfig,
 }
 
 impl ModelConfig {
@@ -536,6 +562,12 @@ impl Resolved {
                 let _ = writeln!(out, "  deadline_secs: none  # agent calls may take as long as their timeouts and retries allow");
             }
         }
+        let _ = writeln!(
+            out,
+            "context:\n  code_tokens: {}  # from {}",
+            self.config.context.code_tokens(),
+            self.source("context.code_tokens")
+        );
         for n in &self.notes {
             let _ = writeln!(out, "# note: {n}");
         }
@@ -712,6 +744,8 @@ struct FileConfig {
     roles: BTreeMap<String, RoleFile>,
     #[serde(default)]
     budget: Budget,
+    #[serde(default)]
+    context: ContextConfig,
 }
 
 /// A role override as written: `category`, or `provider` + `model`.
@@ -858,7 +892,11 @@ fn merge(r: &mut Resolved, file: FileConfig, path: &Path) -> Result<(), ConfigEr
     }
     if let Some(v) = file.budget.deadline_secs {
         r.config.budget.deadline_secs = Some(v);
-        r.sources.insert("budget.deadline_secs".into(), src);
+        r.sources.insert("budget.deadline_secs".into(), src.clone());
+    }
+    if let Some(v) = file.context.code_tokens {
+        r.config.context.code_tokens = Some(v);
+        r.sources.insert("context.code_tokens".into(), src);
     }
     Ok(())
 }
@@ -1119,6 +1157,12 @@ fn validate(r: &Resolved) -> Result<(), ConfigError> {
         at: at(key),
         message,
     };
+    if r.config.context.code_tokens() > MAX_CODE_TOKENS {
+        return Err(bad(
+            "context.code_tokens",
+            format!("at most {MAX_CODE_TOKENS} tokens of code context; 0 leaves it out"),
+        ));
+    }
     for (name, p) in &r.config.providers {
         let key = format!("providers.{name}");
         match p.kind {

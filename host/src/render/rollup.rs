@@ -158,6 +158,9 @@ pub struct IterationRecord {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct GuestRecord {
     pub agent_calls: u32,
+    /// Calls of the `code-index` interface (lookups, searches, excerpts).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub code_queries: u32,
     pub cpu_ms: u64,
     pub artifacts: Vec<String>,
     pub stage_loops: u32,
@@ -345,4 +348,8 @@ mod tests {
             Emission::ReLoop
         );
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }

@@ -22,6 +22,7 @@ pub const RESERVED: &[&str] = &[
     "run.log",
     "events.jsonl",
     "probe-report.yaml",
+    "code-index.json",
     "strategy.yaml",
 ];
 

@@ -9,6 +9,8 @@
 use super::convergence_record::ConvergenceRecord;
 use super::guest_log::GuestLog;
 use super::limits::GuestLimits;
+use crate::index::query::{Excerpt, Query, QueryError};
+use crate::model::resolution::{RankedFile, SymbolRef};
 use crate::model::{AgentRequest, Decision, Envelope, HostError, LogLevel, Plan, RedTeamReport};
 use crate::rundir::RunDir;
 use std::future::Future;
@@ -134,6 +136,11 @@ pub struct HostState {
     artifact_bytes: u64,
     /// Run-relative paths of artifacts written by the guest.
     pub artifacts_written: Vec<String>,
+    /// The probe's code index, served read-only by `code-index` (`None`: no index here).
+    code: Option<Arc<Query>>,
+    /// `code-index` calls made so far, and the bytes of their answers.
+    pub code_queries: u32,
+    code_bytes: u64,
 }
 
 impl HostState {
@@ -158,6 +165,9 @@ impl HostState {
             artifacts: 0,
             artifact_bytes: 0,
             artifacts_written: Vec::new(),
+            code: None,
+            code_queries: 0,
+            code_bytes: 0,
         }
     }
 
@@ -175,7 +185,18 @@ impl HostState {
             artifacts: 0,
             artifact_bytes: 0,
             artifacts_written: Vec::new(),
+            code: None,
+            code_queries: 0,
+            code_bytes: 0,
         }
+    }
+
+    /// Serves `index` (the probe's code index of the repository) to the guest through the
+    /// `code-index` interface; without it lookups and searches answer empty lists and
+    /// excerpts are refused.
+    pub fn with_code_index(mut self, index: Arc<Query>) -> Self {
+        self.code = Some(index);
+        self
     }
 
     /// Guest CPU time so far: wall-clock since start, minus time in host calls.
@@ -397,6 +418,99 @@ impl HostState {
     }
 }
 
+/// The calls of the `code-index` interface (new in 0.2.0; docs/design.md §11). Each is one
+/// query of [`GuestLimits::code_queries`], bounded by [`GuestLimits::code_query`] in what it
+/// accepts and returns, and its answer's bytes count against
+/// [`GuestLimits::code_answer_bytes`]. Time spent answering is host time, not guest CPU.
+impl HostState {
+    /// `lookup`: definitions named `name`, at most `limit`.
+    pub fn code_lookup(&mut self, name: &str, limit: u32) -> Result<Vec<SymbolRef>, HostError> {
+        Ok(self
+            .code_query(|q| q.lookup(name, limit as usize))?
+            .unwrap_or_default())
+    }
+
+    /// `search-symbols`: definitions ranked against `text`, at most `limit`.
+    pub fn code_search_symbols(
+        &mut self,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<SymbolRef>, HostError> {
+        Ok(self
+            .code_query(|q| q.search_symbols(text, limit as usize))?
+            .unwrap_or_default())
+    }
+
+    /// `search-files`: indexed files ranked against `text`, at most `limit`.
+    pub fn code_search_files(
+        &mut self,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<RankedFile>, HostError> {
+        Ok(self
+            .code_query(|q| q.search_files(text, limit as usize))?
+            .unwrap_or_default())
+    }
+
+    /// `read-excerpt`: lines `start..=end` of the indexed source file `path`, bounded.
+    pub fn code_excerpt(&mut self, path: &str, start: u32, end: u32) -> Result<Excerpt, HostError> {
+        self.code_query(|q| q.excerpt(path, start, end))?
+            .ok_or_else(|| {
+                HostError::InvalidRequest(format!(
+                    "no code index was built for this run (no supported language), so {:?} cannot be read",
+                    sanitize(path, 200)
+                ))
+            })
+    }
+
+    /// Counts one `code-index` call against [`GuestLimits::code_queries`].
+    fn count_code_query(&mut self) -> Result<(), HostError> {
+        if self.code_queries >= self.limits.code_queries {
+            return Err(HostError::LimitExceeded(format!(
+                "strategy {} reached its limit of {} code-index queries for this run; ask fewer, broader questions (search with a larger limit, read longer excerpts)",
+                self.strategy, self.limits.code_queries
+            )));
+        }
+        self.code_queries += 1;
+        Ok(())
+    }
+
+    /// Runs one counted, bounded query: `None` when no index was built, else `f`'s answer
+    /// when its size fits what is left of [`GuestLimits::code_answer_bytes`].
+    fn code_query<T: serde::Serialize>(
+        &mut self,
+        f: impl FnOnce(&Query) -> Result<T, QueryError>,
+    ) -> Result<Option<T>, HostError> {
+        self.count_code_query()?;
+        let Some(q) = self.code.clone() else {
+            return Ok(None);
+        };
+        self.clock.enter_host();
+        let answer = f(&q);
+        self.clock.leave_host();
+        let answer = answer.map_err(query_error)?;
+        let n = serde_json::to_vec(&answer).map_or(u64::MAX, |v| v.len() as u64);
+        if self.code_bytes.saturating_add(n) > self.limits.code_answer_bytes {
+            return Err(HostError::LimitExceeded(format!(
+                "strategy {} reached its limit of {} bytes of code-index answers for this run ({} used, this answer is {n}); ask for fewer results or shorter excerpts",
+                self.strategy, self.limits.code_answer_bytes, self.code_bytes
+            )));
+        }
+        self.code_bytes += n;
+        Ok(Some(answer))
+    }
+}
+
+/// A refused query as the guest sees it: a bound exceeded is `limit-exceeded`, anything else
+/// `invalid-request`; the message says what was wrong (guest text in it is cut and cleaned).
+fn query_error(e: QueryError) -> HostError {
+    let message = sanitize(&e.to_string(), 400);
+    match e {
+        QueryError::TooLong { .. } => HostError::LimitExceeded(message),
+        _ => HostError::InvalidRequest(message),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,5 +560,89 @@ mod tests {
         refused(h.write_artifact("notes.md".into(), "x".into()));
         h.log(LogLevel::Info, "dropped".into());
         h.progress("dropped".into());
+    }
+
+    fn code_host(limits: GuestLimits) -> (tempfile::TempDir, HostState) {
+        let dir = tempfile::tempdir().unwrap();
+        crate::index::tests::polyglot(dir.path());
+        let index = Arc::new(crate::index::tests::index_of(dir.path()));
+        let q = Query::new(index, dir.path(), limits.code_query.clone());
+        let host = HostState::detached("probe", limits).with_code_index(Arc::new(q));
+        (dir, host)
+    }
+
+    #[test]
+    fn code_queries_are_counted_up_to_the_limit() {
+        let limits = GuestLimits {
+            code_queries: 3,
+            ..GuestLimits::default()
+        };
+        let (_d, mut h) = code_host(limits);
+        assert_eq!(
+            h.code_lookup("ErrorKind", 5).unwrap()[0].path,
+            "src/ast/mod.rs"
+        );
+        assert!(!h.code_search_files("password login", 5).unwrap().is_empty());
+        assert!(h.code_excerpt("src/parse.rs", 1, 3).is_ok());
+        let refused = h.code_lookup("ErrorKind", 5).unwrap_err();
+        assert!(
+            matches!(&refused, HostError::LimitExceeded(m) if m.contains("limit of 3 code-index queries")),
+            "{refused:?}"
+        );
+        assert_eq!(h.code_queries, 3);
+    }
+
+    #[test]
+    fn code_answers_are_bounded_per_call_and_per_run() {
+        let (_d, mut h) = code_host(GuestLimits::default());
+        assert!(
+            h.code_search_symbols("error kind parse", u32::MAX)
+                .unwrap()
+                .len()
+                <= 50
+        );
+        let e = h.code_excerpt("src/parse.rs", 1, u32::MAX).unwrap();
+        assert!(e.line_end - e.line_start < 200);
+        let limits = GuestLimits {
+            code_answer_bytes: 600,
+            ..GuestLimits::default()
+        };
+        let (_d, mut h) = code_host(limits);
+        let mut served = 0;
+        let refused = loop {
+            match h.code_excerpt("src/parse.rs", 1, 9) {
+                Ok(e) => served += e.text.len(),
+                Err(e) => break e,
+            }
+        };
+        assert!(served <= 600, "{served} bytes served");
+        assert!(
+            matches!(&refused, HostError::LimitExceeded(m) if m.contains("600 bytes of code-index answers")),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn refused_queries_say_why() {
+        let (_d, mut h) = code_host(GuestLimits::default());
+        let long = "x".repeat(1000);
+        assert!(matches!(
+            h.code_lookup(&long, 1),
+            Err(HostError::LimitExceeded(m)) if m.contains("at most 256")
+        ));
+        for path in ["../etc/passwd", "/etc/passwd", "README.md"] {
+            assert!(
+                matches!(h.code_excerpt(path, 1, 1), Err(HostError::InvalidRequest(m)) if m.contains("refused")),
+                "{path}"
+            );
+        }
+        // Without an index: empty answers, and no file to read.
+        let mut bare = HostState::detached("probe", GuestLimits::default());
+        assert!(bare.code_lookup("ErrorKind", 5).unwrap().is_empty());
+        assert!(matches!(
+            bare.code_excerpt("src/parse.rs", 1, 1),
+            Err(HostError::InvalidRequest(m)) if m.contains("no code index")
+        ));
+        assert_eq!(bare.code_queries, 2);
     }
 }

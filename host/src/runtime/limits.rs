@@ -60,6 +60,16 @@ pub struct GuestLimits {
     /// guest sees the stream closed. The captured text then goes to `run.log` under the log
     /// limits above. Default 64 KiB.
     pub stdio_bytes: usize,
+    /// Calls of the `code-index` interface (lookups, searches, excerpts) a guest may make in
+    /// one run. Cheap for the guest, not for the host: counted apart from the agent calls.
+    /// Default 500.
+    pub code_queries: u32,
+    /// Total bytes of `code-index` answers (JSON size of the records) a guest may receive in
+    /// one run. Default 4 MiB.
+    pub code_answer_bytes: u64,
+    /// Bounds of each `code-index` call: name and search length, results per answer, lines
+    /// and bytes per excerpt (docs/security.md, "Code index queries").
+    pub code_query: crate::index::query::QueryLimits,
 }
 
 /// The least a `log` or `progress` call costs against the byte limits, whatever its length:
@@ -91,6 +101,9 @@ impl Default for GuestLimits {
             agent_calls: 200,
             batch_size: 16,
             stdio_bytes: 64 << 10,
+            code_queries: 500,
+            code_answer_bytes: 4 << 20,
+            code_query: crate::index::query::QueryLimits::default(),
         }
     }
 }

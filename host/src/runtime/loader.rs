@@ -355,7 +355,14 @@ fn check_world(
                 supported: SUPPORTED_API_VERSIONS.join(", "),
             });
         }
-        if !matches!(iface, "host" | "types") || (world == World::Convergence && iface == "host") {
+        let served = match iface {
+            "types" => true,
+            "host" => world == World::Strategy,
+            // New in 0.2.0: an 0.1.0 world has no code index to import.
+            "code-index" => world == World::Strategy && ver != "0.1.0",
+            _ => false,
+        };
+        if !served {
             return Err(LoadError::ForbiddenImport {
                 origin: origin.into(),
                 import: name.to_string(),

@@ -825,3 +825,52 @@ async fn sigint_cancels_a_hung_agent_call_and_records_the_run() {
     assert!(run.join("run.log").exists());
     assert!(!show(&out).contains(KEY), "{}", show(&out));
 }
+
+/// Model agents plan from the code (docs/design.md §10): the planner's and the reviewers'
+/// prompts carry `<code>` — the files that exist, the definition the task names with its
+/// signature and an excerpt, its tests — and `context: { code_tokens: 0 }` leaves it out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompts_carry_the_resolved_code_within_the_configured_budget() {
+    if nested() {
+        return;
+    }
+    let task = "Make `verify_password` reject an empty hash";
+    for tokens in [None, Some(0)] {
+        let fake = FakeModel::start(Protocol::OpenAi, Wrap::Plain, &[], Vec::new()).await;
+        let m = ModelRun::new(&fake, 10.0, 2);
+        if let Some(t) = tokens {
+            let cfg = m.scratch.dir.path().join("models.yaml");
+            let mut text = std::fs::read_to_string(&cfg).unwrap();
+            text.push_str(&format!("context: {{ code_tokens: {t} }}\n"));
+            std::fs::write(&cfg, text).unwrap();
+        }
+        let out = m.anneal(&["--strategy", "cast", task]).await;
+        let planner = fake.seen_role("prometheus-cast");
+        assert!(!planner.is_empty(), "{}", show(&out));
+        for s in planner
+            .iter()
+            .chain(&fake.seen_role("momus"))
+            .chain(&fake.seen_role("redteam-security"))
+        {
+            if tokens == Some(0) {
+                assert!(!s.user.contains("<code>"), "{}: {}", s.role, s.user);
+                continue;
+            }
+            for want in [
+                "<code>",
+                "- app/auth.py — defines verify_password (named in the task)",
+                "### verify_password — function, app/auth.py:50-",
+                "def verify_password(password: str, encoded: str) -> bool:",
+                "Top of the repository: ",
+                "tests/test_auth.py",
+            ] {
+                assert!(
+                    s.user.contains(want),
+                    "{} lacks {want:?}:\n{}",
+                    s.role,
+                    s.user
+                );
+            }
+        }
+    }
+}

@@ -198,13 +198,24 @@ fn versions_are_checked_before_anything_runs() {
         &mixed,
         "imports interfaces of two versions of anneal:strategy (0.1.0 and 0.2.0)",
     );
-    // A 0.2.0 strategy exports `estimate` besides `info` and `run`.
-    let v2 = importing_all(&s, "v2.wasm", &["anneal:strategy/host@0.2.0"]);
+    // A 0.2.0 strategy exports `estimate` besides `info` and `run`; it may import the code
+    // index (the loader goes on to the exports).
+    let v2 = importing_all(
+        &s,
+        "v2.wasm",
+        &[
+            "anneal:strategy/host@0.2.0",
+            "anneal:strategy/code-index@0.2.0",
+        ],
+    );
     refused(
         &s,
         &v2,
         "does not implement the anneal:strategy@0.2.0 strategy world: it lacks the export(s) info, estimate, run",
     );
+    // The code index is new in 0.2.0: 0.1.0 has none to import.
+    let v1 = importing_all(&s, "v1.wasm", &["anneal:strategy/code-index@0.1.0"]);
+    refused(&s, &v1, "anneal:strategy/code-index@0.1.0");
 }
 
 #[test]
@@ -293,7 +304,11 @@ fn an_unknown_bundled_name_is_refused() {
 const HOST_PEAK_KIB: u64 = 640 << 10;
 
 fn hostile(mode: &str, extra: &[&str], needle: &str) -> (Scratch, String) {
-    let s = Scratch::new();
+    hostile_in(Scratch::new(), mode, extra, needle)
+}
+
+/// As [`hostile`], in a scratch workspace the test prepared.
+fn hostile_in(s: Scratch, mode: &str, extra: &[&str], needle: &str) -> (Scratch, String) {
     let guest = test_guest("hostile");
     let opt = format!("mode={mode}");
     let mut args = vec!["--strategy", guest.to_str().unwrap(), "--opt", &opt];
@@ -451,6 +466,77 @@ fn thousands_of_agent_calls_stop_at_the_guest_budget() {
         "limit of 25 agent calls",
     );
     assert!(err.contains("stopped after 25 agent calls"), "{err}");
+}
+
+#[test]
+fn code_index_queries_are_bounded_counted_and_confined() {
+    if common::nested() {
+        return;
+    }
+    // The hostile guest asks for every result and a whole file, then for what must be
+    // refused, then looks a name up until the host stops it (docs/security.md).
+    let (s, err) = hostile(
+        "code-index",
+        &[],
+        "its limit of 500 code-index queries for this run",
+    );
+    assert!(!err.contains("ESCAPED"), "{err}");
+    assert!(err.contains(".py lines 1-"), "a real file was found and read: {err}");
+    for (what, bound) in [
+        ("a 10 KiB name", "name is 10240 bytes; at most 256"),
+        ("a 10 KiB symbol search", "search is 10240 bytes; at most 256"),
+        ("a 10 KiB file search", "search is 10240 bytes; at most 256"),
+        ("a 2 KiB path", "at most 1024"),
+    ] {
+        assert!(
+            err.contains(&format!("{what}: HostError::LimitExceeded(")) && err.contains(bound),
+            "{what} must be refused naming {bound:?}: {err}"
+        );
+    }
+    for refused in ["../../etc/passwd", "/etc/passwd", ".env.example"] {
+        assert!(
+            err.contains(&format!("{refused}: HostError::InvalidRequest(")),
+            "{refused} must be refused: {err}"
+        );
+    }
+    assert!(err.contains("not a source file of the index"), "{err}");
+    // 500 calls in all: 4 answered, 7 refused, then 489 more lookups.
+    assert!(err.contains("stopped after 489 more lookups"), "{err}");
+    assert_eq!(rollup(&s.run_dir())["guest"]["code_queries"], 500);
+}
+
+#[test]
+fn code_index_answers_are_bounded_per_excerpt_and_per_run() {
+    if common::nested() {
+        return;
+    }
+    // A big source file: 1 000 short definitions (the 200-line bound cuts an excerpt), then
+    // 1 000 long ones (the 16 KiB bound does); the guest reads and searches until refused.
+    let s = Scratch::new();
+    let mut bulk = String::new();
+    for i in 0..1000 {
+        bulk.push_str(&format!("def bulk_short_{i}(): pass\n"));
+    }
+    for i in 0..1000 {
+        bulk.push_str(&format!("def bulk_long_{i}(): return {:?}\n", "x".repeat(100)));
+    }
+    std::fs::write(s.repo().join("app/bulk.py"), bulk).unwrap();
+    let (_, err) = hostile_in(
+        s,
+        "code-bytes",
+        &[],
+        "its limit of 4194304 bytes of code-index answers for this run",
+    );
+    assert!(!err.contains("ESCAPED"), "{err}");
+    assert!(err.contains("excerpt from line 1: 200 lines"), "{err}");
+    assert!(err.contains("50 symbols in a search"), "{err}");
+    let long = err
+        .split("excerpt from line 1001: ")
+        .nth(1)
+        .and_then(|t| t.split(" lines").next())
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or_else(|| panic!("no long excerpt in: {err}"));
+    assert!(long < 200, "the 16 KiB bound cut it first: {err}");
 }
 
 #[test]

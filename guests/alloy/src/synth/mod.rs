@@ -16,7 +16,7 @@ pub mod resolve;
 pub mod support;
 
 use align::{explicit_rollback, is_measurable, richness, role_of, score, Role, Row};
-use anneal_guest::types::{Dependencies, Phase, Plan, ProbeReport, Provenance};
+use anneal_guest::types::{Dependencies, FileAction, Phase, Plan, ProbeReport, Provenance};
 use resolve::{service_key, Contradiction, Resolution};
 pub use support::TaskFacts;
 
@@ -140,6 +140,24 @@ pub fn unique_slug(slug: &str, used: &[String]) -> String {
 /// variants have it, or when a variant whose bias applies to this task proposes it
 /// ([`support`]); the others are left out with the reason, in [`Synthesis::dropped`].
 /// Deterministic: the same input gives the same plan and report.
+/// A file is created once: phases picked from different variants may each create the same new
+/// file (the acceptance tests, say); in the blend, every later phase modifies what an earlier
+/// one created (Hephaestus refuses a second `create`, docs/design.md §6a).
+fn created_once(phases: &mut [Phase]) {
+    let mut created: Vec<String> = Vec::new();
+    for p in phases {
+        for f in &mut p.files {
+            if f.action == FileAction::Create {
+                if created.contains(&f.path) {
+                    f.action = FileAction::Modify;
+                } else {
+                    created.push(f.path.clone());
+                }
+            }
+        }
+    }
+}
+
 pub fn synthesize(
     variants: &[Variant],
     task: &TaskFacts<'_>,
@@ -534,6 +552,7 @@ pub fn synthesize(
         used.push(p.slug.clone());
         r.slug = p.slug.clone();
     }
+    created_once(&mut phases);
 
     // Plan-level sections.
     let lead = counts

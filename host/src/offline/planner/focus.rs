@@ -154,9 +154,9 @@ impl Focus {
         root: &Path,
     ) -> Focus {
         let create = if root.is_dir() {
-            crate::text::code_names(task)
+            crate::index::extract_names(task)
                 .into_iter()
-                .map(|(n, form)| (n.trim_start_matches("./").to_string(), form))
+                .map(|m| (m.text.trim_start_matches("./").to_string(), m.form))
                 .filter(|(n, form)| {
                     (*form == NameForm::FilePath
                         || *form == NameForm::Backticked && !n.contains(char::is_whitespace))

@@ -180,6 +180,7 @@ pub fn emit(input: EmitInput<'_>) -> Result<(), RunDirError> {
             "run.log".into(),
             "events.jsonl".into(),
             "probe-report.yaml".into(),
+            "code-index.json".into(),
         ],
     );
     rollup.outputs = outputs;

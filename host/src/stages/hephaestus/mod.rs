@@ -3,8 +3,10 @@
 //!
 //! 1. Reference integrity ([`references`]): every `modify`/`delete` target exists inside the
 //!    repository, every `create` target does not yet (a failed check: see that module), no
-//!    path leaves the repository, and every gate command of every phase names a program that
-//!    exists (and a make target, just recipe, cargo subcommand or package script that exists).
+//!    path leaves the repository, every gate command of every phase names a program that
+//!    exists (and a make target, just recipe, cargo subcommand or package script that exists),
+//!    and every function or type the plan names exists in the code index or is introduced by
+//!    the plan first (`references::symbols`).
 //!    `check:` entries are manual checks, recorded NOT RUN.
 //! 2. Phase 00's gate commands run for real ([`runner`], [`scratch`]): only a command equal
 //!    (after trimming) to a `DetectedCommand.command` of the probe report or to an entry of
@@ -163,6 +165,7 @@ enum Kind {
     Command,
     Manual,
     Run,
+    Symbol,
 }
 
 /// A check plus what its finding says if it failed.
@@ -245,6 +248,7 @@ pub async fn validate_with_env(
         recorded_exist(&mut commands, b);
     }
     items.extend(commands);
+    items.extend(references::symbol_checks(plan, ctx.resolution));
     let mut evidence = Vec::new();
     let (ran_ok, blocked) =
         run_phase_00(ctx, plan, run, opts, base_env, &mut items, &mut evidence).await;
@@ -645,6 +649,7 @@ fn render_report(
         (Kind::Run, "Phase 00 gate commands (run for real)"),
         (Kind::File, "Reference integrity: files"),
         (Kind::Command, "Reference integrity: gate commands"),
+        (Kind::Symbol, "Reference integrity: symbols"),
         (Kind::Manual, "Manual checks (not run)"),
     ] {
         s.push_str(&format!("\n## {title}\n\n"));

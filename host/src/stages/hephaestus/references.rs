@@ -21,6 +21,8 @@
 //! `package.json`. A build file that includes others or defines targets dynamically cannot
 //! prove a name absent, so an unknown name there passes with the detail saying it was not
 //! verified. `cd <dir>` moves where those files are looked for.
+mod symbols;
+
 use super::{phase_file, Item, Kind};
 use crate::model::{FileAction, Plan, ProbeReport, Severity};
 use regex::Regex;
@@ -28,6 +30,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
+pub(super) use symbols::symbol_checks;
+pub use symbols::{introduced_names, FILLERS, INTRODUCING, PROPER_NOUNS};
 
 /// Normalises a plan's repository-relative path: `/`-separated, `.` and empty components
 /// dropped. Refuses empty paths, NUL, absolute paths (`/x`, `\x`, `C:x`) and any `..`

@@ -74,7 +74,8 @@ fn phase(id: &str, slug: &str, gate: &[&str], files: &[(&str, FileAction)]) -> P
     }
 }
 
-fn plan(phases: Vec<Phase>) -> Plan {
+/// A plan of `phases` with placeholder texts (shared with the other hephaestus tests).
+pub(crate) fn plan(phases: Vec<Phase>) -> Plan {
     Plan {
         title: "t".into(),
         thesis: "t".into(),

@@ -76,20 +76,7 @@ pub struct Scorer {
 /// `limiting` → `limit`, `hashed` → `hash`, `tokens` → `token`; `redis`, `process`, `status`
 /// are kept whole.
 pub fn stem(word: &str) -> String {
-    let len = word.chars().count();
-    for suffix in ["ing", "ed"] {
-        if let Some(s) = word.strip_suffix(suffix) {
-            if len - suffix.len() >= 4 {
-                return s.to_string();
-            }
-        }
-    }
-    if let Some(s) = word.strip_suffix('s') {
-        if len > 4 && !["ss", "us", "is"].iter().any(|e| word.ends_with(e)) {
-            return s.to_string();
-        }
-    }
-    word.to_string()
+    crate::index::words::stem(word)
 }
 
 impl Scorer {
@@ -209,22 +196,43 @@ impl Scorer {
     }
 }
 
-/// True for test files: under a `test`, `tests`, `spec`, `__tests__` or `testing` directory, or
-/// named like `test_x.py`, `x_test.go`, `x.test.ts`, `x.spec.js`, `x_spec.rb`, `XTest.java`.
-pub fn is_test_path(rel: &str) -> bool {
-    let mut parts = rel.rsplit('/');
-    let name = parts.next().unwrap_or(rel);
-    if parts.any(|d| matches!(d, "test" | "tests" | "spec" | "__tests__" | "testing")) {
-        return true;
+pub use crate::index::layout::is_test_path;
+
+/// Most files of [`merge`] that come from the word scorer (files the code index does not parse:
+/// documentation, configuration, other languages).
+pub const MAX_UNINDEXED: usize = 4;
+
+/// The relevant files of the probe report: the resolution's ranked files (docs/design.md §10)
+/// with their reasons joined by `; ` and their score scaled to an integer (×100, at least 1),
+/// then at most [`MAX_UNINDEXED`] files of `scored` (the word scorer's top) that the index does
+/// not parse (`indexed` false), at most [`TOP`] in all. With an empty resolution (no index, or
+/// nothing matched) `scored` is returned as it is.
+pub fn merge(
+    resolution: &crate::model::resolution::Resolution,
+    scored: Vec<RelevantFile>,
+    indexed: impl Fn(&str) -> bool,
+) -> Vec<RelevantFile> {
+    if resolution.files.is_empty() {
+        return scored;
     }
-    let stem = name.split('.').next().unwrap_or(name);
-    stem.starts_with("test_")
-        || stem.ends_with("_test")
-        || stem.ends_with("_spec")
-        || stem.ends_with("Test")
-        || stem.ends_with("Tests")
-        || name.contains(".test.")
-        || name.contains(".spec.")
+    let mut out: Vec<RelevantFile> = resolution
+        .files
+        .iter()
+        .take(TOP)
+        .map(|f| RelevantFile {
+            path: f.path.clone(),
+            reason: f.reasons.join("; "),
+            score: ((f.score * 100.0).round() as u32).max(1),
+        })
+        .collect();
+    let extra: Vec<RelevantFile> = scored
+        .into_iter()
+        .filter(|f| !indexed(&f.path) && !out.iter().any(|o| o.path == f.path))
+        .take(MAX_UNINDEXED)
+        .collect();
+    out.truncate(TOP - extra.len());
+    out.extend(extra);
+    out
 }
 
 /// The `TOP` best files: score descending, then path ascending.
@@ -247,16 +255,6 @@ mod tests {
         assert_eq!(stem("process"), "process");
         assert_eq!(stem("login"), "login");
         assert_eq!(stem("ring"), "ring");
-    }
-
-    #[test]
-    fn test_paths() {
-        assert!(is_test_path("tests/test_auth.py"));
-        assert!(is_test_path("pkg/server_test.go"));
-        assert!(is_test_path("web/src/app.spec.ts"));
-        assert!(is_test_path("src/test/java/AppTest.java"));
-        assert!(!is_test_path("app/auth.py"));
-        assert!(!is_test_path("src/contest.rs"));
     }
 
     #[test]

@@ -160,6 +160,7 @@ fn rust_crate() -> (tempfile::TempDir, ProbeReport, Resolution) {
             reason: "inline #[cfg(test)] mod in src/ast/mod.rs".into(),
         }],
         test_layouts: vec!["inline #[cfg(test)] mod".into()],
+        vocabulary: Default::default(),
     };
     (dir, probe("Rust", "cargo test"), res)
 }
@@ -275,6 +276,7 @@ fn a_named_path_that_does_not_exist_is_created() {
             reason: "imports lib/command.js".into(),
         }],
         test_layouts: vec!["test/*.test.js".into()],
+        vocabulary: Default::default(),
     };
     let task = "move `_parseOptionsEnv` into a new `lib/parse-options.js`";
     let p = plan(task, &probe("JavaScript", "npm test"), dir.path(), &res);
