@@ -2,7 +2,8 @@
 //! of its bounds (docs/security.md, the `code-index` rows). Each returns `Err` with what it saw,
 //! which the host prints; "ESCAPED" in it means a bound did not hold.
 use anneal_guest::code;
-use anneal_guest::types::{HostError, StageOutput};
+use anneal_guest::types::StageOutput;
+use anneal_guest::HostError;
 
 /// Most bytes of one excerpt's text (the host's default, docs/security.md).
 const MAX_EXCERPT_BYTES: usize = 16 << 10;

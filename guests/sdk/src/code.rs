@@ -9,7 +9,7 @@
 pub use crate::strategy::anneal::strategy::code_index::{
     lookup, read_excerpt, search_files, search_symbols, CodeFile, CodeSymbol, Excerpt,
 };
-use crate::types::HostError;
+use crate::HostError;
 
 /// Most results the host returns for one lookup or search (a larger `limit` gets this many).
 pub const MAX_RESULTS: u32 = 50;

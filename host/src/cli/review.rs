@@ -63,6 +63,7 @@ pub async fn review(a: &ReviewArgs, format: Format) -> Result<Ending, ReviewErro
         budget: crate::engine::Budget {
             max_spawns: models.config.budget.max_spawns,
             max_tokens: models.config.budget.max_tokens,
+            deadline_secs: models.config.budget.deadline_secs,
         },
         engine: Arc::new(engine),
     };

@@ -2,9 +2,9 @@
 //! stderr, the summary on stdout (with `--format json`, the JSON document on stdout and the
 //! summary on stderr).
 use super::args::Cli;
+use super::interrupt::Signals;
 use super::output::Output;
 use super::Ending;
-use super::interrupt::Signals;
 use crate::pipeline::{self, Config, Outcome, Run, StartError};
 use crate::render::rollup::Emission;
 use crate::stages::{hephaestus, probe};

@@ -119,9 +119,7 @@ pub(super) async fn list(limits: &GuestLimits) -> Output {
         }
     }
     let dir = installed::dir();
-    let unusable = dir
-        .as_ref()
-        .and_then(|d| installed::check_usable(d).err());
+    let unusable = dir.as_ref().and_then(|d| installed::check_usable(d).err());
     if let Some(why) = &unusable {
         let _ = writeln!(t, "\ninstalled strategies: not used: {why}");
     }

@@ -296,7 +296,10 @@ mod tests {
         let svg = timeline(&b, &[(1, 0)]).unwrap();
         // The bars are drawn in the role's colour (the legend is the page's).
         let fill = colour_hex("momus").to_uppercase();
-        assert!(svg.starts_with("<svg") && svg.to_uppercase().contains(&fill), "{svg}");
+        assert!(
+            svg.starts_with("<svg") && svg.to_uppercase().contains(&fill),
+            "{svg}"
+        );
         let l = lines(
             &[("iteration 1".into(), vec![(0.0, 80.0), (1.0, 90.0)])],
             &[("delta < 0.15".into(), 0.15)],

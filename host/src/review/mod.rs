@@ -199,7 +199,7 @@ async fn stages_5_to_7(
     let (root, task, popts) = (r.repo.clone(), r.task.clone(), cfg.probe.clone());
     let found = tokio::task::spawn_blocking(move || {
         let skills = probe::find_skills(&root, popts.home.as_deref());
-        let p = probe::probe_with_skills(&root, &task, &popts, &skills);
+        let p = probe::probe_indexed(&root, &task, &popts, &skills);
         (p, skills)
     })
     .await
@@ -209,9 +209,11 @@ async fn stages_5_to_7(
         Err(e) => (Err(e), Arc::from([])),
     };
     timer.insert("2-probe".into(), t.elapsed().as_millis() as u64);
+    let mut resolution = Default::default();
     let probe_report = match probed {
-        Ok(p) => {
+        Ok((p, indexed)) => {
             write_yaml(&run, "probe-report.yaml", &p);
+            resolution = indexed.resolution;
             Some(p)
         }
         Err(e) => {
@@ -236,7 +238,7 @@ async fn stages_5_to_7(
             directives: r.src.directives(),
             probe: p.clone(),
             repo_root: r.repo.clone(),
-            resolution: Default::default(),
+            resolution: resolution.clone(),
             baseline: cfg.baseline.clone().map(Arc::new),
             iteration: 1,
             skills: skills.clone(),
@@ -307,6 +309,7 @@ async fn stages_5_to_7(
         error: rollup.error.clone(),
         rollup,
         xml: xml_name,
+        interrupted: false,
         plan: Some(plan),
     }
 }
@@ -450,7 +453,7 @@ fn rollup_of(
             cfg.accept_risk,
         )
     });
-    let metis = reviews.map(|x| x.metis.verdict);
+    let metis = reviews.map(|x| crate::render::rollup::Gate::of(&x.metis));
     let s = settle(decided.as_ref(), metis, error.is_some(), cfg.accept_risk);
     let name = r
         .parsed
@@ -495,6 +498,8 @@ fn rollup_of(
         clarifying_questions: Vec::new(),
         error,
         stop_reason: None,
+        blocked_by_environment: reviews.and_then(|x| x.heph.blocked.clone()),
+        gate_sandbox: cfg.hephaestus.sandbox.line.clone(),
         accounting: Accounting::default(),
         guest: GuestRecord::default(),
         iterations: vec![IterationRecord {

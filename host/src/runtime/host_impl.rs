@@ -542,7 +542,9 @@ mod tests {
             depth: None,
         };
         let refused = |r: Result<(), HostError>| match r {
-            Err(HostError::InvalidRequest(m)) => assert!(m.contains("info() must not call the host"), "{m}"),
+            Err(HostError::InvalidRequest(m)) => {
+                assert!(m.contains("info() must not call the host"), "{m}")
+            }
             other => panic!("not refused as invalid-request: {other:?}"),
         };
         futures::executor::block_on(async {

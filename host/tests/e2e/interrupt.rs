@@ -47,18 +47,31 @@ fn sigint_during_a_gate_command_kills_it_removes_the_scratch_copy_and_writes_the
     let (out, took) = anneal_signalled(&args, &[], || pid_file.exists(), libc::SIGINT);
     let text = format!("{}\n{}", stdout(&out), stderr(&out));
     assert_eq!(out.status.code(), Some(130), "{text}");
-    assert!(took < Duration::from_secs(20), "took {took:?} to stop: {text}");
+    assert!(
+        took < Duration::from_secs(20),
+        "took {took:?} to stop: {text}"
+    );
     // The gate command's background sleep is gone with its process group…
-    let sleep: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    let sleep: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while process_alive(sleep) && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(!process_alive(sleep), "the gate command's sleep {sleep} survived anneal");
+    assert!(
+        !process_alive(sleep),
+        "the gate command's sleep {sleep} survived anneal"
+    );
     // …and so is the scratch copy it ran in.
     let cwd = std::fs::read_to_string(marks.join("cwd")).unwrap();
     let cwd = Path::new(cwd.trim());
-    assert!(cwd.starts_with(std::env::temp_dir()) || cwd.to_str().unwrap().contains("hephaestus"), "{cwd:?}");
+    assert!(
+        cwd.starts_with(std::env::temp_dir()) || cwd.to_str().unwrap().contains("hephaestus"),
+        "{cwd:?}"
+    );
     assert!(!cwd.exists(), "the scratch copy {cwd:?} was left behind");
     // The run directory says what happened.
     let run = s.run_dir();
@@ -105,7 +118,10 @@ fn sigterm_is_an_interrupt_too() {
     let r = rollup(&s.run_dir());
     assert_eq!(r["emission_decision"].as_str(), Some("ABORT"), "{r:?}");
     assert!(
-        r["stop_reason"].as_str().unwrap_or_default().contains("interrupted by SIGTERM"),
+        r["stop_reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("interrupted by SIGTERM"),
         "{r:?}"
     );
 }

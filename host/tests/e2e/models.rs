@@ -799,7 +799,11 @@ async fn sigint_cancels_a_hung_agent_call_and_records_the_run() {
         Protocol::OpenAi,
         Wrap::Plain,
         &[],
-        vec![fault("metis", FaultKind::Hang(Duration::from_secs(120)), 10)],
+        vec![fault(
+            "metis",
+            FaultKind::Hang(Duration::from_secs(120)),
+            10,
+        )],
     )
     .await;
     let m = ModelRun::new(&fake, 120.0, 0);
@@ -812,12 +816,19 @@ async fn sigint_cancels_a_hung_agent_call_and_records_the_run() {
     .await
     .unwrap();
     assert_eq!(code(&out), 130, "{}", show(&out));
-    assert!(took < Duration::from_secs(20), "took {took:?}: {}", show(&out));
+    assert!(
+        took < Duration::from_secs(20),
+        "took {took:?}: {}",
+        show(&out)
+    );
     let run = m.run_of(&out);
     let r = rollup(&run);
     assert_eq!(r["emission_decision"].as_str(), Some("ABORT"), "{r:?}");
     assert!(
-        r["stop_reason"].as_str().unwrap_or_default().contains("interrupted by SIGINT"),
+        r["stop_reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("interrupted by SIGINT"),
         "{r:?}"
     );
     // The Intent Gate's call was answered before the interrupt: its spawn is on record.

@@ -398,7 +398,11 @@ fn a_memory_bomb_at_the_default_limit_keeps_the_host_bounded() {
         return;
     }
     // hostile() checks the host's peak resident memory against HOST_PEAK_KIB.
-    let (_, err) = hostile("memory", &[], "over the limit of 256 MiB (--max-guest-memory)");
+    let (_, err) = hostile(
+        "memory",
+        &[],
+        "over the limit of 256 MiB (--max-guest-memory)",
+    );
     // What the guest asked for is over the limit, and the message shows it: never "asked for
     // 256 MiB, the limit is 256 MiB".
     assert!(!err.contains("asked for 256 MiB of"), "{err}");
@@ -481,10 +485,16 @@ fn code_index_queries_are_bounded_counted_and_confined() {
         "its limit of 500 code-index queries for this run",
     );
     assert!(!err.contains("ESCAPED"), "{err}");
-    assert!(err.contains(".py lines 1-"), "a real file was found and read: {err}");
+    assert!(
+        err.contains(".py lines 1-"),
+        "a real file was found and read: {err}"
+    );
     for (what, bound) in [
         ("a 10 KiB name", "name is 10240 bytes; at most 256"),
-        ("a 10 KiB symbol search", "search is 10240 bytes; at most 256"),
+        (
+            "a 10 KiB symbol search",
+            "search is 10240 bytes; at most 256",
+        ),
         ("a 10 KiB file search", "search is 10240 bytes; at most 256"),
         ("a 2 KiB path", "at most 1024"),
     ] {
@@ -518,7 +528,10 @@ fn code_index_answers_are_bounded_per_excerpt_and_per_run() {
         bulk.push_str(&format!("def bulk_short_{i}(): pass\n"));
     }
     for i in 0..1000 {
-        bulk.push_str(&format!("def bulk_long_{i}(): return {:?}\n", "x".repeat(100)));
+        bulk.push_str(&format!(
+            "def bulk_long_{i}(): return {:?}\n",
+            "x".repeat(100)
+        ));
     }
     std::fs::write(s.repo().join("app/bulk.py"), bulk).unwrap();
     let (_, err) = hostile_in(

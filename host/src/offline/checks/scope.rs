@@ -85,10 +85,10 @@ fn is_related(ctx: &Context<'_>, path: &str, related: &BTreeSet<String>, created
         return true;
     }
     let name = path.rsplit('/').next().unwrap_or(path);
-    let task_names = crate::text::code_names(ctx.task);
+    let task_names = crate::index::extract_names(ctx.task);
     if task_names
         .iter()
-        .any(|(n, _)| n == path || n == name || n == stem(path))
+        .any(|m| m.text == path || m.text == name || m.text == stem(path))
     {
         return true;
     }

@@ -6,11 +6,11 @@ use crate::model::{Phase, Plan, Severity};
 use crate::offline::scan::{clip, phase_location};
 
 /// Whether `step` names something of this repository or plan: a backticked span, a code name
-/// ([`crate::text::code_names`]: a path, a file name with an extension, `snake_case`,
+/// ([`crate::index::extract_names`]: a path, a file name with an extension, `snake_case`,
 /// `CamelCase`, `Type::member`, a `dotted.path`, a `--flag`), a command the project declares,
 /// or the file name of a file the phase changes.
 pub fn is_specific(step: &str, phase: &Phase, ctx: &Context<'_>) -> bool {
-    if step.contains('`') || !crate::text::code_names(step).is_empty() {
+    if step.contains('`') || !crate::index::extract_names(step).is_empty() {
         return true;
     }
     if ctx

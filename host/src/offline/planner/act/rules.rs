@@ -828,7 +828,7 @@ fn specific_steps(d: &mut Draft, g: &Grounding, r: &Read, log: &mut Log) -> bool
         };
         let mut n = 0;
         for s in p.phase.steps.iter_mut() {
-            if !s.contains('`') && crate::text::code_names(s).is_empty() {
+            if !s.contains('`') && crate::index::extract_names(s).is_empty() {
                 *s = format!("{} — {place}.", s.trim_end_matches('.'));
                 n += 1;
             }

@@ -226,6 +226,7 @@ async fn validate_fails_reference_integrity_on_a_missing_symbol() {
         probe: &probe,
         repo_root: dir.path(),
         resolution: &res,
+        baseline: None,
     };
     let p = plan(vec![phase("00", &["Call `parse_countd_repetition`."], &[])]);
     let r = crate::stages::hephaestus::validate(&ctx, &p, &run, &Default::default()).await;
