@@ -16,6 +16,18 @@ step() {
   "$@"
   echo "test.sh: $name: $((SECONDS - t0)) s" >&2
 }
+# rustfmt and clippy: rustup's default profile has them; a minimal toolchain gets them added.
+lint_tools() {
+  for c in rustfmt clippy; do
+    cargo "${c/rustfmt/fmt}" --version >/dev/null 2>&1 || rustup component add "$c" || {
+      echo "test.sh: $c is not installed and could not be added (rustup component add $c)" >&2
+      exit 1
+    }
+  done
+}
+step "lint tools" lint_tools
+# Formatting first: the cheapest check, and the one that fails fastest.
+step "cargo fmt --check" cargo fmt --all --check
 step "guest toolchain" bash scripts/install-guest-toolchain.sh
 step "test tools (chromium)" bash scripts/install-test-tools.sh
 step "wasm guests (xtask)" cargo run --quiet --locked -p xtask -- guests
@@ -26,4 +38,7 @@ step "try-new-strategy" bash scripts/try-new-strategy.sh
 step "cargo test" cargo test --workspace --locked "$@"
 # Benchmarks are not run here, but they must keep compiling (test profile: reuses the builds above).
 step "benches compile" cargo test --workspace --locked --benches --no-run --quiet
+# Lints last, so test results come first; warnings are errors (the guests' own workspace is
+# built for wasm32 with rustc-web and is not linted here).
+step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "test.sh: all green in $((SECONDS - start)) s" >&2

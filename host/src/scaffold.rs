@@ -72,6 +72,11 @@ const FILES: &[(&str, &str, bool)] = &[
         false,
     ),
     (
+        "sdk/src/code.rs",
+        include_str!("../../guests/sdk/src/code.rs"),
+        false,
+    ),
+    (
         "sdk/src/error.rs",
         include_str!("../../guests/sdk/src/error.rs"),
         false,

@@ -110,9 +110,12 @@ fn cell(runs: &[&Record]) -> Cell {
     }
 }
 
+/// A group of runs: the strategy and its options.
+type GroupKey = (String, Vec<(String, String)>);
+
 /// The comparison over `runs` (any order).
 pub fn stats(root: PathBuf, runs: &[&Record]) -> Stats {
-    let mut by_group: BTreeMap<(String, Vec<(String, String)>), Vec<&Record>> = BTreeMap::new();
+    let mut by_group: BTreeMap<GroupKey, Vec<&Record>> = BTreeMap::new();
     let mut by_task: BTreeMap<String, BTreeMap<String, Vec<&Record>>> = BTreeMap::new();
     for r in runs {
         let opts = r.options.clone().into_iter().collect();

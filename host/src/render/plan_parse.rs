@@ -541,14 +541,14 @@ fn or_empty(t: String) -> String {
     }
 }
 
+/// A level-2 section: its heading, the line it starts on, its blocks.
+type Section = (String, usize, Vec<Block>);
+
 /// Blocks grouped by the level-2 heading above them: `(heading text, heading line, blocks)`;
 /// blocks before any level-2 heading are under `""`.
-fn sections(
-    src: &str,
-    bs: Vec<Block>,
-) -> (Option<(String, usize)>, Vec<(String, usize, Vec<Block>)>) {
+fn sections(src: &str, bs: Vec<Block>) -> (Option<(String, usize)>, Vec<Section>) {
     let mut title = None;
-    let mut out: Vec<(String, usize, Vec<Block>)> = vec![(String::new(), 1, Vec::new())];
+    let mut out: Vec<Section> = vec![(String::new(), 1, Vec::new())];
     for b in bs {
         match &b {
             Block::Heading { level: 1, range } if title.is_none() => {

@@ -319,6 +319,10 @@ pub fn render(rollup: &Rollup) -> Result<String, serde_yaml::Error> {
     serde_yaml::to_string(&RollupFile { rollup })
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,8 +352,4 @@ mod tests {
             Emission::ReLoop
         );
     }
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
 }

@@ -180,8 +180,11 @@ fn depth_histories(dir: &Path) -> Vec<(u32, Json)> {
     out
 }
 
+/// Points of a chart series: (depth, value).
+type Series = Vec<(f64, f64)>;
+
 /// Delta (|s_d − s_{d−1}|) and the variance of the three highest scores, per depth.
-pub fn convergence_figures(scores: &[f64]) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+pub fn convergence_figures(scores: &[f64]) -> (Series, Series) {
     let delta = (1..scores.len())
         .map(|d| (d as f64, (scores[d] - scores[d - 1]).abs()))
         .collect();
