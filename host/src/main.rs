@@ -1,12 +1,21 @@
 fn main() {
-    // Rust ignores SIGPIPE, so `println!` panics when stdout is a closed pipe
-    // (`anneal strategy list | head -1`). Restore the default a command-line tool has: the
-    // process ends quietly when its reader goes away. Run directories stay consistent: every
-    // file is written atomically.
-    #[cfg(unix)]
-    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid handler.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    // SIGPIPE stays ignored (Rust's default): a child that stops reading its stdin (the compile
+    // child stopped at its memory limit, a `kind: command` provider) must be an error anneal
+    // reports, not a signal that kills it. A closed stdout (`anneal strategy list | head -1`)
+    // still ends anneal quietly: `println!` panics on EPIPE, and this hook turns exactly that
+    // panic into a quiet exit. Run directories stay consistent: every file is written atomically.
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info)
+    }));
     std::process::exit(anneal::cli::main());
 }

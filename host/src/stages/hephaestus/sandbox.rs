@@ -166,6 +166,26 @@ fn available(env: &[(OsString, OsString)]) -> Result<Sandbox, String> {
     ))
 }
 
+/// The whole toolchain a `PATH` entry under a hidden home belongs to (`/root/.pyenv` for
+/// `/root/.pyenv/shims`: a shim runs the manager beside it), when it is one of
+/// [`HOME_TOOLCHAINS`] of that home (`/root` or `/home/NAME`); `None` otherwise.
+fn toolchain_root(dir: &Path) -> Option<PathBuf> {
+    let mut parts = dir.components();
+    let home: PathBuf = match (parts.next(), parts.next(), parts.next()) {
+        (Some(root), Some(first), _) if first.as_os_str() == "root" => {
+            [root, first].iter().collect()
+        }
+        (Some(root), Some(first), Some(user)) if first.as_os_str() == "home" => {
+            [root, first, user].iter().collect()
+        }
+        _ => return None,
+    };
+    HOME_TOOLCHAINS
+        .iter()
+        .map(|t| home.join(t))
+        .find(|t| dir.starts_with(t) && t.is_dir())
+}
+
 /// The homes to hide and the toolchains under them to bind back, for home `home` and `PATH`
 /// `path`.
 fn layout(bwrap: PathBuf, home: Option<&Path>, path: &OsString) -> Sandbox {
@@ -193,7 +213,7 @@ fn layout(bwrap: PathBuf, home: Option<&Path>, path: &OsString) -> Sandbox {
         let covered = toolchains.iter().any(|t| dir.starts_with(t));
         let is_home = home.is_some_and(|h| dir == h);
         if under_hidden && !covered && !is_home && dir.is_dir() {
-            toolchains.push(dir);
+            toolchains.push(toolchain_root(&dir).unwrap_or(dir));
         }
     }
     Sandbox {
