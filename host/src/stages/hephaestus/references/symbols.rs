@@ -15,7 +15,7 @@
 //!   ([`INTRODUCING`]: add, create, introduce, define, implement, new, rename … to, …) is
 //!   followed by the name with only filler words ([`FILLERS`]) or other names between; or the
 //!   stem of a file the plan creates (`create app/rate_limit.py` introduces `rate_limit` and
-//!   `RateLimit`);
+//!   `RateLimit`); or a name followed by a switch word ([`SWITCHES`]: "behind the `x` switch");
 //! - for `a::b` and `a.b`, a member of something external: its first segment is used by the code
 //!   but defined nowhere in it (`tokio::sync::Semaphore` in a repository that uses tokio).
 //!
@@ -76,6 +76,9 @@ pub const INTRODUCING: &[&str] = &[
     "decides",
     "choose",
     "chooses",
+    // A switch the plan flips is a configuration name it owns ("Flip `read_from_new` on").
+    "flip",
+    "flips",
 ];
 
 /// Words allowed between an introducing verb and the name it introduces.
@@ -293,7 +296,25 @@ fn sentences(text: &str) -> Vec<&str> {
     out
 }
 
-/// Names a text introduces (see [`INTRODUCING`], [`FILLERS`]).
+/// Words after a name that make it a switch the plan itself names ("behind the
+/// `users_dual_write` switch", "the `fast_path` feature flag"): a configuration name, not a code
+/// symbol the repository must already hold.
+pub const SWITCHES: &[&str] = &["switch", "flag", "toggle", "setting", "feature"];
+
+/// Whether the word after byte `end` of `sentence` (past a closing backtick) is one of
+/// [`SWITCHES`].
+fn names_a_switch(sentence: &str, end: usize) -> bool {
+    let rest = sentence.get(end..).unwrap_or("");
+    let rest = rest.trim_start_matches('`').trim_start();
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    SWITCHES.contains(&word.as_str())
+}
+
+/// Names a text introduces (see [`INTRODUCING`], [`FILLERS`], [`SWITCHES`]).
 pub fn introduced_names(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for s in sentences(text) {
@@ -316,7 +337,7 @@ pub fn introduced_names(text: &str) -> Vec<String> {
                     open = false;
                 }
             }
-            if open {
+            if open || names_a_switch(s, m.offset + m.text.len()) {
                 out.push(m.text.clone());
             }
             cursor = (m.offset + m.text.len()).max(cursor);

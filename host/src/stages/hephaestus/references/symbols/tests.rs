@@ -259,3 +259,16 @@ fn a_preflight_that_decides_a_name_introduces_it() {
     let c = checks(&p, "Add rate limiting to the login endpoint");
     assert!(failed(&c).is_empty(), "{c:#?}");
 }
+
+#[test]
+fn a_switch_the_plan_names_is_introduced() {
+    let names = introduced_names(
+        "Make every write path write both stores, behind the `users_table_dual_write` switch (on for writes).",
+    );
+    assert_eq!(names, ["users_table_dual_write"]);
+    assert_eq!(
+        introduced_names("Flip `users_table_read_from_new` on for reads."),
+        ["users_table_read_from_new"]
+    );
+    assert!(introduced_names("Call `parse_count` from the parser.").is_empty());
+}
