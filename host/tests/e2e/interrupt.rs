@@ -18,6 +18,29 @@ fn hanging_makefile(repo: &Path, marks: &Path) {
     std::fs::write(repo.join("Makefile"), text).unwrap();
 }
 
+/// The marks directory of a [`hanging_makefile`] in `s`'s repository and the arguments of a
+/// run on it, with `extra` before the task.
+fn hanging_run(s: &Scratch, extra: &[&str]) -> (std::path::PathBuf, Vec<String>) {
+    let marks = s.dir.path().join("marks");
+    std::fs::create_dir(&marks).unwrap();
+    hanging_makefile(&s.repo(), &marks);
+    let (repo, runs) = (s.repo(), s.runs());
+    let mut args: Vec<&str> = vec![
+        "--repo",
+        repo.to_str().unwrap(),
+        "--out",
+        runs.to_str().unwrap(),
+        "--quiet",
+        // The hanging gate writes its marks outside the scratch copy, which the gate
+        // sandbox would make read-only; the process-group kill is the same either way.
+        "--gate-sandbox",
+        "off",
+    ];
+    args.extend_from_slice(extra);
+    args.push(TASK);
+    (marks, args.iter().map(|a| a.to_string()).collect())
+}
+
 /// SIGINT while Hephaestus runs a gate command: the command's process group is killed, its
 /// scratch copy removed, and the run directory records the interrupt; exit 130.
 #[cfg(target_os = "linux")]
@@ -27,26 +50,7 @@ fn sigint_during_a_gate_command_kills_it_removes_the_scratch_copy_and_writes_the
         return;
     }
     let s = Scratch::new();
-    let marks = s.dir.path().join("marks");
-    std::fs::create_dir(&marks).unwrap();
-    hanging_makefile(&s.repo(), &marks);
-    let args: Vec<String> = [
-        "--repo",
-        s.repo().to_str().unwrap(),
-        "--out",
-        s.runs().to_str().unwrap(),
-        "--quiet",
-        // The hanging gate writes its marks outside the scratch copy, which the gate
-        // sandbox would make read-only; the process-group kill is the same either way.
-        "--gate-sandbox",
-        "off",
-        "--strategy",
-        "cast",
-        TASK,
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
+    let (marks, args) = hanging_run(&s, &["--strategy", "cast"]);
     let pid_file = marks.join("pid");
     let (out, took) = anneal_signalled(&args, &[], || pid_file.exists(), libc::SIGINT);
     let text = format!("{}\n{}", stdout(&out), stderr(&out));
@@ -101,24 +105,7 @@ fn sigterm_is_an_interrupt_too() {
         return;
     }
     let s = Scratch::new();
-    let marks = s.dir.path().join("marks");
-    std::fs::create_dir(&marks).unwrap();
-    hanging_makefile(&s.repo(), &marks);
-    let args: Vec<String> = [
-        "--repo",
-        s.repo().to_str().unwrap(),
-        "--out",
-        s.runs().to_str().unwrap(),
-        "--quiet",
-        // The hanging gate writes its marks outside the scratch copy, which the gate
-        // sandbox would make read-only; the process-group kill is the same either way.
-        "--gate-sandbox",
-        "off",
-        TASK,
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
+    let (marks, args) = hanging_run(&s, &[]);
     let pid_file = marks.join("pid");
     let (out, _) = anneal_signalled(&args, &[], || pid_file.exists(), libc::SIGTERM);
     let text = format!("{}\n{}", stdout(&out), stderr(&out));
