@@ -10,12 +10,22 @@ cd "$(dirname "$0")/.."
 # Override to keep them.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 start=$SECONDS
+# Every step's time, repeated at the end (also when a step fails), so the tail of a CI log alone
+# gives the whole breakdown.
+timings=()
 step() {
   local name=$1 t0=$SECONDS
   shift
   "$@"
+  timings+=("$name: $((SECONDS - t0)) s")
   echo "test.sh: $name: $((SECONDS - t0)) s" >&2
 }
+summary() {
+  local rc=$?
+  for t in "${timings[@]}"; do echo "test.sh: $t" >&2; done
+  echo "test.sh: total $((SECONDS - start)) s, exit $rc" >&2
+}
+trap summary EXIT
 # rustfmt and clippy: rustup's default profile has them; a minimal toolchain gets them added.
 lint_tools() {
   for c in rustfmt clippy; do
@@ -41,4 +51,4 @@ step "benches compile" cargo test --workspace --locked --benches --no-run --quie
 # Lints last, so test results come first; warnings are errors (the guests' own workspace is
 # built for wasm32 with rustc-web and is not linted here).
 step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "test.sh: all green in $((SECONDS - start)) s" >&2
+echo "test.sh: all green" >&2

@@ -5,7 +5,7 @@
 use super::adapt::{enums, records, Adapt};
 use crate::model as m;
 use crate::runtime::host_impl::HostState;
-use anneal::strategy::types as v;
+use self::anneal::strategy::types as v;
 
 wasmtime::component::bindgen!({
     path: "../wit/since_v0.1.0",
