@@ -16,9 +16,13 @@ timings=()
 step() {
   local name=$1 t0=$SECONDS
   shift
-  "$@"
-  timings+=("$name: $((SECONDS - t0)) s")
-  echo "test.sh: $name: $((SECONDS - t0)) s" >&2
+  local rc=0
+  "$@" || rc=$?
+  local line="$name: $((SECONDS - t0)) s"
+  [ "$rc" -eq 0 ] || line="$line (FAILED, exit $rc)"
+  timings+=("$line")
+  echo "test.sh: $line" >&2
+  return "$rc"
 }
 summary() {
   local rc=$?

@@ -6,9 +6,10 @@ use common::*;
 use std::path::Path;
 
 const TASK: &str = "Add rate limiting to the login endpoint";
-/// On the fixture the offline engine scores this task's seed 94 (Momus finds a gap in the
-/// migration's rollback) and every rewrite 100: `[94, 100, 100]`.
-const SLOW_TASK: &str = "Migrate the users table to add a tenant_id column with zero downtime";
+/// On the fixture the offline engine scores this task's seed below 100 (Momus finds a phase whose
+/// steps name no file, function or command: 75 when written) and the rewrite 100:
+/// `[75, 100, 100]`.
+const SLOW_TASK: &str = "Replace the session store with Redis";
 
 fn ok(out: &std::process::Output) {
     assert_eq!(
@@ -225,7 +226,6 @@ fn out_of_range_depth_is_a_usage_error() {
 }
 
 #[test]
-#[ignore = "calibration: since the merged rubric and code index, SLOW_TASK's seed plan scores 100, not 94, so depth 1 meets delta before cap; needs a task whose seed is imperfect (closing note of this stop)"]
 fn delta_reason_through_the_real_loop() {
     if common::nested() {
         return;
@@ -234,7 +234,7 @@ fn delta_reason_through_the_real_loop() {
     let s = Scratch::new();
     let (_, d, scores, reason) = temper(&s, &[TASK], 3);
     assert_eq!((d, reason.as_str()), (1, "delta"), "{scores:?}");
-    // [94, 100, 100]: the rewrite fixes the seed, depth 2 plateaus → delta at depth 2.
+    // [75, 100, 100]: the rewrite fixes the seed, depth 2 plateaus → delta at depth 2.
     let (_, d, scores, reason) = temper(&s, &[SLOW_TASK], 3);
     assert_eq!((d, reason.as_str()), (2, "delta"), "{scores:?}");
     assert_eq!(scores.len(), 3);
@@ -245,12 +245,11 @@ fn delta_reason_through_the_real_loop() {
 }
 
 #[test]
-#[ignore = "calibration: since the merged rubric and code index, SLOW_TASK's seed plan scores 100, not 94, so depth 1 meets delta before cap; needs a task whose seed is imperfect (closing note of this stop)"]
 fn cap_reason_through_the_real_loop() {
     if common::nested() {
         return;
     }
-    // [94, 100] with cap 1: neither variance (needs 3 scores) nor delta (6) → cap at depth 1.
+    // [75, 100] with cap 1: neither variance (needs 3 scores) nor delta (6) → cap at depth 1.
     let s = Scratch::new();
     let (_, d, scores, reason) = temper(&s, &["--opt", "depth=1", SLOW_TASK], 1);
     assert_eq!((d, reason.as_str()), (1, "cap"), "{scores:?}");

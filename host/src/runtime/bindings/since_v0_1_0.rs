@@ -2,10 +2,10 @@
 //! host's model (the 0.2.0 records) by [`Adapt`], and its `host` interface served by
 //! [`HostState`] through those conversions. 0.1.0 declares neither a re-entry stage nor a
 //! spawn estimate: [`info`] fills in the host's rule (re-enter at stage 3).
+use self::anneal::strategy::types as v;
 use super::adapt::{enums, records, Adapt};
 use crate::model as m;
 use crate::runtime::host_impl::HostState;
-use self::anneal::strategy::types as v;
 
 wasmtime::component::bindgen!({
     path: "../wit/since_v0.1.0",

@@ -3,9 +3,10 @@
 //!
 //! Names are taken from each phase's title, goal and steps with the one name extraction of the
 //! project ([`crate::index::names::extract_names`]); only names shaped like a function or a type
-//! are checked: `CamelCase`, `snake_case` (lowercase, with an `_`), `Type::member`, and a
-//! backticked `dotted.path`. Plain words, `SCREAMING_SNAKE` constants and environment variables,
-//! flags, file paths and product names ([`PROPER_NOUNS`]) are not.
+//! are checked: a backticked `CamelCase` word, `snake_case` (lowercase, with an `_`),
+//! `Type::member`, and a backticked `dotted.path`. Plain words, bare capitalised words of prose
+//! (`HttpOnly`, `SameSite`: terms as often as types), `SCREAMING_SNAKE` constants and environment
+//! variables, flags, file paths and product names ([`PROPER_NOUNS`]) are not.
 //!
 //! A name passes when it is:
 //! - known to the index: defined, or used by the code (a call, a type, an imported name, an
@@ -268,7 +269,9 @@ fn checked(m: &Mention) -> bool {
         return false;
     }
     match shape_of(text) {
-        Some(NameForm::CamelCase) => true,
+        // A bare capitalised word in prose is as often a term as a type (`HttpOnly`,
+        // `SameSite`, `WebSocket`, `OAuth`): only a backticked one is taken for code.
+        Some(NameForm::CamelCase) => m.form == NameForm::Backticked,
         Some(NameForm::SnakeCase) => text.chars().any(|c| c.is_lowercase()),
         Some(NameForm::PathMember) => true,
         Some(NameForm::DottedPath) => m.form == NameForm::Backticked,

@@ -272,3 +272,19 @@ fn a_switch_the_plan_names_is_introduced() {
     );
     assert!(introduced_names("Call `parse_count` from the parser.").is_empty());
 }
+
+#[test]
+fn a_bare_capitalised_word_of_prose_is_a_term_not_a_symbol() {
+    let p = plan(vec![phase(
+        "01",
+        &["Test that cookies carry Secure, HttpOnly and SameSite; call `SessionStre` from `login`."],
+        &[],
+    )]);
+    let c = checks(&p, "Replace the session store with Redis");
+    let f = failed(&c);
+    assert_eq!(f.len(), 1, "{c:#?}");
+    assert_eq!(f[0].0, "symbol: phase 01 `SessionStre`");
+    assert!(!c
+        .iter()
+        .any(|c| c.0.contains("HttpOnly") || c.0.contains("SameSite")));
+}
