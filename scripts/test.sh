@@ -50,9 +50,8 @@ step "python strategy" bash scripts/build-python-strategy.sh
 # A new author's path through docs/writing-a-strategy.md: new → build.sh → inspect → run.
 step "try-new-strategy" bash scripts/try-new-strategy.sh
 step "cargo test" cargo test --workspace --locked "$@"
-# Benchmarks are not run here, but they must keep compiling (test profile: reuses the builds above).
-step "benches compile" cargo test --workspace --locked --benches --no-run --quiet
 # Lints last, so test results come first; warnings are errors (the guests' own workspace is
-# built for wasm32 with rustc-web and is not linted here).
+# built for wasm32 with rustc-web and is not linted here). `--all-targets` also type-checks the
+# benchmarks, which are not run here but must keep compiling.
 step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "test.sh: all green" >&2

@@ -32,6 +32,7 @@ fn config(repo: &Path, runs: &Path, jobs: usize, latency: u64) -> Config {
         budget: Default::default(),
         engine: Default::default(),
         plan_only: false,
+        baseline_alongside: true,
     }
 }
 

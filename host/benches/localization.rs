@@ -269,6 +269,7 @@ fn config(bench: &Bench, case: &Case, root: &Path, strategy: &str) -> Config {
         budget: Default::default(),
         engine: Default::default(),
         plan_only: true,
+        baseline_alongside: true,
     }
 }
 

@@ -123,6 +123,7 @@ fn passing(probe: &ProbeReport) -> Baseline {
                 detail:
                     "exit status 0 (bench: the declared commands pass on the untouched repository)"
                         .into(),
+                evidence: None,
             })
             .collect(),
     }
@@ -164,6 +165,7 @@ async fn plan(
         budget: Default::default(),
         engine: Default::default(),
         plan_only: false,
+        baseline_alongside: true,
     };
     let out = anneal::pipeline::run(cfg, Arc::new(|_| {}))
         .await

@@ -4,16 +4,14 @@
 //! stage 4's figures are the strategy's `estimate` (WIT 0.2.0, docs/design.md §11), and where a
 //! full re-loop re-enters is its `info().reentry`.
 //!
-//! Counted as the rollup counts them (`accounting.agent_spawns`): the probe and Atlas once per
-//! run; the intent gate once, and again on each re-loop that re-enters there; Metis once per
-//! iteration (not on a re-loop that re-enters at stage 4); stage 5's red team (four: three
-//! reviewers and Oracle) and Momus unless the strategy's last such call was on its final plan
-//! (the host reuses its own record then); Hephaestus once per iteration.
+//! Counted as the budget (`--max-spawns`, [`crate::engine::Budget`]) and the rollup
+//! (`accounting.agent_spawns`) count them — one definition: agent roles only. The intent gate
+//! once, and again on each re-loop that re-enters there; Metis once per iteration (not on a
+//! re-loop that re-enters at stage 4); stage 5's red team (four: three reviewers and Oracle)
+//! and Momus unless the strategy's last such call was on its final plan (the host reuses its
+//! own record then). The probe, Hephaestus and Atlas are the host's own stages, not spawns.
 use crate::model::{Reentry, SpawnEstimate};
 use crate::runtime::host_impl::RED_TEAM_AGENTS as RED_TEAM;
-
-/// The probe and Atlas: once per run.
-const ONCE_PER_RUN: u32 = 2;
 
 /// Expected spawns of one run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,17 +71,16 @@ pub fn estimate(
             format!("the strategy declares no estimate (anneal:strategy@0.1.0); {bound}"),
         ),
     };
-    // Stages 1 and 3, then 5 and 6, of the first iteration and of a re-loop.
-    let first = 1 + 1 + stage5 + 1;
+    // Stages 1 and 3, then 5, of the first iteration and of a re-loop.
+    let first = 1 + 1 + stage5;
     let again = match reentry {
         Reentry::IntentGate => 2,
         Reentry::Enrich => 1,
         Reentry::Plan => 0,
-    } + stage5
-        + 1;
-    let one_iteration = ONCE_PER_RUN + first + worst;
+    } + stage5;
+    let one_iteration = first + worst;
     Estimate {
-        best: ONCE_PER_RUN + first + best,
+        best: first + best,
         one_iteration,
         worst: iterations.map(|n| {
             one_iteration.saturating_add(n.saturating_sub(1).saturating_mul(again + worst))
@@ -115,10 +112,10 @@ mod tests {
             200,
             Some(3),
         );
-        // 2 once + intent + metis + planner + momus + red team 4 + hephaestus.
-        assert_eq!((cast.best, cast.one_iteration), (11, 13));
-        // Two re-loops at stage 3: metis + 4 + red team 4 + hephaestus each.
-        assert_eq!(cast.worst, Some(13 + 2 * 10));
+        // intent + metis + planner + momus + red team 4.
+        assert_eq!((cast.best, cast.one_iteration), (8, 10));
+        // Two re-loops at stage 3: metis + 4 + red team 4 each.
+        assert_eq!(cast.worst, Some(10 + 2 * 9));
         // Alloy at 7 versions re-enters at the Intent Gate.
         let alloy = estimate(
             Some(&declared(8, 24, true, false)),
@@ -126,8 +123,8 @@ mod tests {
             200,
             Some(3),
         );
-        assert_eq!((alloy.best, alloy.one_iteration), (17, 33));
-        assert_eq!(alloy.worst, Some(33 + 2 * 31));
+        assert_eq!((alloy.best, alloy.one_iteration), (14, 30));
+        assert_eq!(alloy.worst, Some(30 + 2 * 30));
         // Temper's depths red-team and audit the final plan themselves: stage 5 adds nothing.
         let temper = estimate(
             Some(&declared(12, 24, true, true)),
@@ -137,7 +134,7 @@ mod tests {
         );
         assert_eq!(
             (temper.best, temper.one_iteration, temper.worst),
-            (17, 29, None)
+            (14, 26, None)
         );
         // Re-entering at stage 4 skips Metis too.
         let plan = estimate(
@@ -146,7 +143,7 @@ mod tests {
             200,
             Some(2),
         );
-        assert_eq!(plan.worst, Some(plan.one_iteration + 1 + 5 + 1));
+        assert_eq!(plan.worst, Some(plan.one_iteration + 1 + 5));
     }
 
     #[test]
@@ -154,7 +151,7 @@ mod tests {
         let e = estimate(None, Reentry::Enrich, 50, Some(1));
         // Nothing of stage 4 in the best case; 50 agents in the worst (a red-team call is 4 of
         // them, as the host counts it).
-        assert_eq!(e.best, 2 + 1 + 1 + 5 + 1);
+        assert_eq!(e.best, 1 + 1 + 5);
         assert_eq!(e.one_iteration, e.best + 50);
         assert_eq!(e.worst, Some(e.one_iteration));
         assert!(e.basis.contains("declares no estimate"), "{}", e.basis);

@@ -254,6 +254,7 @@ pub fn mutate(kind: Kind, plan: &Plan, facts: &Facts<'_>) -> Option<Mutant> {
                     command: cmd,
                     passed: false,
                     detail: "exit status 1".into(),
+                    evidence: None,
                 });
             }
         }

@@ -736,8 +736,8 @@ pub fn drop_unknown_keys(kind: OutputKind, v: &mut Value) -> Vec<String> {
     dropped
 }
 
-use crate::model::rules::INVALID_ANSWER_SUMMARY;
 pub use crate::model::rules::{is_invalid_answer, INVALID_ANSWER_LOCATION};
+use crate::model::rules::{FAILED_CALL_SUMMARY, INVALID_ANSWER_SUMMARY};
 
 /// The envelope recorded for a reviewer whose answer was still invalid after the one repair
 /// request (docs/design.md §4: "an empty or schema-invalid envelope is never a pass").
@@ -766,32 +766,64 @@ pub fn invalid_envelope(
     } else {
         quoted.join("; ")
     };
-    let concern = clip(
-        &format!("The {agent} answer was invalid after one repair request, so it cannot count as a review: {listed}"),
-        2000,
-    );
-    let summary = clip(
-        &format!(
+    no_review(
+        agent,
+        run_id,
+        depth,
+        reviewer_model,
+        format!("The {agent} answer was invalid after one repair request, so it cannot count as a review: {listed}"),
+        format!(
             "{agent}: {INVALID_ANSWER_SUMMARY} ({} error{}); recorded as BLOCK, never a pass.",
             errors.len(),
             if errors.len() == 1 { "" } else { "s" }
         ),
-        crate::model::validate::MAX_SUMMARY_CHARS,
-    );
+        format!(
+            "Re-run {agent} and have it return a single JSON answer of the required shape that passes validation."
+        ),
+    )
+}
+
+/// The envelope recorded for a reviewer whose call failed (`reason`: a provider timeout, an
+/// error status, a connection refused), shaped as [`invalid_envelope`]: that reviewer's
+/// failure — BLOCK, never a pass, its gate "invalid answer" — and not an abort of the run
+/// (docs/design.md §4).
+pub fn failed_envelope(agent: &str, run_id: &str, depth: Option<u32>, reason: &str) -> Envelope {
+    no_review(
+        agent,
+        run_id,
+        depth,
+        "",
+        format!("The {agent} call failed, so it cannot count as a review: {reason}"),
+        format!("{agent}: {FAILED_CALL_SUMMARY}; recorded as BLOCK, never a pass."),
+        format!(
+            "Re-run once the provider of {agent} answers (check its timeout and base_url with `anneal config`)."
+        ),
+    )
+}
+
+/// An envelope that is no judgement of the plan: BLOCK with one critical finding at
+/// [`INVALID_ANSWER_LOCATION`] (see [`is_invalid_answer`]).
+fn no_review(
+    agent: &str,
+    run_id: &str,
+    depth: Option<u32>,
+    reviewer_model: &str,
+    concern: String,
+    summary: String,
+    demand: String,
+) -> Envelope {
     Envelope {
         agent: agent.to_string(),
         run_id: run_id.to_string(),
         depth,
         verdict: Verdict::Block,
         score: (agent == "momus").then_some(0),
-        summary,
+        summary: clip(&summary, crate::model::validate::MAX_SUMMARY_CHARS),
         findings: vec![Finding {
             location: INVALID_ANSWER_LOCATION.into(),
             severity: Severity::Critical,
-            concern,
-            demand: format!(
-                "Re-run {agent} and have it return a single JSON answer of the required shape that passes validation."
-            ),
+            concern: clip(&concern, 2000),
+            demand,
         }],
         directives: vec![],
         clarifying_questions: vec![],

@@ -52,7 +52,8 @@ pub struct Cli {
     /// Concurrent agent calls (1 = sequential fallback).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
-    /// Lift the re-loop cap of 3 full iterations.
+    /// Lift the re-loop cap of 3 full iterations. Without a budget (--max-spawns, --max-tokens
+    /// or the configuration's) the run then stops at 300 agent spawns.
     #[arg(long = "loop")]
     pub unbounded: bool,
     /// Model category of the planners.

@@ -64,6 +64,7 @@ pub async fn review(a: &ReviewArgs, format: Format) -> Result<Ending, ReviewErro
             max_spawns: models.config.budget.max_spawns,
             max_tokens: models.config.budget.max_tokens,
             deadline_secs: models.config.budget.deadline_secs,
+            loop_default: false,
         },
         engine: Arc::new(engine),
     };

@@ -69,11 +69,27 @@ pub async fn run(cli: &Cli) -> Result<Ending, RunError> {
     };
     if run.iterate_until(signals.next()).await.is_some() {
         signals.exit_on_next();
+        hold_after_interrupt_for_tests();
     }
     let outcome = run.emit();
     progress("done");
     summary(&outcome).print(format);
     ending(&outcome)
+}
+
+/// Debug builds only: waits `ANNEAL_TEST_HOLD_AFTER_INTERRUPT_MS` milliseconds before the
+/// outputs of an interrupted run are written, so the e2e suite can deliver a second signal
+/// while they are (a release build has no such wait).
+fn hold_after_interrupt_for_tests() {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    if let Some(ms) = std::env::var("ANNEAL_TEST_HOLD_AFTER_INTERRUPT_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(Duration::from_millis(ms.min(60_000)));
+    }
 }
 
 /// The run's configuration from the flags, the model configuration and the environment.
@@ -154,13 +170,23 @@ pub(super) fn config(cli: &Cli) -> Result<Config, RunError> {
         probe: probe::ProbeOptions::default(),
         simulated_latency: Duration::from_millis(cli.simulate_latency_ms),
         // Flags override the configuration's budget.
-        budget: crate::engine::Budget {
-            max_spawns: cli.max_spawns.or(models.config.budget.max_spawns),
-            max_tokens: cli.max_tokens.or(models.config.budget.max_tokens),
-            deadline_secs: models.config.budget.deadline_secs,
+        budget: {
+            let b = crate::engine::Budget {
+                max_spawns: cli.max_spawns.or(models.config.budget.max_spawns),
+                max_tokens: cli.max_tokens.or(models.config.budget.max_tokens),
+                deadline_secs: models.config.budget.deadline_secs,
+                loop_default: false,
+            };
+            // Uncapped re-loops need a budget: --loop applies its default when none is set.
+            if cli.unbounded {
+                b.for_loop()
+            } else {
+                b
+            }
         },
         engine: Arc::new(engine),
         plan_only: false,
+        baseline_alongside: true,
     })
 }
 
@@ -259,7 +285,13 @@ async fn dry_run(cfg: &Config) -> Result<Output, StartError> {
             "  agent spawns, worst case           {w} ({} iterations)",
             cfg.max_iterations.unwrap_or(1)
         ),
-        None => writeln!(t, "  agent spawns, worst case           unbounded (--loop)"),
+        None => writeln!(
+            t,
+            "  agent spawns, worst case           re-loops uncapped (--loop); the budget stops the run: {}",
+            cfg.budget
+                .describe()
+                .unwrap_or_else(|| "none".into())
+        ),
     };
     let _ = writeln!(t, "  re-loops re-enter at               {reentry}");
     let _ = writeln!(t, "  basis: {}", e.basis);
@@ -298,10 +330,20 @@ pub(super) fn summary(o: &Outcome) -> Output {
     );
     let _ = writeln!(t, "  run          {}", r.run_id);
     let _ = writeln!(t, "  agents       {}", r.agents);
+    // A run stopped before Atlas decided any iteration has no verdict of its own: say where it
+    // stopped and show only the gates that ran.
+    let undecided = r.iterations.is_empty() && r.stopped_at.is_some();
+    if let Some(at) = &r.stopped_at {
+        let _ = writeln!(t, "  stopped      in stage {}", stage_text(at));
+    }
     let _ = writeln!(
         t,
         "  verdict      {} (metis {}, momus {}{}, red team {}, oracle {}, hephaestus {})",
-        r.overall_verdict.as_str(),
+        if undecided {
+            "none, not decided"
+        } else {
+            r.overall_verdict.as_str()
+        },
         g.metis.as_str(),
         g.momus.map(|v| v.as_str()).unwrap_or("-"),
         r.momus_score.map(|s| format!(" {s}")).unwrap_or_default(),
@@ -311,12 +353,19 @@ pub(super) fn summary(o: &Outcome) -> Output {
     );
     let _ = writeln!(
         t,
-        "  iterations   {} · agent spawns {} · tokens {} · wall-clock {:.1} s",
+        "  iterations   {} · agent spawns {}{} · tokens {} · wall-clock {:.1} s",
         r.iteration_count,
         r.accounting.agent_spawns,
+        match r.accounting.repairs {
+            0 => String::new(),
+            n => format!(" (+{n} repairs)"),
+        },
         r.accounting.tokens,
         r.accounting.wall_clock_ms as f64 / 1000.0
     );
+    if let Some(b) = &r.accounting.budget {
+        let _ = writeln!(t, "  budget       {b}");
+    }
     let _ = writeln!(t, "  validation   {}", r.gate_sandbox);
     let _ = writeln!(t, "  plan         {dir}/plan/plan.md");
     let _ = writeln!(t, "  prompt       {dir}/{}", o.xml);
@@ -331,10 +380,12 @@ pub(super) fn summary(o: &Outcome) -> Output {
         }
     }
     if let Some(reason) = &r.stop_reason {
-        let _ = writeln!(
-            t,
-            "\n{reason}. The last iteration's findings are in {dir}/reviews/."
-        );
+        let findings = if r.iterations.is_empty() {
+            String::new()
+        } else {
+            format!(" The last iteration's findings are in {dir}/reviews/.")
+        };
+        let _ = writeln!(t, "\n{reason}.{findings}");
     }
     Output {
         kind: "run",
@@ -352,6 +403,7 @@ pub(super) fn summary(o: &Outcome) -> Output {
             "momus_score": r.momus_score,
             "iterations": r.iteration_count,
             "agent_spawns": r.accounting.agent_spawns,
+            "repairs": r.accounting.repairs,
             "tokens": r.accounting.tokens,
             "wall_clock_ms": r.accounting.wall_clock_ms,
             "plan": format!("{dir}/plan/plan.md"),
@@ -359,10 +411,19 @@ pub(super) fn summary(o: &Outcome) -> Output {
             "rollup": format!("{dir}/rollup.yaml"),
             "clarifying_questions": r.clarifying_questions,
             "stop_reason": r.stop_reason,
+            "stopped_at": r.stopped_at,
             "blocked_by_environment": r.blocked_by_environment,
             "gate_sandbox": r.gate_sandbox,
             "error": o.error,
         }),
+    }
+}
+
+/// `4-plan` → `4/7 (plan)`: a stage name of the rollup as the summary shows it.
+fn stage_text(stage: &str) -> String {
+    match stage.split_once('-') {
+        Some((n, name)) => format!("{n}/7 ({})", name.replace('-', " ")),
+        None => stage.to_string(),
     }
 }
 

@@ -18,7 +18,7 @@ pub mod model;
 pub mod skills;
 mod tally;
 pub use context::RunContext;
-pub use tally::{Budget, Reservation, Tally};
+pub use tally::{Budget, Reservation, Tally, LOOP_DEFAULT_MAX_SPAWNS};
 
 /// Why an agent produced nothing usable.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -270,7 +270,7 @@ impl Engine {
                     depth,
                     ..base_input(&rc, &code)
                 };
-                let env = review(m, tally, &rc, "momus", depth, &input).await?;
+                let env = review_or_fail(m, tally, &rc, "momus", depth, &input).await?;
                 // docs/design.md §5: the rubric's critical cap holds whoever scored the plan.
                 let env = crate::offline::checks::cap_model_score(env, &hits);
                 Ok(match &red {
@@ -320,7 +320,7 @@ impl Engine {
                     depth,
                     ..base_input(&rc, &code)
                 };
-                review(m, tally, &rc, who.role(), depth, &input).await
+                review_or_fail(m, tally, &rc, who.role(), depth, &input).await
             }
         }
     }
@@ -362,7 +362,7 @@ impl Engine {
                 };
                 // The three reviewers stay gates of their own (docs/design.md §4), so a lenient Oracle
                 // cannot pass what one of them failed.
-                review(m, tally, &rc, "oracle", depth, &input).await
+                review_or_fail(m, tally, &rc, "oracle", depth, &input).await
             }
         }
     }
@@ -435,6 +435,27 @@ async fn review(
             e
         }
     })
+}
+
+/// [`review`] for a reviewer of the plan (Momus, the red team, Oracle): a provider that timed
+/// out or failed is that reviewer's failure, recorded in its envelope
+/// ([`adapters::failed_envelope`]: BLOCK, gate "invalid answer", docs/design.md §4), not an
+/// abort of the run; a spent budget or the run's deadline still stops the run. Metis is not
+/// one: without its directives there is nothing to plan.
+async fn review_or_fail(
+    m: &ModelEngine,
+    tally: &Tally,
+    rc: &RunContext,
+    role: &str,
+    depth: Option<u32>,
+    input: &AgentInput<'_>,
+) -> Result<Envelope, AgentError> {
+    match review(m, tally, rc, role, depth, input).await {
+        Err(AgentError::Provider(reason)) => {
+            Ok(adapters::failed_envelope(role, &rc.run_id, depth, &reason))
+        }
+        other => other,
+    }
 }
 
 fn invalid(role: &str, errors: &[String]) -> AgentError {

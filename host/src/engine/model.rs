@@ -252,6 +252,7 @@ impl Call<'_> {
             tally.admit(role)?;
         } else {
             tally.check_tokens(role)?;
+            tally.add_repair(role);
         }
         let what = match self.calls {
             0 => self.label.clone(),

@@ -17,6 +17,50 @@ pub struct Budget {
     /// flight is cancelled (`budget.deadline_secs` in the configuration): a hung provider
     /// cannot hold a run longer than this, whatever its timeouts and retries.
     pub deadline_secs: Option<u64>,
+    /// Set when `max_spawns` is [`LOOP_DEFAULT_MAX_SPAWNS`], applied by [`Budget::for_loop`]
+    /// because `--loop` was given without a budget: the refusal and the summary say so.
+    pub loop_default: bool,
+}
+
+/// The agent spawns a `--loop` run may make when no budget (spawns, tokens or deadline) is set:
+/// without it, a run whose gates never pass would re-loop for ever (docs/design.md §7).
+pub const LOOP_DEFAULT_MAX_SPAWNS: u32 = 300;
+
+impl Budget {
+    /// This budget for a run whose re-loops are not capped (`--loop`): unchanged when it
+    /// limits spawns, tokens or time; otherwise [`LOOP_DEFAULT_MAX_SPAWNS`] spawns, marked as
+    /// the default.
+    pub fn for_loop(self) -> Budget {
+        if self.max_spawns.is_some() || self.max_tokens.is_some() || self.deadline_secs.is_some() {
+            return self;
+        }
+        Budget {
+            max_spawns: Some(LOOP_DEFAULT_MAX_SPAWNS),
+            loop_default: true,
+            ..self
+        }
+    }
+
+    /// `300 agent spawns (--loop's default)`, `2000000 tokens`, …: the limits set, for the
+    /// summary; `None` without any.
+    pub fn describe(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(n) = self.max_spawns {
+            let origin = if self.loop_default {
+                " (--loop's default without a budget; --max-spawns or --max-tokens sets one)"
+            } else {
+                ""
+            };
+            parts.push(format!("{n} agent spawns{origin}"));
+        }
+        if let Some(n) = self.max_tokens {
+            parts.push(format!("{n} tokens"));
+        }
+        if let Some(n) = self.deadline_secs {
+            parts.push(format!("{n} s for agent calls"));
+        }
+        (!parts.is_empty()).then(|| parts.join(" · "))
+    }
 }
 
 /// Counts agent spawns and tokens per role, enforces the run's [`Budget`] and records agent
@@ -25,6 +69,9 @@ pub struct Tally {
     pub events: Arc<Events>,
     spawns: Mutex<BTreeMap<String, u32>>,
     tokens: Mutex<BTreeMap<String, u64>>,
+    /// Requests made again within a spawn, per role: a repair of an unreadable answer, a retry
+    /// after an empty or cut-off one ([`Tally::add_repair`]).
+    repairs: Mutex<BTreeMap<String, u32>>,
     budget: Budget,
     /// The first budget refusal, kept so the pipeline can tell a budget stop from a failure
     /// even when a guest turned the refusal into its own error.
@@ -56,6 +103,7 @@ impl Tally {
             events,
             spawns: Mutex::new(BTreeMap::new()),
             tokens: Mutex::new(BTreeMap::new()),
+            repairs: Mutex::new(BTreeMap::new()),
             budget,
             exhausted: Mutex::new(None),
             reserved: Mutex::new(0),
@@ -125,7 +173,8 @@ impl Tally {
                 "the run was cancelled by its client ({agent} was refused); the outputs so far are kept"
             )),
             (Some(max), _) if used >= max => Some(format!(
-                "the run's budget of {max} agent spawns is spent ({agent} was refused); raise --max-spawns or budget.max_spawns in the configuration"
+                "the run's budget of {max} agent spawns{} is spent ({agent} was refused); raise --max-spawns or budget.max_spawns in the configuration",
+                if self.budget.loop_default { " (--loop's default without a budget)" } else { "" }
             )),
             (_, Some(max)) if tokens >= max => Some(format!(
                 "the run's budget of {max} tokens is spent ({tokens} used; {agent} was refused); raise --max-tokens or budget.max_tokens in the configuration"
@@ -195,6 +244,22 @@ impl Tally {
             .expect("tally lock")
             .entry(agent.to_string())
             .or_default() += n;
+    }
+
+    /// Counts one request `agent` made again within its spawn (a repair, a retry): not a spawn,
+    /// but the run's log, rollup and summary show how many there were.
+    pub fn add_repair(&self, agent: &str) {
+        *self
+            .repairs
+            .lock()
+            .expect("tally lock")
+            .entry(agent.to_string())
+            .or_default() += 1;
+    }
+
+    /// Repairs and retries so far per role ([`Tally::add_repair`]).
+    pub fn repairs(&self) -> BTreeMap<String, u32> {
+        self.repairs.lock().expect("tally lock").clone()
     }
 
     /// The first budget refusal of the run, if any.
@@ -268,6 +333,48 @@ mod tests {
             std::time::Duration::ZERO,
             budget,
         )
+    }
+
+    #[test]
+    fn loop_without_a_budget_gets_the_default_and_says_so() {
+        let none = Budget::default().for_loop();
+        assert_eq!(none.max_spawns, Some(LOOP_DEFAULT_MAX_SPAWNS));
+        assert!(none.describe().unwrap().contains("--loop's default"));
+        for set in [
+            Budget {
+                max_spawns: Some(9),
+                ..Budget::default()
+            },
+            Budget {
+                max_tokens: Some(9),
+                ..Budget::default()
+            },
+            Budget {
+                deadline_secs: Some(9),
+                ..Budget::default()
+            },
+        ] {
+            assert_eq!(set.for_loop(), set, "a budget set is kept");
+        }
+        let t = tally(
+            Budget {
+                max_spawns: Some(1),
+                ..Budget::default()
+            }
+            .for_loop(),
+        );
+        t.admit("a").unwrap();
+        let e = t.admit("b").unwrap_err().to_string();
+        assert!(!e.contains("default"), "{e}");
+        let t = tally(Budget::default().for_loop());
+        for _ in 0..LOOP_DEFAULT_MAX_SPAWNS {
+            t.admit("planner").unwrap();
+        }
+        let e = t.admit("momus").unwrap_err().to_string();
+        assert!(
+            e.contains("300 agent spawns (--loop's default without a budget)"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub struct BaselineRun {
     /// What was seen: the failing line, the exit status, or the success line.
     #[serde(default)]
     pub detail: String,
+    /// Run-relative path of its evidence log, when it ran in this run
+    /// (`evidence/baseline-gate-{n}.log`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 impl Baseline {

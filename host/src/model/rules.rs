@@ -109,14 +109,18 @@ pub const INVALID_ANSWER_LOCATION: &str = "agent-output";
 /// Words of the summary of every such envelope.
 pub const INVALID_ANSWER_SUMMARY: &str = "the agent's answer was invalid after one repair request";
 
-/// Whether `e` is the envelope of a reviewer whose answer could not be read: BLOCK (never a
-/// pass, docs/design.md §4) but no judgement of the plan, so its gate shows "invalid answer"
-/// and nothing of it is folded into the plan's directives.
+/// Words of the summary of the envelope of a reviewer whose call failed (a provider timeout or
+/// error): recorded like an unreadable answer, as that reviewer's failure, not the run's.
+pub const FAILED_CALL_SUMMARY: &str = "the agent's call failed";
+
+/// Whether `e` is the envelope of a reviewer whose answer could not be read or whose call
+/// failed: BLOCK (never a pass, docs/design.md §4) but no judgement of the plan, so its gate
+/// shows "invalid answer" and nothing of it is folded into the plan's directives.
 pub fn is_invalid_answer(e: &Envelope) -> bool {
     e.verdict == Verdict::Block
         && e.findings.len() == 1
         && e.findings[0].location == INVALID_ANSWER_LOCATION
-        && e.summary.contains(INVALID_ANSWER_SUMMARY)
+        && (e.summary.contains(INVALID_ANSWER_SUMMARY) || e.summary.contains(FAILED_CALL_SUMMARY))
 }
 
 #[cfg(test)]

@@ -71,6 +71,10 @@ pub struct Config {
     /// with `stop_reason` saying so, not emitted) and [`Outcome::plan`] carries the plan. For
     /// measuring plans on many repositories (`host/benches/localization.rs`).
     pub plan_only: bool,
+    /// Run the baseline's build and test commands alongside planning (docs/design.md §6), as
+    /// every CLI run does; `false` runs them at stage 6, after planning — only to measure what
+    /// the overlap saves (`host/benches/overlap.rs`).
+    pub baseline_alongside: bool,
 }
 
 /// Why a run could not start (nothing was written).
@@ -195,6 +199,7 @@ mod plan_only_tests {
             budget: Default::default(),
             engine: Default::default(),
             plan_only: true,
+            baseline_alongside: true,
         };
         let out = run(cfg, Arc::new(|_| {})).await.unwrap();
         assert!(out.error.is_none(), "{:?}", out.error);

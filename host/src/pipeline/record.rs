@@ -124,6 +124,10 @@ pub struct RunRecord {
     pub blocked: Option<String>,
     /// The run was interrupted by a signal: its decision is ABORT whatever the gates said.
     pub interrupted: bool,
+    /// 0-based index into [`STAGES`] of the stage in progress ([`RunRecord::enter`]).
+    pub stage: usize,
+    /// The stage in progress when the run stopped (budget, error, interrupt), from [`STAGES`].
+    pub stopped_at: Option<&'static str>,
 }
 
 impl RunRecord {
@@ -139,8 +143,14 @@ impl RunRecord {
             t.elapsed().as_millis() as u64;
     }
 
-    /// Records why the run stopped.
+    /// Marks stage `stage` (0-based index into [`STAGES`]) as the one in progress.
+    pub fn enter(&mut self, stage: usize) {
+        self.stage = stage.min(STAGES.len() - 1);
+    }
+
+    /// Records why the run stopped, and in which stage.
     pub fn stop(&mut self, stop: Stop) {
+        self.stopped_at = Some(STAGES[self.stage]);
         match stop {
             Stop::Budget(m) => self.stop_reason = Some(m),
             Stop::Error(m) => self.error = Some(m),
@@ -276,6 +286,7 @@ impl RunRecord {
                 .unwrap_or_default(),
             error: self.error.clone(),
             stop_reason: self.stop_reason.clone(),
+            stopped_at: self.stopped_at.map(String::from),
             blocked_by_environment: self.blocked.clone(),
             gate_sandbox: facts.gate_sandbox,
             accounting: Accounting::default(),

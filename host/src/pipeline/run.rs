@@ -15,6 +15,7 @@ use super::start::{self, Strategy};
 use super::{Config, Outcome, Progress, StartError};
 use crate::events::Events;
 use crate::index::query::Query;
+use crate::model::baseline::Baseline;
 use crate::model::Intent;
 use crate::model::{
     Envelope, Plan, ProbeReport, RedTeamReport, Reentry, RunInput, StageOutput, Verdict,
@@ -89,6 +90,21 @@ pub struct Run {
     reentry: Reentry,
     /// What the run learned so far; the rollup is built from it.
     pub record: RunRecord,
+    /// The baseline's gate commands, running on the untouched repository while the strategy
+    /// plans ([`Run::start_baseline`]); aborted (process groups killed) when the run is dropped.
+    baseline_task: Option<AbortOnDrop<Option<Baseline>>>,
+    /// The baseline, once it finished: judges the plan's phase-00 gates of every iteration.
+    baseline: Option<Arc<Baseline>>,
+}
+
+/// A spawned task that is aborted when dropped (an interrupt drops the run's futures; the
+/// task's gate commands must not outlive it).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Run {
@@ -124,6 +140,8 @@ impl Run {
             started,
             reentry,
             record: RunRecord::default(),
+            baseline_task: None,
+            baseline: None,
         };
         run.announce();
         Ok(run)
@@ -219,6 +237,7 @@ impl Run {
         self.record.begin_iteration();
         let intent = self.intent().await?;
         let probe = self.probe().await?;
+        self.start_baseline(&intent, &probe);
         let enriched = match self.reenter_at_plan(&intent, &probe) {
             Some(enriched) => enriched,
             None => self.enrich(&intent, &probe).await?,
@@ -254,6 +273,7 @@ impl Run {
         }
         let iteration = self.record.iteration;
         self.say(&format!("[1/7] intent gate (iteration {iteration})"));
+        self.record.enter(0);
         let t = Instant::now();
         let i = stages::intent::run(&self.cfg.engine, &self.task, iteration, &self.tally).await?;
         self.record.time(0, t);
@@ -281,6 +301,7 @@ impl Run {
             return Ok(p.clone());
         }
         self.say("[2/7] probe: scanning the repository");
+        self.record.enter(1);
         let iteration = self.record.iteration;
         let t = Instant::now();
         let (repo, task, opts) = (self.repo.clone(), self.task.clone(), self.cfg.probe.clone());
@@ -323,6 +344,59 @@ impl Run {
         Ok(p)
     }
 
+    /// Starts the baseline (docs/design.md §6) once per run, after the probe: the probe's
+    /// detected build and test commands run on the untouched repository in their own scratch
+    /// copy while stages 3–5 plan and review, so stage 6 finds their outcome recorded instead
+    /// of running them after planning. Not for a plan-only run.
+    fn start_baseline(&mut self, intent: &Intent, probe: &ProbeReport) {
+        let wanted = self.cfg.baseline_alongside && !self.cfg.plan_only;
+        if !wanted || self.baseline_task.is_some() || self.baseline.is_some() {
+            return;
+        }
+        let commands: Vec<String> = probe
+            .commands
+            .iter()
+            .filter(|c| matches!(c.purpose.as_str(), "build" | "test"))
+            .map(|c| c.command.clone())
+            .collect();
+        if commands.is_empty() {
+            return;
+        }
+        self.say(&format!(
+            "      baseline: {} build/test command(s) on the untouched repository, alongside planning",
+            commands.len()
+        ));
+        let rc = self.context(intent, probe);
+        let (dir, opts) = (self.dir.clone(), self.cfg.hephaestus.clone());
+        let events = self.events.clone();
+        self.baseline_task = Some(AbortOnDrop(tokio::spawn(async move {
+            events.record("start", "baseline", 1, None, "");
+            let b = hephaestus::run_baseline(&rc.ctx(), &commands, &dir, &opts).await;
+            events.record("finish", "baseline", 1, None, "");
+            b
+        })));
+    }
+
+    /// The baseline, waiting for it if it is still running (once per run).
+    async fn finish_baseline(&mut self) -> Option<Arc<Baseline>> {
+        if let Some(task) = self.baseline_task.take() {
+            let t = Instant::now();
+            // The task is ours: a join error is a panic in it or an abort, never expected.
+            let mut task = task;
+            let done = (&mut task.0).await.ok().flatten();
+            self.baseline = done.map(Arc::new);
+            if let Some(b) = &self.baseline {
+                self.say(&format!(
+                    "      baseline: {} of {} command(s) passed on the untouched repository ({} ms waited)",
+                    b.commands.iter().filter(|r| r.passed).count(),
+                    b.commands.len(),
+                    t.elapsed().as_millis()
+                ));
+            }
+        }
+        self.baseline.clone()
+    }
+
     /// What every agent of this iteration sees, before Metis's directives.
     fn context(&self, intent: &Intent, probe: &ProbeReport) -> RunContext {
         RunContext {
@@ -333,7 +407,9 @@ impl Run {
             probe: probe.clone(),
             repo_root: self.repo.clone(),
             resolution: self.record.indexed.resolution.clone(),
-            baseline: None,
+            // Known from the iteration after the baseline finished (the first one's reviewers
+            // run while it still does).
+            baseline: self.baseline.clone(),
             iteration: self.record.iteration,
             skills: self.record.skills.clone(),
             engine: self.cfg.engine.clone(),
@@ -356,6 +432,7 @@ impl Run {
                 format!(" (+{} folded from earlier failures)", folded.len())
             }
         ));
+        self.record.enter(2);
         let t = Instant::now();
         let base = self.context(intent, probe);
         let metis = stages::metis::run(
@@ -392,6 +469,7 @@ impl Run {
             self.record.iteration - 1,
             self.record.folded.len()
         ));
+        self.record.enter(2);
         let rc = RunContext {
             directives,
             ..self.context(intent, probe)
@@ -412,6 +490,7 @@ impl Run {
     pub async fn plan(&mut self, e: &Enriched, intent: &Intent) -> Result<Planned, Stop> {
         let name = self.strategy.info.name.clone();
         self.say(&format!("[4/7] plan: strategy {name} in the sandbox"));
+        self.record.enter(3);
         let t = Instant::now();
         let services = Arc::new(
             PipelineServices::new(
@@ -500,6 +579,7 @@ impl Run {
     /// [`Stop`] when an agent fails or the budget is spent.
     pub async fn red_team(&mut self, p: &Planned) -> Result<RedTeamed, Stop> {
         self.say("[5/7] red team: security, scope, assumptions (concurrently), then oracle");
+        self.record.enter(4);
         let t = Instant::now();
         let (services, plan) = (&p.services, &p.output.plan);
         let red = match services.recorded_red_team(plan) {
@@ -541,11 +621,16 @@ impl Run {
             "[6/7] hephaestus: reference integrity and phase-00 gates in a scratch copy ({})",
             self.cfg.hephaestus.sandbox.line
         ));
+        self.record.enter(5);
         let iteration = self.record.iteration;
         let t = Instant::now();
         self.events
             .record("start", "hephaestus", iteration, None, "");
-        let heph = hephaestus::validate(&e.rc.ctx(), plan, &self.dir, &self.cfg.hephaestus).await;
+        let opts = hephaestus::Options {
+            baseline: self.finish_baseline().await.map(|b| (*b).clone()),
+            ..self.cfg.hephaestus.clone()
+        };
+        let heph = hephaestus::validate(&e.rc.ctx(), plan, &self.dir, &opts).await;
         self.events
             .record("finish", "hephaestus", iteration, None, "");
         self.record.time(5, t);
@@ -571,6 +656,7 @@ impl Run {
             d.overall.as_str(),
             d.simultaneous_pass
         ));
+        self.record.enter(6);
         if d.emission != Emission::ReLoop {
             return Next::Done;
         }

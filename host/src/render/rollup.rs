@@ -174,6 +174,13 @@ pub struct Accounting {
     pub agent_spawns: u32,
     /// Spawns per agent role.
     pub spawns_by_agent: BTreeMap<String, u32>,
+    /// Requests agents made again within their spawn (a repair of an unreadable answer, a
+    /// retry after an empty or cut-off one): not spawns, but tokens and time.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub repairs: u32,
+    /// [`Accounting::repairs`] per role.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub repairs_by_agent: BTreeMap<String, u32>,
     pub tokens: u64,
     pub wall_clock_ms: u64,
     /// Wall-clock per stage, summed over iterations.
@@ -183,6 +190,10 @@ pub struct Accounting {
     pub max_spawns: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u64>,
+    /// The budget as the summary says it (`300 agent spawns (--loop's default …)`,
+    /// [`crate::engine::Budget::describe`]); absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<String>,
 }
 
 /// One rubric dimension of the Momus score (docs/design.md §5).
@@ -289,6 +300,11 @@ pub struct Rollup {
     /// Why the run stopped re-looping.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_reason: Option<String>,
+    /// The stage in progress when a budget, a runtime error or a signal stopped the run
+    /// (`4-plan`: one of the seven stage names of `stage_wall_clock_ms`); absent when Atlas
+    /// decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<String>,
     /// Set when validation was blocked by the environment (docs/design.md §6): what is
     /// missing. The run ends "blocked by environment" (exit 6), not re-planned.
     #[serde(skip_serializing_if = "Option::is_none")]

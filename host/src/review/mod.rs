@@ -498,6 +498,7 @@ fn rollup_of(
         clarifying_questions: Vec::new(),
         error,
         stop_reason: None,
+        stopped_at: None,
         blocked_by_environment: reviews.and_then(|x| x.heph.blocked.clone()),
         gate_sandbox: cfg.hephaestus.sandbox.line.clone(),
         accounting: Accounting::default(),

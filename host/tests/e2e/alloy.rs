@@ -226,7 +226,7 @@ fn dry_run_prints_the_budget_and_runs_nothing() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let so = stdout(&out);
     assert!(
-        so.contains("versions=7") && so.contains("best case            17"),
+        so.contains("versions=7") && so.contains("best case            14"),
         "{so}"
     );
     assert_eq!(s.run_dirs(), 0);

@@ -120,3 +120,60 @@ fn sigterm_is_an_interrupt_too() {
         "{r:?}"
     );
 }
+
+/// A second signal while the first one's outputs are being written ends anneal at once, exit
+/// 130, saying so. The debug build holds the writing for 30 s when asked
+/// (`ANNEAL_TEST_HOLD_AFTER_INTERRUPT_MS`), so the second signal surely lands in it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_second_signal_exits_at_once() {
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+    if nested() {
+        return;
+    }
+    let s = Scratch::new();
+    let (marks, args) = hanging_run(&s, &["--strategy", "cast"]);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("anneal"))
+        .args(&args)
+        .env_remove("ANNEAL_RUNS_ROOT")
+        .envs(default_env())
+        .env("ANNEAL_TEST_HOLD_AFTER_INTERRUPT_MS", "30000")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !marks.join("pid").exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "anneal ended before its gate ran"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "the gate never ran"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: kill(2) on our own child, not yet reaped.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the first signal's outputs are held for 30 s"
+    );
+    let second = Instant::now();
+    // SAFETY: as above; the child is still running.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        second.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        second.elapsed()
+    );
+    assert!(err.contains("SIGINT again: exiting at once"), "{err}");
+}

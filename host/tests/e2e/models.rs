@@ -885,3 +885,30 @@ async fn prompts_carry_the_resolved_code_within_the_configured_budget() {
         }
     }
 }
+
+/// One red-team reviewer whose provider times out is that reviewer's failure (an envelope
+/// saying its call failed, never a pass), not an abort of the run: the iteration re-loops and
+/// the next one, answered, is emitted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_timing_out_fails_that_reviewer_not_the_run() {
+    if nested() {
+        return;
+    }
+    let (fake, m, out) = cast_with_faults(
+        vec![fault(
+            "redteam-scope",
+            FaultKind::Hang(Duration::from_secs(5)),
+            1,
+        )],
+        1.0,
+        0,
+    )
+    .await;
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    assert_eq!(fake.seen_role("redteam-scope").len(), 2);
+    let r = rollup(&m.run_of(&out));
+    assert_eq!(r["iteration_count"], 2, "{r:?}");
+    let first = serde_yaml::to_string(&r["iterations"][0]).unwrap();
+    assert!(first.contains("invalid answer"), "{first}");
+    assert!(r["error"].is_null(), "{r:?}");
+}

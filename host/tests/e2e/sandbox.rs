@@ -346,11 +346,23 @@ fn hostile_in(s: Scratch, mode: &str, extra: &[&str], needle: &str) -> (Scratch,
     assert_eq!(r["emission_decision"], "ABORT");
     assert!(run.join("plan/plan.md").is_file());
     assert!(run.join("run.log").is_file());
-    // Nothing outside the run directory: the scratch dir holds only the repo and the runs root.
+    // Nothing outside the run directory: the scratch dir holds only the repo, the runs root
+    // and the host's own caches beside it (the baseline's gate commands run alongside
+    // planning, so their preflight and cargo caches may exist even when the guest failed).
     let mut top: Vec<String> = std::fs::read_dir(s.dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "cache")
         .collect();
+    if let Ok(cache) = std::fs::read_dir(s.dir.path().join("cache")) {
+        for e in cache {
+            let n = e.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(
+                n == "preflight" || n == "cargo-target",
+                "only the host's caches are beside the runs root, found cache/{n}"
+            );
+        }
+    }
     top.sort();
     assert_eq!(top, vec!["runs", "service-repo"]);
     (s, err)

@@ -266,3 +266,59 @@ fn missing_toolchain_blocks_by_environment_without_reloop() {
     let heph = std::fs::read_to_string(run.join("evidence/hephaestus.md")).unwrap();
     assert!(heph.contains("not run: blocked by environment"), "{heph}");
 }
+
+/// A crate with one test that already fails on the untouched repository (1 of 11): the
+/// phase-00 `cargo test` gate passes on its baseline — the failing test recorded in
+/// `evidence/baseline.json` and told to the executing agent as a low finding — instead of
+/// blocking every plan.
+#[test]
+fn a_pre_existing_failing_test_is_the_baseline_not_a_blocker() {
+    if common::nested() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let repo = t.path().join("adder");
+    let runs = t.path().join("runs");
+    let mut tests = String::new();
+    for i in 0..10 {
+        tests.push_str(&format!(
+            "    #[test]\n    fn adds_{i}() {{\n        assert_eq!(add({i}, 1), {});\n    }}\n",
+            i + 1
+        ));
+    }
+    let lib = format!(
+        "pub fn add(a: i64, b: i64) -> i64 {{\n    a + b\n}}\n\n#[cfg(test)]\nmod tests {{\n    use super::*;\n\n{tests}    #[test]\n    fn known_broken() {{\n        assert_eq!(add(2, 2), 5);\n    }}\n}}\n"
+    );
+    write(
+        &repo,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"adder\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+            ),
+            ("src/lib.rs", &lib),
+            (".gitignore", "target/\n"),
+        ],
+    );
+    let out = run_on(
+        &repo,
+        &runs,
+        &["--offline", "Add a sub function next to add in src/lib.rs"],
+        &[],
+    );
+    let run = only_run(&runs);
+    let text = format!("stdout:\n{}\nstderr:\n{}", stdout(&out), stderr(&out));
+    let baseline = std::fs::read_to_string(run.join("evidence/baseline.json"))
+        .unwrap_or_else(|e| panic!("no evidence/baseline.json ({e}); {text}"));
+    let b: serde_json::Value = serde_json::from_str(&baseline).unwrap();
+    assert_eq!(b[0]["runner"], "cargo test", "{baseline}");
+    assert_eq!(b[0]["failing"][0], "tests::known_broken", "{baseline}");
+    assert_eq!(b[0]["passed"], 10, "{baseline}");
+    let heph = std::fs::read_to_string(run.join("reviews/hephaestus.yaml")).unwrap();
+    assert!(heph.contains("verdict: SAFE"), "{heph}\n{text}");
+    assert!(
+        heph.contains("location: evidence/baseline.json") && heph.contains("severity: low"),
+        "{heph}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+}

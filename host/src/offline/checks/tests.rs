@@ -172,11 +172,13 @@ fn undeclared_and_baseline_failing_gates() {
                 command: "cargo build --workspace".into(),
                 passed: true,
                 detail: String::new(),
+                evidence: None,
             },
             BaselineRun {
                 command: "cargo doc --no-deps".into(),
                 passed: false,
                 detail: "exit status 101".into(),
+                evidence: None,
             },
         ],
     };

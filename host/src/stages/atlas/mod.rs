@@ -144,27 +144,31 @@ pub fn emit(input: EmitInput<'_>) -> Result<(), RunDirError> {
     keep(run.write(xml_name, xml.as_bytes()));
 
     // Logs.
+    let repairs = tally.repairs();
+    if !repairs.is_empty() {
+        let each: Vec<String> = repairs.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        log.push(format!(
+            "[host] agents asked again within their spawn (repairs and retries): {}",
+            each.join(", ")
+        ));
+    }
     keep(run.write("run.log", log.text().as_bytes()));
     keep(run.write("events.jsonl", events.jsonl().as_bytes()));
 
     // Accounting and the list of outputs, then the rollup.
-    let spawns = tally.spawns();
-    rollup.accounting.agent_spawns = spawns.values().sum::<u32>() + u32::from(heph.is_some()) + 2; // + probe, atlas
-    rollup.accounting.spawns_by_agent = spawns;
-    if heph.is_some() {
-        rollup
-            .accounting
-            .spawns_by_agent
-            .insert("hephaestus".into(), rollup.iterations.len() as u32);
-    }
-    rollup.accounting.spawns_by_agent.insert("probe".into(), 1);
-    rollup.accounting.spawns_by_agent.insert("atlas".into(), 1);
+    // Agent spawns as the budget counts them (engine::tally::Budget): the agent roles only;
+    // the probe, Hephaestus and Atlas are the host's own stages (their time is in
+    // stage_wall_clock_ms).
+    rollup.accounting.spawns_by_agent = tally.spawns();
     rollup.accounting.agent_spawns = rollup.accounting.spawns_by_agent.values().sum();
+    rollup.accounting.repairs = repairs.values().sum();
+    rollup.accounting.repairs_by_agent = repairs;
     // Every agent's tokens, planners included (the envelopes carry the reviewers' own).
     rollup.accounting.tokens = tally.tokens();
     rollup.accounting.stage_wall_clock_ms = timer_ms;
     rollup.accounting.max_spawns = tally.budget().max_spawns;
     rollup.accounting.max_tokens = tally.budget().max_tokens;
+    rollup.accounting.budget = tally.budget().describe();
     rollup.accounting.wall_clock_ms = started.elapsed().as_millis() as u64;
     let mut outputs: BTreeMap<String, Vec<String>> = BTreeMap::new();
     outputs.insert("plan".into(), plan_files);

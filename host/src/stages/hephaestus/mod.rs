@@ -19,12 +19,16 @@
 //!    With a baseline record ([`Options::baseline`]), a command it holds is judged from the
 //!    record instead (phase 00 runs on the untouched repository, so its outcome is the
 //!    baseline's), and counts as existing.
-//! 3. Evidence rules ([`evidence::judge`]) on each log as written to the run directory.
+//! 3. Evidence rules ([`evidence::judge`]) on each log as written to the run directory. A test
+//!    command that ran and failed only a few tests on the untouched repository passes on its
+//!    baseline: the failing tests go to `evidence/baseline.json` ([`pre_existing`]), and the
+//!    plan is judged on new failures only.
 //!
 //! PASS iff no check failed and at least one phase-00 command ran and passed. The report is
 //! also written as `evidence/hephaestus.md`, and returned as an envelope (agent `hephaestus`,
 //! SAFE on PASS, BLOCK on FAIL: docs/design.md §4) with one finding per failed check.
 pub mod evidence;
+pub mod pre_existing;
 pub mod preflight;
 mod prepare;
 pub mod references;
@@ -281,6 +285,98 @@ pub async fn validate_with_env(
     }
 }
 
+/// The evidence of a gate judged from this run's baseline record, copied to where the gate's
+/// own log belongs (`to`), so phase 00's evidence is always at `evidence/phase-00-gate-{n}.log`;
+/// `None` when the record has no log of this run or it cannot be copied.
+fn keep_recorded_evidence(
+    run: &RunDir,
+    record: &crate::model::baseline::BaselineRun,
+    to: String,
+) -> Option<String> {
+    let from = record.evidence.as_deref()?;
+    if from == to {
+        return Some(to);
+    }
+    let text = run.read_to_string(from).ok()?;
+    run.write(&to, text.as_bytes()).ok()?;
+    Some(to)
+}
+
+/// Run-relative path of the evidence of the baseline's gate command `n` (1-based).
+pub fn baseline_log_path(n: usize) -> String {
+    format!("evidence/baseline-gate-{n}.log")
+}
+
+/// The baseline (docs/design.md §6): runs `commands` — the probe's detected build and test
+/// commands — once on the untouched repository, as the gate of a phase 00 would (preflight,
+/// scratch copy, sandbox, trust and evidence rules; logs at [`baseline_log_path`]), while the
+/// strategy plans. Returns one record per command that ran, its evidence log with it; a plan's
+/// phase-00 gate naming one of them is then judged from the record
+/// ([`Options::baseline`]), not run again. `None` when nothing could run (no command,
+/// blocked by the environment, no scratch copy): stage 6 then runs the plan's gate itself.
+pub async fn run_baseline(
+    ctx: &Context<'_>,
+    commands: &[String],
+    run: &RunDir,
+    opts: &Options,
+) -> Option<crate::model::baseline::Baseline> {
+    if commands.is_empty() {
+        return None;
+    }
+    let phase = Phase {
+        id: "00".into(),
+        slug: "baseline".into(),
+        title: "Baseline".into(),
+        goal: "The project's own build and test commands on the untouched repository".into(),
+        steps: Vec::new(),
+        files: Vec::new(),
+        success_criteria: Vec::new(),
+        gate: commands.to_vec(),
+        rollback: String::new(),
+        depends_on: Vec::new(),
+        provenance: None,
+    };
+    let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    let no_baseline = Options {
+        baseline: None,
+        ..opts.clone()
+    };
+    let (mut items, mut files) = (Vec::new(), Vec::new());
+    let (_, blocked) = run_gates(
+        ctx,
+        &phase,
+        run,
+        &no_baseline,
+        &env,
+        &mut items,
+        &mut files,
+        baseline_log_path,
+    )
+    .await;
+    if blocked.is_some() {
+        return None;
+    }
+    let runs: Vec<crate::model::baseline::BaselineRun> = commands
+        .iter()
+        .enumerate()
+        .filter_map(|(i, cmd)| {
+            let name = run_name(i + 1, cmd.trim());
+            let item = items
+                .iter()
+                .find(|it| it.kind == Kind::Run && it.check.name == name)?;
+            // Only what really ran is a fact about the repository.
+            let evidence = item.check.evidence.clone()?;
+            Some(crate::model::baseline::BaselineRun {
+                command: cmd.trim().to_string(),
+                passed: item.check.status == CheckStatus::Passed,
+                detail: item.check.detail.clone(),
+                evidence: Some(evidence),
+            })
+        })
+        .collect();
+    (!runs.is_empty()).then_some(crate::model::baseline::Baseline { commands: runs })
+}
+
 /// A command the baseline ran exists, whatever this machine's `PATH` says (its outcome is
 /// judged from the record, not from a run here).
 fn recorded_exist(items: &mut [Item], baseline: &crate::model::baseline::Baseline) {
@@ -377,6 +473,33 @@ async fn run_phase_00(
         ));
         return (0, None);
     };
+    run_gates(
+        ctx,
+        phase,
+        run,
+        opts,
+        base_env,
+        items,
+        evidence_files,
+        gate_log_path,
+    )
+    .await
+}
+
+/// Runs the trusted gate commands of `phase` (module docs, step 2) after the preflight, each
+/// logged at `log_path(n)`; returns how many passed and, when the environment blocked them,
+/// why.
+#[allow(clippy::too_many_arguments)]
+async fn run_gates(
+    ctx: &Context<'_>,
+    phase: &Phase,
+    run: &RunDir,
+    opts: &Options,
+    base_env: &[(OsString, OsString)],
+    items: &mut Vec<Item>,
+    evidence_files: &mut Vec<String>,
+    log_path: fn(usize) -> String,
+) -> (usize, Option<String>) {
     let location = phase_file(phase);
     let mut to_run = Vec::new();
     let (mut recorded, mut recorded_ok) = (0, 0);
@@ -385,31 +508,27 @@ async fn run_phase_00(
         if entry.is_empty() || entry.starts_with("check:") {
             continue; // recorded by the reference checks
         }
-        if let Some(run) = opts.baseline.as_ref().and_then(|b| b.run_of(entry)) {
+        if let Some(record) = opts.baseline.as_ref().and_then(|b| b.run_of(entry)) {
             let name = run_name(i + 1, entry);
             recorded += 1;
             let detail = format!(
                 "recorded on the untouched repository, not run again: {}",
-                if run.detail.is_empty() {
+                if record.detail.is_empty() {
                     "no detail recorded"
                 } else {
-                    &run.detail
+                    &record.detail
                 }
             );
-            if run.passed {
+            let mut item = if record.passed {
                 recorded_ok += 1;
-                items.push(Item::passed(Kind::Run, &name, detail));
+                Item::passed(Kind::Run, &name, detail)
             } else {
-                let demand = run_demand(entry, &run.detail, opts.timeout);
-                items.push(Item::failed(
-                    Kind::Run,
-                    &name,
-                    detail,
-                    Severity::High,
-                    &location,
-                    demand,
-                ));
-            }
+                let demand = run_demand(entry, &record.detail, opts.timeout);
+                Item::failed(Kind::Run, &name, detail, Severity::High, &location, demand)
+            };
+            item.check.evidence = keep_recorded_evidence(run, record, log_path(i + 1));
+            evidence_files.extend(item.check.evidence.clone());
+            items.push(item);
             continue;
         }
         match trust_of(entry, ctx.probe, opts) {
@@ -476,6 +595,7 @@ async fn run_phase_00(
         return (0, Some(why));
     }
     let mut passed = recorded_ok;
+    let mut baseline = Vec::new();
     for (n, cmd, why) in to_run {
         let cargo = references::invokes_cargo(cmd);
         let target = opts.cargo_target_dir.as_deref().filter(|_| cargo);
@@ -511,7 +631,7 @@ async fn run_phase_00(
                 .collect(),
             timeout: opts.timeout,
         };
-        let path = gate_log_path(n);
+        let path = log_path(n);
         let name = run_name(n, cmd);
         if let Err(e) = run.write(&path, evidence::render_log(&header, &outcome).as_bytes()) {
             items.push(Item::failed(
@@ -530,7 +650,17 @@ async fn run_phase_00(
             .map_err(|e| e.to_string())
             .and_then(|t| evidence::read_log(&t))
         {
-            Ok(facts) => evidence::judge(&facts, &outcome.exit, cargo),
+            Ok(facts) => {
+                let judged = evidence::judge(&facts, &outcome.exit, cargo);
+                match pre_existing_failures(&judged, &facts, &outcome.exit) {
+                    Some(tests) => {
+                        let detail = baseline_detail(&judged.1, &tests);
+                        baseline.push((n, cmd.to_string(), path.clone(), tests));
+                        (CheckStatus::Passed, detail)
+                    }
+                    None => judged,
+                }
+            }
             Err(why) => (CheckStatus::Failed, why),
         };
         let mut item = if status == CheckStatus::Passed {
@@ -543,7 +673,72 @@ async fn run_phase_00(
         item.check.evidence = Some(path);
         items.push(item);
     }
+    if !baseline.is_empty() {
+        write_baseline(run, &baseline, items, evidence_files, &location);
+    }
     (passed, None)
+}
+
+/// The pre-existing failures of a gate command judged failed (exit status not 0, evidence
+/// valid), when its test runner's report makes it a baseline ([`pre_existing`]).
+fn pre_existing_failures(
+    judged: &(CheckStatus, String),
+    facts: &evidence::LogFacts,
+    exit: &runner::Exit,
+) -> Option<pre_existing::PreExisting> {
+    let valid = !judged.1.starts_with("INVALID") && !judged.1.starts_with("empty evidence");
+    (judged.0 == CheckStatus::Failed && valid && matches!(exit, runner::Exit::Code(c) if *c != 0))
+        .then(|| pre_existing::parse(&facts.output))
+        .flatten()
+}
+
+/// The detail of a gate passed on its baseline: the runner, the failing tests, the rule.
+fn baseline_detail(failed_detail: &str, t: &pre_existing::PreExisting) -> String {
+    let shown: Vec<&str> = t.failing.iter().take(3).map(String::as_str).collect();
+    let more = t.failing.len().saturating_sub(shown.len());
+    format!(
+        "{n} test{s} already fail{v} on the untouched repository ({runner}: {list}{more}; {p} passed), recorded as the baseline in {file}: the plan is judged on new failures only ({failed_detail})",
+        n = t.failing.len(),
+        s = if t.failing.len() == 1 { "" } else { "s" },
+        v = if t.failing.len() == 1 { "s" } else { "" },
+        runner = t.runner,
+        list = shown.join(", "),
+        more = if more > 0 { format!(" and {more} more") } else { String::new() },
+        p = t.passed,
+        file = pre_existing::BASELINE_FILE,
+    )
+}
+
+/// Writes `evidence/baseline.json` (one entry per gate command passed on its baseline); when
+/// it cannot be written, those gates fail, as any evidence that cannot be kept.
+fn write_baseline(
+    run: &RunDir,
+    baseline: &[(usize, String, String, pre_existing::PreExisting)],
+    items: &mut Vec<Item>,
+    evidence_files: &mut Vec<String>,
+    location: &str,
+) {
+    let entries: Vec<pre_existing::BaselineEntry<'_>> = baseline
+        .iter()
+        .map(|(n, cmd, path, tests)| pre_existing::BaselineEntry {
+            gate_index: *n,
+            command: cmd,
+            evidence: path,
+            tests,
+        })
+        .collect();
+    let json = serde_json::to_string_pretty(&entries).expect("the baseline serializes");
+    match run.write(pre_existing::BASELINE_FILE, json.as_bytes()) {
+        Ok(()) => evidence_files.push(pre_existing::BASELINE_FILE.to_string()),
+        Err(e) => items.push(Item::failed(
+            Kind::Run,
+            "baseline record",
+            format!("{} could not be written: {e}", pre_existing::BASELINE_FILE),
+            Severity::High,
+            location,
+            "Make the run directory writable so Hephaestus can record its evidence.".into(),
+        )),
+    }
 }
 
 /// What a gate command may write under the sandbox: the scratch copy's temporary directory
@@ -621,6 +816,25 @@ fn build_envelope(ctx: &Context<'_>, items: &[Item], passed: bool, ran_ok: usize
             demand: i.demand.clone(),
         })
         .collect();
+    // A gate passed on its baseline says so in its detail (baseline_detail): a low finding
+    // tells the executing agent, who reads the envelope, that those failures are not its own.
+    env.findings.extend(
+        items
+            .iter()
+            .filter(|i| {
+                i.check.status == CheckStatus::Passed
+                    && i.check.detail.contains(pre_existing::BASELINE_FILE)
+            })
+            .map(|i| Finding {
+                location: pre_existing::BASELINE_FILE.into(),
+                severity: Severity::Low,
+                concern: format!("{}: {}", i.check.name, i.check.detail)
+                    .chars()
+                    .take(2000)
+                    .collect(),
+                demand: "Leave these pre-existing failures as they are unless the task is about them; judge every gate on new failures only.".into(),
+            }),
+    );
     env
 }
 

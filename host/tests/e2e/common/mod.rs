@@ -102,7 +102,7 @@ pub fn test_cache_dir() -> PathBuf {
 
 /// The environment every test run gets unless a test overrides it: the suite's compile cache
 /// and an installed-strategies directory that does not exist.
-fn default_env() -> [(&'static str, PathBuf); 2] {
+pub fn default_env() -> [(&'static str, PathBuf); 2] {
     [
         ("ANNEAL_CACHE_DIR", test_cache_dir()),
         (

@@ -1,0 +1,99 @@
+//! Validation overlapping planning (docs/design.md §6, "the baseline"): the same Cast run on the
+//! fixture repository, with every offline agent call taking a fixed simulated latency (standing
+//! in for a model provider), once with the baseline's build and test commands running alongside
+//! stages 3–5 and once with them run at stage 6, after planning; side by side in one process.
+//! Prints the median whole-run wall-clock of each and their ratio.
+//!
+//! Run: `cargo bench -p anneal --bench overlap` (arguments: `[latency_ms] [repeats]`, default
+//! 1000 3).
+use anneal::pipeline::{self, Config};
+use anneal::runtime::limits::GuestLimits;
+use anneal::stages::{hephaestus, probe};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn config(repo: &Path, runs: &Path, alongside: bool, latency: u64) -> Config {
+    Config {
+        task: "Add rate limiting to the login endpoint".into(),
+        repo: repo.to_path_buf(),
+        runs_root: runs.to_path_buf(),
+        strategy: "cast".into(),
+        convergence: None,
+        convergence_preset: Default::default(),
+        jobs: 8,
+        max_iterations: Some(1),
+        planner_category: anneal::model::Category::Deep,
+        accept_risk: false,
+        refused_flags: Vec::new(),
+        options: Vec::new(),
+        limits: GuestLimits::default(),
+        hephaestus: hephaestus::Options::default(),
+        probe: probe::ProbeOptions::default(),
+        strategy_sha256: None,
+        simulated_latency: Duration::from_millis(latency),
+        budget: Default::default(),
+        engine: Default::default(),
+        plan_only: false,
+        baseline_alongside: alongside,
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let latency: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let repeats: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(3);
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/service-repo");
+    let tmp = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut rows = Vec::new();
+    for alongside in [true, false] {
+        let (mut total, mut validate) = (Vec::new(), Vec::new());
+        for i in 0..repeats {
+            let runs = tmp.path().join(format!("runs-{alongside}-{i}"));
+            let out = rt
+                .block_on(pipeline::run(
+                    config(&fixture, &runs, alongside, latency),
+                    Arc::new(|_| {}),
+                ))
+                .unwrap();
+            assert_eq!(
+                out.rollup.emission_decision.as_str(),
+                "EMIT",
+                "{:?}",
+                out.rollup.stop_reason
+            );
+            total.push(out.rollup.accounting.wall_clock_ms);
+            validate.push(out.rollup.accounting.stage_wall_clock_ms["6-validate"]);
+        }
+        total.sort();
+        validate.sort();
+        rows.push((
+            alongside,
+            total[total.len() / 2],
+            validate[validate.len() / 2],
+        ));
+    }
+    println!(
+        "baseline overlap, simulated latency {latency} ms per agent call, median of {repeats} runs"
+    );
+    println!(
+        "{:>22} {:>18} {:>16}",
+        "baseline", "stage 6 (ms)", "whole run (ms)"
+    );
+    for (alongside, validate, total) in rows.iter().map(|r| (r.0, r.2, r.1)) {
+        let how = if alongside {
+            "alongside planning"
+        } else {
+            "after planning"
+        };
+        println!("{how:>22} {validate:>18} {total:>16}");
+    }
+    println!(
+        "after / alongside, whole run: {:.2}x",
+        rows[1].1 as f64 / rows[0].1 as f64
+    );
+}
