@@ -481,6 +481,7 @@ fn rollup_of(
         bias_set: Vec::new(),
         synthesis_provenance: None,
         task: r.task.clone(),
+        repository: r.repo.to_string_lossy().into_owned(),
         task_kind: r.kind,
         strategy: StrategyRecord {
             name,
