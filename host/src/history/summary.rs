@@ -50,7 +50,7 @@ pub fn earlier_runs(
     for dir in dirs {
         // A symbolic link could make a rollup of anything the host can read.
         let plain = std::fs::symlink_metadata(dir.join("rollup.yaml"))
-            .is_ok_and(|m| m.file_type().is_file());
+            .is_ok_and(|m| m.file_type().is_file() && m.len() <= limits.rollup_bytes);
         let Some(r) = plain.then(|| Record::read(&dir).ok()).flatten() else {
             continue;
         };
@@ -248,6 +248,13 @@ mod tests {
         let one = HistoryLimits { runs: 1, ..limits };
         let h = earlier_runs(d.path(), Path::new(repo), "", &one);
         assert_eq!((h.runs.len(), h.omitted), (1, 2), "{h:?}");
+        let tiny = HistoryLimits {
+            rollup_bytes: 10,
+            ..limits
+        };
+        assert!(earlier_runs(d.path(), Path::new(repo), "", &tiny)
+            .runs
+            .is_empty());
         let small = HistoryLimits {
             total_bytes: 100,
             ..limits

@@ -77,12 +77,15 @@ pub struct GuestLimits {
 
 /// Bounds on the summary of earlier runs of the repository that a strategy reads through the
 /// WIT `history` interface (`history::summary`, docs/design.md §11). The summary is made once
-/// per run from the run directories' `rollup.yaml` files (each at most
-/// `history::MAX_ROLLUP_BYTES`); whatever the runs root holds, it stays within these.
+/// per run from the run directories' `rollup.yaml` files; whatever the runs root holds, it
+/// stays within these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HistoryLimits {
     /// Run directories looked at, the newest by name (run ids sort by time). 200.
     pub scanned: usize,
+    /// Largest `rollup.yaml` read, in bytes; a larger one is skipped unread (a real rollup is a
+    /// few KiB; `anneal runs` reads up to `history::MAX_ROLLUP_BYTES`). 256 KiB.
+    pub rollup_bytes: u64,
     /// Runs in the summary; the rest are counted in `omitted`. 20.
     pub runs: usize,
     /// Bytes of the whole summary (every text, and 64 per run and per option for the
@@ -101,6 +104,7 @@ pub struct HistoryLimits {
 /// The bounds every history summary is held to by default.
 pub const HISTORY_LIMITS: HistoryLimits = HistoryLimits {
     scanned: 200,
+    rollup_bytes: 256 << 10,
     runs: 20,
     total_bytes: 32 << 10,
     task_bytes: 200,
