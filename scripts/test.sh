@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs the guest toolchain when missing, rebuilds
 # every wasm guest from source (the bundled ones in host/bundled/, the test-only ones in
-# target/test-guests/, including the Python example strategy built with componentize-py), then
+# target/test-guests/, including the Python example strategy built with componentize-py and the
+# JavaScript one built with ComponentizeJS), then
 # runs every test of the workspace against those fresh builds. Each step prints how long it took
 # (BENCHMARKS.md, "CI suite").
 set -euo pipefail
@@ -47,6 +48,7 @@ step "test tools (chromium)" bash scripts/install-test-tools.sh
 step "wasm guests (xtask)" cargo run --quiet --locked -p xtask -- guests
 step "guest SDK tests" cargo test --quiet --locked --manifest-path guests/Cargo.toml -p anneal-guest
 step "python strategy" bash scripts/build-python-strategy.sh
+step "js strategy" bash scripts/build-js-strategy.sh
 # A new author's path through docs/writing-a-strategy.md: new → build.sh → inspect → run.
 step "try-new-strategy" bash scripts/try-new-strategy.sh
 step "cargo test" cargo test --workspace --locked "$@"

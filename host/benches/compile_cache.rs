@@ -1,12 +1,15 @@
 //! Compile-cache benchmark: how long loading a component takes when wasmtime compiles it
 //! (`ANNEAL_CACHE_DIR=off`) and when its machine code comes from the compile cache, side by
-//! side in one process, for the bundled Alloy guest and the Python example strategy (an
-//! interpreter in a component, the largest guest we have) — each both in-process and, as the
-//! `anneal` command does, in a compile child under the compile limits (`runtime::compile`).
+//! side in one process, for the bundled Alloy guest, the Python example strategy (an
+//! interpreter in a component, the largest guest we have) and the JavaScript one (the
+//! SpiderMonkey engine in a component) — each both in-process and, as the `anneal` command
+//! does, in a compile child under the compile limits (`runtime::compile`).
 //!
 //! Run: `cargo bench -p anneal --bench compile_cache` (argument: `[repeats]`, default 5). The
 //! Python guest is read from `target/test-guests/python-strategy.wasm` (built by
-//! `bash scripts/build-python-strategy.sh`); it is skipped with a note when missing.
+//! `bash scripts/build-python-strategy.sh`), the JavaScript one from
+//! `target/test-guests/js-strategy.wasm` (`bash scripts/build-js-strategy.sh`); each is
+//! skipped with a note when missing.
 use anneal::runtime::cache::Setting;
 use anneal::runtime::compile::{configure, Settings};
 use anneal::runtime::engine::{Compiled, Runtime};
@@ -49,6 +52,10 @@ fn main() {
         (
             "python-strategy",
             root.join("target/test-guests/python-strategy.wasm"),
+        ),
+        (
+            "js-strategy",
+            root.join("target/test-guests/js-strategy.wasm"),
         ),
     ];
     println!(

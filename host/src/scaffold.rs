@@ -52,6 +52,11 @@ const FILES: &[(&str, &str, bool)] = &[
         false,
     ),
     (
+        "wit/history.wit",
+        include_str!("../../wit/since_v0.2.0/history.wit"),
+        false,
+    ),
+    (
         "wit/types.wit",
         include_str!("../../wit/since_v0.2.0/types.wit"),
         false,

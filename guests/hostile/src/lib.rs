@@ -31,9 +31,13 @@
 //!   with "ESCAPED" if a bound did not hold).
 //! - `code-bytes`: reads the largest excerpts of `app/bulk.py` (a big file the test adds) and
 //!   searches with every result until the host refuses for the per-run answer bytes.
+//! - `history`: reads `history.earlier-runs` 1 000 times (the answers must agree), writes what
+//!   it saw to `history.txt` (one line a run, tab-separated), then behaves like `ok`.
+//! - `history-loop`: reads `history.earlier-runs` forever.
 mod code;
 
 use anneal_guest::host::{self, LogLevel};
+use anneal_guest::history;
 use anneal_guest::strategy::Guest;
 use anneal_guest::types::{
     AgentRequest, OptionKind, OptionSpec, Reentry, RunInput, SpawnEstimate, StageOutput, StrategyInfo,
@@ -277,6 +281,36 @@ impl Guest for Hostile {
             }
             "code-index" => code::queries(),
             "code-bytes" => code::bytes(),
+            "history" => {
+                let first = history::earlier_runs();
+                // The bindings derive Debug, not PartialEq: compare what they print.
+                let seen = format!("{first:?}");
+                for _ in 0..1000 {
+                    if format!("{:?}", history::earlier_runs()) != seen {
+                        return Err("the history changed between two calls".into());
+                    }
+                }
+                let mut text = format!("omitted\t{}\n", first.omitted);
+                for r in &first.runs {
+                    text.push_str(&format!(
+                        "{}\t{}\t{}\t{:?}\t{:?}\t{}\t{}\t{:?}\t{}\n",
+                        r.run_id,
+                        r.strategy,
+                        r.task,
+                        r.outcome,
+                        r.overall_verdict,
+                        r.options.len(),
+                        r.depth_scores.len(),
+                        r.momus_score,
+                        r.options.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
+                    ));
+                }
+                host::write_artifact("history.txt", &text).map_err(|e| format!("{e:?}"))?;
+                behave()
+            }
+            "history-loop" => loop {
+                std::hint::black_box(history::earlier_runs());
+            },
             other => Err(format!("unknown mode {other:?}")),
         }
     }

@@ -37,6 +37,7 @@ pub mod convergence {
     });
 }
 
+pub use strategy::anneal::strategy::history;
 pub use strategy::anneal::strategy::host;
 pub use strategy::anneal::strategy::types;
 

@@ -7,10 +7,15 @@
 //!   spawn refused, the outputs so far and `rollup.yaml` written).
 //! - `strategies`: the strategies (as `strategy list`), or one (as `strategy inspect`).
 //! - `runs`: the runs under the runs root (as `anneal runs`), or one run's record.
+//! - `review`: review a plan directory or a run directory without planning it (as `anneal
+//!   review PATH --repo DIR`); returns the verdicts, Momus's score, the final reviewers'
+//!   findings and the review's run directory.
 //!
-//! The repository a client may plan must lie inside one of the server's roots (`--root DIR`,
-//! repeatable; default the directory the server was started in): any other path is refused
-//! before anything is read. Stdout carries only the protocol; the server logs nothing there.
+//! The repository a client may plan or review must lie inside one of the server's roots
+//! (`--root DIR`, repeatable; default the directory the server was started in), and so must the
+//! plan a client asks to review (or inside the server's runs root, where `plan` writes): any
+//! other path is refused before anything is read. Stdout carries only the protocol; the server
+//! logs nothing there.
 use super::args::{Cli, RunsFilterArgs};
 use super::output::Output;
 use crate::history::{self, History};
@@ -30,6 +35,10 @@ use std::sync::Arc;
 
 /// Largest `plan.md` returned in a `plan` result (bytes); the file itself is complete.
 pub const MAX_PLAN_BYTES: usize = 256 << 10;
+
+/// Most findings a `review` result lists (final envelopes, most severe first); the review's
+/// `reviews/*.yaml` hold them all, and `findings_total` says how many there were.
+pub const MAX_REVIEW_FINDINGS: usize = 100;
 
 /// Why the server could not run.
 #[derive(Debug, thiserror::Error)]
@@ -136,6 +145,19 @@ pub fn tools() -> Vec<Tool> {
                 }
             })),
         ),
+        Tool::new(
+            "review",
+            "Review an existing plan without planning it: a run directory (its plan/ is reviewed) or a plan/ directory as anneal writes it, edited by hand or not. The red team, Oracle, Momus, Hephaestus's gates and Atlas run on it and write into a new run directory. Returns the emission decision, the verdicts, Momus's score, the reviewers' findings and the review's run directory.",
+            schema(json!({
+                "type": "object",
+                "required": ["path"],
+                "properties": {
+                    "path": { "type": "string", "description": "A run directory or a plan/ directory; must lie inside one of the server's roots or its runs root." },
+                    "repository": { "type": "string", "description": "The repository the plan is for (default: the directory the server was started in); must lie inside one of the server's roots." },
+                    "accept_risk": { "type": "boolean", "description": "Let a RISKY verdict be emitted (an explicit human override)." }
+                }
+            })),
+        ),
     ]
 }
 
@@ -151,10 +173,17 @@ fn arg<'a>(args: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 impl Server {
     /// The repository, canonical, when it lies inside a root.
     fn check_repo(&self, repo: &str) -> Result<PathBuf, String> {
-        let p = Path::new(repo)
+        self.inside_roots("repository", repo, None)
+    }
+
+    /// `path`, canonical (symbolic links resolved), when it lies inside a root or inside
+    /// `also`; otherwise a message naming it, the roots and `--root`.
+    fn inside_roots(&self, what: &str, path: &str, also: Option<&Path>) -> Result<PathBuf, String> {
+        let p = Path::new(path)
             .canonicalize()
-            .map_err(|e| format!("repository {repo}: {e}"))?;
-        if self.0.roots.iter().any(|r| p.starts_with(r)) {
+            .map_err(|e| format!("{what} {path}: {e}"))?;
+        let also = also.and_then(|a| a.canonicalize().ok());
+        if self.0.roots.iter().chain(&also).any(|r| p.starts_with(r)) {
             Ok(p)
         } else {
             let roots: Vec<String> = self
@@ -164,7 +193,7 @@ impl Server {
                 .map(|r| r.display().to_string())
                 .collect();
             Err(format!(
-                "repository {} is outside the roots this server may plan ({}); start `anneal mcp` with --root DIR to allow another",
+                "{what} {} is outside the roots this server may plan ({}); start `anneal mcp` with --root DIR to allow another",
                 p.display(),
                 roots.join(", ")
             ))
@@ -299,6 +328,116 @@ impl Server {
     }
 }
 
+impl Server {
+    /// `review`: the plan and the repository checked against the roots before anything is
+    /// read, then the review as `anneal review PATH --repo DIR` runs it (its progress reported
+    /// like a plan's). A cancelled call is not stopped: the review runs to its end (its
+    /// agents and gates are bounded by the run's budget and `--gate-timeout`).
+    async fn review(
+        &self,
+        args: &Map<String, Value>,
+        ctx: &RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        let s = &self.0;
+        let path = match arg(args, "path").map(|p| self.inside_roots("plan", p, Some(&s.runs_root)))
+        {
+            Some(Ok(p)) => p,
+            Some(Err(e)) => return failed(e),
+            None => return failed("`path` is required: a run directory or a plan/ directory"),
+        };
+        let repo = match self.check_repo(arg(args, "repository").unwrap_or(".")) {
+            Ok(p) => p,
+            Err(e) => return failed(e),
+        };
+        let mut argv: Vec<String> = vec!["anneal".into(), "review".into(), "--quiet".into()];
+        argv.extend(["--repo".into(), repo.display().to_string()]);
+        argv.extend(["--out".into(), s.runs_root.display().to_string()]);
+        if args.get("accept_risk").and_then(Value::as_bool) == Some(true) {
+            argv.push("--accept-risk".into());
+        }
+        for (flag, v) in [("--provider", &s.provider), ("--model", &s.model)] {
+            if let Some(v) = v {
+                argv.extend([flag.into(), v.clone()]);
+            }
+        }
+        if let Some(c) = &s.config {
+            argv.extend(["--config".into(), c.display().to_string()]);
+        }
+        argv.extend(["--".into(), path.display().to_string()]);
+        let cfg = match Cli::try_parse_from(argv) {
+            Ok(Cli {
+                command: Some(super::args::Command::Review(a)),
+                ..
+            }) => super::review::config(&a).map_err(|e| e.to_string()),
+            Ok(_) => Err("internal: `anneal review` arguments were not read as a review".into()),
+            Err(e) => Err(e.to_string()),
+        };
+        let cfg = match cfg {
+            Ok(c) => c,
+            Err(e) => return failed(e),
+        };
+        match crate::review::run(cfg, progress_sink(ctx)).await {
+            Ok(o) => reviewed(&o),
+            Err(e) => failed(e.to_string()),
+        }
+    }
+}
+
+/// The `review` result: the run's summary document (decision, verdicts, Momus's score, the
+/// review's run directory and outputs), with the final reviewers' findings, most severe first,
+/// at most [`MAX_REVIEW_FINDINGS`].
+fn reviewed(o: &pipeline::Outcome) -> CallToolResult {
+    let Output { mut data, .. } = super::run::summary(o);
+    let mut findings: Vec<(u8, Value)> = Vec::new();
+    let files = std::fs::read_dir(o.run_dir.join("reviews"))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    for f in files {
+        let name = f.file_name().unwrap_or_default().to_string_lossy();
+        // `*-envelope-*` are earlier iterations' envelopes; the final ones have plain names.
+        if !name.ends_with(".yaml") || name.contains("-envelope-") {
+            continue;
+        }
+        let Some(env) = std::fs::read_to_string(&f)
+            .ok()
+            .and_then(|t| serde_yaml::from_str::<crate::model::Envelope>(&t).ok())
+        else {
+            continue;
+        };
+        for x in env.findings {
+            let v = json!({
+                "reviewer": env.agent,
+                "severity": x.severity,
+                "location": x.location,
+                "concern": x.concern,
+                "demand": x.demand,
+            });
+            // `Critical` is 0: ascending order is most severe first.
+            findings.push((x.severity as u8, v));
+        }
+    }
+    findings.sort_by_key(|f| f.0);
+    let total = findings.len();
+    if let Some(obj) = data.as_object_mut() {
+        obj.insert("findings_total".into(), json!(total));
+        obj.insert(
+            "findings".into(),
+            Value::Array(
+                findings
+                    .into_iter()
+                    .take(MAX_REVIEW_FINDINGS)
+                    .map(|(_, v)| v)
+                    .collect(),
+            ),
+        );
+    }
+    CallToolResult::structured(data)
+}
+
 /// Progress notifications for the run's stages (`[N/7] …` lines), when the call asked for
 /// them with a progress token; other lines are dropped, and none is sent once the call was
 /// cancelled.
@@ -349,7 +488,7 @@ impl ServerHandler for Server {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(Implementation::new("anneal", env!("CARGO_PKG_VERSION")))
             .with_instructions(
-                "anneal plans an engineering task for a repository through reviewed, validated stages. Call `plan` with the task and the repository; `strategies` lists the planning strategies and their options; `runs` reads earlier runs.",
+                "anneal plans an engineering task for a repository through reviewed, validated stages. Call `plan` with the task and the repository; `review` reviews an existing plan directory; `strategies` lists the planning strategies and their options; `runs` reads earlier runs.",
             )
     }
 
@@ -371,9 +510,10 @@ impl ServerHandler for Server {
             "plan" => self.plan(&args, &context).await,
             "strategies" => self.strategies(&args).await,
             "runs" => self.runs(&args),
+            "review" => self.review(&args, &context).await,
             other => {
                 return Err(McpError::invalid_params(
-                    format!("no tool {other}: the tools are plan, strategies, runs"),
+                    format!("no tool {other}: the tools are plan, strategies, runs, review"),
                     None,
                 ))
             }

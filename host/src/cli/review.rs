@@ -33,6 +33,21 @@ pub enum ReviewError {
 /// # Errors
 /// [`ReviewError`]: a usage error, a review that could not start, or one that failed.
 pub async fn review(a: &ReviewArgs, format: Format) -> Result<Ending, ReviewError> {
+    let cfg = config(a)?;
+    let progress = progress_sink(a.quiet);
+    let outcome = crate::review::run(cfg, progress.clone()).await?;
+    progress("done");
+    summary(&outcome).print(format);
+    Ok(ending(&outcome)?)
+}
+
+/// The review's configuration from its flags: the baseline record, the model configuration
+/// and engine as for a run (docs/design.md §7), Hephaestus's options. Shared by `anneal
+/// review` and the MCP server's `review` tool.
+///
+/// # Errors
+/// [`ReviewError::Baseline`] or [`ReviewError::Models`] (usage).
+pub(super) fn config(a: &ReviewArgs) -> Result<crate::review::Config, ReviewError> {
     let baseline = a
         .baseline
         .as_deref()
@@ -43,7 +58,7 @@ pub async fn review(a: &ReviewArgs, format: Format) -> Result<Ending, ReviewErro
         resolve_models(&a.config, &a.repo, &a.provider, &a.model).map_err(ReviewError::Models)?;
     let engine =
         crate::engine::from_config(&models.config, &a.repo).map_err(ReviewError::Models)?;
-    let cfg = crate::review::Config {
+    Ok(crate::review::Config {
         path: a.path.clone(),
         repo: a.repo.clone(),
         runs_root: a
@@ -67,12 +82,7 @@ pub async fn review(a: &ReviewArgs, format: Format) -> Result<Ending, ReviewErro
             loop_default: false,
         },
         engine: Arc::new(engine),
-    };
-    let progress = progress_sink(a.quiet);
-    let outcome = crate::review::run(cfg, progress.clone()).await?;
-    progress("done");
-    summary(&outcome).print(format);
-    Ok(ending(&outcome)?)
+    })
 }
 
 /// Reads a baseline record (`--baseline`): YAML, which also reads JSON.

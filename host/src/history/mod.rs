@@ -8,6 +8,7 @@
 //! terminal ([`clean`]).
 pub mod compare;
 pub mod stats;
+pub mod summary;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -36,19 +37,8 @@ pub enum HistoryError {
     Unreadable { dir: String, reason: String },
 }
 
-/// How a run ended, as `--outcome` filters it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// EMIT.
-    Emit,
-    /// RE_LOOP at the cap, or the budget was spent.
-    NotEmitted,
-    /// ABORT: the task needed clarification.
-    Abort,
-    /// A runtime error ended the run.
-    Error,
-}
+/// How a run ended, as `--outcome` filters it (also the WIT `history` interface's).
+pub use crate::model::past::RunOutcome as Outcome;
 
 /// One run, as its `rollup.yaml` records it (the `run_record` of the JSON schema).
 #[derive(Clone, Debug, Serialize)]
@@ -61,6 +51,8 @@ pub struct Record {
     /// The strategy's options as the run resolved them.
     pub options: BTreeMap<String, String>,
     pub task: String,
+    /// The repository planned (its canonical path), when the rollup records it.
+    pub repository: Option<String>,
     /// `EMIT`, `RE_LOOP` or `ABORT`.
     pub emission_decision: String,
     pub outcome: Outcome,
@@ -95,6 +87,7 @@ struct Rollup {
     iteration_count: u32,
     depth_scores: Vec<f64>,
     task: String,
+    repository: Option<String>,
     strategy: StrategyPart,
     momus_score: Option<u8>,
     error: Option<String>,
@@ -187,6 +180,7 @@ impl Record {
             },
             options: r.strategy.options,
             task: r.task,
+            repository: r.repository,
             emission_decision: r.emission_decision,
             outcome,
             overall_verdict: r.overall_verdict,

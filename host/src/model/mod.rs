@@ -6,6 +6,7 @@ pub mod context;
 pub mod envelope;
 pub mod intent;
 pub mod names;
+pub mod past;
 pub mod resolution;
 pub mod rules;
 pub mod skill;

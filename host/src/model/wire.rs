@@ -9,6 +9,7 @@
 //! (not generated with `additional_derives`) for one reason: the files of docs/design.md §4 spell enums
 //! their own way (`SAFE`, `critical`, `cast`), and generated types cannot carry serde
 //! attributes. Field order and names follow the WIT exactly; keep them so.
+pub use super::past::{PastRun, RunHistory, RunOutcome};
 use serde::{Deserialize, Serialize};
 use wasmtime::component::{ComponentType, Lift, Lower};
 

@@ -270,6 +270,7 @@ impl RunRecord {
                 .then(|| "synthesis-provenance.md".into()),
             bias_set,
             task: facts.task.to_string(),
+            repository: facts.repository,
             task_kind: self
                 .intent
                 .as_ref()
@@ -302,6 +303,8 @@ impl RunRecord {
 pub struct Facts<'a> {
     pub run_id: &'a str,
     pub task: &'a str,
+    /// The repository planned, its canonical path.
+    pub repository: String,
     /// Who answered the agent roles ([`crate::engine::Engine::label`]).
     pub agents: String,
     pub strategy: StrategyRecord,

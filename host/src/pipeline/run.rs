@@ -88,6 +88,8 @@ pub struct Run {
     /// Where a full re-loop re-enters, as the strategy's `info()` declares it
     /// (docs/design.md §3 invariant 5).
     reentry: Reentry,
+    /// Earlier runs of the repository, for the strategy's `history.earlier-runs`.
+    earlier: Arc<crate::model::past::RunHistory>,
     /// What the run learned so far; the rollup is built from it.
     pub record: RunRecord,
     /// The baseline's gate commands, running on the untouched repository while the strategy
@@ -125,6 +127,13 @@ impl Run {
             cfg.budget,
         ));
         let reentry = strategy.info.reentry;
+        // Read before this run writes anything of its own (docs/design.md §11, `history`).
+        let earlier = Arc::new(crate::history::summary::earlier_runs(
+            &cfg.runs_root,
+            &repo,
+            &id,
+            &cfg.limits.history,
+        ));
         let run = Run {
             jobs: Arc::new(Semaphore::new(cfg.jobs)),
             cfg,
@@ -139,6 +148,7 @@ impl Run {
             progress,
             started,
             reentry,
+            earlier,
             record: RunRecord::default(),
             baseline_task: None,
             baseline: None,
@@ -517,7 +527,8 @@ impl Run {
             self.record.indexed.index.clone(),
             &self.repo,
             self.cfg.limits.code_query.clone(),
-        )));
+        )))
+        .with_history(self.earlier.clone());
         let input = RunInput {
             run_id: self.id.clone(),
             task: self.task.clone(),
@@ -692,6 +703,7 @@ impl Run {
         Facts {
             run_id: &self.id,
             task: &self.task,
+            repository: self.repo.to_string_lossy().into_owned(),
             agents: self.cfg.engine.label(),
             strategy: StrategyRecord {
                 name: info.name.clone(),

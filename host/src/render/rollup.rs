@@ -277,6 +277,9 @@ pub struct Rollup {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub synthesis_provenance: Option<String>,
     pub task: String,
+    /// The repository planned, its canonical path (the history's "same repository",
+    /// docs/design.md §8).
+    pub repository: String,
     pub task_kind: crate::model::TaskKind,
     pub strategy: StrategyRecord,
     #[serde(skip_serializing_if = "Option::is_none")]

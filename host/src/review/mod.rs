@@ -182,7 +182,7 @@ async fn stages_5_to_7(
     run: Arc<RunDir>,
     log: Arc<RunLog>,
     started: Instant,
-    say: &dyn Fn(&str),
+    say: &(dyn Fn(&str) + Sync),
 ) -> Outcome {
     let events = Arc::new(Events::default());
     let tally = Arc::new(Tally::with_budget(
@@ -335,7 +335,7 @@ async fn review_plan(
     run: &Arc<RunDir>,
     tally: &Arc<Tally>,
     timer: &mut BTreeMap<String, u64>,
-    say: &dyn Fn(&str),
+    say: &(dyn Fn(&str) + Sync),
 ) -> Result<Reviews, String> {
     say("[5/7] red team: security, scope, assumptions (concurrently), then oracle; momus");
     let t = Instant::now();
@@ -481,6 +481,7 @@ fn rollup_of(
         bias_set: Vec::new(),
         synthesis_provenance: None,
         task: r.task.clone(),
+        repository: r.repo.to_string_lossy().into_owned(),
         task_kind: r.kind,
         strategy: StrategyRecord {
             name,

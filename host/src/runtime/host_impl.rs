@@ -141,6 +141,9 @@ pub struct HostState {
     /// `code-index` calls made so far, and the bytes of their answers.
     pub code_queries: u32,
     code_bytes: u64,
+    /// What `history.earlier-runs` answers (already bounded by its maker); empty unless
+    /// [`HostState::with_history`] set it.
+    history: Arc<crate::model::past::RunHistory>,
 }
 
 impl HostState {
@@ -168,6 +171,7 @@ impl HostState {
             code: None,
             code_queries: 0,
             code_bytes: 0,
+            history: Arc::default(),
         }
     }
 
@@ -188,6 +192,7 @@ impl HostState {
             code: None,
             code_queries: 0,
             code_bytes: 0,
+            history: Arc::default(),
         }
     }
 
@@ -197,6 +202,19 @@ impl HostState {
     pub fn with_code_index(mut self, index: Arc<Query>) -> Self {
         self.code = Some(index);
         self
+    }
+
+    /// The summary of earlier runs `history.earlier-runs` answers with (docs/design.md §11),
+    /// made and bounded by `history::summary`.
+    pub fn with_history(mut self, history: Arc<crate::model::past::RunHistory>) -> Self {
+        self.history = history;
+        self
+    }
+
+    /// `history.earlier-runs`: the summary, the same for every call. Not a host call for the
+    /// guest clock: the copy counts as the guest's own CPU time.
+    pub fn earlier_runs(&self) -> crate::model::past::RunHistory {
+        (*self.history).clone()
     }
 
     /// Guest CPU time so far: wall-clock since start, minus time in host calls.

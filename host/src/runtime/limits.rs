@@ -70,7 +70,48 @@ pub struct GuestLimits {
     /// Bounds of each `code-index` call: name and search length, results per answer, lines
     /// and bytes per excerpt (docs/security.md, "Code index queries").
     pub code_query: crate::index::query::QueryLimits,
+    /// Bounds of the summary of earlier runs the `history` interface answers with
+    /// (docs/security.md, "Run history"). Default [`HISTORY_LIMITS`].
+    pub history: HistoryLimits,
 }
+
+/// Bounds on the summary of earlier runs of the repository that a strategy reads through the
+/// WIT `history` interface (`history::summary`, docs/design.md §11). The summary is made once
+/// per run from the run directories' `rollup.yaml` files; whatever the runs root holds, it
+/// stays within these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HistoryLimits {
+    /// Run directories looked at, the newest by name (run ids sort by time). 200.
+    pub scanned: usize,
+    /// Largest `rollup.yaml` read, in bytes; a larger one is skipped unread (a real rollup is a
+    /// few KiB; `anneal runs` reads up to `history::MAX_ROLLUP_BYTES`). 256 KiB.
+    pub rollup_bytes: u64,
+    /// Runs in the summary; the rest are counted in `omitted`. 20.
+    pub runs: usize,
+    /// Bytes of the whole summary (every text, and 64 per run and per option for the
+    /// numbers); a run that would pass it is counted in `omitted`. 32 KiB.
+    pub total_bytes: usize,
+    /// Longest task kept, in bytes (cut at a character boundary). 200.
+    pub task_bytes: usize,
+    /// Longest run id, strategy name, option name or option value kept, in bytes. 64.
+    pub name_bytes: usize,
+    /// Options kept per run. 16.
+    pub options: usize,
+    /// Depth scores kept per run (Temper's cap is 5). 8.
+    pub depth_scores: usize,
+}
+
+/// The bounds every history summary is held to by default.
+pub const HISTORY_LIMITS: HistoryLimits = HistoryLimits {
+    scanned: 200,
+    rollup_bytes: 256 << 10,
+    runs: 20,
+    total_bytes: 32 << 10,
+    task_bytes: 200,
+    name_bytes: 64,
+    options: 16,
+    depth_scores: 8,
+};
 
 /// The least a `log` or `progress` call costs against the byte limits, whatever its length:
 /// an empty message still costs the host a call, a line and its prefix.
@@ -104,6 +145,7 @@ impl Default for GuestLimits {
             code_queries: 500,
             code_answer_bytes: 4 << 20,
             code_query: crate::index::query::QueryLimits::default(),
+            history: HISTORY_LIMITS,
         }
     }
 }

@@ -360,6 +360,8 @@ fn check_world(
             "host" => world == World::Strategy,
             // New in 0.2.0: an 0.1.0 world has no code index to import.
             "code-index" => world == World::Strategy && ver != "0.1.0",
+            // New in 0.2.0 too (earlier runs of the repository, docs/design.md §11).
+            "history" => world == World::Strategy && ver != "0.1.0",
             _ => false,
         };
         if !served {

@@ -13,6 +13,7 @@ mod foundry;
 mod history;
 mod installed;
 mod interrupt;
+mod js_strategy;
 mod json_output;
 mod mcp;
 mod models;

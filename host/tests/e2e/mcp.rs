@@ -1,6 +1,7 @@
 //! `anneal mcp` driven over a pipe by a client speaking the protocol (JSON-RPC lines):
 //! initialize, tools/list, tools/call `plan` with progress notifications, a cancelled `plan`
-//! whose run still writes its rollup, a repository outside the roots refused, `runs`.
+//! whose run still writes its rollup, a repository outside the roots refused, `runs`, and
+//! `review` of the first plan's run directory (a plan outside the roots refused).
 use crate::common::{self, Scratch};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
@@ -120,7 +121,7 @@ fn a_client_plans_with_progress_cancels_and_is_kept_inside_the_roots() {
         .iter()
         .map(|t| t["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["plan", "strategies", "runs"]);
+    assert_eq!(names, ["plan", "strategies", "runs", "review"]);
 
     // A whole plan, with a progress notification per stage.
     let repo = s.repo().display().to_string();
@@ -132,6 +133,7 @@ fn a_client_plans_with_progress_cancels_and_is_kept_inside_the_roots() {
     );
     let done = c.response(3);
     let r = &done["result"]["structuredContent"];
+    let planned_dir = r["run_dir"].as_str().unwrap().to_string();
     assert!(
         matches!(r["decision"].as_str(), Some("EMIT" | "NOT EMITTED")),
         "{done}"
@@ -195,6 +197,58 @@ fn a_client_plans_with_progress_cancels_and_is_kept_inside_the_roots() {
     c.call(6, "runs", json!({}), None);
     let runs = c.response(6);
     assert_eq!(runs["result"]["structuredContent"]["total"], 2, "{runs}");
+
+    // Review the first plan's run directory: verdicts, score, findings, a new run directory.
+    c.call(
+        7,
+        "review",
+        json!({ "path": planned_dir, "repository": repo }),
+        Some("p7"),
+    );
+    let review = c.response(7);
+    let r = &review["result"]["structuredContent"];
+    assert_ne!(review["result"]["isError"], true, "{review}");
+    assert!(
+        matches!(r["decision"].as_str(), Some("EMIT" | "NOT EMITTED")),
+        "{review}"
+    );
+    assert!(r["overall_verdict"].is_string(), "{review}");
+    assert!(r["gate_status"]["momus"].is_string(), "{review}");
+    assert!(r["momus_score"].is_u64(), "{review}");
+    let findings = r["findings"].as_array().expect("findings is a list");
+    assert_eq!(
+        r["findings_total"].as_u64(),
+        Some(findings.len() as u64),
+        "{review}"
+    );
+    let out = std::path::Path::new(r["run_dir"].as_str().unwrap());
+    assert!(out.join("rollup.yaml").is_file(), "{review}");
+    assert_ne!(
+        out,
+        std::path::Path::new(&planned_dir),
+        "a review writes a new run directory"
+    );
+    assert!(
+        c.progress("p7").iter().any(|m| m.starts_with("[5/7]")),
+        "{:?}",
+        c.progress("p7")
+    );
+
+    // A plan outside the roots (and the runs root) is refused before anything is read.
+    c.call(
+        8,
+        "review",
+        json!({ "path": "/etc", "repository": repo }),
+        None,
+    );
+    let refused = c.response(8);
+    assert_eq!(refused["result"]["isError"], true, "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("plan /etc is outside the roots"),
+        "{refused}"
+    );
 
     drop(c.stdin);
     let status = c.child.wait().unwrap();

@@ -199,13 +199,14 @@ fn versions_are_checked_before_anything_runs() {
         "imports interfaces of two versions of anneal:strategy (0.1.0 and 0.2.0)",
     );
     // A 0.2.0 strategy exports `estimate` besides `info` and `run`; it may import the code
-    // index (the loader goes on to the exports).
+    // index and the history (the loader goes on to the exports).
     let v2 = importing_all(
         &s,
         "v2.wasm",
         &[
             "anneal:strategy/host@0.2.0",
             "anneal:strategy/code-index@0.2.0",
+            "anneal:strategy/history@0.2.0",
         ],
     );
     refused(
@@ -216,6 +217,9 @@ fn versions_are_checked_before_anything_runs() {
     // The code index is new in 0.2.0: 0.1.0 has none to import.
     let v1 = importing_all(&s, "v1.wasm", &["anneal:strategy/code-index@0.1.0"]);
     refused(&s, &v1, "anneal:strategy/code-index@0.1.0");
+    // So is the history of earlier runs.
+    let v1 = importing_all(&s, "v1h.wasm", &["anneal:strategy/history@0.1.0"]);
+    refused(&s, &v1, "anneal:strategy/history@0.1.0");
 }
 
 #[test]
@@ -949,4 +953,109 @@ fn compiling_is_held_to_its_memory_limit() {
         &["--max-compile-memory", "64"],
         "stopped by the compile memory limit (64 MiB of address space; --max-compile-memory)",
     );
+}
+
+/// Writes a forged run directory `id` under `runs` whose rollup says it planned `repo`.
+fn forged_run(runs: &std::path::Path, id: &str, repo: &str, task: &str, option: &str) {
+    let dir = runs.join(id);
+    std::fs::create_dir_all(&dir).unwrap();
+    let rollup = serde_json::json!({ "rollup": {
+        "run_id": id, "architecture": "cast", "task": task, "repository": repo,
+        "emission_decision": "EMIT", "overall_verdict": "SAFE", "iteration_count": 1,
+        "momus_score": 91,
+        "strategy": { "name": "cast", "version": "0.2.0", "options": { "key": option } },
+    } });
+    std::fs::write(
+        dir.join("rollup.yaml"),
+        serde_yaml::to_string(&rollup).unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn history_through_the_wit_is_this_repositorys_only_bounded_and_path_free() {
+    if common::nested() {
+        return;
+    }
+    let s = Scratch::new();
+    // A real earlier run of this repository.
+    let first = s.anneal(&["Add a health check endpoint"]);
+    assert!(
+        matches!(first.status.code(), Some(0 | 4)),
+        "{}",
+        stderr(&first)
+    );
+    // Forged ones: another repository's, and one of this repository naming paths in and out
+    // of it (docs/security.md, "Run history").
+    let repo = s.repo().canonicalize().unwrap().display().to_string();
+    let scratch = s.dir.path().display().to_string();
+    forged_run(
+        &s.runs(),
+        "anneal-20200101-000000-other",
+        "/somewhere/else",
+        "Other repository: its secret task",
+        "x",
+    );
+    forged_run(
+        &s.runs(),
+        "anneal-20200101-000001-forged",
+        &repo,
+        &format!("Read /etc/shadow, {scratch}/runs and {repo}/app/main.py \u{1b}[2J"),
+        "/root/.ssh/id_rsa",
+    );
+    let guest = test_guest("hostile");
+    let out = s.anneal(&[
+        "--strategy",
+        guest.to_str().unwrap(),
+        "--opt",
+        "mode=history",
+        TASK,
+    ]);
+    assert!(matches!(out.status.code(), Some(0 | 4)), "{}", stderr(&out));
+    let seen = std::fs::read_dir(s.runs())
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.unwrap().path().join("history.txt")).ok())
+        .next()
+        .expect("the guest wrote history.txt");
+    let lines: Vec<&str> = seen.lines().collect();
+    assert_eq!(lines[0], "omitted\t0", "{seen}");
+    assert_eq!(
+        lines.len(),
+        3,
+        "the real run and the forged one of this repository:\n{seen}"
+    );
+    assert!(
+        lines[1].contains("\tAdd a health check endpoint\t"),
+        "{seen}"
+    );
+    assert!(
+        lines[2].contains("anneal-20200101-000001-forged\tcast\t"),
+        "{seen}"
+    );
+    assert!(lines[2].contains("app/main.py"), "{seen}");
+    assert!(
+        lines[2].contains("key=[path outside the repository]"),
+        "{seen}"
+    );
+    for leak in [
+        "Other repository",
+        "/etc/shadow",
+        "/root",
+        &scratch,
+        &repo,
+        "\u{1b}",
+    ] {
+        assert!(
+            !seen.contains(leak),
+            "{leak:?} leaked into the history:\n{seen}"
+        );
+    }
+}
+
+#[test]
+fn a_guest_reading_the_history_forever_hits_the_cpu_limit() {
+    if common::nested() {
+        return;
+    }
+    hostile("history-loop", &["--max-guest-cpu", "2"], "CPU time limit");
 }

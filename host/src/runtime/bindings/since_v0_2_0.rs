@@ -12,6 +12,12 @@ wasmtime::component::bindgen!({
     with: { "anneal:strategy/types": crate::model::wire },
 });
 
+impl anneal::strategy::history::Host for HostState {
+    async fn earlier_runs(&mut self) -> wasmtime::Result<crate::model::past::RunHistory> {
+        Ok(HostState::earlier_runs(self))
+    }
+}
+
 /// The convergence-checker world.
 pub mod convergence {
     wasmtime::component::bindgen!({
