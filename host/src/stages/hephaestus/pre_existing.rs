@@ -154,7 +154,7 @@ fn parse_with(r: &Runner, output: &str) -> Option<PreExisting> {
     };
     let total = passed + failing.len() as u64;
     let share = failing.len() as f64 / total.max(1) as f64;
-    (passed > 0 && failing.len() <= MAX_FAILURES && share <= MAX_SHARE).then(|| PreExisting {
+    (passed > 0 && failing.len() <= MAX_FAILURES && share <= MAX_SHARE).then_some(PreExisting {
         runner: r.name,
         failing,
         passed,
