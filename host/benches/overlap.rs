@@ -46,8 +46,19 @@ fn main() {
         .collect();
     let latency: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let repeats: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(3);
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/service-repo");
     let tmp = tempfile::tempdir().unwrap();
+    // A copy: the runs' caches (.anneal/cache) must not land in the source tree.
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/service-repo");
+    let fixture = tmp.path().join("service-repo");
+    for e in walkdir::WalkDir::new(&source) {
+        let e = e.unwrap();
+        let to = fixture.join(e.path().strip_prefix(&source).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(e.path(), &to).unwrap();
+        }
+    }
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut rows = Vec::new();
     for alongside in [true, false] {
