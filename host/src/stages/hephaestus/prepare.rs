@@ -32,6 +32,8 @@ pub(super) async fn prepare(
     location: &str,
 ) -> Prepared {
     let mut env = runner::scrubbed_env(base_env, None);
+    env.extend(scm_version_env(repo_root));
+    env.sort();
     let cache = opts
         .cache_dir
         .as_ref()
@@ -192,4 +194,84 @@ fn blocked(mut done: Prepared, why: String, location: &str) -> Prepared {
     done.item = Some(item);
     done.blocked = Some(why);
     done
+}
+
+/// The scratch copy has no `.git/`, so a Python project whose version comes from its tags
+/// (setuptools-scm, hatch-vcs, vcs-versioning: most of PyPI's newer projects) cannot build its
+/// metadata there. These variables give those tools the version the repository's own tags say
+/// (`git describe --tags --abbrev=0`, a leading `v` dropped), `0.0.0` when it has none or git is
+/// missing: the documented way to build such a project outside its checkout.
+fn scm_version_env(repo_root: &std::path::Path) -> Vec<(OsString, OsString)> {
+    let described = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo_root)
+        .args(["describe", "--tags", "--abbrev=0"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok());
+    let version = described
+        .as_deref()
+        .map(|t| t.trim().trim_start_matches('v'))
+        .filter(|t| {
+            !t.is_empty()
+                && t.len() <= 64
+                && t.starts_with(|c: char| c.is_ascii_digit())
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".+-_".contains(c))
+        })
+        .unwrap_or("0.0.0")
+        .to_string();
+    [
+        "SETUPTOOLS_SCM_PRETEND_VERSION",
+        "VCS_VERSIONING_PRETEND_VERSION",
+    ]
+    .into_iter()
+    .map(|k| (OsString::from(k), OsString::from(&version)))
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scm_version_env;
+
+    fn version(dir: &std::path::Path) -> String {
+        let env = scm_version_env(dir);
+        assert_eq!(env.len(), 2);
+        env[0].1.to_string_lossy().into_owned()
+    }
+
+    #[test]
+    fn the_version_comes_from_the_repositorys_tags() {
+        let t = tempfile::tempdir().unwrap();
+        assert_eq!(version(t.path()), "0.0.0", "no git repository");
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .arg("-C")
+                .arg(t.path())
+                .args(["-c", "user.email=a@b", "-c", "user.name=a"])
+                .args(args)
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false);
+            assert!(ok, "git {args:?}");
+        };
+        if which::which("git").is_err() {
+            return;
+        }
+        git(&["init", "-q"]);
+        std::fs::write(t.path().join("f"), "x").unwrap();
+        git(&["add", "f"]);
+        git(&["commit", "-qm", "x"]);
+        assert_eq!(version(t.path()), "0.0.0", "no tag");
+        git(&["tag", "v25.4.0"]);
+        assert_eq!(version(t.path()), "25.4.0");
+        // A tag that is no version is not passed on.
+        std::fs::write(t.path().join("f"), "y").unwrap();
+        git(&["commit", "-qam", "y"]);
+        git(&["tag", "latest-docs"]);
+        assert_eq!(version(t.path()), "0.0.0");
+    }
 }
