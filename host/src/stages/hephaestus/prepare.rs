@@ -196,6 +196,12 @@ fn blocked(mut done: Prepared, why: String, location: &str) -> Prepared {
     done
 }
 
+/// The variables [`scm_version_env`] sets for every preflight step and gate command.
+pub const SCM_VERSION_ENV: &[&str] = &[
+    "SETUPTOOLS_SCM_PRETEND_VERSION",
+    "VCS_VERSIONING_PRETEND_VERSION",
+];
+
 /// The scratch copy has no `.git/`, so a Python project whose version comes from its tags
 /// (setuptools-scm, hatch-vcs, vcs-versioning: most of PyPI's newer projects) cannot build its
 /// metadata there. These variables give those tools the version the repository's own tags say
@@ -224,13 +230,10 @@ fn scm_version_env(repo_root: &std::path::Path) -> Vec<(OsString, OsString)> {
         })
         .unwrap_or("0.0.0")
         .to_string();
-    [
-        "SETUPTOOLS_SCM_PRETEND_VERSION",
-        "VCS_VERSIONING_PRETEND_VERSION",
-    ]
-    .into_iter()
-    .map(|k| (OsString::from(k), OsString::from(&version)))
-    .collect()
+    SCM_VERSION_ENV
+        .iter()
+        .map(|k| (OsString::from(k), OsString::from(&version)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -399,6 +399,7 @@ async fn secrets_never_reach_commands() {
         assert!(
             ENV_ALLOWLIST.contains(&name)
                 || FIXED_ENV.iter().any(|(k, _)| *k == name)
+                || super::prepare::SCM_VERSION_ENV.contains(&name)
                 || ["PWD", "OLDPWD", "SHLVL", "_"].contains(&name),
             "{name} reached the command"
         );
