@@ -259,6 +259,35 @@ fn last_lines(output: &str, n: usize) -> String {
         .join(" / ")
 }
 
+/// Programs that print nothing when they succeed (`go build`, `tsc`, `eslint`, `flake8`,
+/// `cargo fmt --check`, …): for them an empty output with exit status 0, both observed and
+/// written by Hephaestus itself, is the evidence ([`silent_on_success`]). Matched on the
+/// command's first words, after `npx `, `python3 -m ` or `python -m `.
+pub const SILENT_ON_SUCCESS: &[&str] = &[
+    "go build",
+    "go vet",
+    "gofmt -l",
+    "tsc",
+    "eslint",
+    "standard",
+    "flake8",
+    "pyflakes",
+    "cargo fmt",
+    "rustfmt --check",
+];
+
+/// Whether `command` runs a program of [`SILENT_ON_SUCCESS`].
+pub fn silent_on_success(command: &str) -> bool {
+    let mut c = command.trim();
+    for prefix in ["npx ", "python3 -m ", "python -m "] {
+        c = c.strip_prefix(prefix).unwrap_or(c).trim_start();
+    }
+    SILENT_ON_SUCCESS.iter().any(|p| {
+        c.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    })
+}
+
 /// Applies the evidence rules to an evidence file read back from the run directory, for a
 /// command that ran with `exit`. `cargo` says whether the command invokes cargo or rustc.
 /// Returns the check's status and its detail:
@@ -365,6 +394,28 @@ mod tests {
         LogFacts {
             output: output.into(),
             status: status.into(),
+        }
+    }
+
+    #[test]
+    fn silent_programs_are_known_by_their_first_words() {
+        for c in [
+            "go build ./...",
+            "npx tsc --noEmit",
+            "python3 -m flake8",
+            "cargo fmt --all --check",
+            "tsc",
+        ] {
+            assert!(silent_on_success(c), "{c}");
+        }
+        for c in [
+            "go test ./...",
+            "tscx",
+            "make build",
+            "cargo build",
+            "npm test",
+        ] {
+            assert!(!silent_on_success(c), "{c}");
         }
     }
 
