@@ -123,19 +123,6 @@ fn cargo_build(toolchain: &Toolchain, dir: &Path, target: &Path) -> Result<PathB
         }
     };
     cmd.current_dir(dir).env("CARGO_TARGET_DIR", target);
-    // Reproducible bytes wherever the checkout and the cargo home are: panic locations name
-    // paths, which would otherwise make the committed host/bundled/*.wasm differ from a
-    // rebuild in another directory (CI's clone, a contributor's checkout).
-    let cargo_home = std::env::var("CARGO_HOME").unwrap_or_else(|_| {
-        format!("{}/.cargo", std::env::var("HOME").unwrap_or_default())
-    });
-    cmd.env(
-        "RUSTFLAGS",
-        format!(
-            "--remap-path-prefix={}=/anneal --remap-path-prefix={cargo_home}=/cargo",
-            root().display()
-        ),
-    );
     eprintln!(
         "xtask: building {} with {}",
         dir.display(),
