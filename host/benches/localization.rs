@@ -21,8 +21,7 @@ mod report;
 
 use anneal::eval::{CaseScore, Classifier, PathRules};
 use anneal::pipeline::{self, Config};
-use anneal::runtime::limits::GuestLimits;
-use anneal::stages::{hephaestus, probe};
+use anneal::stages::probe;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use corpus::Case;
@@ -30,7 +29,7 @@ use futures::StreamExt;
 use report::{CaseResult, Outcome, BASELINE};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/localization");
 
@@ -246,30 +245,13 @@ async fn run_strategy(
 /// The pipeline configuration of one case: offline engine, one iteration, stages 1–4 only.
 fn config(bench: &Bench, case: &Case, root: &Path, strategy: &str) -> Config {
     Config {
-        task: case.task.clone(),
-        repo: root.to_path_buf(),
-        runs_root: bench.runs_root.join(&case.id),
-        strategy: strategy.to_string(),
-        strategy_sha256: None,
-        convergence: None,
-        convergence_preset: Default::default(),
-        jobs: 2,
         max_iterations: Some(1),
-        planner_category: anneal::model::Category::Deep,
-        accept_risk: false,
-        refused_flags: Vec::new(),
-        options: Vec::new(),
-        limits: GuestLimits::default(),
-        hephaestus: hephaestus::Options::default(),
         probe: probe::ProbeOptions {
             home: Some(bench.home.clone()),
             ..Default::default()
         },
-        simulated_latency: Duration::ZERO,
-        budget: Default::default(),
-        engine: Default::default(),
         plan_only: true,
-        baseline_alongside: true,
+        ..Config::new(&case.task, root, &bench.runs_root.join(&case.id), strategy)
     }
 }
 

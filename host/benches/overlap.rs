@@ -7,35 +7,22 @@
 //! Run: `cargo bench -p anneal --bench overlap` (arguments: `[latency_ms] [repeats]`, default
 //! 1000 3).
 use anneal::pipeline::{self, Config};
-use anneal::runtime::limits::GuestLimits;
-use anneal::stages::{hephaestus, probe};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 fn config(repo: &Path, runs: &Path, alongside: bool, latency: u64) -> Config {
     Config {
-        task: "Add rate limiting to the login endpoint".into(),
-        repo: repo.to_path_buf(),
-        runs_root: runs.to_path_buf(),
-        strategy: "cast".into(),
-        convergence: None,
-        convergence_preset: Default::default(),
         jobs: 8,
         max_iterations: Some(1),
-        planner_category: anneal::model::Category::Deep,
-        accept_risk: false,
-        refused_flags: Vec::new(),
-        options: Vec::new(),
-        limits: GuestLimits::default(),
-        hephaestus: hephaestus::Options::default(),
-        probe: probe::ProbeOptions::default(),
-        strategy_sha256: None,
         simulated_latency: Duration::from_millis(latency),
-        budget: Default::default(),
-        engine: Default::default(),
-        plan_only: false,
         baseline_alongside: alongside,
+        ..Config::new(
+            "Add rate limiting to the login endpoint",
+            repo,
+            runs,
+            "cast",
+        )
     }
 }
 

@@ -145,27 +145,9 @@ async fn plan(
     base: &Baseline,
 ) -> Result<(PathBuf, bool), String> {
     let cfg = anneal::pipeline::Config {
-        task: case.task.clone(),
-        repo: repo.to_path_buf(),
-        runs_root: runs.to_path_buf(),
-        strategy: args.strategy.clone(),
-        strategy_sha256: None,
-        convergence: None,
-        convergence_preset: Default::default(),
         jobs: 4,
-        max_iterations: Some(3),
-        planner_category: anneal::model::Category::Deep,
-        accept_risk: false,
-        refused_flags: Vec::new(),
-        options: Vec::new(),
-        limits: Default::default(),
         hephaestus: heph(base),
-        probe: probe::ProbeOptions::default(),
-        simulated_latency: std::time::Duration::ZERO,
-        budget: Default::default(),
-        engine: Default::default(),
-        plan_only: false,
-        baseline_alongside: true,
+        ..anneal::pipeline::Config::new(&case.task, repo, runs, &args.strategy)
     };
     let out = anneal::pipeline::run(cfg, Arc::new(|_| {}))
         .await

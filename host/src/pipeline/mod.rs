@@ -99,6 +99,44 @@ pub enum StartError {
 
 /// A wrong `--opt` is the user's (usage); a strategy whose own default is invalid is broken
 /// (runtime).
+impl Config {
+    /// A run of `strategy` on `task` in `repo`, writing under `runs_root`, with every other
+    /// setting at its default: the offline engine, no budget, default limits and Hephaestus
+    /// options, 2 jobs, the re-loop cap of 3, the Deep planner category, no simulated latency,
+    /// the baseline alongside planning. For benches and tests, which change fields with
+    /// struct-update syntax (`Config { jobs: 8, ..Config::new(…) }`).
+    pub fn new(
+        task: &str,
+        repo: &std::path::Path,
+        runs_root: &std::path::Path,
+        strategy: &str,
+    ) -> Config {
+        Config {
+            task: task.to_string(),
+            repo: repo.to_path_buf(),
+            runs_root: runs_root.to_path_buf(),
+            strategy: strategy.to_string(),
+            strategy_sha256: None,
+            convergence: None,
+            convergence_preset: Default::default(),
+            jobs: 2,
+            max_iterations: Some(3),
+            planner_category: Category::Deep,
+            accept_risk: false,
+            refused_flags: Vec::new(),
+            options: Vec::new(),
+            limits: GuestLimits::default(),
+            hephaestus: hephaestus::Options::default(),
+            probe: stages::probe::ProbeOptions::default(),
+            simulated_latency: std::time::Duration::ZERO,
+            budget: Default::default(),
+            engine: Default::default(),
+            plan_only: false,
+            baseline_alongside: true,
+        }
+    }
+}
+
 impl From<crate::options::OptionError> for StartError {
     fn from(e: crate::options::OptionError) -> Self {
         match e {
@@ -176,30 +214,17 @@ mod plan_only_tests {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/service-repo");
         let tmp = tempfile::tempdir().unwrap();
         let cfg = Config {
-            task: "Add rate limiting to the login endpoint".into(),
-            repo: fixture,
-            runs_root: tmp.path().join("runs"),
-            strategy: "cast".into(),
-            strategy_sha256: None,
-            convergence: None,
-            convergence_preset: Default::default(),
-            jobs: 2,
-            max_iterations: Some(3),
-            planner_category: Category::Deep,
-            accept_risk: false,
-            refused_flags: Vec::new(),
-            options: Vec::new(),
-            limits: GuestLimits::default(),
-            hephaestus: hephaestus::Options::default(),
             probe: stages::probe::ProbeOptions {
                 home: Some(tmp.path().to_path_buf()),
                 ..Default::default()
             },
-            simulated_latency: std::time::Duration::ZERO,
-            budget: Default::default(),
-            engine: Default::default(),
             plan_only: true,
-            baseline_alongside: true,
+            ..Config::new(
+                "Add rate limiting to the login endpoint",
+                &fixture,
+                &tmp.path().join("runs"),
+                "cast",
+            )
         };
         let out = run(cfg, Arc::new(|_| {})).await.unwrap();
         assert!(out.error.is_none(), "{:?}", out.error);
