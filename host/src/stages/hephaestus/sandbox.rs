@@ -247,6 +247,10 @@ impl Confinement<'_> {
             push(&["--remount-ro".as_ref(), h.as_os_str()]);
         }
         for w in &self.writable {
+            // Bound at its real path: bubblewrap cannot create a mount point under a symbolic
+            // link of the read-only root (a cache under a symlinked `target/`), and the
+            // symlinked path the caller uses resolves to it inside the sandbox as outside.
+            let w = std::fs::canonicalize(w).unwrap_or_else(|_| w.clone());
             push(&["--bind".as_ref(), w.as_os_str(), w.as_os_str()]);
         }
         push(&["--unshare-all".as_ref()]);
@@ -381,5 +385,36 @@ mod tests {
             "{text}"
         );
         drop(listener);
+    }
+
+    /// A cache reached through a symbolic link (a symlinked `target/`, a cache directory under
+    /// a linked home) is writable under the sandbox through the same path.
+    #[tokio::test]
+    async fn a_writable_directory_behind_a_symlink_is_bound_at_its_real_path() {
+        use super::super::runner::{run, scrubbed_env, Exit};
+        let env = scrubbed_env(
+            &[("PATH".into(), std::env::var_os("PATH").unwrap_or_default())],
+            None,
+        );
+        let Ok(decision) = resolve(Mode::On, &env) else {
+            panic!("this test needs a working bubblewrap (bash scripts/install-test-tools.sh)");
+        };
+        // Outside /tmp, which the sandbox replaces with an empty tmpfs.
+        let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
+        std::fs::create_dir_all(&target).unwrap();
+        let base = tempfile::tempdir_in(&target).unwrap();
+        std::fs::create_dir_all(base.path().join("real/cache")).unwrap();
+        std::os::unix::fs::symlink(base.path().join("real"), base.path().join("link")).unwrap();
+        let cache = base.path().join("link/cache");
+        let confine = Confinement {
+            sandbox: decision.sandbox.as_ref().unwrap(),
+            writable: vec![cache.clone()],
+            network: Network::None,
+        };
+        let cmd = format!("echo ok > '{}/f' && echo wrote", cache.display());
+        let timeout = std::time::Duration::from_secs(60);
+        let out = run(&cmd, base.path(), &env, timeout, 8192, Some(&confine)).await;
+        assert_eq!(out.exit, Exit::Code(0), "{}", out.output.text);
+        assert!(base.path().join("real/cache/f").is_file());
     }
 }
