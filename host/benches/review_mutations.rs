@@ -124,6 +124,7 @@ fn passing(probe: &ProbeReport) -> Baseline {
                     "exit status 0 (bench: the declared commands pass on the untouched repository)"
                         .into(),
                 evidence: None,
+                failing: Vec::new(),
             })
             .collect(),
     }

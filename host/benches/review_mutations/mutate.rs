@@ -255,6 +255,7 @@ pub fn mutate(kind: Kind, plan: &Plan, facts: &Facts<'_>) -> Option<Mutant> {
                     passed: false,
                     detail: "exit status 1".into(),
                     evidence: None,
+                    failing: Vec::new(),
                 });
             }
         }

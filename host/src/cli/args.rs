@@ -77,25 +77,8 @@ pub struct Cli {
     /// delta < 0.15) or loose (variance <= 3, delta <= 2).
     #[arg(long, value_enum, default_value = "strict", value_name = "PRESET")]
     pub convergence_preset: crate::convergence::Preset,
-    /// Timeout of each phase-00 gate command Hephaestus runs, in seconds.
-    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub gate_timeout: u64,
-    /// OS sandbox for gate commands (bubblewrap): auto = where it works here, else unsandboxed
-    /// with the reason in the summary; on = required (the run fails where it is missing);
-    /// off = gate commands run with your rights, network and home directory.
-    #[arg(long, value_enum, default_value = "auto", value_name = "MODE")]
-    pub gate_sandbox: crate::stages::hephaestus::sandbox::Mode,
-    /// Time limit of each preflight step (creating the virtual environment, installing the
-    /// project's dependencies in the scratch copy), in seconds.
-    #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub preflight_timeout: u64,
-    /// No network for installing the project's dependencies in the scratch copy (caches and
-    /// lockfiles only); gate commands never have network under the gate sandbox.
-    #[arg(long)]
-    pub offline: bool,
-    /// A command Hephaestus may run although the probe did not detect it (repeatable).
-    #[arg(long = "allow-command", value_name = "COMMAND")]
-    pub allow_commands: Vec<String>,
+    #[command(flatten)]
+    pub validation: ValidationArgs,
     #[command(flatten)]
     pub limits: GuestLimitArgs,
     #[command(flatten)]
@@ -370,12 +353,8 @@ pub struct ReviewArgs {
     /// Let a RISKY verdict be emitted (an explicit human override).
     #[arg(long)]
     pub accept_risk: bool,
-    /// Timeout of each phase-00 gate command Hephaestus runs, in seconds.
-    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub gate_timeout: u64,
-    /// A command Hephaestus may run although the probe did not detect it (repeatable).
-    #[arg(long = "allow-command", value_name = "COMMAND")]
-    pub allow_commands: Vec<String>,
+    #[command(flatten)]
+    pub validation: ValidationArgs,
     /// A baseline record (YAML or JSON: `commands: [{command, passed, detail}]`) of what the
     /// gate commands do on the untouched repository: gates that fail there are findings, and
     /// Hephaestus takes phase-00 outcomes from it instead of running them again.
@@ -665,4 +644,40 @@ pub fn strategy_flags_as_opts(args: Vec<String>) -> Vec<String> {
         i += 1;
     }
     out
+}
+
+/// How Hephaestus validates (docs/design.md §6): the same flags for a run and for `anneal
+/// review`, since both run the repository's gate commands.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ValidationArgs {
+    /// Timeout of each phase-00 gate command Hephaestus runs, in seconds.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub gate_timeout: u64,
+    /// OS sandbox for gate commands (bubblewrap): auto = where it works here, else unsandboxed
+    /// with the reason in the summary; on = required (the run fails where it is missing);
+    /// off = gate commands run with your rights, network and home directory.
+    #[arg(long, value_enum, default_value = "auto", value_name = "MODE")]
+    pub gate_sandbox: crate::stages::hephaestus::sandbox::Mode,
+    /// Time limit of each preflight step (creating the virtual environment, installing the
+    /// project's dependencies in the scratch copy), in seconds.
+    #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub preflight_timeout: u64,
+    /// Preparing the scratch copy before its gates run: install = a virtual environment and the
+    /// project's dependencies, installed the project's own way; skip = nothing, the gate commands
+    /// use the tools on PATH (for a repository whose dependencies are installed already).
+    #[arg(
+        long,
+        value_enum,
+        env = "ANNEAL_PREFLIGHT",
+        default_value = "install",
+        value_name = "MODE"
+    )]
+    pub preflight: crate::stages::hephaestus::preflight::Mode,
+    /// No network for installing the project's dependencies in the scratch copy (caches and
+    /// lockfiles only); gate commands never have network under the gate sandbox.
+    #[arg(long)]
+    pub offline: bool,
+    /// A command Hephaestus may run although the probe did not detect it (repeatable).
+    #[arg(long = "allow-command", value_name = "COMMAND")]
+    pub allow_commands: Vec<String>,
 }

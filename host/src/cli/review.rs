@@ -9,7 +9,6 @@ use crate::pipeline::StartError;
 use crate::stages::{hephaestus, probe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Why `anneal review` failed.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +19,9 @@ pub enum ReviewError {
     /// The model configuration is invalid or a provider cannot be set up (usage).
     #[error("{0}")]
     Models(String),
+    /// `--gate-sandbox on` and the gate sandbox does not work on this machine (runtime).
+    #[error("{0}")]
+    Sandbox(String),
     /// The review could not start; nothing was written (usage or runtime, see [`StartError`]).
     #[error(transparent)]
     Start(#[from] StartError),
@@ -58,20 +60,20 @@ pub(super) fn config(a: &ReviewArgs) -> Result<crate::review::Config, ReviewErro
         resolve_models(&a.config, &a.repo, &a.provider, &a.model).map_err(ReviewError::Models)?;
     let engine =
         crate::engine::from_config(&models.config, &a.repo).map_err(ReviewError::Models)?;
+    let runs_root = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("./.anneal/runs"));
     Ok(crate::review::Config {
         path: a.path.clone(),
         repo: a.repo.clone(),
-        runs_root: a
-            .out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("./.anneal/runs")),
+        runs_root: runs_root.clone(),
         jobs: a.jobs as usize,
         accept_risk: a.accept_risk,
         hephaestus: hephaestus::Options {
-            timeout: Duration::from_secs(a.gate_timeout),
-            allowed_commands: a.allow_commands.clone(),
             baseline: baseline.clone(),
-            ..hephaestus::Options::default()
+            ..super::run::hephaestus_options(&a.validation, &runs_root)
+                .map_err(ReviewError::Sandbox)?
         },
         probe: probe::ProbeOptions::default(),
         baseline,

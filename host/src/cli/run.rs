@@ -1,7 +1,7 @@
 //! A run (`anneal "task"`) and `--dry-run`: the configuration from the flags, the progress on
 //! stderr, the summary on stdout (with `--format json`, the JSON document on stdout and the
 //! summary on stderr).
-use super::args::Cli;
+use super::args::{Cli, ValidationArgs};
 use super::interrupt::Signals;
 use super::output::Output;
 use super::Ending;
@@ -11,7 +11,7 @@ use crate::stages::{hephaestus, probe};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,6 +92,50 @@ fn hold_after_interrupt_for_tests() {
     }
 }
 
+/// Hephaestus's options from the validation flags (docs/design.md §6), for a run or a review
+/// writing under `runs_root`: cargo's target directory `ANNEAL_CARGO_TARGET_DIR`, else
+/// `cache/cargo-target` beside `runs_root` (`.anneal/cache/cargo-target`), and the preflight
+/// caches (pip, npm, Go, Maven…, one directory per repository) in `preflight` beside it; the
+/// gate sandbox resolved for this machine.
+///
+/// # Errors
+/// `--gate-sandbox on` where the sandbox does not work here: the message says why and what to
+/// install.
+pub(super) fn hephaestus_options(
+    v: &ValidationArgs,
+    runs_root: &Path,
+) -> Result<hephaestus::Options, String> {
+    let cargo_target = std::env::var_os("ANNEAL_CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            runs_root
+                .parent()
+                .map(|p| p.join("cache/cargo-target"))
+                .unwrap_or_else(|| PathBuf::from(".anneal/cache/cargo-target"))
+        });
+    let cargo_target = std::path::absolute(&cargo_target).unwrap_or(cargo_target);
+    let preflight_cache = cargo_target
+        .parent()
+        .map(|p| p.join("preflight"))
+        .unwrap_or_else(|| PathBuf::from(".anneal/cache/preflight"));
+    let host_env: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os().collect();
+    let sandbox = hephaestus::sandbox::resolve(
+        v.gate_sandbox,
+        &hephaestus::runner::scrubbed_env(&host_env, None),
+    )?;
+    Ok(hephaestus::Options {
+        timeout: Duration::from_secs(v.gate_timeout),
+        allowed_commands: v.allow_commands.clone(),
+        cargo_target_dir: Some(cargo_target),
+        sandbox,
+        cache_dir: Some(preflight_cache),
+        offline: v.offline,
+        preflight: v.preflight,
+        preflight_timeout: Duration::from_secs(v.preflight_timeout),
+        ..hephaestus::Options::default()
+    })
+}
+
 /// The run's configuration from the flags, the model configuration and the environment.
 pub(super) fn config(cli: &Cli) -> Result<Config, RunError> {
     let task = cli.task.clone().ok_or(RunError::NoTask)?;
@@ -119,29 +163,10 @@ pub(super) fn config(cli: &Cli) -> Result<Config, RunError> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("./.anneal/runs"));
-    let cargo_target = std::env::var_os("ANNEAL_CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            runs_root
-                .parent()
-                .map(|p| p.join("cache/cargo-target"))
-                .unwrap_or_else(|| PathBuf::from(".anneal/cache/cargo-target"))
-        });
-    let cargo_target = std::path::absolute(&cargo_target).unwrap_or(cargo_target);
-    // Preflight caches (pip, npm, Go, Maven…), one directory per repository, beside it.
-    let preflight_cache = cargo_target
-        .parent()
-        .map(|p| p.join("preflight"))
-        .unwrap_or_else(|| PathBuf::from(".anneal/cache/preflight"));
     let models = resolve_models(&cli.config, &cli.repo, &cli.provider, &cli.model)
         .map_err(RunError::Models)?;
     let engine = crate::engine::from_config(&models.config, &cli.repo).map_err(RunError::Models)?;
-    let host_env: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os().collect();
-    let sandbox = hephaestus::sandbox::resolve(
-        cli.gate_sandbox,
-        &hephaestus::runner::scrubbed_env(&host_env, None),
-    )
-    .map_err(RunError::Sandbox)?;
+    let hephaestus = hephaestus_options(&cli.validation, &runs_root).map_err(RunError::Sandbox)?;
     Ok(Config {
         task,
         repo: cli.repo.clone(),
@@ -157,16 +182,7 @@ pub(super) fn config(cli: &Cli) -> Result<Config, RunError> {
         refused_flags: refused,
         options,
         limits: cli.limits.limits(),
-        hephaestus: hephaestus::Options {
-            timeout: Duration::from_secs(cli.gate_timeout),
-            allowed_commands: cli.allow_commands.clone(),
-            cargo_target_dir: Some(cargo_target),
-            sandbox,
-            cache_dir: Some(preflight_cache),
-            offline: cli.offline,
-            preflight_timeout: Duration::from_secs(cli.preflight_timeout),
-            ..hephaestus::Options::default()
-        },
+        hephaestus,
         probe: probe::ProbeOptions::default(),
         simulated_latency: Duration::from_millis(cli.simulate_latency_ms),
         // Flags override the configuration's budget.

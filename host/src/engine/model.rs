@@ -68,13 +68,24 @@ impl ModelEngine {
     }
 
     /// The `<code>` section for the agents of `rc`: its resolution within the configured
-    /// `context.code_tokens` ([`crate::agents::code::code_context`]).
+    /// `context.code_tokens` ([`crate::agents::code::code_context`]), then the pre-existing
+    /// failures the task is about, when the baseline is known
+    /// ([`crate::model::baseline::describe_failures_about`]; docs/design.md §6).
     pub fn code_context(&self, rc: &super::RunContext) -> String {
-        crate::agents::code::code_context(
+        let mut code = crate::agents::code::code_context(
             &rc.resolution,
             &rc.repo_root,
             self.config.context.code_tokens(),
-        )
+        );
+        let failing =
+            crate::model::baseline::describe_failures_about(rc.baseline.as_deref(), &rc.task);
+        if !failing.is_empty() {
+            if !code.is_empty() {
+                code.push('\n');
+            }
+            code.push_str(&failing);
+        }
+        code
     }
 
     /// The lens fragment `lens-<name>.md`, if any.

@@ -248,6 +248,7 @@ impl Run {
         let intent = self.intent().await?;
         let probe = self.probe().await?;
         self.start_baseline(&intent, &probe);
+        self.baseline_before_planning().await;
         let enriched = match self.reenter_at_plan(&intent, &probe) {
             Some(enriched) => enriched,
             None => self.enrich(&intent, &probe).await?,
@@ -385,6 +386,21 @@ impl Run {
             events.record("finish", "baseline", 1, None, "");
             b
         })));
+    }
+
+    /// A task about failing tests ([`crate::model::baseline::about_failing_tests`]) is planned
+    /// with the baseline in hand (docs/design.md §6): its pre-existing failures are the work, so
+    /// Metis and the planners must see them. Such a run waits for the baseline before stage 3
+    /// instead of overlapping it with planning; any other run does not wait.
+    async fn baseline_before_planning(&mut self) {
+        if self.baseline_task.is_none() || !crate::model::baseline::about_failing_tests(&self.task)
+        {
+            return;
+        }
+        self.say(
+            "      baseline: the task is about failing tests, so planning waits for the baseline",
+        );
+        self.finish_baseline().await;
     }
 
     /// The baseline, waiting for it if it is still running (once per run).

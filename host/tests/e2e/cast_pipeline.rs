@@ -101,6 +101,8 @@ fn cast_on_fixture_service_emits_a_complete_run_directory() {
     let heph = envelope(&run, "reviews/hephaestus.yaml");
     assert_eq!(heph.verdict, Verdict::Safe);
     assert_eq!(r["gate_status"]["hephaestus"], "PASS");
+    // The suite runs with ANNEAL_PREFLIGHT=skip (common::default_env): nothing was installed.
+    assert!(!run.join("evidence/preflight.log").exists());
     let worst = Verdict::worst([metis.verdict, momus.verdict, oracle.verdict, heph.verdict]);
     assert_eq!(r["overall_verdict"], worst.as_str());
 
@@ -230,7 +232,12 @@ fn the_readme_first_command_runs_whole_on_the_example_repository() {
     .collect();
     let out = anneal_within(
         &args,
-        &[("ANNEAL_CARGO_TARGET_DIR", target.to_str().unwrap())],
+        &[
+            ("ANNEAL_CARGO_TARGET_DIR", target.to_str().unwrap()),
+            // As a user gets it: the preflight prepares the copy (`cargo fetch --locked`; the
+            // crate has no dependencies, so no network).
+            ("ANNEAL_PREFLIGHT", "install"),
+        ],
         std::time::Duration::from_secs(600),
     );
     // The README promises an EMIT: exit 0, a plan and its prompt.

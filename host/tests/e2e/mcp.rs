@@ -25,11 +25,7 @@ impl Client {
             .arg("--out")
             .arg(s.runs())
             .args(["--simulate-latency-ms", &latency_ms.to_string()])
-            .env("ANNEAL_CACHE_DIR", common::test_cache_dir())
-            .env(
-                "ANNEAL_STRATEGY_DIR",
-                common::root().join("target/test-no-installed-strategies"),
-            )
+            .envs(common::default_env())
             .env_remove("ANNEAL_RUNS_ROOT")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

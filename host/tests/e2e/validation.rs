@@ -20,6 +20,9 @@ fn run_on(repo: &Path, runs: &Path, args: &[&str], env: &[(&str, &str)]) -> std:
         "--out".into(),
         runs.display().to_string(),
         "--quiet".into(),
+        // The preflight is what these tests are about (the suite's default skips it).
+        "--preflight".into(),
+        "install".into(),
     ];
     full.extend(args.iter().map(|s| s.to_string()));
     anneal(&full, env)
@@ -320,5 +323,51 @@ fn a_pre_existing_failing_test_is_the_baseline_not_a_blocker() {
         heph.contains("location: evidence/baseline.json") && heph.contains("severity: low"),
         "{heph}"
     );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+
+    // A task about that failure waits for the baseline before planning and makes it the work:
+    // the first phase after the preflight makes `tests::known_broken` pass, gated on the
+    // command that runs it; the plan still EMITs (cargo's build is cached from the first run).
+    let runs2 = t.path().join("runs2");
+    std::fs::create_dir_all(&runs2).unwrap();
+    let out = anneal(
+        &[
+            "--repo".into(),
+            repo.display().to_string(),
+            "--out".into(),
+            runs2.display().to_string(),
+            "--offline".into(),
+            "Fix the failing test known_broken".into(),
+        ],
+        &[(
+            "ANNEAL_CARGO_TARGET_DIR",
+            t.path().join("cache/cargo-target").to_str().unwrap(),
+        )],
+    );
+    let text = format!("stdout:\n{}\nstderr:\n{}", stdout(&out), stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("the task is about failing tests, so planning waits for the baseline"),
+        "{text}"
+    );
+    let run = only_run(&runs2);
+    let plan = std::fs::read_to_string(run.join("plan/plan.md")).unwrap();
+    let phase01 = std::fs::read_dir(run.join("plan"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("phase-01-")
+        })
+        .unwrap_or_else(|| panic!("no phase 01: {plan}"));
+    let phase01 = std::fs::read_to_string(phase01).unwrap();
+    assert!(
+        phase01.contains("Make the pre-existing failures pass")
+            && phase01.contains("tests::known_broken"),
+        "{phase01}\n{text}"
+    );
+    assert!(phase01.contains("cargo test"), "{phase01}");
     assert_eq!(out.status.code(), Some(0), "{text}");
 }

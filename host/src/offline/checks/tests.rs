@@ -173,12 +173,14 @@ fn undeclared_and_baseline_failing_gates() {
                 passed: true,
                 detail: String::new(),
                 evidence: None,
+                failing: Vec::new(),
             },
             BaselineRun {
                 command: "cargo doc --no-deps".into(),
                 passed: false,
                 detail: "exit status 101".into(),
                 evidence: None,
+                failing: Vec::new(),
             },
         ],
     };

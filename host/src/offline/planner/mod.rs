@@ -16,10 +16,13 @@
 //!    dependency, a rollback, a criterion or an iron rule, or a `Deferred: … — because …` rule.
 //! 5. With `req.prior_plan`, [`rewrite::rewrite`] replaces 2–3: the prior plan is the starting
 //!    point and every finding's demand is answered (Temper).
-//! 6. [`draft::Draft::finish`] numbers phases and enforces the conventions of
+//! 6. [`failing::adopt`] makes the pre-existing failures the task is about (from the baseline,
+//!    when known) a phase, and [`secure`] adds a security phase where the surface needs one.
+//! 7. [`draft::Draft::finish`] numbers phases and enforces the conventions of
 //!    HELPER_CONTEXT/docs/design.md §5; [`fit`] keeps plans between 3 and 9 phases.
 pub mod act;
 pub mod draft;
+pub mod failing;
 pub mod focus;
 pub mod ground;
 pub mod kinds;
@@ -151,6 +154,9 @@ pub fn plan_with_actions(
             (d, actions)
         }
     };
+    if let Some(a) = failing::adopt(&mut d, ctx) {
+        actions.push(a);
+    }
     if let Some(a) = secure(&mut d, &g, ctx.task, &author) {
         actions.push(a);
     }

@@ -1460,3 +1460,69 @@ fn re_loop_findings_change_their_phase_and_are_not_pasted_as_steps() {
         oracle.outcome
     );
 }
+
+/// A pre-existing failure the task names becomes the first phase after the preflight, gated
+/// on the command that runs it, naming the test file; a task about something else leaves it
+/// as the baseline (docs/design.md §6).
+#[test]
+fn a_pre_existing_failure_the_task_is_about_becomes_a_phase() {
+    use crate::model::baseline::{Baseline, BaselineRun};
+    let repo = python_repo();
+    std::fs::create_dir_all(repo.dir.path().join("tests")).unwrap();
+    std::fs::write(
+        repo.dir.path().join("tests/test_sessions.py"),
+        "def test_expired_session_is_rejected():\n    assert False\n",
+    )
+    .unwrap();
+    let test_cmd = repo
+        .probe
+        .commands
+        .iter()
+        .find(|c| c.purpose == "test")
+        .expect("the fixture has a test command")
+        .command
+        .clone();
+    let baseline = Baseline {
+        commands: vec![BaselineRun {
+            command: test_cmd.clone(),
+            passed: true,
+            detail: String::new(),
+            evidence: Some("evidence/baseline-gate-2.log".into()),
+            failing: vec!["tests/test_sessions.py::test_expired_session_is_rejected".into()],
+        }],
+    };
+    let plan_with = |task: &str| {
+        let intent = classify(task);
+        let mut c = ctx(task, intent.kind, &[], &repo.probe, repo.dir.path());
+        c.baseline = Some(&baseline);
+        plan_with_actions(&c, &req("prometheus-cast", None)).expect("plan")
+    };
+    let (plan, actions) = plan_with("Fix test_expired_session_is_rejected");
+    let p = &plan.phases[1];
+    assert!(
+        p.title
+            .contains("tests/test_sessions.py::test_expired_session_is_rejected"),
+        "{p:?}"
+    );
+    assert!(p.gate.contains(&test_cmd), "{p:?}");
+    assert!(
+        p.files.iter().any(|f| f.path == "tests/test_sessions.py"),
+        "{p:?}"
+    );
+    assert!(!p.rollback.is_empty() && !p.success_criteria.is_empty());
+    assert!(
+        actions.iter().any(|a| a.origin == "baseline"),
+        "{actions:?}"
+    );
+    assert!(
+        crate::model::validate::validate_plan(&plan).is_ok(),
+        "{:?}",
+        crate::model::validate::validate_plan(&plan)
+    );
+    // Another task leaves the failure as the baseline.
+    let (other, _) = plan_with("Add a --json flag to the export command");
+    assert!(!other
+        .phases
+        .iter()
+        .any(|p| p.title.contains("test_expired_session_is_rejected")));
+}

@@ -90,6 +90,8 @@ pub struct Options {
     pub preflight_timeout: Duration,
     /// No network for dependency installation (caches and lockfiles only).
     pub offline: bool,
+    /// Whether the preflight prepares the scratch copy ([`preflight::Mode`]).
+    pub preflight: preflight::Mode,
 }
 
 impl Default for Options {
@@ -107,6 +109,7 @@ impl Default for Options {
             cache_dir: None,
             preflight_timeout: Duration::from_secs(900),
             offline: false,
+            preflight: preflight::Mode::Install,
         }
     }
 }
@@ -366,15 +369,32 @@ pub async fn run_baseline(
                 .find(|it| it.kind == Kind::Run && it.check.name == name)?;
             // Only what really ran is a fact about the repository.
             let evidence = item.check.evidence.clone()?;
+            let passed = item.check.status == CheckStatus::Passed;
+            let failing = if passed && item.check.detail.contains(pre_existing::BASELINE_FILE) {
+                recorded_failures(run, &evidence)
+            } else {
+                Vec::new()
+            };
             Some(crate::model::baseline::BaselineRun {
                 command: cmd.trim().to_string(),
-                passed: item.check.status == CheckStatus::Passed,
+                passed,
                 detail: item.check.detail.clone(),
                 evidence: Some(evidence),
+                failing,
             })
         })
         .collect();
     (!runs.is_empty()).then_some(crate::model::baseline::Baseline { commands: runs })
+}
+
+/// The failing tests of a gate passed on its baseline, read back from its evidence log.
+fn recorded_failures(run: &RunDir, evidence: &str) -> Vec<String> {
+    run.read_to_string(evidence)
+        .ok()
+        .and_then(|t| evidence::read_log(&t).ok())
+        .and_then(|facts| pre_existing::parse(&facts.output))
+        .map(|t| t.failing)
+        .unwrap_or_default()
 }
 
 /// A command the baseline ran exists, whatever this machine's `PATH` says (its outcome is

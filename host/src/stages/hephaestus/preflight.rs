@@ -24,6 +24,18 @@ use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+/// `--preflight`: whether the scratch copy is prepared before its gates run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// The steps of [`steps`]: a virtual environment and the project's dependencies, installed
+    /// the project's own way.
+    #[default]
+    Install,
+    /// No step: the gate commands use the tools already on `PATH` (a repository whose
+    /// dependencies are installed where anneal runs). Recorded as a NOT RUN check.
+    Skip,
+}
+
 /// Test extras, requirement-file words and dependency groups installed for the gates.
 const TEST_NAMES: &[&str] = &["test", "tests", "testing", "dev"];
 

@@ -50,6 +50,14 @@ pub(super) async fn prepare(
         item: None,
         log: None,
     };
+    if opts.preflight == preflight::Mode::Skip {
+        done.item = Some(Item::not_run(
+            Kind::Run,
+            "preflight: prepare the scratch copy",
+            "skipped (--preflight skip): no virtual environment and no dependency installation; the gate commands use the tools on PATH".into(),
+        ));
+        return done;
+    }
     let path = done
         .env
         .iter()

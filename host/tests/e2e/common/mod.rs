@@ -100,15 +100,19 @@ pub fn test_cache_dir() -> PathBuf {
     root().join("target/test-compile-cache")
 }
 
-/// The environment every test run gets unless a test overrides it: the suite's compile cache
-/// and an installed-strategies directory that does not exist.
-pub fn default_env() -> [(&'static str, PathBuf); 2] {
+/// The environment every test run gets unless a test overrides it: the suite's compile cache,
+/// an installed-strategies directory that does not exist, and no preflight (`--preflight
+/// skip`): the fixtures' gates need only the standard tools, and installing the fixture's
+/// declared dependencies would need the network. The preflight's own tests ask for it with
+/// `--preflight install` on projects whose dependencies are local.
+pub fn default_env() -> [(&'static str, PathBuf); 3] {
     [
         ("ANNEAL_CACHE_DIR", test_cache_dir()),
         (
             "ANNEAL_STRATEGY_DIR",
             root().join("target/test-no-installed-strategies"),
         ),
+        ("ANNEAL_PREFLIGHT", PathBuf::from("skip")),
     ]
 }
 
