@@ -48,8 +48,20 @@ const ADDING_VERBS: &[&str] = &[
     "build",
     "generate",
 ];
+/// Leading verbs that take code out: a ranked symbol the task does not name is updated, never
+/// removed on a word match ("remove error docstring" must not remove every `*Error` class).
+pub const REMOVING_VERBS: &[&str] = &[
+    "remove",
+    "delete",
+    "drop",
+    "strip",
+    "deprecate",
+    "rename",
+    "replace",
+];
+
 /// Leading verbs that move code into another file.
-const MOVING_VERBS: &[&str] = &["move", "extract", "split"];
+pub const MOVING_VERBS: &[&str] = &["move", "extract", "split"];
 /// Nouns a task puts before a new name ("Add trait `X`", "Add the variant `Y`").
 const NOUNS: &[&str] = &[
     "variant",
@@ -121,6 +133,9 @@ pub struct Focus {
     pub tests: Vec<TestSite>,
     /// The task's leading verb (`add`, `deprecate`, …), if any.
     pub verb: Option<&'static str>,
+    /// The task is about examples or demos, so their files may be changed
+    /// ([`testsite::is_example_path`]); otherwise they never are.
+    pub examples: bool,
 }
 
 impl Focus {
@@ -130,6 +145,7 @@ impl Focus {
         let mut f = Focus {
             indexed: true,
             verb: leading_verb(task).map(|v| v.0),
+            examples: testsite::task_mentions_examples(task),
             ..Default::default()
         };
         f.pick_files(res);
@@ -181,6 +197,7 @@ impl Focus {
             create,
             tests: testsite::from_probe(tests, sources, root),
             verb: leading_verb(task).map(|v| v.0),
+            examples: testsite::task_mentions_examples(task),
         }
     }
 
@@ -189,6 +206,7 @@ impl Focus {
             || self.files.iter().any(|f| f == path)
             || is_test_path(path)
             || testsite::is_bench_path(path)
+            || (!self.examples && testsite::is_example_path(path))
         {
             return false;
         }
@@ -334,7 +352,12 @@ impl Focus {
             {
                 continue;
             }
-            out.push(change_step(c, if adding { "change" } else { verb }));
+            let verb = if adding || (!c.named && REMOVING_VERBS.contains(&verb)) {
+                "change"
+            } else {
+                verb
+            };
+            out.push(change_step(c, verb));
         }
         for p in &self.create {
             let named: Vec<&Change> = self.changes.iter().filter(|c| c.named).collect();

@@ -1526,3 +1526,31 @@ fn a_pre_existing_failure_the_task_is_about_becomes_a_phase() {
         .iter()
         .any(|p| p.title.contains("test_expired_session_is_rejected")));
 }
+
+/// A removal is done in place: the refactor shape adds no new module named after the task, and
+/// its change phase says what it removes.
+#[test]
+fn a_removal_refactor_creates_no_module_named_after_the_task() {
+    let repo = python_repo();
+    let (plan, _) = plan_for(
+        "Remove the legacy session cleanup",
+        &repo,
+        &req("prometheus-cast", None),
+    );
+    let created: Vec<&String> = plan
+        .phases
+        .iter()
+        .flat_map(|p| p.files.iter())
+        .filter(|f| f.action == FileAction::Create && super::paths::is_code_path(&f.path))
+        .filter(|f| !super::paths::is_test_path(&f.path))
+        .map(|f| &f.path)
+        .collect();
+    assert!(created.is_empty(), "{created:?}");
+    assert!(
+        plan.phases
+            .iter()
+            .any(|p| p.title.starts_with("Remove ") && p.title.ends_with("where it is defined")),
+        "{:?}",
+        plan.phases.iter().map(|p| &p.title).collect::<Vec<_>>()
+    );
+}

@@ -61,6 +61,29 @@ pub fn is_bench_path(p: &str) -> bool {
         || file.starts_with("bench_")
         || file.contains("_bench")
         || file.contains(".bench.")
+        || file
+            .split('.')
+            .next()
+            .is_some_and(|stem| stem.ends_with("benchmark") || stem.ends_with("benchmarks"))
+}
+
+/// Example, demo and sample code (`examples/`, `_examples/`, `demo/`, `samples/`…): code that
+/// shows the project, not code a change to the project goes into, unless the task is about it.
+pub fn is_example_path(p: &str) -> bool {
+    p.to_lowercase().split('/').rev().skip(1).any(|s| {
+        matches!(
+            s.trim_start_matches('_'),
+            "example" | "examples" | "demo" | "demos" | "sample" | "samples"
+        )
+    })
+}
+
+/// Whether `task` is about examples, demos or samples (then their files may be changed).
+pub fn task_mentions_examples(task: &str) -> bool {
+    let lower = task.to_lowercase();
+    ["example", "demo", "sample"]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 /// The test sites from an index resolution for `changed` (the files the plan modifies, best
@@ -292,5 +315,35 @@ fn has_inline_tests(root: &Path, rel: &str) -> bool {
             .map(|s| s.contains("#[cfg(test)]"))
             .unwrap_or(false),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn examples_and_benchmarks_are_told_apart_from_the_code_a_change_goes_into() {
+        for p in [
+            "_examples/rest/main.go",
+            "examples/hello/src/main.rs",
+            "docs/demo/app.py",
+            "samples/x.java",
+        ] {
+            assert!(is_example_path(p), "{p}");
+        }
+        for p in [
+            "src/example.rs",
+            "lib/examples.ts",
+            "middleware/compress.go",
+        ] {
+            assert!(!is_example_path(p), "{p}");
+        }
+        assert!(is_bench_path(
+            "metrics/src/main/java/com/google/gson/metrics/ParseBenchmark.java"
+        ));
+        assert!(!is_bench_path("src/walk.rs"));
+        assert!(task_mentions_examples("Update the REST example"));
+        assert!(!task_mentions_examples("Add a Clone method to Context"));
     }
 }

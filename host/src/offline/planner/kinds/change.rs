@@ -2,6 +2,11 @@
 //! remove old), data and platform migrations, replacement (seam → new → parity → switch →
 //! remove old), and the task-text parsing they share ("from X to Y", "replace X with Y").
 use super::*;
+use crate::offline::planner::focus::MOVING_VERBS as MOVING;
+use crate::text::cap_first;
+
+/// Leading verbs that make a refactor a removal in place: no new module, no "new structure".
+const REMOVING: &[&str] = &["remove", "delete", "drop", "strip"];
 
 /// Two things a task relates, e.g. "unify OIDC and legacy JWT" → ("OIDC", "legacy JWT").
 pub(super) fn pair(task: &str, patterns: &[&str]) -> Option<(String, String)> {
@@ -81,24 +86,41 @@ pub(super) fn refactor(g: &Grounding, d: &mut Draft) {
     let ck = c.key.clone();
     d.phases.push(c);
 
-    // 02 new structure beside the old
+    // 02 new structure beside the old — or, for a removal, the removal in place
+    let verb = g.focus.verb.unwrap_or("");
+    let removing = unify.is_none() && REMOVING.contains(&verb);
     let mut n = DPhase::new(
         &format!("introduce-{key}"),
         Role::Core,
         match &unify {
             Some((a, b)) => format!("Introduce one interface for {a} and {b}"),
+            None if removing => format!("{} {subject} where it is defined", cap_first(verb)),
             None => format!("Introduce the new structure for {subject}"),
         },
-        "Build the target structure beside the old one, without moving any caller yet.".to_string(),
+        if removing {
+            "Take out what the task names where it is defined; callers follow in the next phase."
+        } else {
+            "Build the target structure beside the old one, without moving any caller yet."
+        }
+        .to_string(),
         3,
     );
     if let Some((a, b)) = &unify {
         n.step(format!("Define a single interface that both the {a} and the {b} implementations satisfy; callers will depend on it only."));
         n.step(format!("Adapt the {a} code and the {b} code to the interface without changing their behaviour."));
-    } else {
+    } else if !removing {
         n.step(format!("Create the new structure for {subject} with the responsibilities written at the top of the module."));
     }
-    if let Some((mp, parent)) = g.module_to_create(&g.stem) {
+    // A new module only where the task asks for one (a file it names, a move or an extraction)
+    // or the index resolved nothing to change in place; never for a removal.
+    let module = if removing {
+        None
+    } else if MOVING.contains(&verb) || !g.focus.create.is_empty() {
+        g.module_to_create(&g.stem)
+    } else {
+        g.shape_module(&g.stem)
+    };
+    if let Some((mp, parent)) = module {
         n.step(format!(
             "Put the new structure in `{mp}`; the old code stays in place and working."
         ));
@@ -113,8 +135,12 @@ pub(super) fn refactor(g: &Grounding, d: &mut Draft) {
             n.step(format!("{s}."));
         }
     }
-    n.criterion(format!("Unit tests of the new structure pass and the characterization tests pass unchanged: {} exits 0.", g.test_cmd()));
-    n.criterion("0 callers changed in this phase (the diff touches only new files and module declarations).".to_string());
+    if removing {
+        n.criterion(format!("The characterization tests that do not exercise what was removed pass unchanged: {} exits 0.", g.test_cmd()));
+    } else {
+        n.criterion(format!("Unit tests of the new structure pass and the characterization tests pass unchanged: {} exits 0.", g.test_cmd()));
+        n.criterion("0 callers changed in this phase (the diff touches only new files and module declarations).".to_string());
+    }
     impl_gate(g, &mut n);
     n.depends(&ck);
     let nk = n.key.clone();
