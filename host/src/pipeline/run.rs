@@ -360,6 +360,13 @@ impl Run {
     /// copy while stages 3–5 plan and review, so stage 6 finds their outcome recorded instead
     /// of running them after planning. Not for a plan-only run.
     fn start_baseline(&mut self, intent: &Intent, probe: &ProbeReport) {
+        // A record the caller gives (a benchmark's, a review's) is the baseline: nothing runs,
+        // and every reviewer and Hephaestus judge against it.
+        if self.baseline.is_none() {
+            if let Some(given) = &self.cfg.hephaestus.baseline {
+                self.baseline = Some(Arc::new(given.clone()));
+            }
+        }
         let wanted = self.cfg.baseline_alongside && !self.cfg.plan_only;
         if !wanted || self.baseline_task.is_some() || self.baseline.is_some() {
             return;

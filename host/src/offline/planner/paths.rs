@@ -115,7 +115,7 @@ impl Lang {
             Lang::Rust => "`#[ignore]`",
             Lang::Python => "`@pytest.mark.xfail(strict=True)`",
             Lang::Go => "`t.Skip`",
-            Lang::TypeScript | Lang::JavaScript => "`test.failing` (or `it.skip`)",
+            Lang::TypeScript | Lang::JavaScript => "`it.skip` (Mocha, Jest, Vitest)",
             Lang::Java | Lang::Kotlin => "`@Disabled`",
             Lang::Ruby => "`pending`",
             Lang::CSharp => "`[Fact(Skip = …)]`",
