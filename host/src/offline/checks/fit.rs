@@ -3,7 +3,8 @@
 //! planned for a repository that has no deployable service.
 //!
 //! Whether a repository is deployable is read from the probe ([`deployable`]): services it
-//! depends on, container and deployment manifests (Dockerfile, compose, Procfile, Kubernetes or
+//! depends on, container and deployment manifests (a Dockerfile that `EXPOSE`s a port, compose,
+//! Procfile, Kubernetes or
 //! Helm files, platform files such as `fly.toml`), or a server framework together with an entry
 //! point. A library, a command-line tool or a script has none of these: it is released, not
 //! deployed. The offline planner reads the same function to decide whether a plan may have a
@@ -79,17 +80,18 @@ pub const DEPLOY_PATHS: &[&str] = &[
 ];
 
 /// Why the repository is deployable, or `None` when the probe found nothing deployable (see
-/// the module docs). `repo_root` is read for [`DEPLOY_PATHS`] only.
+/// the module docs). `repo_root` is read for [`DEPLOY_PATHS`] and the Dockerfiles only.
 pub fn deployable(probe: &ProbeReport, repo_root: &Path) -> Option<String> {
     if let Some(s) = probe.services.first() {
         return Some(format!("it depends on the service {}", s.name));
     }
     let manifest = probe.manifests.iter().find(|m| {
         let name = m.rsplit('/').next().unwrap_or(m).to_ascii_lowercase();
-        name == "dockerfile"
+        let image = name == "dockerfile"
             || name.starts_with("dockerfile.")
             || name.ends_with(".dockerfile")
-            || name == "containerfile"
+            || name == "containerfile";
+        (image && serves(repo_root, m))
             || name == "procfile"
             || ((name.starts_with("docker-compose") || name.starts_with("compose"))
                 && (name.ends_with(".yml") || name.ends_with(".yaml")))
@@ -110,6 +112,20 @@ pub fn deployable(probe: &ProbeReport, repo_root: &Path) -> Option<String> {
     match (framework, probe.entry_points.first()) {
         (Some(f), Some(e)) => Some(format!("it serves with {f} from {e}")),
         _ => None,
+    }
+}
+
+/// Whether the container image at `rel` serves: it `EXPOSE`s a port. A Dockerfile that only
+/// builds or packages a command-line tool (`just`'s `etc/Dockerfile`) makes nothing deployable;
+/// one that cannot be read counts as serving (the older, safer reading).
+fn serves(repo_root: &Path, rel: &str) -> bool {
+    match std::fs::read_to_string(repo_root.join(rel)) {
+        Ok(text) => text.lines().any(|l| {
+            l.trim_start()
+                .get(..7)
+                .is_some_and(|w| w.eq_ignore_ascii_case("expose "))
+        }),
+        Err(_) => true,
     }
 }
 

@@ -276,9 +276,23 @@ fn deployment_work_does_not_fit_a_library() {
     assert_eq!(r.len(), 1, "{}", show(&hits));
     assert_eq!(r[0].finding.severity, Severity::High);
     assert_eq!(r[0].finding.location, "plan/phase-04-canary-rollout.md");
-    // A Dockerfile makes it deployable again.
+    // A Dockerfile that serves (EXPOSEs a port) makes it deployable again; one that only
+    // packages a command-line tool does not.
     let mut lib = library(RATE_TASK);
-    lib.probe.manifests.push("Dockerfile".into());
+    lib.probe.manifests.push("etc/Dockerfile".into());
+    std::fs::create_dir_all(lib.dir.path().join("etc")).unwrap();
+    std::fs::write(
+        lib.dir.path().join("etc/Dockerfile"),
+        "FROM rust:1\nRUN cargo install --path .\nENTRYPOINT [\"tool\"]\n",
+    )
+    .unwrap();
+    assert!(fit::deployable(&lib.probe, lib.dir.path()).is_none());
+    assert_eq!(of(&run(&lib.ctx(), &plan), Check::RepositoryFit).len(), 1);
+    std::fs::write(
+        lib.dir.path().join("etc/Dockerfile"),
+        "FROM python:3.12\nEXPOSE 8000\nCMD [\"uvicorn\", \"app:app\"]\n",
+    )
+    .unwrap();
     assert!(of(&run(&lib.ctx(), &plan), Check::RepositoryFit).is_empty());
     // A task that asks for deployment work is not judged.
     let lib = library("Add a deploy step to the release script");

@@ -48,18 +48,6 @@ const ADDING_VERBS: &[&str] = &[
     "build",
     "generate",
 ];
-/// Leading verbs that take code out: a ranked symbol the task does not name is updated, never
-/// removed on a word match ("remove error docstring" must not remove every `*Error` class).
-pub const REMOVING_VERBS: &[&str] = &[
-    "remove",
-    "delete",
-    "drop",
-    "strip",
-    "deprecate",
-    "rename",
-    "replace",
-];
-
 /// Leading verbs that move code into another file.
 pub const MOVING_VERBS: &[&str] = &["move", "extract", "split"];
 /// Nouns a task puts before a new name ("Add trait `X`", "Add the variant `Y`").
@@ -352,11 +340,9 @@ impl Focus {
             {
                 continue;
             }
-            let verb = if adding || (!c.named && REMOVING_VERBS.contains(&verb)) {
-                "change"
-            } else {
-                verb
-            };
+            // The task's verb applies to what it names; a symbol ranked by word match is
+            // "changed" ("Escape `utf`", "Allow `is`" read as nonsense).
+            let verb = if adding || !c.named { "change" } else { verb };
             out.push(change_step(c, verb));
         }
         for p in &self.create {

@@ -2,8 +2,9 @@
 //! file named after the task (docs/design.md §10).
 //!
 //! In order:
-//! 1. the tests the code index found exercising the files the plan changes
-//!    ([`Resolution::tests`]: a test file, or an inline test module of the source file);
+//! 1. for each file the plan changes, its own conventional test when it exists (rule 2's
+//!    names), then the tests the code index found exercising it ([`Resolution::tests`]: a test
+//!    file, or an inline test module of the source file);
 //! 2. the conventional test of the first file to change, in a layout the project uses
 //!    ([`Resolution::test_layouts`]): the inline `#[cfg(test)] mod tests` of a Rust file,
 //!    `foo_test.go` beside `foo.go`, `tests/test_foo.py`, `foo.test.ts` (or `test/foo.test.js`
@@ -100,8 +101,16 @@ pub fn from_resolution(
             out.push(s);
         }
     };
-    // Tests of the changed files first, in the order of the files.
+    // Tests of the changed files first, in the order of the files: the file's own conventional
+    // test when it exists (`EntitiesTest.java` for `Entities.java`, the inline `mod tests` of a
+    // Rust file), then the tests the index saw exercising it.
     for f in changed {
+        if let Some(own) = candidates(f, root)
+            .into_iter()
+            .find(|c| c.exists && !is_bench_path(&c.path))
+        {
+            push(own, &mut out);
+        }
         for t in res.tests.iter().filter(|t| t.exercises.contains(f)) {
             push(from_ref(t), &mut out);
         }
