@@ -166,7 +166,7 @@ fn classify_with(
         _ => {
             let what = match trap {
                 Some(Trap::UnreachableCodeReached) => {
-                    "wasm `unreachable` executed (a Rust guest panicked or aborted)".to_string()
+                    "wasm `unreachable` executed (the guest panicked, aborted or threw an uncaught error)".to_string()
                 }
                 Some(t) => t.to_string(),
                 None => format!("{:#}", err.root_cause()),

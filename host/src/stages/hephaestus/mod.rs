@@ -52,6 +52,10 @@ pub const AGENT: &str = "hephaestus";
 /// Run-relative path of the preflight's log.
 pub const PREFLIGHT_LOG: &str = "evidence/preflight.log";
 
+/// Run-relative path of a second preflight's log in the same run (stage 6 preparing its own
+/// scratch copy after the baseline's preflight wrote [`PREFLIGHT_LOG`]).
+pub const PREFLIGHT_LOG_AGAIN: &str = "evidence/preflight-phase-00.log";
+
 /// Run-relative path of the human-readable report.
 pub const EVIDENCE_REPORT: &str = "evidence/hephaestus.md";
 

@@ -1,7 +1,10 @@
 //! Runs the [`super::preflight`] steps in the scratch copy and records them in
 //! `evidence/preflight.log` (each step in the evidence format of [`super::evidence`], one
 //! after the other), then gives the environment the gate commands run with.
-use super::{evidence, preflight, runner, sandbox, scratch, Item, Kind, Options, PREFLIGHT_LOG};
+use super::{
+    evidence, preflight, runner, sandbox, scratch, Item, Kind, Options, PREFLIGHT_LOG,
+    PREFLIGHT_LOG_AGAIN,
+};
 use crate::model::Severity;
 use crate::rundir::RunDir;
 use std::ffi::OsString;
@@ -72,6 +75,13 @@ pub(super) async fn prepare(
     if steps.is_empty() {
         return done;
     }
+    // The baseline's preflight (alongside planning) writes first; a second preparation in the
+    // same run (stage 6 running commands the baseline did not) keeps both records.
+    let log_path = if run.read_to_string(PREFLIGHT_LOG).is_ok() {
+        PREFLIGHT_LOG_AGAIN
+    } else {
+        PREFLIGHT_LOG
+    };
     let mut log = String::new();
     let mut failed = None;
     for (i, step) in steps.iter().enumerate() {
@@ -108,7 +118,7 @@ pub(super) async fn prepare(
         preflight::with_venv(&mut done.env, scratch.root());
         if outcome.exit != runner::Exit::Code(0) {
             failed = Some(format!(
-                "the {} could not be installed: `{}` ended with exit status {} (see {PREFLIGHT_LOG})",
+                "the {} could not be installed: `{}` ended with exit status {} (see {log_path})",
                 step.what,
                 step.command,
                 outcome.exit.status_text()
@@ -116,8 +126,8 @@ pub(super) async fn prepare(
             break;
         }
     }
-    if !log.is_empty() && run.write(PREFLIGHT_LOG, log.as_bytes()).is_ok() {
-        done.log = Some(PREFLIGHT_LOG.into());
+    if !log.is_empty() && run.write(log_path, log.as_bytes()).is_ok() {
+        done.log = Some(log_path.into());
     }
     match failed {
         Some(why) => blocked(done, why, location),
