@@ -114,6 +114,7 @@ fn materialize(corpus: &Path, case: &Case, dir: &Path) -> Result<PathBuf, String
 /// The baseline record of a repository whose declared commands all pass (see the module docs).
 fn passing(probe: &ProbeReport) -> Baseline {
     Baseline {
+        preflight: None,
         commands: probe
             .commands
             .iter()

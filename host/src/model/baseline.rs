@@ -17,6 +17,22 @@ use std::sync::LazyLock;
 pub struct Baseline {
     /// One entry per command that ran, in the order it ran.
     pub commands: Vec<BaselineRun>,
+    /// How the baseline's scratch copy was prepared, when this run recorded it (Hephaestus shows
+    /// it when every phase-00 outcome comes from this record, so no preparation of its own ran).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preflight: Option<Preparation>,
+}
+
+/// The preflight of the baseline's scratch copy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preparation {
+    /// It ran (and passed: a failed preflight leaves no baseline); `false`: it was skipped.
+    pub ran: bool,
+    /// What it prepared, or why it was skipped.
+    pub detail: String,
+    /// Its log (`evidence/preflight.log`), when it wrote one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 /// One command run on the untouched repository.
@@ -198,6 +214,7 @@ mod tests {
 
     fn baseline(failing: &[&str]) -> Baseline {
         Baseline {
+            preflight: None,
             commands: vec![BaselineRun {
                 command: "pytest".into(),
                 passed: true,

@@ -101,7 +101,10 @@ fn cast_on_fixture_service_emits_a_complete_run_directory() {
     let heph = envelope(&run, "reviews/hephaestus.yaml");
     assert_eq!(heph.verdict, Verdict::Safe);
     assert_eq!(r["gate_status"]["hephaestus"], "PASS");
-    // The suite runs with ANNEAL_PREFLIGHT=skip (common::default_env): nothing was installed.
+    // The suite runs with ANNEAL_PREFLIGHT=skip (common::default_env): nothing was installed,
+    // and the evidence says so (from the baseline's record: every phase-00 outcome came from it).
+    let report = std::fs::read_to_string(run.join("evidence/hephaestus.md")).unwrap();
+    assert!(report.contains("skipped (--preflight skip)"), "{report}");
     assert!(!run.join("evidence/preflight.log").exists());
     let worst = Verdict::worst([metis.verdict, momus.verdict, oracle.verdict, heph.verdict]);
     assert_eq!(r["overall_verdict"], worst.as_str());

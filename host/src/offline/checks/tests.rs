@@ -167,6 +167,7 @@ fn undeclared_and_baseline_failing_gates() {
 
     // A declared command that fails on the untouched repository.
     let base = Baseline {
+        preflight: None,
         commands: vec![
             BaselineRun {
                 command: "cargo build --workspace".into(),

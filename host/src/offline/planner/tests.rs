@@ -1483,6 +1483,7 @@ fn a_pre_existing_failure_the_task_is_about_becomes_a_phase() {
         .command
         .clone();
     let baseline = Baseline {
+        preflight: None,
         commands: vec![BaselineRun {
             command: test_cmd.clone(),
             passed: true,

@@ -388,7 +388,34 @@ pub async fn run_baseline(
             })
         })
         .collect();
-    (!runs.is_empty()).then_some(crate::model::baseline::Baseline { commands: runs })
+    let preflight = items
+        .iter()
+        .find(|i| i.kind == Kind::Run && i.check.name == prepare::CHECK_NAME)
+        .map(|i| crate::model::baseline::Preparation {
+            ran: i.check.status == CheckStatus::Passed,
+            detail: i.check.detail.clone(),
+            evidence: i.check.evidence.clone(),
+        });
+    (!runs.is_empty()).then_some(crate::model::baseline::Baseline {
+        commands: runs,
+        preflight,
+    })
+}
+
+/// The baseline's preflight as this validation's check, when the record has it.
+fn recorded_preflight(opts: &Options) -> Option<Item> {
+    let p = opts.baseline.as_ref()?.preflight.as_ref()?;
+    let mut item = if p.ran {
+        Item::passed(
+            Kind::Run,
+            prepare::CHECK_NAME,
+            format!("for the baseline's scratch copy: {}", p.detail),
+        )
+    } else {
+        Item::not_run(Kind::Run, prepare::CHECK_NAME, p.detail.clone())
+    };
+    item.check.evidence = p.evidence.clone();
+    Some(item)
 }
 
 /// The failing tests of a gate passed on its baseline, read back from its evidence log.
@@ -565,7 +592,9 @@ async fn run_gates(
         }
     }
     if to_run.is_empty() && recorded > 0 {
-        // Every trusted command's outcome came from the baseline record.
+        // Every trusted command's outcome came from the baseline record, and so does the
+        // preparation they ran after.
+        items.extend(recorded_preflight(opts));
         return (recorded_ok, None);
     }
     if to_run.is_empty() {

@@ -10,6 +10,9 @@ use crate::rundir::RunDir;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+/// The name of the preflight's check in Hephaestus's evidence.
+pub(super) const CHECK_NAME: &str = "preflight: prepare the scratch copy";
+
 /// What the preflight left for the gates.
 pub(super) struct Prepared {
     /// The environment gate commands get: scrubbed, the cache variables, the virtual
@@ -56,7 +59,7 @@ pub(super) async fn prepare(
     if opts.preflight == preflight::Mode::Skip {
         done.item = Some(Item::not_run(
             Kind::Run,
-            "preflight: prepare the scratch copy",
+            CHECK_NAME,
             "skipped (--preflight skip): no virtual environment and no dependency installation; the gate commands use the tools on PATH".into(),
         ));
         return done;
@@ -135,7 +138,7 @@ pub(super) async fn prepare(
             let what: Vec<&str> = steps.iter().map(|s| s.what.as_str()).collect();
             let mut item = Item::passed(
                 Kind::Run,
-                "preflight: prepare the scratch copy",
+                CHECK_NAME,
                 format!("prepared: {}", what.join(", ")),
             );
             item.check.evidence = done.log.clone();
@@ -202,7 +205,7 @@ async fn run_step(
 fn blocked(mut done: Prepared, why: String, location: &str) -> Prepared {
     let mut item = Item::failed(
         Kind::Run,
-        "preflight: prepare the scratch copy",
+        CHECK_NAME,
         format!("blocked by environment: {why}"),
         Severity::High,
         location,
