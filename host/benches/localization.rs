@@ -185,10 +185,54 @@ async fn run_case(bench: &Bench, case: &Case, n: usize, total: usize) -> CaseRes
         results.push(o);
     }
     results.push(baseline(bench, case, &root, &truth).await);
+    let (ranked, ranked_symbols) = ranking(bench, case, &root).await;
+    let rank = ranked
+        .iter()
+        .position(|(p, _)| truth.files.contains(p))
+        .map(|i| i + 1);
     CaseResult {
         case: case.clone(),
         results,
+        rank,
+        ranked,
+        ranked_symbols,
     }
+}
+
+/// The code index's ranked files for the task ([`anneal::index::resolve`], at most
+/// `resolve::MAX_FILES`), source files only (test files and what is not source skipped), with
+/// their scores: what a plan built from the ranking can name at best; and its ranked symbols
+/// (`path: name`).
+async fn ranking(bench: &Bench, case: &Case, root: &Path) -> (Vec<(String, f64)>, Vec<String>) {
+    let (classifier, root2, task) = (
+        bench.classifier.clone(),
+        root.to_path_buf(),
+        case.task.clone(),
+    );
+    let opts = probe::ProbeOptions {
+        home: Some(bench.home.clone()),
+        ..Default::default()
+    };
+    tokio::task::spawn_blocking(move || {
+        let Ok(index) = probe::index_repository(&root2, &opts) else {
+            return (Vec::new(), Vec::new());
+        };
+        let r = anneal::index::resolve(&index, &task);
+        let files = r
+            .files
+            .into_iter()
+            .filter(|f| corpus::is_source(&classifier, &root2, &f.path))
+            .map(|f| (f.path, f.score))
+            .collect();
+        let symbols = r
+            .symbols
+            .into_iter()
+            .map(|s| format!("{}: {}", s.path, s.name))
+            .collect();
+        (files, symbols)
+    })
+    .await
+    .expect("ranking panicked")
 }
 
 async fn run_strategy(

@@ -28,6 +28,54 @@ pub struct CaseResult {
     #[serde(flatten)]
     pub case: Case,
     pub results: Vec<Outcome>,
+    /// Place of the first truly modified source file in the code index's ranking (1-based),
+    /// `None` when it is not ranked.
+    pub rank: Option<usize>,
+    /// The code index's ranked source files with their scores.
+    pub ranked: Vec<(String, f64)>,
+    /// The code index's ranked symbols, `path: name`.
+    pub ranked_symbols: Vec<String>,
+}
+
+/// Depths of the ranking table.
+const DEPTHS: [usize; 5] = [1, 3, 5, 10, 20];
+
+/// The ranking table: per group, the share of cases with a truly modified file within the top
+/// k of the code index's ranking, for each k of [`DEPTHS`].
+fn ranking(results: &[CaseResult]) -> String {
+    let mut out = String::from("| split | cases | ");
+    out.push_str(
+        &DEPTHS
+            .iter()
+            .map(|k| format!("top {k}"))
+            .collect::<Vec<_>>()
+            .join(" | "),
+    );
+    out.push_str(" |\n|---|");
+    out.push_str(&"---:|".repeat(DEPTHS.len() + 1));
+    out.push('\n');
+    for name in ["all", "dev", "holdout"] {
+        let kept: Vec<&CaseResult> = results
+            .iter()
+            .filter(|r| name == "all" || r.case.split == name)
+            .collect();
+        if kept.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("| {name} | {} |", kept.len()));
+        for k in DEPTHS {
+            let within = kept
+                .iter()
+                .filter(|r| r.rank.is_some_and(|n| n <= k))
+                .count();
+            out.push_str(&format!(
+                " {} |",
+                pct(Some(within as f64 / kept.len() as f64))
+            ));
+        }
+        out.push('\n');
+    }
+    out
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -121,6 +169,10 @@ pub fn render(results: &[CaseResult], systems: &[String], split: &str) -> String
         }
     }
     out.push_str(&table(&rows, "language · system"));
+    out.push_str(
+        "\nranking ceiling (a truly modified source file within the code index's top k)\n\n",
+    );
+    out.push_str(&ranking(results));
     let errors: usize = results
         .iter()
         .flat_map(|r| &r.results)
@@ -158,6 +210,7 @@ pub fn write(dir: &Path, results: &[CaseResult], report: &str) -> Result<()> {
         "symbols_named",
         "symbols_total",
         "ms",
+        "index_rank",
     ])?;
     for r in results {
         for o in &r.results {
@@ -176,6 +229,7 @@ pub fn write(dir: &Path, results: &[CaseResult], report: &str) -> Result<()> {
                 s.symbols_named.join(" "),
                 s.symbols_total.to_string(),
                 o.ms.to_string(),
+                r.rank.map(|n| n.to_string()).unwrap_or_default(),
             ])?;
         }
     }
