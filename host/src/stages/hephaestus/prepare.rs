@@ -78,13 +78,7 @@ pub(super) async fn prepare(
     if steps.is_empty() {
         return done;
     }
-    // The baseline's preflight (alongside planning) writes first; a second preparation in the
-    // same run (stage 6 running commands the baseline did not) keeps both records.
-    let log_path = if run.read_to_string(PREFLIGHT_LOG).is_ok() {
-        PREFLIGHT_LOG_AGAIN
-    } else {
-        PREFLIGHT_LOG
-    };
+    let log_path = log_name(run);
     let mut log = String::new();
     let mut failed = None;
     for (i, step) in steps.iter().enumerate() {
@@ -145,6 +139,18 @@ pub(super) async fn prepare(
             done.item = Some(item);
             done
         }
+    }
+}
+
+/// Where this preparation's log goes: [`PREFLIGHT_LOG`], or [`PREFLIGHT_LOG_AGAIN`] when the
+/// run already has one. The baseline's preflight (alongside planning) writes first; a second
+/// preparation in the same run (stage 6 running commands the baseline did not) keeps both
+/// records.
+fn log_name(run: &RunDir) -> &'static str {
+    if run.read_to_string(PREFLIGHT_LOG).is_ok() {
+        PREFLIGHT_LOG_AGAIN
+    } else {
+        PREFLIGHT_LOG
     }
 }
 
@@ -259,7 +265,18 @@ fn scm_version_env(repo_root: &std::path::Path) -> Vec<(OsString, OsString)> {
 
 #[cfg(test)]
 mod tests {
-    use super::scm_version_env;
+    use super::{log_name, scm_version_env, PREFLIGHT_LOG, PREFLIGHT_LOG_AGAIN};
+    use crate::rundir::RunDir;
+
+    #[test]
+    fn a_second_preflight_in_a_run_does_not_overwrite_the_first_log() {
+        let t = tempfile::tempdir().unwrap();
+        let run = RunDir::create(t.path(), "anneal-test").unwrap();
+        assert_eq!(log_name(&run), PREFLIGHT_LOG);
+        run.write(PREFLIGHT_LOG, b"baseline's preflight").unwrap();
+        assert_eq!(log_name(&run), PREFLIGHT_LOG_AGAIN);
+        assert_ne!(PREFLIGHT_LOG, PREFLIGHT_LOG_AGAIN);
+    }
 
     fn version(dir: &std::path::Path) -> String {
         let env = scm_version_env(dir);
