@@ -202,6 +202,17 @@ fn add_x_to_y_modifies_the_file_defining_y_and_names_both() {
 }
 
 #[test]
+fn boundary_and_edge_tests_name_the_changed_code_and_where_the_tests_go() {
+    let (dir, probe, res) = rust_crate();
+    let p = plan("Fix the overflow in `ErrorKind`", &probe, dir.path(), &res);
+    let text = steps(&p);
+    assert!(
+        text.contains("Add tests to the `tests` module of `src/ast/mod.rs` for the boundary inputs of `ErrorKind`"),
+        "{text}"
+    );
+}
+
+#[test]
 #[ignore = "prints a plan: TASK=… cargo test -p anneal --lib print_rust_crate_plan -- --ignored --nocapture"]
 fn print_rust_crate_plan() {
     let (dir, probe, res) = rust_crate();

@@ -252,6 +252,29 @@ pub(super) const STATEFUL_TOPICS: &[&str] = &[
     "webhooks",
 ];
 
+/// The code an edge-case or boundary test exercises, as step text: the first two definitions
+/// the plan changes (`` `from_str` ``, `` `from_str` and `parse` ``), else the first two names it
+/// creates; empty when the focus has neither (the code index found nothing to name).
+fn tested_names(g: &Grounding) -> String {
+    let mut names: Vec<String> = g
+        .focus
+        .changes
+        .iter()
+        .map(|c| format!("`{}`", c.symbol.name))
+        .collect();
+    if names.is_empty() {
+        names = g
+            .focus
+            .new_names
+            .iter()
+            .map(|n| format!("`{}`", n.name))
+            .collect();
+    }
+    names.dedup();
+    names.truncate(2);
+    names.join(" and ")
+}
+
 pub(super) fn edge_phase(g: &Grounding, key: &str) -> DPhase {
     let subject = &g.subject;
     let mut e = DPhase::new(
@@ -270,9 +293,15 @@ pub(super) fn edge_phase(g: &Grounding, key: &str) -> DPhase {
         }
     }
     if n == 0 {
-        e.step(
-            "Add tests for empty, maximal and malformed inputs to the new code path.".to_string(),
-        );
+        let of = tested_names(g);
+        let what = if of.is_empty() {
+            "the new code path".to_string()
+        } else {
+            of
+        };
+        e.step(format!(
+            "Add tests to {tl} for empty, maximal and malformed inputs to {what}."
+        ));
         e.step("Add a test for concurrent calls if the new code keeps any state.".to_string());
         n = 2;
     }
@@ -530,7 +559,11 @@ pub(super) fn bugfix(g: &Grounding, d: &mut Draft) {
             .to_string(),
         2,
     );
-    c.step("Add tests for the boundary inputs around the failing case (empty, maximum, one past the maximum, malformed).".to_string());
+    let of = tested_names(g);
+    c.step(format!(
+        "Add tests to {tl} for the boundary inputs{} around the failing case (empty, maximum, one past the maximum, malformed).",
+        if of.is_empty() { String::new() } else { format!(" of {of}") }
+    ));
     for t in &g.topics {
         for e in t.edge_cases.iter().take(2) {
             c.step(format!("Add a test: {e}."));
