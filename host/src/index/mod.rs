@@ -125,6 +125,17 @@ pub struct FileEntry {
     pub truncated: u32,
 }
 
+impl FileEntry {
+    /// `true` when 1-based `line` lies inside one of the file's inline test modules (Rust
+    /// `#[cfg(test)] mod tests { … }`, the module's own line included): the definitions there
+    /// are tests, not code a change modifies.
+    pub fn in_test_module(&self, line: u32) -> bool {
+        self.test_modules
+            .iter()
+            .any(|m| !m.external && (m.line_start..=m.line_end).contains(&line))
+    }
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }

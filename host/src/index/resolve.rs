@@ -14,7 +14,8 @@
 //!    weight, at most 1) for using one; test files count [`TEST_FACTOR`] of their score (their
 //!    place is [`Resolution::tests`]). Each file lists its reasons, strongest first.
 //! 3. **Symbols**: the resolved definitions first, then BM25 over the definitions of the top
-//!    [`SYMBOL_POOL_FILES`] files, weighted by their file's score.
+//!    [`SYMBOL_POOL_FILES`] source files (not those inside an inline test module), weighted by
+//!    their file's score.
 //! 4. **Tests**: the tests that exercise the top source files and the files of resolved
 //!    symbols ([`super::graph::Graph::tests_of`]), in the project's own layouts.
 //!
@@ -384,7 +385,12 @@ fn rank_symbols(
         .filter(|f| !f.is_test)
         .take(SYMBOL_POOL_FILES)
         .filter_map(|f| index.file(&f.path))
-        .flat_map(|file| file.definitions.iter().map(move |def| DefRef { file, def }))
+        .flat_map(|file| {
+            file.definitions
+                .iter()
+                .filter(|def| !file.in_test_module(def.line_start))
+                .map(move |def| DefRef { file, def })
+        })
         .collect();
     let file_score: HashMap<&str, f64> = files.iter().map(|f| (f.path.as_str(), f.score)).collect();
     let top_file = files.first().map_or(1.0, |f| f.score).max(f64::EPSILON);

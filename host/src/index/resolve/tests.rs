@@ -220,3 +220,32 @@ fn empty_index_resolves_nothing_but_paths_to_create() {
     assert_eq!(r.to_create, ["src/foo.rs"]);
     assert_eq!(r.names.len(), 2);
 }
+
+#[test]
+fn tests_in_an_inline_test_module_are_not_ranked_as_code_to_change() {
+    let dir = tempfile::tempdir().unwrap();
+    touch(dir.path(), "Cargo.toml", "[package]\nname = \"sim\"\n");
+    touch(
+        dir.path(),
+        "src/lib.rs",
+        "pub fn osa_distance(a: &str, b: &str) -> usize { a.len() + b.len() }\n\n\
+         #[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn osa_distance_empty() { assert_eq!(osa_distance(\"\", \"\"), 0); }\n    #[test]\n    fn osa_distance_same() { assert_eq!(osa_distance(\"a\", \"a\"), 2); }\n}\n",
+    );
+    let r = resolve(
+        &index_of(dir.path()),
+        "Add a normalized osa distance returning a similarity",
+    );
+    let names: Vec<&str> = r.symbols.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names.first(), Some(&"osa_distance"), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with("osa_distance_")),
+        "{names:?}"
+    );
+    // Named in the task, a test is still found.
+    let named = resolve(&index_of(dir.path()), "Fix `osa_distance_same`");
+    assert!(
+        named.symbols.iter().any(|s| s.name == "osa_distance_same"),
+        "{:?}",
+        named.symbols
+    );
+}

@@ -341,7 +341,13 @@ impl Focus {
                 continue;
             }
             // The task's verb applies to what it names; a symbol ranked by word match is
-            // "changed" ("Escape `utf`", "Allow `is`" read as nonsense).
+            // "changed" ("Escape `utf`", "Allow `is`" read as nonsense) — unless the task adds
+            // something new: then a ranked neighbour is the code to reuse or follow, not a
+            // target ("Add normalized_osa_distance" does not change `normalized_levenshtein`).
+            if adding && !self.new_names.is_empty() && !c.named {
+                out.push(related_step(c));
+                continue;
+            }
             let verb = if adding || !c.named { "change" } else { verb };
             out.push(change_step(c, verb));
         }
@@ -424,6 +430,30 @@ fn change_step(c: &Change, verb: &str) -> String {
     } else {
         format!("{base}: {}.", s.reason.trim_end_matches('.'))
     }
+}
+
+/// "Reuse or follow `normalized_levenshtein` (function) in `src/lib.rs` (lines 285–290) …": a
+/// ranked definition beside what the task adds, named so the new code fits it.
+fn related_step(c: &Change) -> String {
+    let s = &c.symbol;
+    let why = if s.reason.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", s.reason.trim_end_matches('.'))
+    };
+    let scope = s
+        .scope
+        .as_ref()
+        .map(|x| format!(" of `{x}`"))
+        .unwrap_or_default();
+    format!(
+        "Reuse or follow `{}` ({}{scope}) in `{}` (lines {}–{}){why}; change it only where the new code needs it.",
+        s.name,
+        kind_word(s.kind),
+        s.path,
+        s.line_start,
+        s.line_end
+    )
 }
 
 /// The word for a symbol kind in prose.

@@ -1375,6 +1375,32 @@ fn a_library_gets_no_deployment_rollout_or_production_metrics() {
 }
 
 #[test]
+fn settings_are_asked_for_only_where_something_is_configurable() {
+    const SETTINGS: &str = "Read every new setting from the project's existing configuration";
+    let says = |task: &str, repo: &Repo| {
+        let (plan, _) = plan_for(task, repo, &req("prometheus-cast", None));
+        plan.phases
+            .iter()
+            .flat_map(|p| p.steps.iter())
+            .any(|s| s.starts_with(SETTINGS))
+    };
+    let library = python_library();
+    assert!(!says(
+        "Add a slugify helper to the text utilities",
+        &library
+    ));
+    assert!(says(
+        "Add a configurable timeout to the HTTP client",
+        &library
+    ));
+    // A deployable service reads its settings from its configuration.
+    assert!(says(
+        "Add a slugify helper to the text utilities",
+        &python_repo()
+    ));
+}
+
+#[test]
 fn a_fix_prefix_makes_a_bugfix_about_the_rest_of_the_sentence() {
     let repo = python_library();
     let task = "Fix: login crashes when the password is empty";

@@ -183,6 +183,15 @@ fn add_x_to_y_modifies_the_file_defining_y_and_names_both() {
         ),
         "{text}"
     );
+    // A neighbour ranked by the task's words is code to follow, not a target to change.
+    assert!(
+        text.contains("Reuse or follow `parse_counted_repetition` (function) in `src/parser.rs`"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Change `parse_counted_repetition`"),
+        "{text}"
+    );
     // The test to extend is the crate's own inline module, never a file named after the task,
     // never a benchmark.
     assert!(

@@ -158,8 +158,10 @@ pub(super) fn implement_phase(g: &Grounding, key: &str) -> DPhase {
                 format!(" ({by}: {r})")
             })
             .unwrap_or_default();
-        if n == 0 {
+        if n == 0 && module_path.is_some() {
             i.step(format!("Change `{s}`{why}: call the new code from the point where the request or call is handled, before any side effect."));
+        } else if n == 0 {
+            i.step(format!("Change `{s}`{why}: put the new code beside the definitions it extends, keeping existing public signatures backwards compatible."));
         } else {
             i.step(format!("Adjust `{s}`{why} for the new behaviour, keeping its public signatures backwards compatible."));
         }
@@ -205,7 +207,9 @@ pub(super) fn implement_phase(g: &Grounding, key: &str) -> DPhase {
             }
         }
     }
-    i.step("Read every new setting from the project's existing configuration with a fail-safe default; no constant in the handler.".to_string());
+    if g.deployable.is_some() || speaks_of_settings(&g.task) {
+        i.step("Read every new setting from the project's existing configuration with a fail-safe default; no constant in the handler.".to_string());
+    }
     let tl = tests_label(g);
     i.step(format!(
         "Remove the expected-failure markers from the acceptance tests in {tl}: every one now passes."
@@ -252,24 +256,44 @@ pub(super) const STATEFUL_TOPICS: &[&str] = &[
     "webhooks",
 ];
 
-/// The code an edge-case or boundary test exercises, as step text: the first two definitions
-/// the plan changes (`` `from_str` ``, `` `from_str` and `parse` ``), else the first two names it
-/// creates; empty when the focus has neither (the code index found nothing to name).
-fn tested_names(g: &Grounding) -> String {
-    let mut names: Vec<String> = g
+/// `true` when the task speaks of something configurable (a setting, an option, a limit, an
+/// environment variable, a timeout…): only then, or for a deployable service, does the
+/// implement phase ask for settings read from the configuration.
+fn speaks_of_settings(task: &str) -> bool {
+    const WORDS: [&str; 12] = [
+        "config",
+        "configurable",
+        "configuration",
+        "setting",
+        "settings",
+        "option",
+        "options",
+        "env",
+        "environment",
+        "timeout",
+        "limit",
+        "threshold",
+    ];
+    task.split(|c: char| !c.is_alphanumeric())
+        .any(|w| WORDS.contains(&w.to_lowercase().as_str()))
+}
+
+/// The code an edge-case or boundary test exercises, as step text: the first two of the
+/// definitions the plan changes and the names it creates — created first when `new_first` (a
+/// feature tests what it adds), changed first otherwise (a bug fix tests what it fixes):
+/// `` `from_str` ``, `` `from_str` and `parse` ``; empty when the focus has neither.
+fn tested_names(g: &Grounding, new_first: bool) -> String {
+    let changed = g
         .focus
         .changes
         .iter()
-        .map(|c| format!("`{}`", c.symbol.name))
-        .collect();
-    if names.is_empty() {
-        names = g
-            .focus
-            .new_names
-            .iter()
-            .map(|n| format!("`{}`", n.name))
-            .collect();
-    }
+        .map(|c| format!("`{}`", c.symbol.name));
+    let created = g.focus.new_names.iter().map(|n| format!("`{}`", n.name));
+    let mut names: Vec<String> = if new_first {
+        created.chain(changed).collect()
+    } else {
+        changed.chain(created).collect()
+    };
     names.dedup();
     names.truncate(2);
     names.join(" and ")
@@ -293,7 +317,7 @@ pub(super) fn edge_phase(g: &Grounding, key: &str) -> DPhase {
         }
     }
     if n == 0 {
-        let of = tested_names(g);
+        let of = tested_names(g, true);
         let what = if of.is_empty() {
             "the new code path".to_string()
         } else {
@@ -559,7 +583,7 @@ pub(super) fn bugfix(g: &Grounding, d: &mut Draft) {
             .to_string(),
         2,
     );
-    let of = tested_names(g);
+    let of = tested_names(g, false);
     c.step(format!(
         "Add tests to {tl} for the boundary inputs{} around the failing case (empty, maximum, one past the maximum, malformed).",
         if of.is_empty() { String::new() } else { format!(" of {of}") }
