@@ -371,3 +371,54 @@ fn a_pre_existing_failing_test_is_the_baseline_not_a_blocker() {
     assert!(phase01.contains("cargo test"), "{phase01}");
     assert_eq!(out.status.code(), Some(0), "{text}");
 }
+
+/// A declared command that already fails on the untouched repository (`make build`) is no gate
+/// of the emitted plan: phase 00 names it with its baseline evidence, and the run EMITs on the
+/// commands that pass (docs/design.md §6, "a baseline, not a blocker").
+#[test]
+fn a_command_failing_before_any_change_is_dropped_from_the_gates_and_named() {
+    if common::nested() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let repo = t.path().join("greeter");
+    let runs = t.path().join("runs");
+    write(
+        &repo,
+        &[
+            (
+                "Makefile",
+                ".PHONY: build test\n\nbuild:\n\tpython3 -c \"raise SystemExit('generated headers missing')\"\n\ntest:\n\tpython3 -m unittest discover -s tests -t .\n",
+            ),
+            ("greet.py", "def greet(name):\n    return 'Hello, ' + name\n"),
+            ("tests/__init__.py", ""),
+            (
+                "tests/test_greet.py",
+                "import unittest\n\nfrom greet import greet\n\n\nclass GreetTest(unittest.TestCase):\n    def test_greet(self):\n        self.assertEqual(greet('Ada'), 'Hello, Ada')\n",
+            ),
+        ],
+    );
+    let out = run_on(
+        &repo,
+        &runs,
+        &[
+            "--offline",
+            "Add a farewell function next to greet in greet.py",
+        ],
+        &[],
+    );
+    let text = format!("stdout:\n{}\nstderr:\n{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let run = only_run(&runs);
+    let plan = run.join("plan");
+    for e in std::fs::read_dir(&plan).unwrap() {
+        let md = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        assert!(!md.contains("- [ ] Run `make build`"), "{md}");
+    }
+    let preflight = std::fs::read_to_string(plan.join("phase-00-preflight.md")).unwrap();
+    assert!(
+        preflight.contains("`make build` (Makefile) already fails on the untouched repository")
+            && preflight.contains("evidence/baseline-gate-"),
+        "{preflight}"
+    );
+}

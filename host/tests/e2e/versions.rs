@@ -171,8 +171,15 @@ fn re_loops_re_enter_where_the_strategy_declares() {
         (hostile.to_str().unwrap(), vec!["--opt", "mode=ok"], 0, 0),
     ] {
         let s = Scratch::new();
-        // `make build` (python3 -m compileall -q app) fails: Hephaestus FAILs every iteration.
+        // `make build` (python3 -m compileall -q app) and `make test` (a test module imports
+        // the broken one) fail on the untouched repository: no gate can pass, so Hephaestus
+        // FAILs every iteration (a single broken command would only be dropped from the gates).
         std::fs::write(s.repo().join("app/broken.py"), "def broken(:\n    pass\n").unwrap();
+        std::fs::write(
+            s.repo().join("tests/test_broken.py"),
+            "import app.broken  # noqa: F401\n",
+        )
+        .unwrap();
         let mut args = vec!["--strategy", strategy];
         args.extend(extra);
         args.push(TASK);

@@ -278,9 +278,17 @@ impl Focus {
                 }
             }
         }
+        let task_terms = crate::index::words::terms(task);
         for s in &res.symbols {
             if self.changes.len() >= MAX_SYMBOLS {
                 break;
+            }
+            // A ranked definition is the task's only when its own name shares a word with the
+            // task: one matched only through its file's path or its scope (every function of
+            // `number.py` matches "number") is not.
+            let own = crate::index::words::terms(&s.name);
+            if !own.iter().any(|t| task_terms.contains(t)) {
+                continue;
             }
             if self.files.contains(&s.path) && !self.has_change(s) {
                 self.changes.push(Change {

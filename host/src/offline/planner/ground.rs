@@ -420,6 +420,19 @@ pub struct Grounding {
     /// apply): only a deployable repository gets rollout, canary, feature-flag or production
     /// metrics work.
     pub deployable: Option<String>,
+    /// Detected commands that fail on the untouched repository (the baseline record, when the
+    /// run has one): never a gate of the plan; phase 00 says why ([`Grounding::with_baseline`]).
+    pub broken: Vec<BrokenCommand>,
+}
+
+/// A detected command that failed on the untouched repository.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BrokenCommand {
+    pub command: DetectedCommand,
+    /// What the baseline saw (exit status, the failing line).
+    pub detail: String,
+    /// Run-relative evidence log, when the baseline ran in this run.
+    pub evidence: Option<String>,
 }
 
 impl Grounding {
@@ -429,6 +442,51 @@ impl Grounding {
     pub fn new(ctx: &Context<'_>) -> Grounding {
         Grounding::from_parts(ctx.task, ctx.task_kind, ctx.probe, ctx.repo_root)
             .with_resolution(ctx.resolution)
+            .with_baseline(ctx.baseline, ctx.probe)
+    }
+
+    /// The grounding judged against the baseline (docs/design.md §6, "a baseline, not a
+    /// blocker"): a build, test or lint command that failed on the untouched repository is no
+    /// gate — the next declared command of the same purpose that did not fail takes its place,
+    /// or none — and goes to [`Grounding::broken`] so phase 00 says so. A command that passed
+    /// with pre-existing test failures recorded is not broken. Without a baseline (it has not
+    /// finished, or the run has none) nothing changes.
+    pub fn with_baseline(
+        mut self,
+        baseline: Option<&crate::model::baseline::Baseline>,
+        probe: &ProbeReport,
+    ) -> Grounding {
+        let Some(b) = baseline else {
+            return self;
+        };
+        let failed = |c: &str| b.run_of(c).filter(|r| !r.passed);
+        for (purpose, slot) in [
+            ("build", &mut self.build),
+            ("test", &mut self.test),
+            ("lint", &mut self.lint),
+        ] {
+            let Some(current) = slot.clone() else {
+                continue;
+            };
+            let Some(run) = failed(&current.command) else {
+                continue;
+            };
+            self.broken.push(BrokenCommand {
+                command: current.clone(),
+                detail: run.detail.clone(),
+                evidence: run.evidence.clone(),
+            });
+            *slot = probe
+                .commands
+                .iter()
+                .find(|c| {
+                    c.purpose == purpose
+                        && c.command != current.command
+                        && failed(&c.command).is_none()
+                })
+                .cloned();
+        }
+        self
     }
 
     /// The grounding planned from the code index's resolution of the task (docs/design.md
@@ -553,6 +611,7 @@ impl Grounding {
             repo_root: repo_root.to_path_buf(),
             minimal: false,
             deployable: crate::offline::checks::fit::deployable(probe, repo_root),
+            broken: Vec::new(),
         }
     }
 

@@ -1487,6 +1487,58 @@ fn re_loop_findings_change_their_phase_and_are_not_pasted_as_steps() {
     );
 }
 
+/// A detected command that fails on the untouched repository is no gate of any phase, and
+/// phase 00 says why with its evidence (docs/design.md §6, "a baseline, not a blocker").
+#[test]
+fn a_command_failing_on_the_baseline_is_no_gate_and_phase_00_says_so() {
+    use crate::model::baseline::{Baseline, BaselineRun};
+    let repo = python_repo();
+    let build = repo
+        .probe
+        .commands
+        .iter()
+        .find(|c| c.purpose == "build")
+        .expect("the fixture has a build command")
+        .command
+        .clone();
+    let baseline = Baseline {
+        preflight: None,
+        commands: vec![BaselineRun {
+            command: build.clone(),
+            passed: false,
+            detail: "exit status 2".into(),
+            evidence: Some("evidence/baseline-gate-1.log".into()),
+            failing: vec![],
+        }],
+    };
+    let task = "Add a --json flag to the export command";
+    let intent = classify(task);
+    let mut c = ctx(task, intent.kind, &[], &repo.probe, repo.dir.path());
+    let (before, _) = plan_with_actions(&c, &req("prometheus-cast", None)).expect("plan");
+    assert!(
+        before.phases[0].gate.contains(&build),
+        "{:?}",
+        before.phases[0]
+    );
+    c.baseline = Some(&baseline);
+    let (plan, _) = plan_with_actions(&c, &req("prometheus-cast", None)).expect("plan");
+    for p in &plan.phases {
+        assert!(!p.gate.contains(&build), "phase {}: {:?}", p.id, p.gate);
+    }
+    let says = format!("`{build}`");
+    assert!(
+        plan.phases[0].steps.iter().any(|s| s.starts_with(&says)
+            && s.contains("already fails on the untouched repository: exit status 2")
+            && s.contains("evidence/baseline-gate-1.log")),
+        "{:?}",
+        plan.phases[0].steps
+    );
+    assert!(
+        !plan.phases[0].gate.is_empty(),
+        "the test command still gates phase 00"
+    );
+}
+
 /// A pre-existing failure the task names becomes the first phase after the preflight, gated
 /// on the command that runs it, naming the test file; a task about something else leaves it
 /// as the baseline (docs/design.md §6).

@@ -211,6 +211,48 @@ fn add_x_to_y_modifies_the_file_defining_y_and_names_both() {
 }
 
 #[test]
+fn a_ranked_definition_matched_only_through_its_file_is_not_a_change() {
+    let dir = repo(&[
+        ("pyproject.toml", "[project]\nname = \"hz\"\n"),
+        (
+            "src/hz/number.py",
+            "def ordinal(value):\n    return value\n\ndef intword(value):\n    return value\n",
+        ),
+    ]);
+    let res = Resolution {
+        names: vec![],
+        files: vec![ranked(
+            "src/hz/number.py",
+            5.0,
+            "matches number ×6, intword ×3",
+        )],
+        symbols: vec![
+            SymbolRef {
+                reason: "matches number in src/hz/number.py".into(),
+                ..sym("ordinal", SymbolKind::Function, "src/hz/number.py", (1, 2))
+            },
+            SymbolRef {
+                reason: "matches intword, number in src/hz/number.py".into(),
+                ..sym("intword", SymbolKind::Function, "src/hz/number.py", (4, 5))
+            },
+        ],
+        to_create: vec![],
+        tests: vec![],
+        test_layouts: vec![],
+        vocabulary: Default::default(),
+    };
+    let p = plan(
+        "Support negative numbers in intword",
+        &probe("Python", "python3 -m pytest"),
+        dir.path(),
+        &res,
+    );
+    let text = steps(&p);
+    assert!(text.contains("Change `intword` (function)"), "{text}");
+    assert!(!text.contains("`ordinal`"), "{text}");
+}
+
+#[test]
 fn boundary_and_edge_tests_name_the_changed_code_and_where_the_tests_go() {
     let (dir, probe, res) = rust_crate();
     let p = plan("Fix the overflow in `ErrorKind`", &probe, dir.path(), &res);

@@ -208,6 +208,19 @@ pub fn preflight(g: &Grounding) -> DPhase {
     if let Some(l) = &g.lint {
         p.step(format!("Run `{}` ({}) and record the existing warnings, so later phases can tell new warnings from old ones.", l.command, l.source));
     }
+    for b in &g.broken {
+        let seen = if b.detail.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", b.detail.trim_end_matches('.'))
+        };
+        let log = b
+            .evidence
+            .as_ref()
+            .map(|e| format!(" (see `{e}`)"))
+            .unwrap_or_default();
+        p.step(format!("`{}` ({}) already fails on the untouched repository{seen}{log}: it is no gate of this plan. Note the failure in evidence/ and leave fixing it to a separate change.", b.command.command, b.command.source));
+    }
     if !g.has_runnable() {
         p.step("No buildable target was detected: the probe found no build or test command in the project's manifests. Find out how the project is built and tested (README, CI files, maintainers), write the exact commands into evidence/, and run them before any other phase.".to_string());
         p.criterion("check: 1 build command and 1 test command are written down and each ran once on a clean checkout, with its output saved in evidence/.".to_string());
