@@ -54,7 +54,7 @@ pub const MAX_VOCABULARY: usize = 200_000;
 /// with only `names` (all unresolved) and `to_create`.
 pub fn resolve(index: &CodeIndex, task: &str) -> Resolution {
     let mentions = extract_names(task);
-    let query = words::terms(task);
+    let query = words::terms(&without_new_paths(index, task, &mentions));
     let file_bm25 = bm25_files(index, &query);
     let mut names = Vec::new();
     let mut to_create = Vec::new();
@@ -217,6 +217,21 @@ fn verb(d: &DefRef<'_>) -> &'static str {
 
 /// `(exact, files)` for a path the task names: the file itself, the files under a directory,
 /// or the files whose path ends with it.
+/// `task` with the file paths it names that match nothing in the index and would be files to
+/// create ([`Resolution::to_create`]'s rule) cut out: the words of
+/// a file to create (`src/humanize/units.py`) say where new code goes, not which existing
+/// files are relevant ("units" ranked every file defining a `Unit`).
+fn without_new_paths(index: &CodeIndex, task: &str, mentions: &[Mention]) -> String {
+    let mut text = task.to_string();
+    for m in mentions.iter().filter(|m| m.shape == NameForm::FilePath) {
+        let (_, files) = lookup_path(index, &m.text);
+        if files.is_empty() && creatable(&m.text) {
+            text = text.replace(&m.text, " ");
+        }
+    }
+    text
+}
+
 fn lookup_path(index: &CodeIndex, text: &str) -> (bool, Vec<String>) {
     let p = text.trim_start_matches("./");
     if index.has_path(p) {

@@ -115,6 +115,13 @@ const CUES: &[Cue] = &[
     cue(r"\brestructur(e|es|ed|ing)\b", TaskKind::Refactor, 3),
     cue(r"\bclean(ing)?[- ]?up\b", TaskKind::Refactor, 2),
     cue(r"\bextract(s|ed|ing)?\b", TaskKind::Refactor, 2),
+    // Moving code into a module or file is a refactor ("Move naturalsize into a new module
+    // units.py"), not a migration ("Move sessions to Redis").
+    cue(
+        r"\bmov(e|es|ed|ing)\b.*\b(into|to)\b.*(\b(module|file|package|crate|class|namespace)\b|\.(py|rs|js|ts|mjs|cjs|go|java|kt|rb)\b)",
+        TaskKind::Refactor,
+        3,
+    ),
     cue(r"\bunif(y|ies|ied|ying)\b", TaskKind::Refactor, 3),
     cue(r"\bconsolidat(e|es|ed|ing)\b", TaskKind::Refactor, 2),
     cue(r"\bsimplif(y|ies|ied|ying)\b", TaskKind::Refactor, 2),
@@ -428,6 +435,14 @@ mod tests {
                 TaskKind::Migration,
             ),
             ("Move session storage to Redis", TaskKind::Migration),
+            (
+                "Move naturalsize into a new module src/humanize/units.py",
+                TaskKind::Refactor,
+            ),
+            (
+                "Move the retry helpers to utils/retry.ts",
+                TaskKind::Refactor,
+            ),
             (
                 "Replace moment.js with date-fns across the frontend",
                 TaskKind::Replacement,

@@ -249,3 +249,27 @@ fn tests_in_an_inline_test_module_are_not_ranked_as_code_to_change() {
         named.symbols
     );
 }
+
+#[test]
+fn the_words_of_a_file_to_create_do_not_rank_existing_files() {
+    let dir = tempfile::tempdir().unwrap();
+    touch(
+        dir.path(),
+        "pkg/filesize.py",
+        "def naturalsize(value):\n    return str(value)\n",
+    );
+    touch(
+        dir.path(),
+        "pkg/time.py",
+        "class Unit:\n    pass\n\ndef minimum_unit(units):\n    return units\n",
+    );
+    let r = resolve(
+        &index_of(dir.path()),
+        "Move naturalsize into a new module pkg/units.py",
+    );
+    assert_eq!(r.to_create, vec!["pkg/units.py".to_string()]);
+    assert_eq!(paths(&r), vec!["pkg/filesize.py"], "{:?}", r.files);
+    // A dotted member with a slash is no file to create: its words still count.
+    let r = resolve(&index_of(dir.path()), "Check Unit.minimum/maximum in time");
+    assert!(paths(&r).contains(&"pkg/time.py"), "{:?}", r.files);
+}

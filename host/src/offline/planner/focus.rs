@@ -283,17 +283,25 @@ impl Focus {
             if self.changes.len() >= MAX_SYMBOLS {
                 break;
             }
-            // A ranked definition is the task's only when its own name shares a word with the
-            // task: one matched only through its file's path or its scope (every function of
-            // `number.py` matches "number") is not.
-            let own = crate::index::words::terms(&s.name);
+            // A ranked definition is the task's only when its name or its scope shares a word
+            // with the task (`write` of the `UploadFile` the task names): one matched only
+            // through its file's path (every function of `number.py` matches "number") is not.
+            let own = crate::index::words::terms(&format!(
+                "{} {}",
+                s.name,
+                s.scope.as_deref().unwrap_or("")
+            ));
             if !own.iter().any(|t| task_terms.contains(t)) {
                 continue;
             }
             if self.files.contains(&s.path) && !self.has_change(s) {
+                // Moving code: a definition the task writes word for word is what moves
+                // ("Move naturalsize into …"), though the task did not mark it as a name.
+                let named = self.verb.is_some_and(|v| MOVING_VERBS.contains(&v))
+                    && crate::text::contains_word(task, &s.name);
                 self.changes.push(Change {
                     symbol: s.clone(),
-                    named: false,
+                    named,
                 });
             }
         }
@@ -303,6 +311,20 @@ impl Focus {
         self.changes
             .iter()
             .any(|c| c.symbol.name == s.name && c.symbol.path == s.path)
+    }
+
+    /// The definitions the task names that move into a file it names (`Move naturalsize into
+    /// units.py`), as "`naturalsize` in `src/humanize/filesize.py`"; empty when the task moves
+    /// nothing by name.
+    pub fn moved(&self) -> Vec<String> {
+        if !self.verb.is_some_and(|v| MOVING_VERBS.contains(&v)) || self.create.is_empty() {
+            return Vec::new();
+        }
+        self.changes
+            .iter()
+            .filter(|c| c.named)
+            .map(|c| format!("`{}` in `{}`", c.symbol.name, c.symbol.path))
+            .collect()
     }
 
     /// The test to extend first, if any.
@@ -354,6 +376,10 @@ impl Focus {
             // target ("Add normalized_osa_distance" does not change `normalized_levenshtein`).
             if adding && !self.new_names.is_empty() && !c.named {
                 out.push(related_step(c));
+                continue;
+            }
+            // Moved into a file the task names: the "Create … and move" step below says it.
+            if c.named && MOVING_VERBS.contains(&verb) && !self.create.is_empty() {
                 continue;
             }
             let verb = if adding || !c.named { "change" } else { verb };

@@ -253,6 +253,54 @@ fn a_ranked_definition_matched_only_through_its_file_is_not_a_change() {
 }
 
 #[test]
+fn a_named_move_into_a_new_file_is_one_step_and_the_removal_names_it() {
+    let dir = repo(&[
+        ("pyproject.toml", "[project]\nname = \"hz\"\n"),
+        (
+            "src/hz/filesize.py",
+            "def naturalsize(value):\n    return str(value)\n",
+        ),
+    ]);
+    let res = Resolution {
+        names: vec![named("src/hz/units.py", NameForm::FilePath, vec![])],
+        files: vec![ranked("src/hz/filesize.py", 5.0, "matches naturalsize ×3")],
+        symbols: vec![SymbolRef {
+            reason: "matches naturalsize in src/hz/filesize.py".into(),
+            ..sym(
+                "naturalsize",
+                SymbolKind::Function,
+                "src/hz/filesize.py",
+                (1, 2),
+            )
+        }],
+        to_create: vec!["src/hz/units.py".into()],
+        tests: vec![],
+        test_layouts: vec![],
+        vocabulary: Default::default(),
+    };
+    let task = "Move naturalsize into a new module src/hz/units.py";
+    let p = plan(
+        task,
+        &probe("Python", "python3 -m pytest"),
+        dir.path(),
+        &res,
+    );
+    let text = steps(&p);
+    assert!(
+        text.contains(
+            "Create `src/hz/units.py` and move `naturalsize` (from `src/hz/filesize.py`) into it"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("Move `naturalsize` (function)"), "{text}");
+    assert!(!text.contains("Create the new structure"), "{text}");
+    assert!(
+        text.contains("Search for remaining uses of the old `naturalsize` in `src/hz/filesize.py`"),
+        "{text}"
+    );
+}
+
+#[test]
 fn boundary_and_edge_tests_name_the_changed_code_and_where_the_tests_go() {
     let (dir, probe, res) = rust_crate();
     let p = plan("Fix the overflow in `ErrorKind`", &probe, dir.path(), &res);

@@ -88,6 +88,7 @@ pub(super) fn refactor(g: &Grounding, d: &mut Draft) {
 
     // 02 new structure beside the old — or, for a removal, the removal in place
     let verb = g.focus.verb.unwrap_or("");
+    let moved = g.focus.moved();
     let removing = unify.is_none() && REMOVING.contains(&verb);
     let mut n = DPhase::new(
         &format!("introduce-{key}"),
@@ -108,7 +109,7 @@ pub(super) fn refactor(g: &Grounding, d: &mut Draft) {
     if let Some((a, b)) = &unify {
         n.step(format!("Define a single interface that both the {a} and the {b} implementations satisfy; callers will depend on it only."));
         n.step(format!("Adapt the {a} code and the {b} code to the interface without changing their behaviour."));
-    } else if !removing {
+    } else if !removing && moved.is_empty() {
         n.step(format!("Create the new structure for {subject} with the responsibilities written at the top of the module."));
     }
     // A new module only where the task asks for one (a file it names, a move or an extraction)
@@ -121,9 +122,12 @@ pub(super) fn refactor(g: &Grounding, d: &mut Draft) {
         g.shape_module(&g.stem)
     };
     if let Some((mp, parent)) = module {
-        n.step(format!(
-            "Put the new structure in `{mp}`; the old code stays in place and working."
-        ));
+        // A named move already says where the code goes (the focus's "Create … and move" step).
+        if moved.is_empty() {
+            n.step(format!(
+                "Put the new structure in `{mp}`; the old code stays in place and working."
+            ));
+        }
         n.file(mp, FileAction::Create);
         if let Some(parent) = parent {
             n.step(format!("Declare the new module in `{parent}`."));
@@ -194,7 +198,11 @@ pub(super) fn refactor(g: &Grounding, d: &mut Draft) {
         "Delete the code no caller uses any more, so only one way remains.".to_string(),
         2,
     );
-    r.step("Search for remaining references to the old functions; there must be none outside the code being deleted.".to_string());
+    if moved.is_empty() {
+        r.step("Search for remaining references to the old functions; there must be none outside the code being deleted.".to_string());
+    } else {
+        r.step(format!("Search for remaining uses of the old {}; there must be none outside the code being deleted (callers import the moved code from its new file).", prose_list(&moved, "")));
+    }
     r.step("Delete the old implementation and any compatibility shim added while introducing the new structure.".to_string());
     for s in &src_list {
         r.file(s.clone(), FileAction::Modify);
