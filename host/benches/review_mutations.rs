@@ -115,6 +115,7 @@ fn materialize(corpus: &Path, case: &Case, dir: &Path) -> Result<PathBuf, String
 fn passing(probe: &ProbeReport) -> Baseline {
     Baseline {
         preflight: None,
+        blocked: None,
         commands: probe
             .commands
             .iter()

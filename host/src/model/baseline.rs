@@ -21,12 +21,18 @@ pub struct Baseline {
     /// it when every phase-00 outcome comes from this record, so no preparation of its own ran).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preflight: Option<Preparation>,
+    /// The environment blocked the baseline before any command ran (a dependency that cannot
+    /// be installed, a missing toolchain): why, as the preflight said it. Stage 6 reports the
+    /// same finding instead of preparing a scratch copy again (docs/design.md §6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<String>,
 }
 
 /// The preflight of the baseline's scratch copy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Preparation {
-    /// It ran (and passed: a failed preflight leaves no baseline); `false`: it was skipped.
+    /// It ran and passed; `false`: it was skipped, or it failed (then [`Baseline::blocked`]
+    /// says why).
     pub ran: bool,
     /// What it prepared, or why it was skipped.
     pub detail: String,
@@ -215,6 +221,7 @@ mod tests {
     fn baseline(failing: &[&str]) -> Baseline {
         Baseline {
             preflight: None,
+            blocked: None,
             commands: vec![BaselineRun {
                 command: "pytest".into(),
                 passed: true,

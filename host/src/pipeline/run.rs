@@ -418,7 +418,13 @@ impl Run {
             let mut task = task;
             let done = (&mut task.0).await.ok().flatten();
             self.baseline = done.map(Arc::new);
-            if let Some(b) = &self.baseline {
+            if let Some(why) = self.baseline.as_ref().and_then(|b| b.blocked.as_ref()) {
+                self.say(&format!(
+                    "      baseline: blocked by environment: {} ({} ms waited)",
+                    why,
+                    t.elapsed().as_millis()
+                ));
+            } else if let Some(b) = &self.baseline {
                 self.say(&format!(
                     "      baseline: {} of {} command(s) passed on the untouched repository ({} ms waited)",
                     b.commands.iter().filter(|r| r.passed).count(),

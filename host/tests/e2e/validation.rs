@@ -268,6 +268,9 @@ fn missing_toolchain_blocks_by_environment_without_reloop() {
     );
     let heph = std::fs::read_to_string(run.join("evidence/hephaestus.md")).unwrap();
     assert!(heph.contains("not run: blocked by environment"), "{heph}");
+    // Found once, by the baseline's preparation alongside planning: stage 6 reports it
+    // instead of preparing a second scratch copy.
+    assert!(heph.contains("found by the baseline's preflight"), "{heph}");
 }
 
 /// A crate with one test that already fails on the untouched repository (1 of 11): the

@@ -168,6 +168,7 @@ fn undeclared_and_baseline_failing_gates() {
     // A declared command that fails on the untouched repository.
     let base = Baseline {
         preflight: None,
+        blocked: None,
         commands: vec![
             BaselineRun {
                 command: "cargo build --workspace".into(),

@@ -1503,6 +1503,7 @@ fn a_command_failing_on_the_baseline_is_no_gate_and_phase_00_says_so() {
         .clone();
     let baseline = Baseline {
         preflight: None,
+        blocked: None,
         commands: vec![BaselineRun {
             command: build.clone(),
             passed: false,
@@ -1562,6 +1563,7 @@ fn a_pre_existing_failure_the_task_is_about_becomes_a_phase() {
         .clone();
     let baseline = Baseline {
         preflight: None,
+        blocked: None,
         commands: vec![BaselineRun {
             command: test_cmd.clone(),
             passed: true,

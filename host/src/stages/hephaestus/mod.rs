@@ -319,8 +319,10 @@ pub fn baseline_log_path(n: usize) -> String {
 /// scratch copy, sandbox, trust and evidence rules; logs at [`baseline_log_path`]), while the
 /// strategy plans. Returns one record per command that ran, its evidence log with it; a plan's
 /// phase-00 gate naming one of them is then judged from the record
-/// ([`Options::baseline`]), not run again. `None` when nothing could run (no command,
-/// blocked by the environment, no scratch copy): stage 6 then runs the plan's gate itself.
+/// ([`Options::baseline`]), not run again. When the environment blocked it, a record with no
+/// command and [`Baseline::blocked`](crate::model::baseline::Baseline::blocked) set, which
+/// stage 6 reports without preparing again. `None` when nothing could run otherwise (no
+/// command, no scratch copy): stage 6 then runs the plan's gate itself.
 pub async fn run_baseline(
     ctx: &Context<'_>,
     commands: &[String],
@@ -360,8 +362,20 @@ pub async fn run_baseline(
         baseline_log_path,
     )
     .await;
-    if blocked.is_some() {
-        return None;
+    let preflight = items
+        .iter()
+        .find(|i| i.kind == Kind::Run && i.check.name == prepare::CHECK_NAME)
+        .map(|i| crate::model::baseline::Preparation {
+            ran: i.check.status == CheckStatus::Passed,
+            detail: i.check.detail.clone(),
+            evidence: i.check.evidence.clone(),
+        });
+    if let Some(why) = blocked {
+        return Some(crate::model::baseline::Baseline {
+            commands: Vec::new(),
+            preflight,
+            blocked: Some(why),
+        });
     }
     let runs: Vec<crate::model::baseline::BaselineRun> = commands
         .iter()
@@ -388,17 +402,10 @@ pub async fn run_baseline(
             })
         })
         .collect();
-    let preflight = items
-        .iter()
-        .find(|i| i.kind == Kind::Run && i.check.name == prepare::CHECK_NAME)
-        .map(|i| crate::model::baseline::Preparation {
-            ran: i.check.status == CheckStatus::Passed,
-            detail: i.check.detail.clone(),
-            evidence: i.check.evidence.clone(),
-        });
     (!runs.is_empty()).then_some(crate::model::baseline::Baseline {
         commands: runs,
         preflight,
+        blocked: None,
     })
 }
 
@@ -607,6 +614,23 @@ async fn run_gates(
             format!("Make phase 00's gate name {}.", detected_example(ctx.probe)),
         ));
         return (0, None);
+    }
+    // The baseline's preparation was already blocked by the environment: the same scratch
+    // preparation would be (minutes of a failing install again); report it.
+    if let Some(b) = opts.baseline.as_ref() {
+        if let Some(why) = b.blocked.clone() {
+            let log = b.preflight.as_ref().and_then(|p| p.evidence.clone());
+            evidence_files.extend(log.clone());
+            items.push(prepare::blocked_item(&why, &location, log));
+            for (n, cmd, _) in to_run {
+                items.push(Item::not_run(
+                Kind::Run,
+                &run_name(n, cmd),
+                format!("not run: blocked by environment (found by the baseline's preflight): {why}"),
+            ));
+            }
+            return (0, Some(why));
+        }
     }
     let repo = repo_name(ctx);
     let src = ctx.repo_root.to_path_buf();

@@ -209,6 +209,14 @@ async fn run_step(
 }
 
 fn blocked(mut done: Prepared, why: String, location: &str) -> Prepared {
+    done.item = Some(blocked_item(&why, location, done.log.clone()));
+    done.blocked = Some(why);
+    done
+}
+
+/// The failed preparation check of a scratch copy the environment blocked (`why`), pointing
+/// at `location` and at its log `evidence`.
+pub(super) fn blocked_item(why: &str, location: &str, evidence: Option<String>) -> Item {
     let mut item = Item::failed(
         Kind::Run,
         CHECK_NAME,
@@ -217,10 +225,8 @@ fn blocked(mut done: Prepared, why: String, location: &str) -> Prepared {
         location,
         format!("Fix the environment, not the plan: {why}. Install what is missing on this machine and run again."),
     );
-    item.check.evidence = done.log.clone();
-    done.item = Some(item);
-    done.blocked = Some(why);
-    done
+    item.check.evidence = evidence;
+    item
 }
 
 /// The variables [`scm_version_env`] sets for every preflight step and gate command.
