@@ -249,6 +249,40 @@ pub fn quote(line: &str) -> String {
     format!("`{}`", q.replace('`', "'"))
 }
 
+/// Lines that say what went wrong specifically (a host that does not resolve, a package or
+/// version not found, a permission), preferred by [`telling_line`].
+static SPECIFIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(could not|couldn't|cannot|can't|not found|no matching|no such|unable to|permission denied|enotfound|eai_again|resolve|timed out|404)").expect("static regex")
+});
+/// Any error line ([`telling_line`]'s fallback).
+static ERRORISH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(error|fatal|failed)\b").expect("static regex"));
+/// Error lines that say nothing by themselves (`npm error code 128`, where the full log is).
+static GENERIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(complete log|error code\b|^\s*npm (error|err!)\s*$|for more information|--verbose)",
+    )
+    .expect("static regex")
+});
+
+/// The line of a failed install's `output` that tells a person what went wrong: the first
+/// specific one ([`SPECIFIC`]), else the first error line, never a generic one ([`GENERIC`]);
+/// quoted and made safe for a terminal (control and bidi characters removed, at most 200
+/// characters). `None` when no line looks like an error.
+pub fn telling_line(output: &str) -> Option<String> {
+    let lines: Vec<&str> = output
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !GENERIC.is_match(l))
+        .collect();
+    let line = lines
+        .iter()
+        .find(|l| SPECIFIC.is_match(l) && ERRORISH.is_match(l))
+        .or_else(|| lines.iter().find(|l| SPECIFIC.is_match(l)))
+        .or_else(|| lines.iter().find(|l| ERRORISH.is_match(l)))?;
+    Some(quote(&crate::text::sanitize(line, 400)))
+}
+
 fn last_lines(output: &str, n: usize) -> String {
     let lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();
     let from = lines.len().saturating_sub(n);
@@ -389,6 +423,34 @@ pub fn judge(facts: &LogFacts, exit: &Exit, cargo: bool) -> (CheckStatus, String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_telling_line_of_a_failed_install_is_specific_and_safe() {
+        let npm = "npm error code 128\nnpm error An unknown git error occurred\nnpm error command git --no-replace-objects ls-remote ssh://git@github.com/reggi/node-fs-extra.git\nnpm error ssh: Could not resolve hostname github.com: Name or service not known\nnpm error fatal: Could not read from remote repository.\nnpm error A complete log of this run can be found in: /x/_logs/debug-0.log\n";
+        assert_eq!(
+            telling_line(npm).as_deref(),
+            Some(
+                "`npm error ssh: Could not resolve hostname github.com: Name or service not known`"
+            )
+        );
+        let pip = "Looking in indexes: https://pypi.org/simple\nERROR: Could not find a version that satisfies the requirement nosuchpkg==9 (from versions: none)\nERROR: No matching distribution found for nosuchpkg==9\n";
+        assert!(telling_line(pip)
+            .unwrap()
+            .contains("Could not find a version"));
+        let cargo = "    Updating crates.io index\nerror: failed to select a version for the requirement `serde = \"^99\"`\n";
+        assert!(telling_line(cargo)
+            .unwrap()
+            .contains("failed to select a version"));
+        assert_eq!(telling_line("added 12 packages in 2s\n"), None);
+        // Terminal escapes in a tool's output never reach the summary.
+        let hostile = "error: \u{1b}]0;pwned\u{7}\u{1b}[2Jcannot install\n";
+        let line = telling_line(hostile).unwrap();
+        assert!(
+            !line.contains('\u{1b}') && !line.contains('\u{7}'),
+            "{line:?}"
+        );
+        assert!(line.contains("cannot install"), "{line}");
+    }
 
     fn facts(output: &str, status: &str) -> LogFacts {
         LogFacts {

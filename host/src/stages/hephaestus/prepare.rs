@@ -114,8 +114,11 @@ pub(super) async fn prepare(
         log.push('\n');
         preflight::with_venv(&mut done.env, scratch.root());
         if outcome.exit != runner::Exit::Code(0) {
+            let said = evidence::telling_line(&outcome.output.text)
+                .map(|l| format!(": {l}"))
+                .unwrap_or_default();
             failed = Some(format!(
-                "the {} could not be installed: `{}` ended with exit status {} (see {log_path})",
+                "the {} could not be installed: `{}` ended with exit status {}{said} (see {log_path})",
                 step.what,
                 step.command,
                 outcome.exit.status_text()
