@@ -417,23 +417,43 @@ impl Run {
             // The task is ours: a join error is a panic in it or an abort, never expected.
             let mut task = task;
             let done = (&mut task.0).await.ok().flatten();
-            self.baseline = done.map(Arc::new);
-            if let Some(why) = self.baseline.as_ref().and_then(|b| b.blocked.as_ref()) {
-                self.say(&format!(
-                    "      baseline: blocked by environment: {} ({} ms waited)",
-                    why,
-                    t.elapsed().as_millis()
-                ));
-            } else if let Some(b) = &self.baseline {
-                self.say(&format!(
-                    "      baseline: {} of {} command(s) passed on the untouched repository ({} ms waited)",
-                    b.commands.iter().filter(|r| r.passed).count(),
-                    b.commands.len(),
-                    t.elapsed().as_millis()
-                ));
-            }
+            self.adopt_baseline(done, &format!("{} ms waited", t.elapsed().as_millis()));
         }
         self.baseline.clone()
+    }
+
+    /// Takes the baseline if it has already finished, without waiting: a stage that starts
+    /// after it (a model-served Metis takes longer than most builds) plans and reviews with it,
+    /// so a command that fails on the untouched repository costs no re-loop.
+    fn poll_baseline(&mut self) {
+        use futures::FutureExt;
+        if !self
+            .baseline_task
+            .as_ref()
+            .is_some_and(|t| t.0.is_finished())
+        {
+            return;
+        }
+        if let Some(mut task) = self.baseline_task.take() {
+            let done = (&mut task.0).now_or_never().and_then(Result::ok).flatten();
+            self.adopt_baseline(done, "finished before this stage");
+        }
+    }
+
+    /// Keeps the baseline's result and says what it found (`when`: how long the run waited).
+    fn adopt_baseline(&mut self, done: Option<Baseline>, when: &str) {
+        self.baseline = done.map(Arc::new);
+        if let Some(why) = self.baseline.as_ref().and_then(|b| b.blocked.as_ref()) {
+            self.say(&format!(
+                "      baseline: blocked by environment: {why} ({when})"
+            ));
+        } else if let Some(b) = &self.baseline {
+            self.say(&format!(
+                "      baseline: {} of {} command(s) passed on the untouched repository ({when})",
+                b.commands.iter().filter(|r| r.passed).count(),
+                b.commands.len(),
+            ));
+        }
     }
 
     /// What every agent of this iteration sees, before Metis's directives.
@@ -446,8 +466,7 @@ impl Run {
             probe: probe.clone(),
             repo_root: self.repo.clone(),
             resolution: self.record.indexed.resolution.clone(),
-            // Known from the iteration after the baseline finished (the first one's reviewers
-            // run while it still does).
+            // Known once the baseline finished: polled at stages 3 and 4, awaited at stage 6.
             baseline: self.baseline.clone(),
             iteration: self.record.iteration,
             skills: self.record.skills.clone(),
@@ -462,6 +481,7 @@ impl Run {
     /// # Errors
     /// [`Stop`] when the agent fails or the budget is spent.
     pub async fn enrich(&mut self, intent: &Intent, probe: &ProbeReport) -> Result<Enriched, Stop> {
+        self.poll_baseline();
         let folded = &self.record.folded;
         self.say(&format!(
             "[3/7] metis: directives{}",
@@ -527,13 +547,23 @@ impl Run {
     /// [`Stop::Budget`] when the guest failed because the run's budget was spent;
     /// [`Stop::Error`] when it trapped, hit a limit, returned an error or an invalid plan.
     pub async fn plan(&mut self, e: &Enriched, intent: &Intent) -> Result<Planned, Stop> {
+        self.poll_baseline();
         let name = self.strategy.info.name.clone();
         self.say(&format!("[4/7] plan: strategy {name} in the sandbox"));
         self.record.enter(3);
         let t = Instant::now();
+        // A baseline that finished since stage 3 reaches the planner and this iteration's
+        // reviewers.
+        let rc = match (&self.baseline, &e.rc.baseline) {
+            (Some(b), None) => Arc::new(RunContext {
+                baseline: Some(b.clone()),
+                ..(*e.rc).clone()
+            }),
+            _ => e.rc.clone(),
+        };
         let services = Arc::new(
             PipelineServices::new(
-                e.rc.clone(),
+                rc,
                 self.jobs.clone(),
                 self.tally.clone(),
                 self.dir.clone(),

@@ -912,3 +912,24 @@ async fn a_reviewer_timing_out_fails_that_reviewer_not_the_run() {
     assert!(first.contains("invalid answer"), "{first}");
     assert!(r["error"].is_null(), "{r:?}");
 }
+
+/// A baseline that finished while a model-served Metis was answering reaches the planner and
+/// the reviewers of the first iteration (polled at stage 4), instead of waiting for stage 6.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_baseline_finished_during_metis_reaches_the_first_plan() {
+    if nested() {
+        return;
+    }
+    let slow_metis = fault("metis", FaultKind::Hang(Duration::from_secs(4)), 1);
+    let fake = FakeModel::start(Protocol::OpenAi, Wrap::Plain, &[], vec![slow_metis]).await;
+    let m = ModelRun::new(&fake, 20.0, 0);
+    let out = m.anneal(&[TASK]).await;
+    let run = m.run_of(&out);
+    let log = std::fs::read_to_string(run.join("run.log")).unwrap();
+    let at = |needle: &str| {
+        log.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not in run.log:\n{log}"))
+    };
+    let adopted = at("command(s) passed on the untouched repository (finished before this stage)");
+    assert!(adopted < at("[4/7] plan"), "{log}");
+}
