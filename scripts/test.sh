@@ -46,7 +46,7 @@ step "cargo fmt --check" cargo fmt --all --check
 step "guest toolchain" bash scripts/install-guest-toolchain.sh
 step "test tools (chromium)" bash scripts/install-test-tools.sh
 step "wasm guests (xtask)" cargo run --quiet --locked -p xtask -- guests
-step "guest SDK tests" cargo test --quiet --locked --manifest-path guests/Cargo.toml -p anneal-guest
+step "guest tests" cargo test --quiet --locked --manifest-path guests/Cargo.toml --workspace
 step "python strategy" bash scripts/build-python-strategy.sh
 step "js strategy" bash scripts/build-js-strategy.sh
 # A new author's path through docs/writing-a-strategy.md: new → build.sh → inspect → run.

@@ -166,6 +166,16 @@ pub fn synthesize(
 ) -> Synthesis {
     let rows = align::matrix(variants);
     let phase = |c: align::Cell| -> &Phase { &variants[c.variant].plan.phases[c.phase] };
+    // Whether each variant has every phase that most variants have: a variant that merged two
+    // of them (the minimalist's "reproduce and fix") must not lend its merged phase to a blend
+    // that keeps the other one too, or the blend repeats it with the wrong dependencies.
+    let conforms: Vec<bool> = (0..variants.len())
+        .map(|v| {
+            rows.iter()
+                .filter(|r| 2 * r.cells.len() > variants.len())
+                .all(|r| r.cells.iter().any(|c| c.variant == v))
+        })
+        .collect();
 
     // ---- Pass 2 first on plan-level facts (which options are out), so pass 1 picks among
     // the candidates that survive.
@@ -306,15 +316,17 @@ pub fn synthesize(
                 notes.push(line.clone());
             }
         }
-        // Pass 1: the strongest allowed candidate (ties: earliest variant).
+        // Pass 1: the strongest allowed candidate; on equal scores one from a variant with the
+        // majority's phases ([`conforms`]), then the richest; then the earliest variant.
         let rich: Vec<i32> = row
             .cells
             .iter()
             .map(|&c| richness(phase(c), probe))
             .collect();
+        let shaped: Vec<bool> = row.cells.iter().map(|c| conforms[c.variant]).collect();
         let mut best = allowed[0];
         for &i in &allowed {
-            if (scores[i], rich[i]) > (scores[best], rich[best]) {
+            if (scores[i], shaped[i], rich[i]) > (scores[best], shaped[best], rich[best]) {
                 best = i;
             }
         }

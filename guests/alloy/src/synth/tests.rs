@@ -85,7 +85,7 @@ fn v(index: usize, bias: &str, plan: Plan) -> Variant {
     }
 }
 
-fn base(i: usize, extra: &str) -> Vec<Phase> {
+fn base(_i: usize, extra: &str) -> Vec<Phase> {
     vec![
         phase(0, "preflight", "Preflight"),
         phase(1, "presence-core", "Presence core"),
@@ -572,4 +572,57 @@ fn a_phase_only_a_minority_proposes_is_kept_only_for_a_bias_that_applies() {
     assert!(s.records[bench]
         .rationale
         .contains("serves the performance bias, which applies"));
+}
+
+/// A variant that merged two phases the others keep apart (the minimalist's "reproduce and
+/// fix") does not lend its merged phase to the blend, even when it is the richest: the blend
+/// would repeat the reproduction and lose the fix's dependency on it.
+#[test]
+fn a_merged_phase_of_a_minority_shape_is_not_the_primary() {
+    let split = || {
+        let mut p = vec![
+            phase(0, "preflight", "Preflight"),
+            phase(1, "reproduce-bug", "Reproduce the bug"),
+            phase(2, "fix-bug", "Fix the bug"),
+        ];
+        p[2].files.push(FileChange {
+            path: "src/lib.rs".into(),
+            action: FileAction::Modify,
+        });
+        p
+    };
+    let mut merged = vec![
+        phase(0, "preflight", "Preflight"),
+        phase(1, "fix-bug", "Reproduce and fix the bug"),
+    ];
+    merged[1]
+        .steps
+        .insert(0, "Reproduce the bug with a failing test.".into());
+    for path in ["src/lib.rs", "tests/regression.rs"] {
+        merged[1].files.push(FileChange {
+            path: path.into(),
+            action: FileAction::Modify,
+        });
+    }
+    let vs = vec![
+        v(1, "minimalist", plan(merged, &[])),
+        v(2, "correctness", plan(split(), &[])),
+        v(3, "defensive", plan(split(), &[])),
+    ];
+    let s = synthesize(&vs, &FEATURE, &[], &probe());
+    check_valid(&s.plan);
+    let fix = s.plan.phases.iter().find(|p| p.slug == "fix-bug").unwrap();
+    let pv = fix.provenance.as_ref().unwrap();
+    assert_eq!(pv.primary_source, "variant-2-correctness", "{pv:?}");
+    assert_eq!(fix.depends_on, vec!["01".to_string()], "{fix:?}");
+    assert_eq!(
+        s.plan
+            .phases
+            .iter()
+            .filter(|p| p.title.contains("Reproduce"))
+            .count(),
+        1,
+        "{:?}",
+        s.plan.phases.iter().map(|p| &p.title).collect::<Vec<_>>()
+    );
 }

@@ -150,7 +150,7 @@ fn correctness(d: &mut Draft, g: &Grounding) {
                 a.gate(c.clone());
             }
         }
-        a.phase.rollback = "Nothing to roll back in production: this phase adds tests only; revert its commit to remove them.".to_string();
+        a.phase.rollback = "This phase adds tests only: revert its commit to remove them; no production code changes.".to_string();
         d.insert_before_closing(a);
     }
     // Phased rollout with numeric thresholds, for a repository that is deployed.
