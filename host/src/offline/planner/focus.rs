@@ -445,20 +445,7 @@ fn new_name_step(n: &NewName, adding: bool, verb: &str, home: Option<&String>) -
 /// "Deprecate `BaseThing` (class) in `src/cmd.py` (lines 10–80)." (plus why, for a ranked one).
 fn change_step(c: &Change, verb: &str) -> String {
     let s = &c.symbol;
-    let scope = s
-        .scope
-        .as_ref()
-        .map(|x| format!(" of `{x}`"))
-        .unwrap_or_default();
-    let base = format!(
-        "{} `{}` ({}{scope}) in `{}` (lines {}–{})",
-        cap(verb),
-        s.name,
-        kind_word(s.kind),
-        s.path,
-        s.line_start,
-        s.line_end
-    );
+    let base = format!("{} {}", cap(verb), located(s));
     if c.named || s.reason.is_empty() {
         format!("{base}.")
     } else {
@@ -475,13 +462,21 @@ fn related_step(c: &Change) -> String {
     } else {
         format!(" ({})", s.reason.trim_end_matches('.'))
     };
+    format!(
+        "Reuse or follow {}{why}; change it only where the new code needs it.",
+        located(s)
+    )
+}
+
+/// "`ErrorKind` (enum of `ast`) in `src/ast/mod.rs` (lines 1–3)": a definition as steps name it.
+fn located(s: &SymbolRef) -> String {
     let scope = s
         .scope
         .as_ref()
         .map(|x| format!(" of `{x}`"))
         .unwrap_or_default();
     format!(
-        "Reuse or follow `{}` ({}{scope}) in `{}` (lines {}–{}){why}; change it only where the new code needs it.",
+        "`{}` ({}{scope}) in `{}` (lines {}–{})",
         s.name,
         kind_word(s.kind),
         s.path,

@@ -1487,20 +1487,24 @@ fn re_loop_findings_change_their_phase_and_are_not_pasted_as_steps() {
     );
 }
 
+/// The fixture's detected command of `purpose` (`build`, `test`).
+fn command_of(repo: &Repo, purpose: &str) -> String {
+    repo.probe
+        .commands
+        .iter()
+        .find(|c| c.purpose == purpose)
+        .unwrap_or_else(|| panic!("the fixture has a {purpose} command"))
+        .command
+        .clone()
+}
+
 /// A detected command that fails on the untouched repository is no gate of any phase, and
 /// phase 00 says why with its evidence (docs/design.md §6, "a baseline, not a blocker").
 #[test]
 fn a_command_failing_on_the_baseline_is_no_gate_and_phase_00_says_so() {
     use crate::model::baseline::{Baseline, BaselineRun};
     let repo = python_repo();
-    let build = repo
-        .probe
-        .commands
-        .iter()
-        .find(|c| c.purpose == "build")
-        .expect("the fixture has a build command")
-        .command
-        .clone();
+    let build = command_of(&repo, "build");
     let baseline = Baseline {
         preflight: None,
         blocked: None,
@@ -1553,14 +1557,7 @@ fn a_pre_existing_failure_the_task_is_about_becomes_a_phase() {
         "def test_expired_session_is_rejected():\n    assert False\n",
     )
     .unwrap();
-    let test_cmd = repo
-        .probe
-        .commands
-        .iter()
-        .find(|c| c.purpose == "test")
-        .expect("the fixture has a test command")
-        .command
-        .clone();
+    let test_cmd = command_of(&repo, "test");
     let baseline = Baseline {
         preflight: None,
         blocked: None,

@@ -544,6 +544,32 @@ async fn run_phase_00(
     .await
 }
 
+/// When the baseline's preparation was already blocked by the environment, the same scratch
+/// preparation would be too (minutes of a failing install again): records it as this phase's
+/// failed preparation, with the baseline's preflight log, and the commands of `to_run` as not
+/// run; returns why. `None` (nothing recorded) otherwise.
+fn blocked_by_baseline(
+    opts: &Options,
+    location: &str,
+    to_run: &[(usize, &str, String)],
+    items: &mut Vec<Item>,
+    evidence_files: &mut Vec<String>,
+) -> Option<String> {
+    let b = opts.baseline.as_ref()?;
+    let why = b.blocked.clone()?;
+    let log = b.preflight.as_ref().and_then(|p| p.evidence.clone());
+    evidence_files.extend(log.clone());
+    items.push(prepare::blocked_item(&why, location, log));
+    for (n, cmd, _) in to_run {
+        items.push(Item::not_run(
+            Kind::Run,
+            &run_name(*n, cmd),
+            format!("not run: blocked by environment (found by the baseline's preflight): {why}"),
+        ));
+    }
+    Some(why)
+}
+
 /// Runs the trusted gate commands of `phase` (module docs, step 2) after the preflight, each
 /// logged at `log_path(n)`; returns how many passed and, when the environment blocked them,
 /// why.
@@ -615,22 +641,8 @@ async fn run_gates(
         ));
         return (0, None);
     }
-    // The baseline's preparation was already blocked by the environment: the same scratch
-    // preparation would be (minutes of a failing install again); report it.
-    if let Some(b) = opts.baseline.as_ref() {
-        if let Some(why) = b.blocked.clone() {
-            let log = b.preflight.as_ref().and_then(|p| p.evidence.clone());
-            evidence_files.extend(log.clone());
-            items.push(prepare::blocked_item(&why, &location, log));
-            for (n, cmd, _) in to_run {
-                items.push(Item::not_run(
-                Kind::Run,
-                &run_name(n, cmd),
-                format!("not run: blocked by environment (found by the baseline's preflight): {why}"),
-            ));
-            }
-            return (0, Some(why));
-        }
+    if let Some(why) = blocked_by_baseline(opts, &location, &to_run, items, evidence_files) {
+        return (0, Some(why));
     }
     let repo = repo_name(ctx);
     let src = ctx.repo_root.to_path_buf();
